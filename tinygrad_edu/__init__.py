@@ -1,0 +1,36 @@
+"""tinygrad_edu: a small, honest autograd framework on numpy, where backprop falls out of the chain rule."""
+
+import numpy as _np
+
+from .engine import Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .functional import log_softmax, softmax
+from .tensor import (
+    Tensor,
+    arange,
+    cat,
+    concatenate,
+    eye,
+    full,
+    manual_seed,
+    maximum,
+    minimum,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    stack,
+    where,
+    zeros,
+    zeros_like,
+)
+
+float32, float64, int64, bool_ = _np.float32, _np.float64, _np.int64, _np.bool_
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function", "Tensor", "arange", "bool_", "cat", "concatenate", "detect_anomaly", "enable_grad", "eye",
+    "float32", "float64", "full", "int64", "is_grad_enabled", "log_softmax", "manual_seed", "maximum", "minimum",
+    "no_grad", "ones", "ones_like", "rand", "randn", "set_grad_enabled", "softmax", "stack", "where", "zeros",
+    "zeros_like",
+]

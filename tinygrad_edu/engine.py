@@ -1,0 +1,350 @@
+"""The engine: grad mode, the ``Function`` node every op is recorded as, and the reverse-mode walk.
+
+A ``Tensor`` produced by an op points at its ``grad_fn``: the ``Function`` instance (the ``ctx``) that made it.
+The ``ctx`` holds the op's inputs and whatever the op saved for its local derivative. ``backward`` walks
+these nodes once, in reverse topological order, summing each tensor's incoming gradients before passing them on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import traceback
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+_PACKAGE_DIR = __file__.rsplit("/", 1)[0]
+
+
+class _ThreadState(threading.local):
+    """Per-thread switches: grad mode, anomaly detection and the stack of modules being called."""
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+        self.module_path: tuple = ()
+
+
+_state = _ThreadState()
+
+
+# ----------------------------------------------------------------------------------------------- grad mode
+def is_grad_enabled() -> bool:
+    """True when ops record themselves into the graph (the default)."""
+    return _state.grad_enabled
+
+
+class _GradModeSwitch(contextlib.ContextDecorator):
+    """Sets grad mode for the duration of a ``with`` block or a decorated call, then restores it."""
+
+    enabled: bool
+
+    def __init__(self) -> None:
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._previous.append(_state.grad_enabled)
+        _state.grad_enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _state.grad_enabled = self._previous.pop()
+
+    def _recreate_cm(self) -> _GradModeSwitch:
+        return type(self)()  # a fresh switch per decorated call keeps threads and recursion apart
+
+
+class no_grad(_GradModeSwitch):  # noqa: N801 - PyTorch's name
+    """Context manager and decorator: ops inside record no graph (inference, parameter updates)."""
+
+    enabled = False
+
+
+class enable_grad(_GradModeSwitch):  # noqa: N801 - PyTorch's name
+    """Context manager and decorator: turn recording back on inside a ``no_grad`` region."""
+
+    enabled = True
+
+
+@contextlib.contextmanager
+def set_grad_enabled(mode: bool) -> Iterator[None]:
+    """Context manager setting grad mode to ``mode``."""
+    previous, _state.grad_enabled = _state.grad_enabled, bool(mode)
+    try:
+        yield
+    finally:
+        _state.grad_enabled = previous
+
+
+# ----------------------------------------------------------------------------------------------- anomaly mode
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Check every forward output and backward gradient for NaN/inf; raise at the first, naming op and line."""
+    previous, _state.anomaly = _state.anomaly, True
+    try:
+        yield
+    finally:
+        _state.anomaly = previous
+
+
+def _user_frame() -> str:
+    """The innermost stack frame outside tinygrad_edu, as 'file:line in function: code'."""
+    for frame in reversed(traceback.extract_stack()[:-1]):
+        if not frame.filename.startswith(_PACKAGE_DIR):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
+    return "<unknown>"
+
+
+def _check_finite(values: np.ndarray, what: str, fn: Function) -> None:
+    if values.dtype.kind in "fc" and not np.isfinite(values).all():
+        kind = "nan" if np.isnan(values).any() else "inf"
+        raise FloatingPointError(
+            f"detect_anomaly: {fn.name()} produced {kind} in its {what}; the op was created at {fn.created_at}"
+        )
+
+
+# ----------------------------------------------------------------------------------------------- module scope
+@contextlib.contextmanager
+def module_scope(module: Any) -> Iterator[None]:
+    """Record ``module`` as the innermost module for ops created inside (used by ``nn.Module.__call__``)."""
+    previous = _state.module_path
+    _state.module_path = (*previous, module)
+    try:
+        yield
+    finally:
+        _state.module_path = previous
+
+
+# ----------------------------------------------------------------------------------------------- Function
+class Function:
+    """An op in the graph. Subclass with ``@staticmethod forward(ctx, *inputs)`` and ``backward(ctx, grad)``.
+
+    ``forward`` computes the output (an ndarray or a Tensor) and may ``ctx.save_for_backward(...)``;
+    ``backward`` returns one gradient per forward input (None where there is none), written with Tensor ops
+    so that ``create_graph=True`` can differentiate it again. Call the op as ``MyOp.apply(*inputs)``.
+    The instance is the ``ctx`` during both calls and becomes the output's ``grad_fn``.
+    """
+
+    inputs: tuple
+    needs_input_grad: tuple[bool, ...]
+    module_path: tuple
+    created_at: str
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define a @staticmethod forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: Any, grad_output: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define a @staticmethod backward(ctx, grad_output)")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """Run ``forward`` on the inputs and, in grad mode, record the op as the output's ``grad_fn``."""
+        ctx = cls.__new__(cls)
+        needs = tuple(type(a) is Tensor and a.requires_grad for a in args)
+        ctx.needs_input_grad = needs
+        state = _state
+        record = state.grad_enabled and True in needs
+        previous_mode, state.grad_enabled = state.grad_enabled, False  # a Tensor-op forward records nothing
+        try:
+            result = cls.forward(ctx, *args, **kwargs)
+        except ValueError as error:
+            shapes = " and ".join(str(a.shape) for a in args if type(a) is Tensor)
+            raise ValueError(f"{cls.__name__} on shapes {shapes}: {error}") from None
+        finally:
+            state.grad_enabled = previous_mode
+        data = result.data if type(result) is Tensor else result
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        out = Tensor._make(data, record, ctx if record else None)
+        if record:
+            ctx.inputs = args
+            ctx.module_path = state.module_path
+            ctx._output = weakref.ref(out)
+            if state.anomaly:
+                ctx.created_at = _user_frame()
+                _check_finite(data, "forward output", ctx)
+        return out
+
+    # ---- the ctx interface
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep tensors (or arrays) needed by ``backward``; freed after backward unless ``retain_graph``."""
+        self._saved = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What ``save_for_backward`` stored, in order."""
+        if getattr(self, "_released", False):
+            raise RuntimeError(_SECOND_BACKWARD)
+        return self._saved
+
+    @property
+    def output(self) -> Tensor:
+        """The tensor this op produced (held weakly, so the graph has no reference cycles)."""
+        return self._output()
+
+    @classmethod
+    def name(cls) -> str:
+        """PyTorch-style node name, e.g. ``MulBackward``."""
+        return cls.__name__ + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+    def _release(self) -> None:
+        self._saved = None
+        self._released = True
+
+
+_SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time: its saved values were freed by the first backward(). "
+    "Pass retain_graph=True to the first backward() if you need to call it again."
+)
+
+
+# ----------------------------------------------------------------------------------------------- the walk
+def topological_order(root: Tensor) -> list[Tensor]:
+    """Tensors reachable from ``root`` that require grad, each before every tensor it was computed from.
+
+    Iterative depth-first search (no recursion limit); the drawing in ``viz`` walks the graph with it too.
+    """
+    post_order: list[Tensor] = []
+    expanded: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        tensor, children_done = stack.pop()
+        if children_done:
+            post_order.append(tensor)
+            continue
+        if id(tensor) in expanded:
+            continue
+        expanded.add(id(tensor))
+        stack.append((tensor, True))
+        fn = tensor.grad_fn
+        if fn is not None:
+            for inp, needs_grad in zip(fn.inputs, fn.needs_input_grad):
+                if needs_grad and id(inp) not in expanded:
+                    stack.append((inp, False))
+    post_order.reverse()
+    return post_order
+
+
+def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum ``grad`` back to ``shape``: the chain rule for an input that numpy broadcast up to ``grad.shape``."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
+    )
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def _is_broadcastable_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    if len(shape) > len(target):
+        return False
+    return all(n == m or n == 1 for n, m in zip(shape[::-1], target[::-1]))
+
+
+def _checked_input_grads(fn: Function, grads: Any) -> tuple:
+    """Normalise ``backward``'s return to a tuple matching the inputs, summing broadcast gradients back."""
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    if len(grads) != len(fn.inputs):
+        raise RuntimeError(
+            f"{fn.name()}: backward returned {len(grads)} gradient(s) but forward took {len(fn.inputs)} input(s); "
+            "return one gradient per forward input (None for inputs without one)"
+        )
+    checked = []
+    for index, (inp, grad, needs_grad) in enumerate(zip(fn.inputs, grads, fn.needs_input_grad)):
+        if grad is None or not needs_grad:
+            checked.append(None)
+            continue
+        if type(grad) is not Tensor:
+            grad = Tensor._make(np.asarray(grad), False, None)
+        if grad.shape != inp.shape:
+            if not _is_broadcastable_to(inp.shape, grad.shape):
+                raise RuntimeError(
+                    f"{fn.name()}: gradient for input {index} has shape {grad.shape}, which does not match "
+                    f"and cannot be summed back to the input's shape {inp.shape}"
+                )
+            grad = unbroadcast(grad, inp.shape)
+        if grad.dtype != inp.dtype:
+            grad = grad.astype(inp.dtype)
+        checked.append(grad)
+    return tuple(checked)
+
+
+def _accumulate(tensor: Tensor, grad: Tensor, create_graph: bool) -> None:
+    """Add ``grad`` into ``tensor.grad`` (a fresh tensor: a gradient the user holds is never mutated)."""
+    if tensor.grad is None:
+        if not create_graph and not grad.data.flags.writeable:
+            grad = Tensor._make(grad.data.copy(), False, None)  # e.g. a broadcast view from sum's backward
+        tensor.grad = grad if create_graph else grad.detach()
+    else:
+        tensor.grad = tensor.grad + grad
+
+
+def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_graph: bool = False) -> None:
+    """Reverse mode from ``root`` seeded with ``gradient``; accumulate into leaves' (and retained) ``.grad``.
+
+    Each tensor's gradient is the sum over its consumers, complete when its turn comes in the topological
+    order; it is then popped, so intermediate gradients die as soon as they have been passed on.
+    """
+    anomaly = _state.anomaly
+    grads: dict[int, Tensor] = {id(root): gradient}
+    with set_grad_enabled(create_graph):
+        for tensor in topological_order(root):
+            grad = grads.pop(id(tensor), None)
+            if grad is None:
+                continue
+            for hook in tuple(tensor._hooks.values()) if tensor._hooks else ():
+                replacement = hook(grad)
+                if replacement is not None:
+                    grad = _hook_result(tensor, replacement)
+            fn = tensor.grad_fn
+            if fn is None:
+                _accumulate(tensor, grad, create_graph)
+                continue
+            if tensor._retains_grad:
+                _accumulate(tensor, grad, create_graph)
+            if getattr(fn, "_released", False):
+                raise RuntimeError(_SECOND_BACKWARD)
+            input_grads = _checked_input_grads(fn, type(fn).backward(fn, grad))
+            for inp, input_grad in zip(fn.inputs, input_grads):
+                if input_grad is None:
+                    continue
+                if anomaly:
+                    _check_finite(input_grad.data, "backward gradient", fn)
+                key = id(inp)
+                previous = grads.get(key)
+                grads[key] = input_grad if previous is None else previous + input_grad
+            if not retain_graph:
+                fn._release()
+
+
+def _hook_result(tensor: Tensor, replacement: Any) -> Tensor:
+    if type(replacement) is not Tensor or replacement.shape != tensor.shape:
+        shape = getattr(replacement, "shape", type(replacement).__name__)
+        raise RuntimeError(f"a hook returned a gradient of shape {shape} for a tensor of shape {tensor.shape}")
+    return replacement
+
+
+class RemovableHandle:
+    """Returned by ``Tensor.register_hook``; ``.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict[int, Callable]) -> None:
+        self._hooks = hooks
+        RemovableHandle._next_id += 1
+        self.id = RemovableHandle._next_id
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+
+from .tensor import Tensor  # noqa: E402  (tensor.py imports ops, whose classes need Function above)
