@@ -100,9 +100,11 @@ def _user_frame() -> str:
 def _check_finite(values: np.ndarray, what: str, fn: Function) -> None:
     if values.dtype.kind in "fc" and not np.isfinite(values).all():
         kind = "nan" if np.isnan(values).any() else "inf"
-        raise FloatingPointError(
+        error = FloatingPointError(
             f"detect_anomaly: {fn.name()} produced {kind} in its {what}; the op was created at {fn.created_at}"
         )
+        error.detail = f"{kind} in the {what} of {type(fn).__name__}"
+        raise error
 
 
 # ----------------------------------------------------------------------------------------------- module scope
@@ -130,7 +132,8 @@ class Function:
     inputs: tuple
     needs_input_grad: tuple[bool, ...]
     module_path: tuple
-    created_at: str
+    created_at: str = "<unknown: the graph was built outside detect_anomaly()>"
+    _saved: tuple = ()
 
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
@@ -158,15 +161,15 @@ class Function:
             state.grad_enabled = previous_mode
         data = result.data if type(result) is Tensor else result
         if type(data) is not np.ndarray:
-            data = np.asarray(data)
+            data = _forward_result(cls, data)
+        if state.anomaly:
+            ctx.created_at = _user_frame()
+            _check_finite(data, "forward output", ctx)
         out = Tensor._make(data, record, ctx if record else None)
         if record:
             ctx.inputs = args
             ctx.module_path = state.module_path
             ctx._output = weakref.ref(out)
-            if state.anomaly:
-                ctx.created_at = _user_frame()
-                _check_finite(data, "forward output", ctx)
         return out
 
     # ---- the ctx interface
@@ -197,6 +200,19 @@ class Function:
     def _release(self) -> None:
         self._saved = None
         self._released = True
+
+
+def _forward_result(cls: type, result: Any) -> np.ndarray:
+    """A forward's non-ndarray result (a numpy scalar, a number) as an array; one output only."""
+    if result is None or isinstance(result, (tuple, list)):
+        raise TypeError(
+            f"{cls.__name__}.forward returned {type(result).__name__}; it must return one ndarray or Tensor "
+            "(a Function has exactly one output)"
+        )
+    data = np.asarray(result)
+    if data.dtype.kind == "O":
+        raise TypeError(f"{cls.__name__}.forward returned {type(result).__name__}, not an ndarray or Tensor")
+    return data
 
 
 _SECOND_BACKWARD = (
@@ -313,12 +329,21 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
                 _accumulate(tensor, grad, create_graph)
             if getattr(fn, "_released", False):
                 raise RuntimeError(_SECOND_BACKWARD)
-            input_grads = _checked_input_grads(fn, type(fn).backward(fn, grad))
-            for inp, input_grad in zip(fn.inputs, input_grads):
+            try:
+                input_grads = _checked_input_grads(fn, type(fn).backward(fn, grad))
+            except FloatingPointError as error:
+                if not anomaly:
+                    raise
+                detail = getattr(error, "detail", str(error))
+                raise FloatingPointError(  # an op inside fn's backward made the nan/inf: blame fn, not that op
+                    f"detect_anomaly: {fn.name()} produced a non-finite value while computing its backward "
+                    f"({detail}, an op inside it); the op was created at {fn.created_at}"
+                ) from error
+            for index, (inp, input_grad) in enumerate(zip(fn.inputs, input_grads)):
                 if input_grad is None:
                     continue
                 if anomaly:
-                    _check_finite(input_grad.data, "backward gradient", fn)
+                    _check_finite(input_grad.data, f"backward gradient for input {index}", fn)
                 key = id(inp)
                 previous = grads.get(key)
                 grads[key] = input_grad if previous is None else previous + input_grad
@@ -327,10 +352,13 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
 
 
 def _hook_result(tensor: Tensor, replacement: Any) -> Tensor:
-    if type(replacement) is not Tensor or replacement.shape != tensor.shape:
-        shape = getattr(replacement, "shape", type(replacement).__name__)
-        raise RuntimeError(f"a hook returned a gradient of shape {shape} for a tensor of shape {tensor.shape}")
-    return replacement
+    if type(replacement) is not Tensor:
+        raise TypeError(f"a hook must return a Tensor or None, got {type(replacement).__name__}")
+    if replacement.shape != tensor.shape:
+        raise RuntimeError(
+            f"a hook returned a gradient of shape {replacement.shape} for a tensor of shape {tensor.shape}"
+        )
+    return replacement if replacement.dtype == tensor.dtype else replacement.astype(tensor.dtype)
 
 
 class RemovableHandle:
