@@ -269,6 +269,8 @@ def _checked_input_grads(fn: Function, grads: Any) -> tuple:
     """Normalise ``backward``'s return to a tuple matching the inputs, summing broadcast gradients back."""
     if not isinstance(grads, tuple):
         grads = (grads,)
+    if len(grads) > len(fn.inputs) and all(g is None for g in grads[len(fn.inputs) :]):
+        grads = grads[: len(fn.inputs)]  # extra Nones, e.g. for a defaulted argument not passed (as PyTorch)
     if len(grads) != len(fn.inputs):
         raise RuntimeError(
             f"{fn.name()}: backward returned {len(grads)} gradient(s) but forward took {len(fn.inputs)} input(s); "

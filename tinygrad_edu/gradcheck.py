@@ -107,7 +107,7 @@ def _check(fn: Callable, inputs: Any, eps: float, atol: float, rtol: float, rais
             if not raise_exception:
                 return False
             m, j = worst
-            a, n = analytic[k][i][m, j], numeric[k][i][m, j]
+            a, n = float(analytic[k][i][m, j]), float(numeric[k][i][m, j])
             count = int((np.abs(analytic[k][i] - numeric[k][i]) > atol + rtol * np.abs(numeric[k][i])).sum())
             raise GradcheckError(
                 f"{name}: Jacobian mismatch for {output_labels(index)} with respect to {labels(position)} "

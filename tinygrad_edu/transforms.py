@@ -5,7 +5,8 @@ engine as ``backward()``: a gradient is a vector-Jacobian product, a Jacobian is
 output element, a Hessian is the Jacobian of the gradient, and a Jacobian-vector product is the derivative of a
 vector-Jacobian product with respect to its (linear) cotangent — the "double-vjp trick".
 
-Arguments may be Tensors, ndarrays or Python numbers; results are Tensors. Transforms nest (``grad(grad(f))``):
+Differentiated arguments may be Tensors, ndarrays or Python numbers (the others are passed as given, ndarrays
+becoming Tensors); results are Tensors. Transforms nest (``grad(grad(f))``):
 when an argument already requires grad, the result stays differentiable with respect to it.
 The ``.grad`` of tensors the function closes over (e.g. a model's weights) is left untouched.
 """
@@ -77,7 +78,7 @@ def _as_input(value: Any, position: int, name: str) -> tuple[Tensor, bool]:
 def _prepare(args: tuple, argnums: ArgNums, name: str) -> tuple[list, list[Tensor], bool]:
     """Arguments with the differentiated ones replaced by fresh inputs; those inputs; whether nested."""
     nums = _argnum_tuple(argnums, len(args), name)
-    call_args = list(args)
+    call_args = [Tensor(a) if isinstance(a, np.ndarray) else a for a in args]  # other arguments: as given
     wrt, nested = [], False
     for n in nums:
         call_args[n], outer = _as_input(args[n], n, name)
