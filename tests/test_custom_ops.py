@@ -212,12 +212,12 @@ def test_forward_must_return_exactly_one_array():
     class Nothing(Function):
         @staticmethod
         def forward(ctx, a):
-            a.data + 1  # noqa: B018 - the missing return is the point
+            a.data + 1  # the missing return is the point
 
     x = Tensor(np.ones(2), requires_grad=True)
-    with pytest.raises(TypeError, match="Pair.forward returned tuple"):
+    with pytest.raises(TypeError, match=r"Pair\.forward returned tuple"):
         Pair.apply(x)
-    with pytest.raises(TypeError, match="Nothing.forward returned NoneType"):
+    with pytest.raises(TypeError, match=r"Nothing\.forward returned NoneType"):
         Nothing.apply(x)
 
 

@@ -100,7 +100,7 @@ def test_catches_a_gradient_missing_for_one_input():
 
 def test_refuses_float32_inputs_and_outputs_with_an_explanation():
     a32 = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
-    with pytest.raises(TypeError, match="input 0 has dtype float32.*float64.*rounding"):
+    with pytest.raises(TypeError, match=r"input 0 has dtype float32.*float64.*rounding"):
         tg.gradcheck(lambda a: a * a, a32)
     with pytest.raises(TypeError, match="input 0 has dtype float32"):
         tg.gradcheck(lambda a: a * a, a32, raise_exception=False)

@@ -142,6 +142,7 @@ def test_vjp_is_v_transpose_times_matrix_and_reusable():
 def test_vjp_with_two_primals():
     x, y = rng.standard_normal(3), rng.standard_normal(3)
     out, vjp_fn = tg.vjp(lambda x, y: x * y, x, y)
+    np.testing.assert_allclose(out.numpy(), x * y)
     gx, gy = vjp_fn(np.ones(3))
     np.testing.assert_allclose(gx.numpy(), y)
     np.testing.assert_allclose(gy.numpy(), x)
