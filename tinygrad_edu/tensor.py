@@ -221,44 +221,52 @@ class Tensor:
         return self.astype(np.float64)
 
     # ------------------------------------------------------------------------------------------- arithmetic
+    def _binary(self, op: Any, other: Any, reflected: bool = False) -> Tensor:
+        """Apply a binary primitive; an integer operand beside a float one takes the float dtype (as PyTorch)."""
+        other = self._constant(other)
+        a, b = (other, self) if reflected else (self, other)
+        if a.data.dtype != b.data.dtype:
+            a, b = _promote_int_to_float(a, b)
+        return op.apply(a, b)
+
     def __add__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(self, self._constant(other))
+        return self._binary(_ops.Add, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(self._constant(other), self)
+        return self._binary(_ops.Add, other, reflected=True)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ops.Sub.apply(self, self._constant(other))
+        return self._binary(_ops.Sub, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ops.Sub.apply(self._constant(other), self)
+        return self._binary(_ops.Sub, other, reflected=True)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(self, self._constant(other))
+        return self._binary(_ops.Mul, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(self._constant(other), self)
+        return self._binary(_ops.Mul, other, reflected=True)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(self, self._constant(other))
+        return self._binary(_ops.Div, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(self._constant(other), self)
+        return self._binary(_ops.Div, other, reflected=True)
 
-    def __pow__(self, exponent: Any) -> Tensor:
-        return _ops.Pow.apply(self, self._constant(exponent))
+    def __pow__(self, other: Any) -> Tensor:
+        return self._binary(_ops.Pow, other)
 
-    def __rpow__(self, base: Any) -> Tensor:
-        return _ops.Pow.apply(self._constant(base), self)
+    def __rpow__(self, other: Any) -> Tensor:
+        return self._binary(_ops.Pow, other, reflected=True)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return self._binary(_ops.MatMul, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return self._binary(_ops.MatMul, other, reflected=True)
 
     def __neg__(self) -> Tensor:
         return _ops.Neg.apply(self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(self, self._constant(other))
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(self._constant(other), self)
 
     add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
 
@@ -312,10 +320,10 @@ class Tensor:
     clamp = clip
 
     def maximum(self, other: Any) -> Tensor:
-        return _ops.Maximum.apply(self, self._constant(other))
+        return self._binary(_ops.Maximum, other)
 
     def minimum(self, other: Any) -> Tensor:
-        return _ops.Minimum.apply(self, self._constant(other))
+        return self._binary(_ops.Minimum, other)
 
     def softmax(self, axis: int = -1) -> Tensor:
         return _functional.softmax(self, axis)
@@ -404,6 +412,16 @@ class Tensor:
 
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.GetItem.apply(self, _normalize_index(index))
+
+
+def _promote_int_to_float(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """float32 × int64 stays float32 (numpy alone would give float64); other mixes follow numpy."""
+    a_float, b_float = a.data.dtype.kind in _FLOAT_KINDS, b.data.dtype.kind in _FLOAT_KINDS
+    if a_float and not b_float:
+        return a, Tensor._make(b.data.astype(a.data.dtype), False, None)
+    if b_float and not a_float:
+        return Tensor._make(a.data.astype(b.data.dtype), False, None), b
+    return a, b
 
 
 def _normalize_axes(axis: Axis, ndim: int) -> tuple[int, ...]:
