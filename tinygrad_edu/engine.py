@@ -129,6 +129,7 @@ class Function:
 
     inputs: tuple
     needs_input_grad: tuple[bool, ...]
+    _released = False
     module_path: tuple
     created_at: str
 
@@ -144,18 +145,25 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the inputs and, in grad mode, record the op as the output's ``grad_fn``."""
         ctx = cls.__new__(cls)
-        needs = tuple(type(a) is Tensor and a.requires_grad for a in args)
-        ctx.needs_input_grad = needs
         state = _state
-        record = state.grad_enabled and True in needs
-        previous_mode, state.grad_enabled = state.grad_enabled, False  # a Tensor-op forward records nothing
+        if state.grad_enabled:
+            needs = tuple([type(a) is Tensor and a.requires_grad for a in args])
+            record = True in needs
+        else:  # the fast path: backward passes and parameter updates run here
+            needs, record = (False,) * len(args), False
+        ctx.needs_input_grad = needs
         try:
-            result = cls.forward(ctx, *args, **kwargs)
+            if record:
+                state.grad_enabled = False  # a forward written in Tensor ops must not record itself
+                try:
+                    result = cls.forward(ctx, *args, **kwargs)
+                finally:
+                    state.grad_enabled = True
+            else:
+                result = cls.forward(ctx, *args, **kwargs)
         except ValueError as error:
             shapes = " and ".join(str(a.shape) for a in args if type(a) is Tensor)
             raise ValueError(f"{cls.__name__} on shapes {shapes}: {error}") from None
-        finally:
-            state.grad_enabled = previous_mode
         data = result.data if type(result) is Tensor else result
         if type(data) is not np.ndarray:
             data = np.asarray(data)
@@ -177,7 +185,7 @@ class Function:
     @property
     def saved_tensors(self) -> tuple:
         """What ``save_for_backward`` stored, in order."""
-        if getattr(self, "_released", False):
+        if self._released:
             raise RuntimeError(_SECOND_BACKWARD)
         return self._saved
 
@@ -237,10 +245,10 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
-    )
-    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+    stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    if not stretched:  # only leading axes were added (a bias row): one sum, no reshape
+        return grad.sum(axis=tuple(range(extra)))
+    return grad.sum(axis=tuple(range(extra)) + stretched, keepdims=True).reshape(shape)
 
 
 def _is_broadcastable_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
@@ -249,33 +257,20 @@ def _is_broadcastable_to(shape: tuple[int, ...], target: tuple[int, ...]) -> boo
     return all(n == m or n == 1 for n, m in zip(shape[::-1], target[::-1]))
 
 
-def _checked_input_grads(fn: Function, grads: Any) -> tuple:
-    """Normalise ``backward``'s return to a tuple matching the inputs, summing broadcast gradients back."""
-    if not isinstance(grads, tuple):
-        grads = (grads,)
-    if len(grads) != len(fn.inputs):
-        raise RuntimeError(
-            f"{fn.name()}: backward returned {len(grads)} gradient(s) but forward took {len(fn.inputs)} input(s); "
-            "return one gradient per forward input (None for inputs without one)"
-        )
-    checked = []
-    for index, (inp, grad, needs_grad) in enumerate(zip(fn.inputs, grads, fn.needs_input_grad)):
-        if grad is None or not needs_grad:
-            checked.append(None)
-            continue
-        if type(grad) is not Tensor:
-            grad = Tensor._make(np.asarray(grad), False, None)
-        if grad.shape != inp.shape:
-            if not _is_broadcastable_to(inp.shape, grad.shape):
-                raise RuntimeError(
-                    f"{fn.name()}: gradient for input {index} has shape {grad.shape}, which does not match "
-                    f"and cannot be summed back to the input's shape {inp.shape}"
-                )
-            grad = unbroadcast(grad, inp.shape)
-        if grad.dtype != inp.dtype:
-            grad = grad.astype(inp.dtype)
-        checked.append(grad)
-    return tuple(checked)
+def _conform(fn: Function, index: int, inp: Tensor, grad: Any) -> Tensor:
+    """Bring a gradient from ``fn.backward`` to its input's shape and dtype, or explain why it can't be."""
+    if type(grad) is not Tensor:
+        grad = Tensor._make(np.asarray(grad), False, None)
+    if grad.shape != inp.shape:
+        if not _is_broadcastable_to(inp.shape, grad.shape):
+            raise RuntimeError(
+                f"{fn.name()}: gradient for input {index} has shape {grad.shape}, which does not match "
+                f"and cannot be summed back to the input's shape {inp.shape}"
+            )
+        grad = unbroadcast(grad, inp.shape)
+    if grad.dtype != inp.dtype:
+        grad = grad.astype(inp.dtype)
+    return grad
 
 
 def _accumulate(tensor: Tensor, grad: Tensor, create_graph: bool) -> None:
@@ -301,22 +296,29 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
             grad = grads.pop(id(tensor), None)
             if grad is None:
                 continue
-            for hook in tuple(tensor._hooks.values()) if tensor._hooks else ():
-                replacement = hook(grad)
-                if replacement is not None:
-                    grad = _hook_result(tensor, replacement)
+            if tensor._hooks:
+                grad = _run_hooks(tensor, grad)
             fn = tensor.grad_fn
-            if fn is None:
+            if fn is None or tensor._retains_grad:
                 _accumulate(tensor, grad, create_graph)
-                continue
-            if tensor._retains_grad:
-                _accumulate(tensor, grad, create_graph)
-            if getattr(fn, "_released", False):
-                raise RuntimeError(_SECOND_BACKWARD)
-            input_grads = _checked_input_grads(fn, type(fn).backward(fn, grad))
-            for inp, input_grad in zip(fn.inputs, input_grads):
-                if input_grad is None:
+                if fn is None:
                     continue
+            if fn._released:
+                raise RuntimeError(_SECOND_BACKWARD)
+            input_grads = type(fn).backward(fn, grad)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            if len(input_grads) != len(fn.inputs):
+                raise RuntimeError(
+                    f"{fn.name()}: backward returned {len(input_grads)} gradient(s) but forward took "
+                    f"{len(fn.inputs)} input(s); return one gradient per forward input (None for inputs without one)"
+                )
+            for index, (inp, input_grad, needs_grad) in enumerate(zip(fn.inputs, input_grads, fn.needs_input_grad)):
+                if input_grad is None or not needs_grad:
+                    continue
+                if (type(input_grad) is not Tensor or input_grad.data.shape != inp.data.shape
+                        or input_grad.data.dtype is not inp.data.dtype):
+                    input_grad = _conform(fn, index, inp, input_grad)
                 if anomaly:
                     _check_finite(input_grad.data, "backward gradient", fn)
                 key = id(inp)
@@ -324,6 +326,15 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
                 grads[key] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
                 fn._release()
+
+
+def _run_hooks(tensor: Tensor, grad: Tensor) -> Tensor:
+    """Call the tensor's hooks in registration order; a hook may return a replacement gradient."""
+    for hook in tuple(tensor._hooks.values()):
+        replacement = hook(grad)
+        if replacement is not None:
+            grad = _hook_result(tensor, replacement)
+    return grad
 
 
 def _hook_result(tensor: Tensor, replacement: Any) -> Tensor:

@@ -378,12 +378,16 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - numpy's and PyTorch's name
-        return self.transpose()
+        """All axes reversed (the matrix transpose for 2-D)."""
+        return _ops.Transpose.apply(self, tuple(range(self.data.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
         """Swap the last two axes (batched matrix transpose)."""
-        return self.swapaxes(-1, -2)
+        n = self.data.ndim
+        if n < 2:
+            raise ValueError(f"mT needs at least 2 dimensions, got shape {self.shape}")
+        return _ops.Transpose.apply(self, (*range(n - 2), n - 1, n - 2))
 
     def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
         if self.ndim == 0:
@@ -429,9 +433,9 @@ def _normalize_axes(axis: Axis, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    if any(not -max(ndim, 1) <= a < max(ndim, 1) for a in axes):
+    if any(not -ndim <= a < ndim for a in axes):
         raise ValueError(f"axis {axis} is out of range for a tensor with {ndim} dimension(s)")
-    return tuple(sorted({a % ndim for a in axes})) if ndim else ()
+    return tuple(sorted({a % ndim for a in axes}))
 
 
 def _normalize_index(index: Any) -> Any:
