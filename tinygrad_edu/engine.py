@@ -220,21 +220,21 @@ def topological_order(root: Tensor) -> list[Tensor]:
     Iterative depth-first search (no recursion limit); the drawing in ``viz`` walks the graph with it too.
     """
     post_order: list[Tensor] = []
-    expanded: set[int] = set()
+    expanded: set[Tensor] = set()  # Tensors hash by identity
     stack: list[tuple[Tensor, bool]] = [(root, False)]
     while stack:
-        tensor, children_done = stack.pop()
-        if children_done:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
             post_order.append(tensor)
             continue
-        if id(tensor) in expanded:
+        if tensor in expanded:
             continue
-        expanded.add(id(tensor))
+        expanded.add(tensor)
         stack.append((tensor, True))
         fn = tensor.grad_fn
         if fn is not None:
             for inp, needs_grad in zip(fn.inputs, fn.needs_input_grad):
-                if needs_grad and id(inp) not in expanded:
+                if needs_grad and inp not in expanded:
                     stack.append((inp, False))
     post_order.reverse()
     return post_order
@@ -290,10 +290,10 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
     order; it is then popped, so intermediate gradients die as soon as they have been passed on.
     """
     anomaly = _state.anomaly
-    grads: dict[int, Tensor] = {id(root): gradient}
+    grads: dict[Tensor, Tensor] = {root: gradient}
     with set_grad_enabled(create_graph):
         for tensor in topological_order(root):
-            grad = grads.pop(id(tensor), None)
+            grad = grads.pop(tensor, None)
             if grad is None:
                 continue
             if tensor._hooks:
@@ -321,9 +321,8 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
                     input_grad = _conform(fn, index, inp, input_grad)
                 if anomaly:
                     _check_finite(input_grad.data, "backward gradient", fn)
-                key = id(inp)
-                previous = grads.get(key)
-                grads[key] = input_grad if previous is None else previous + input_grad
+                previous = grads.get(inp)
+                grads[inp] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
                 fn._release()
 
