@@ -167,7 +167,9 @@ class Function:
         data = result.data if type(result) is Tensor else result
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        out = Tensor._make(data, record, ctx if record else None)
+        out = Tensor.__new__(Tensor)  # Tensor._make, inlined: this line runs for every op
+        out.data, out.grad, out.requires_grad, out._retains_grad, out._hooks = data, None, record, False, None
+        out.grad_fn = ctx if record else None
         if record:
             ctx.inputs = args
             ctx.module_path = state.module_path
@@ -201,10 +203,6 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
-
-    def _release(self) -> None:
-        self._saved = None
-        self._released = True
 
 
 _SECOND_BACKWARD = (
@@ -324,7 +322,7 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
                 previous = grads.get(inp)
                 grads[inp] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
-                fn._release()
+                fn._saved, fn._released = None, True
 
 
 def _run_hooks(tensor: Tensor, grad: Tensor) -> Tensor:

@@ -79,6 +79,8 @@ class Tensor:
         """Wrap a non-Tensor operand; a Python number takes this tensor's dtype (``x * 2`` stays float32)."""
         if isinstance(value, Tensor):
             return value
+        if type(value) is float and self.data.dtype.kind == "f":  # the common case, x * 0.5: no ABC checks
+            return Tensor._make(np.array(value, dtype=self.data.dtype), False, None)
         if isinstance(value, numbers.Number) and not isinstance(value, np.generic):
             dtype = self.data.dtype if self.data.dtype.kind in _FLOAT_KINDS or isinstance(value, int) else None
             return Tensor._make(np.asarray(value, dtype=dtype), False, None)
@@ -223,9 +225,10 @@ class Tensor:
     # ------------------------------------------------------------------------------------------- arithmetic
     def _binary(self, op: Any, other: Any, reflected: bool = False) -> Tensor:
         """Apply a binary primitive; an integer operand beside a float one takes the float dtype (as PyTorch)."""
-        other = self._constant(other)
+        if type(other) is not Tensor:
+            other = self._constant(other)
         a, b = (other, self) if reflected else (self, other)
-        if a.data.dtype != b.data.dtype:
+        if a.data.dtype is not b.data.dtype:
             a, b = _promote_int_to_float(a, b)
         return op.apply(a, b)
 
@@ -421,6 +424,8 @@ class Tensor:
 def _promote_int_to_float(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     """float32 × int64 stays float32 (numpy alone would give float64); other mixes follow numpy."""
     a_float, b_float = a.data.dtype.kind in _FLOAT_KINDS, b.data.dtype.kind in _FLOAT_KINDS
+    if a.data.dtype == b.data.dtype:
+        return a, b
     if a_float and not b_float:
         return a, Tensor._make(b.data.astype(a.data.dtype), False, None)
     if b_float and not a_float:
