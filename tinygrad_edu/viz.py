@@ -288,7 +288,8 @@ class _Drawing:
         take_head = True
         while low <= high:
             out = self.ops[low if take_head else high]
-            new = [key for key in dict.fromkeys(map(id, out.grad_fn.inputs)) if key in self.inputs and key not in counted]
+            new = [key for key in dict.fromkeys(map(id, out.grad_fn.inputs)) if key in self.inputs]
+            new = [key for key in new if key not in counted]
             cost = 2 + len(new)
             if cost > budget and head:
                 break
@@ -354,12 +355,14 @@ class _Drawing:
             kinds += ", …"
         inner = {id(inp) for t in self.hidden for inp in t.grad_fn.inputs if isinstance(inp, Tensor)}
         hidden_leaves = len({key for key in inner if key in self.inputs} - self.shown_inputs.keys())
-        modules = {id(m) for t in self.hidden for m in t.grad_fn.module_path}
+        box = len(_common_prefix([t.grad_fn.module_path for t in self.hidden]))  # modules the note sits inside
+        modules = {id(m): type(m).__name__ for t in self.hidden for m in t.grad_fn.module_path[box:]}
         lines = [f"… {len(self.hidden):,} more ops …", kinds]
         if hidden_leaves:
             lines.append(f"and {hidden_leaves:,} input tensors")
         if modules:
-            lines.append(f"inside {len(modules):,} module(s)")
+            calls = Counter(modules.values()).most_common(3)
+            lines.append("in modules " + ", ".join(f"{cls} ×{n:,}" for cls, n in calls))
         lines.append("(collapsed: raise max_nodes to see them)")
         return "\\n".join(lines)
 
@@ -380,7 +383,7 @@ class _Drawing:
         """Nodes into their module clusters, clusters nested (deepest attached first), then every edge."""
         graph = graphviz.Digraph("autograd", graph_attr={"rankdir": rankdir}, node_attr={"fontsize": "11"})
         members: dict[tuple[int, ...], list[tuple[str, dict[str, str]]]] = {(): []}
-        edges: dict[tuple[str, str], dict[str, str]] = {}
+        edges: list[tuple[str, str, dict[str, str]]] = []
         shown_ops = [t for t in self.ops if id(t) in self.visible]
         grads = [t.grad for t in self.order if t.grad is not None] if self.show_grad else []
         largest = max((_rms(g.data) for g in grads), default=0.0)
@@ -400,28 +403,28 @@ class _Drawing:
                 return self.constant_ids[id(inp)]
             return self.tensor_ids[id(inp)]
 
-        levels: dict[int, int | None] = {}
         for out in shown_ops:
             fn = out.grad_fn
             key = self._cluster_key(fn)
             op_node, out_node = "o" + self.tensor_ids[id(out)][1:], self.tensor_ids[id(out)]
             place(key, op_node, self._op_attrs(fn))
-            attrs, levels[id(out)] = self._tensor_attrs(out, largest)
+            attrs, level = self._tensor_attrs(out, largest)
             place(key, out_node, attrs)
-            edges[(op_node, out_node)] = self._grad_edge(levels[id(out)])
-            for inp in fn.inputs:
-                if isinstance(inp, Tensor):
-                    if self._folded(inp):
-                        continue
-                    edges.setdefault((tensor_source(inp), op_node), {})
+            edges.append((op_node, out_node, self._grad_edge(level)))
+            operands = [inp for inp in fn.inputs if isinstance(inp, Tensor)]
+            for letter, inp in zip("abcdefgh", operands):
+                if not self._folded(inp):  # x * x draws two edges: the gradient 2x is their sum
+                    edges.append((tensor_source(inp), op_node, {"label": letter} if self.explain else {}))
                     if id(inp) in self.inputs:
                         self.shown_inputs[id(inp)] = None
-        for out in self.hidden:  # edges from drawn tensors into the collapsed middle
-            for inp in out.grad_fn.inputs:
-                if isinstance(inp, Tensor) and not self._folded(inp) and id(inp) not in hidden_ids and (
-                    id(inp) in self.visible or id(inp) in self.shown_inputs
-                ):
-                    edges.setdefault((tensor_source(inp), summary), {})
+        into_summary = {  # drawn tensors feeding the collapsed middle, one edge each
+            tensor_source(inp): None
+            for out in self.hidden
+            for inp in out.grad_fn.inputs
+            if isinstance(inp, Tensor) and id(inp) not in hidden_ids
+            and (id(inp) in self.visible or id(inp) in self.shown_inputs)
+        }
+        edges.extend((node, summary, {}) for node in into_summary)
         self._place_leaves(place, largest)
         if summary is not None:
             keys = [self._cluster_key(t.grad_fn) for t in self.hidden]
@@ -430,7 +433,12 @@ class _Drawing:
             attrs, _ = self._tensor_attrs(self.root, largest)
             place((), self.tensor_ids[id(self.root)], attrs)
         self._assemble(graph, members)
-        for (tail, head), attrs in edges.items():
+        from_summary: set[str] = set()
+        for tail, head, attrs in edges:
+            if tail == summary:  # one edge out of the collapsed middle per op it feeds
+                if head in from_summary:
+                    continue
+                from_summary.add(head)
             graph.edge(tail, head, **attrs)
         if self.show_grad:
             graph.attr(label=self._grad_legend(largest), labelloc="b", fontsize="10")
@@ -438,7 +446,7 @@ class _Drawing:
 
     def _place_leaves(self, place: Any, largest: float) -> None:
         """Leaves and constants that feed a drawn op; a parameter sits in the box of the module that owns it."""
-        owners = {name: key for key in self._drawn_cluster_keys() if (name := self.module_names.get(key[-1]))}
+        owners = {self.module_names[key[-1]]: key for key in self._drawn_cluster_keys() if key[-1] in self.module_names}
         for key in self.shown_inputs:
             node = self.constant_ids.get(key) or self.tensor_ids[key]
             attrs, _ = self._tensor_attrs(self.inputs[key], largest)
@@ -455,6 +463,8 @@ class _Drawing:
         return {"color": f"/ylorrd9/{level}", "penwidth": f"{1 + 2 * (level - 1) / 8:.2f}"}
 
     def _grad_legend(self, largest: float) -> str:
+        if largest == 0:
+            return "no nonzero gradient to colour: call backward() first"
         missing = any(t.grad is None for t in self.ops if id(t) in self.visible)
         legend = (
             f"colour: RMS of ∂C/∂tensor on a log scale, darkest = largest ({largest:.3g}), "
@@ -480,7 +490,7 @@ class _Drawing:
             subgraphs[key[:-1]].subgraph(subgraphs[key])
 
 
-def _common_prefix(keys: list[tuple[int, ...]]) -> tuple[int, ...]:
+def _common_prefix(keys: list[tuple]) -> tuple:
     if not keys:
         return ()
     prefix = keys[0]
