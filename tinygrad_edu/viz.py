@@ -20,8 +20,9 @@ from . import engine
 from .tensor import Tensor
 
 # ----------------------------------------------------------------------------------------------- the explain table
-# Each op's local derivative in the seed's notation: z is the op's output, a (and b) its inputs, C the cost.
-# This is documentation for the picture; the calculus itself lives in ops.py.
+# Each op's local derivative in the seed's notation: z is the op's output, a (and b) its inputs in order, C the
+# cost. Activations read as the seed's a = g(z), so there z is the input. This is documentation for the picture;
+# the calculus itself lives in ops.py.
 LOCAL_DERIVATIVES: dict[str, str] = {
     "Add": "∂z/∂a = 1, ∂z/∂b = 1",
     "Sub": "∂z/∂a = 1, ∂z/∂b = −1",
@@ -40,7 +41,7 @@ LOCAL_DERIVATIVES: dict[str, str] = {
     "Clip": "∂z/∂a = 1 inside [lo, hi], 0 outside",
     "Maximum": "gradient to the larger (ties: half each)",
     "Minimum": "gradient to the smaller (ties: half each)",
-    "Where": "∂z/∂a = c, ∂z/∂b = 1 − c",
+    "Where": "z = a where c else b: ∂z/∂a = c, ∂z/∂b = 1 − c",
     "Cast": "∂z/∂a = 1 (cast back)",
     "Sum": "∂z/∂aᵢ = 1: ∂C/∂z copied to every aᵢ",
     "Max": "∂z/∂aᵢ = 1 at the max, 0 elsewhere",
@@ -48,7 +49,7 @@ LOCAL_DERIVATIVES: dict[str, str] = {
     "Transpose": "∂C/∂a = ∂C/∂z permuted back",
     "Expand": "∂C/∂a = ∂C/∂z summed over broadcast axes",
     "GetItem": "∂C/∂a = ∂C/∂z scattered into zeros",
-    "ScatterAdd": "∂C/∂g = ∂C/∂z gathered at the index",
+    "ScatterAdd": "∂C/∂a = ∂C/∂z gathered at the index",
     "Cat": "∂C/∂aₖ = slice k of ∂C/∂z",
 }
 _SQUARE = "z = a²: ∂z/∂a = 2a\ncost (x̂ − y)²: 2(x̂ − y)"
