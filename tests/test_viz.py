@@ -300,6 +300,18 @@ def test_explain_table_covers_every_primitive_and_user_ops_use_their_docstring()
     assert "∂z/∂a = 3a²" in nodes[node_with(nodes, "Cube")]["label"]
 
 
+def test_scalar_constants_are_written_into_their_op_and_operands_are_lettered():
+    x = tg.randn(3, requires_grad=True)
+    graph = viz.draw(2.0 - x**2, explain=True, params={"x": x})
+    nodes, edges, _ = parse(graph)
+    assert len(nodes) == 5  # x, Pow, x², Sub, root: the constants 2 and 2.0 have no nodes
+    assert "b = 2" in nodes[node_with(nodes, "Pow")]["label"]
+    assert "a = 2" in nodes[node_with(nodes, "Sub")]["label"]
+    (square,) = [head for tail, head in edges if tail == node_with(nodes, "Pow")]
+    assert f"{square} -> {node_with(nodes, 'Sub')} [label=b]" in graph.source  # x² is the Sub's second operand
+    assert "call backward() first" in viz.draw(x * 3.0, show_grad=True).source
+
+
 # ----------------------------------------------------------------------------------------------- clusters
 def test_modules_become_nested_labelled_clusters():
     model, _, loss = autoencoder()
@@ -357,6 +369,8 @@ def test_save_rejects_unknown_suffixes_and_types(tmp_path):
         viz.save(graph, tmp_path / "g.jpeg")
     with pytest.raises(TypeError, match="Digraph or a Tensor"):
         viz.save("graph", tmp_path / "g.dot")
+    with pytest.raises(ValueError, match="format must be one of"):
+        viz.render(graph, "jpeg")
     with pytest.raises(TypeError, match="only when saving a Tensor"):
         viz.save(graph, tmp_path / "g.dot", show_data=True)
     assert list(tmp_path.iterdir()) == []
