@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import platform
 import statistics
@@ -58,10 +59,11 @@ def median_seconds(step: Callable[[], object], repeats: int, warmup: int) -> flo
 def init_params(sizes: list[int], seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """(W, b) per layer, W of shape (out, in), float32."""
     rng = np.random.default_rng(seed)
-    return [
-        ((rng.standard_normal((m, n)) / np.sqrt(n)).astype(np.float32), (rng.standard_normal(m) * 0.1).astype(np.float32))
-        for n, m in zip(sizes, sizes[1:])
-    ]
+    layers = []
+    for n, m in itertools.pairwise(sizes):
+        W = (rng.standard_normal((m, n)) / np.sqrt(n)).astype(np.float32)
+        layers.append((W, (rng.standard_normal(m) * 0.1).astype(np.float32)))
+    return layers
 
 
 def numpy_step(params: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray, lr: float = LR) -> float:
@@ -156,7 +158,6 @@ def workload_w1(name: str, repeats: int) -> dict:
     results = {"numpy": median_seconds(lambda: numpy_step(numpy_params, x), runs, runs // 5 + 2),
                "tinygrad_edu": median_seconds(tinygrad_step_fn(params, x), runs, runs // 5 + 2)}
     if torch is not None:
-        torch.set_num_threads(max(1, np.__config__ and 2))
         results["torch"] = median_seconds(torch_step_fn(params, x), runs, runs // 5 + 2)
     return results
 
