@@ -10,7 +10,7 @@ from nn_fd import check_gradients, leaf
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
-from tinygrad_edu.nn import functional as F
+from tinygrad_edu.nn import functional as F  # noqa: N812 - PyTorch's customary alias
 
 
 def np_conv2d(x, w, b, stride, padding):
