@@ -49,8 +49,11 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def softplus(x: Tensor) -> Tensor:
-    """log(1 + eˣ) = relu(x) + log(1 + e^(−|x|)): finite for any x."""
-    return x.relu() + ((-x.abs()).exp() + 1.0).log()
+    """log(1 + eˣ) = max(x, 0) + log(1 + e^(−|x|)): finite for any x.
+
+    NOTE: at x = 0 the tie in max(x, 0) splits the gradient (½) and |x| contributes 0, giving σ(0) = ½ exactly.
+    """
+    return x.maximum(0.0) + ((-x.abs()).exp() + 1.0).log()
 
 
 def _erf(x: Tensor) -> Tensor:
