@@ -38,9 +38,10 @@ def digits():
 def fit(model, x, y, epochs, lr):
     opt = optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
+    loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True, seed=0)  # a new order every epoch
     model.train()
     for _ in range(epochs):
-        for xb, yb in DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True, seed=0):
+        for xb, yb in loader:
             opt.zero_grad()
             loss_fn(model(xb), yb).backward()
             opt.step()
@@ -67,5 +68,5 @@ def test_digits_small_cnn_trains(digits):
         nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.AvgPool2d(2),
         nn.Flatten(), nn.Dropout(0.1), nn.Linear(64, 10),
     )
-    model = fit(model, x_train.reshape(-1, 1, 8, 8), y_train, epochs=4, lr=1e-2)
-    assert accuracy(model, x_test.reshape(-1, 1, 8, 8), y_test) >= 0.9
+    model = fit(model, x_train.reshape(-1, 1, 8, 8), y_train, epochs=6, lr=1e-2)
+    assert accuracy(model, x_test.reshape(-1, 1, 8, 8), y_test) >= 0.93
