@@ -28,6 +28,15 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Set each ``.grad`` to None (the default) or to zeros: what every ``zero_grad`` does."""
+    for param in params:
+        if param.grad is not None and not set_to_none:
+            param.grad = Tensor._make(np.zeros_like(param.data), False, None)
+        else:
+            param.grad = None
+
+
 class IncompatibleKeys(NamedTuple):
     """What ``load_state_dict(strict=False)`` skipped."""
 
@@ -168,12 +177,8 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear every parameter's ``.grad`` (to None, or to zeros in place)."""
-        for param in self.parameters():
-            if param.grad is not None and not set_to_none:
-                param.grad = Tensor._make(np.zeros_like(param.data), False, None)
-            else:
-                param.grad = None
+        """Clear every parameter's ``.grad`` (to None, or to zeros)."""
+        clear_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for param in self.parameters():
@@ -197,13 +202,7 @@ class Module:
     # ------------------------------------------------------------------------------------------- state
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """Dotted name → a copy of every parameter's and buffer's values."""
-        state: OrderedDict[str, np.ndarray] = OrderedDict()
-        for prefix, module in self.named_modules():
-            for registry in (module._parameters, module._buffers):
-                for name, value in registry.items():
-                    if value is not None:
-                        state[f"{prefix}.{name}" if prefix else name] = value.data.copy()
-        return state
+        return OrderedDict((key, tensor.data.copy()) for key, tensor in self._state_tensors().items())
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values in by name; any missing/unexpected key (strict) or wrong shape raises before anything changes."""

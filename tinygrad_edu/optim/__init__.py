@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..nn.module import clear_grads
 from ..tensor import Tensor
 from . import lr_scheduler
 
@@ -49,12 +50,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad`` (to None, or to zeros)."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None and not set_to_none:
-                    p.grad = Tensor._make(np.zeros_like(p.data), False, None)
-                else:
-                    p.grad = None
+        clear_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self) -> None:
         """Update every parameter that has a gradient, group by group."""
