@@ -267,3 +267,37 @@ def test_xavier_and_kaiming_statistics():
         nn.init.kaiming_uniform_(w, mode="fan")
     with pytest.raises(ValueError, match="nonlinearity"):
         nn.init.calculate_gain("swish")
+
+
+# ----------------------------------------------------------------------------------------------- second order
+def _input_gradient_penalty(model, x_data):
+    """Σ (∂L/∂x)² with L = Σ model(x)², the first derivative kept in the graph (create_graph=True)."""
+    x = tg.Tensor(x_data, requires_grad=True)
+    (model(x) ** 2).sum().backward(create_graph=True)
+    return (x.grad * x.grad).sum()
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.LayerNorm(2)),
+    lambda: nn.Sequential(nn.Conv2d(1, 2, 2), nn.MaxPool2d(2), nn.Flatten(), nn.GELU()),
+])
+def test_second_derivatives_flow_through_composed_layers(make):
+    tg.manual_seed(0)
+    model = make().double()
+    x_data = np.random.default_rng(0).standard_normal((2, 3) if isinstance(model[0], nn.Linear) else (2, 1, 5, 5))
+    weight = model[0].weight
+    penalty = _input_gradient_penalty(model, x_data)
+    model.zero_grad()  # drop the first-order ∂L/∂W that backward(create_graph=True) left there
+    penalty.backward()
+    analytic = weight.grad.data.copy()
+    numeric = np.zeros_like(weight.data)
+    eps = 1e-6
+    for i in np.ndindex(weight.shape):
+        original = weight.data[i]
+        weight.data[i] = original + eps
+        plus = _input_gradient_penalty(model, x_data).item()
+        weight.data[i] = original - eps
+        minus = _input_gradient_penalty(model, x_data).item()
+        weight.data[i] = original
+        numeric[i] = (plus - minus) / (2 * eps)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
