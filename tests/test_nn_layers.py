@@ -226,6 +226,8 @@ def test_batchnorm2d_normalises_per_channel_with_gradients():
     np.testing.assert_allclose(out.data.var(axis=(0, 2, 3)), 1, rtol=1e-3)
     with pytest.raises(ValueError, match=r"channels.*\(2, 3, 4, 4\)"):
         bn(tg.randn(2, 3, 4, 4))
+    with pytest.raises(ValueError, match="more than one value per channel"):
+        nn.BatchNorm1d(3)(tg.randn(1, 3))
 
 
 def test_layernorm_forward_and_gradients():

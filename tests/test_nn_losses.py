@@ -102,6 +102,8 @@ def test_loss_errors_are_clear():
 
 def test_losses_keep_float32():
     x = tg.randn(4, 3, requires_grad=True)
-    for loss in (nn.MSELoss()(x, np.zeros((4, 3))), nn.CrossEntropyLoss()(x, np.array([0, 1, 2, 0])),
+    for loss in (nn.MSELoss()(x, np.zeros((4, 3))), nn.L1Loss()(x, tg.Tensor(np.ones((4, 3), dtype=np.int64))),
+                 nn.BCELoss()(x.sigmoid(), tg.zeros(4, 3, dtype=np.float64)),
+                 nn.CrossEntropyLoss()(x, np.array([0, 1, 2, 0])),
                  nn.BCEWithLogitsLoss()(x, np.ones((4, 3)))):
         assert loss.dtype == np.float32

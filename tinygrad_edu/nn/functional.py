@@ -173,7 +173,10 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 
 def _as_target(target: Any, like: Tensor, what: str) -> Tensor:
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=like.dtype))
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target, dtype=like.dtype))
+    elif target.dtype != like.dtype:
+        target = target.astype(like.dtype)  # e.g. integer labels: no float32 → float64 promotion
     if target.shape != like.shape:
         raise ValueError(f"{what}: input shape {like.shape} and target shape {target.shape} differ")
     return target

@@ -223,6 +223,9 @@ class _BatchNorm(Module):
                              f"on axis 1, got shape {x.shape}")
         axes = (0, *range(2, x.ndim))
         shape = (1, -1) + (1,) * (x.ndim - 2)
+        if self.training and x.size == x.shape[1]:
+            raise ValueError(f"{type(self).__name__} in training needs more than one value per channel, got input "
+                             f"of shape {x.shape} (use eval() to normalise single samples by running statistics)")
         if self.training or self.running_mean is None:
             mean = x.mean(axis=axes, keepdims=True)
             var = x.var(axis=axes, keepdims=True, correction=0)  # biased: the batch's own spread
