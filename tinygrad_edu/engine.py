@@ -144,7 +144,7 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the inputs and, in grad mode, record the op as the output's ``grad_fn``."""
         ctx = cls.__new__(cls)
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)  # Tensor or nn.Parameter
+        needs = tuple(type(a) is Tensor and a.requires_grad for a in args)
         ctx.needs_input_grad = needs
         state = _state
         record = state.grad_enabled and True in needs
@@ -152,7 +152,7 @@ class Function:
         try:
             result = cls.forward(ctx, *args, **kwargs)
         except ValueError as error:
-            shapes = " and ".join(str(a.shape) for a in args if isinstance(a, Tensor))
+            shapes = " and ".join(str(a.shape) for a in args if type(a) is Tensor)
             raise ValueError(f"{cls.__name__} on shapes {shapes}: {error}") from None
         finally:
             state.grad_enabled = previous_mode
@@ -263,7 +263,7 @@ def _checked_input_grads(fn: Function, grads: Any) -> tuple:
         if grad is None or not needs_grad:
             checked.append(None)
             continue
-        if not isinstance(grad, Tensor):
+        if type(grad) is not Tensor:
             grad = Tensor._make(np.asarray(grad), False, None)
         if grad.shape != inp.shape:
             if not _is_broadcastable_to(inp.shape, grad.shape):

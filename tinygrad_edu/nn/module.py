@@ -6,6 +6,7 @@ A model is a tree of modules; ``named_parameters`` walks it and names each param
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
@@ -16,16 +17,27 @@ from .. import engine
 from ..tensor import Tensor
 
 
-class Parameter(Tensor):
-    """A Tensor that a ``Module`` registers as learnable when assigned as an attribute (requires grad by default)."""
+class _ParameterType(type):
+    """``isinstance(t, Parameter)`` is True for exactly the tensors ``Parameter(...)`` made."""
 
-    __slots__ = ()
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return type(obj) is Tensor and obj in _parameters
 
-    def __init__(self, data: Any, requires_grad: bool = True) -> None:
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
 
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
+_parameters: weakref.WeakSet[Tensor] = weakref.WeakSet()
+
+
+class Parameter(metaclass=_ParameterType):
+    """``Parameter(data)`` makes a leaf Tensor that requires grad and that a ``Module`` registers when assigned.
+
+    The result is a plain ``Tensor`` (``type(p) is Tensor``), so every op takes it on the engine's fast path;
+    it is only remembered (weakly) as a parameter, which is what ``isinstance(p, Parameter)`` checks.
+    """
+
+    def __new__(cls, data: Any, requires_grad: bool = True) -> Tensor:  # type: ignore[misc]
+        tensor = Tensor(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+        _parameters.add(tensor)
+        return tensor
 
 
 def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
