@@ -58,6 +58,14 @@ def test_any_dataset_is_collated_by_stacking_fields():
     np.testing.assert_array_equal(last.data, [9, 16])
 
 
+def test_single_samples_are_tensors_and_an_empty_dataset_gives_no_batches():
+    x0, y0 = TensorDataset(X, Y)[3]
+    assert isinstance(y0.data, np.ndarray) and y0.shape == () and y0.item() == 3
+    np.testing.assert_array_equal(x0.data, X[3])
+    empty = DataLoader(TensorDataset(np.zeros((0, 2))), batch_size=None)
+    assert len(empty) == 0 and list(empty) == []
+
+
 def test_errors():
     with pytest.raises(ValueError, match="same first dimension"):
         TensorDataset(X, Y[:5])

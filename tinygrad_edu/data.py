@@ -42,7 +42,7 @@ class TensorDataset(Dataset):
         return len(self.tensors[0])
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
-        return tuple(Tensor._make(t.data[index], False, None) for t in self.tensors)
+        return tuple(Tensor._make(np.asarray(t.data[index]), False, None) for t in self.tensors)
 
 
 def default_collate(samples: list[Any]) -> Any:
@@ -65,7 +65,7 @@ class DataLoader:
         if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
             raise ValueError(f"batch_size must be a positive int or None (the whole dataset), got {batch_size!r}")
         self.dataset, self.shuffle, self.drop_last = dataset, shuffle, drop_last
-        self.batch_size = len(dataset) if batch_size is None else int(batch_size)
+        self.batch_size = max(len(dataset), 1) if batch_size is None else int(batch_size)
         self._rng = np.random.default_rng(seed) if seed is not None else None
 
     def __len__(self) -> int:
