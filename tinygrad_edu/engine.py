@@ -131,9 +131,10 @@ class Function:
 
     inputs: tuple
     needs_input_grad: tuple[bool, ...]
+    _released = False
+    _saved: tuple = ()
     module_path: tuple
     created_at: str = "<unknown: the graph was built outside detect_anomaly()>"
-    _saved: tuple = ()
 
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
@@ -147,25 +148,37 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the inputs and, in grad mode, record the op as the output's ``grad_fn``."""
         ctx = cls.__new__(cls)
-        needs = tuple(type(a) is Tensor and a.requires_grad for a in args)
-        ctx.needs_input_grad = needs
         state = _state
-        record = state.grad_enabled and True in needs
-        previous_mode, state.grad_enabled = state.grad_enabled, False  # a Tensor-op forward records nothing
+        if state.grad_enabled:
+            flags = []
+            for a in args:  # a plain loop: cheaper than a comprehension's frame for one or two inputs
+                flags.append(type(a) is Tensor and a.requires_grad)
+            needs = tuple(flags)
+            record = True in needs
+        else:  # the fast path: backward passes and parameter updates run here
+            needs, record = (False,) * len(args), False
+        ctx.needs_input_grad = needs
         try:
-            result = cls.forward(ctx, *args, **kwargs)
+            if record:
+                state.grad_enabled = False  # a forward written in Tensor ops must not record itself
+                try:
+                    result = cls.forward(ctx, *args, **kwargs)
+                finally:
+                    state.grad_enabled = True
+            else:
+                result = cls.forward(ctx, *args, **kwargs)
         except ValueError as error:
             shapes = " and ".join(str(a.shape) for a in args if type(a) is Tensor)
             raise ValueError(f"{cls.__name__} on shapes {shapes}: {error}") from None
-        finally:
-            state.grad_enabled = previous_mode
         data = result.data if type(result) is Tensor else result
         if type(data) is not np.ndarray:
             data = _forward_result(cls, data)
-        if state.anomaly:
+        if state.anomaly:  # every op, recorded or not (no_grad regions, ops inside a backward)
             ctx.created_at = _user_frame()
             _check_finite(data, "forward output", ctx)
-        out = Tensor._make(data, record, ctx if record else None)
+        out = Tensor.__new__(Tensor)  # Tensor._make, inlined: this line runs for every op
+        out.data, out.grad, out.requires_grad, out._retains_grad, out._hooks = data, None, record, False, None
+        out.grad_fn = ctx if record else None
         if record:
             ctx.inputs = args
             ctx.module_path = state.module_path
@@ -180,7 +193,7 @@ class Function:
     @property
     def saved_tensors(self) -> tuple:
         """What ``save_for_backward`` stored, in order."""
-        if getattr(self, "_released", False):
+        if self._released:
             raise RuntimeError(_SECOND_BACKWARD)
         return self._saved
 
@@ -196,10 +209,6 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
-
-    def _release(self) -> None:
-        self._saved = None
-        self._released = True
 
 
 def _forward_result(cls: type, result: Any) -> np.ndarray:
@@ -228,21 +237,21 @@ def topological_order(root: Tensor) -> list[Tensor]:
     Iterative depth-first search (no recursion limit); the drawing in ``viz`` walks the graph with it too.
     """
     post_order: list[Tensor] = []
-    expanded: set[int] = set()
+    expanded: set[Tensor] = set()  # Tensors hash by identity
     stack: list[tuple[Tensor, bool]] = [(root, False)]
     while stack:
-        tensor, children_done = stack.pop()
-        if children_done:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
             post_order.append(tensor)
             continue
-        if id(tensor) in expanded:
+        if tensor in expanded:
             continue
-        expanded.add(id(tensor))
+        expanded.add(tensor)
         stack.append((tensor, True))
         fn = tensor.grad_fn
         if fn is not None:
             for inp, needs_grad in zip(fn.inputs, fn.needs_input_grad):
-                if needs_grad and id(inp) not in expanded:
+                if needs_grad and inp not in expanded:
                     stack.append((inp, False))
     post_order.reverse()
     return post_order
@@ -253,10 +262,10 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
-    )
-    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+    stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    if not stretched:  # only leading axes were added (a bias row): one sum, no reshape
+        return grad.sum(axis=tuple(range(extra)))
+    return grad.sum(axis=tuple(range(extra)) + stretched, keepdims=True).reshape(shape)
 
 
 def _is_broadcastable_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
@@ -265,35 +274,20 @@ def _is_broadcastable_to(shape: tuple[int, ...], target: tuple[int, ...]) -> boo
     return all(n == m or n == 1 for n, m in zip(shape[::-1], target[::-1]))
 
 
-def _checked_input_grads(fn: Function, grads: Any) -> tuple:
-    """Normalise ``backward``'s return to a tuple matching the inputs, summing broadcast gradients back."""
-    if not isinstance(grads, tuple):
-        grads = (grads,)
-    if len(grads) > len(fn.inputs) and all(g is None for g in grads[len(fn.inputs) :]):
-        grads = grads[: len(fn.inputs)]  # extra Nones, e.g. for a defaulted argument not passed (as PyTorch)
-    if len(grads) != len(fn.inputs):
-        raise RuntimeError(
-            f"{fn.name()}: backward returned {len(grads)} gradient(s) but forward took {len(fn.inputs)} input(s); "
-            "return one gradient per forward input (None for inputs without one)"
-        )
-    checked = []
-    for index, (inp, grad, needs_grad) in enumerate(zip(fn.inputs, grads, fn.needs_input_grad)):
-        if grad is None or not needs_grad:
-            checked.append(None)
-            continue
-        if type(grad) is not Tensor:
-            grad = Tensor._make(np.asarray(grad), False, None)
-        if grad.shape != inp.shape:
-            if not _is_broadcastable_to(inp.shape, grad.shape):
-                raise RuntimeError(
-                    f"{fn.name()}: gradient for input {index} has shape {grad.shape}, which does not match "
-                    f"and cannot be summed back to the input's shape {inp.shape}"
-                )
-            grad = unbroadcast(grad, inp.shape)
-        if grad.dtype != inp.dtype:
-            grad = grad.astype(inp.dtype)
-        checked.append(grad)
-    return tuple(checked)
+def _conform(fn: Function, index: int, inp: Tensor, grad: Any) -> Tensor:
+    """Bring a gradient from ``fn.backward`` to its input's shape and dtype, or explain why it can't be."""
+    if type(grad) is not Tensor:
+        grad = Tensor._make(np.asarray(grad), False, None)
+    if grad.shape != inp.shape:
+        if not _is_broadcastable_to(inp.shape, grad.shape):
+            raise RuntimeError(
+                f"{fn.name()}: gradient for input {index} has shape {grad.shape}, which does not match "
+                f"and cannot be summed back to the input's shape {inp.shape}"
+            )
+        grad = unbroadcast(grad, inp.shape)
+    if grad.dtype != inp.dtype:
+        grad = grad.astype(inp.dtype)
+    return grad
 
 
 def _accumulate(tensor: Tensor, grad: Tensor, create_graph: bool) -> None:
@@ -313,26 +307,23 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
     order; it is then popped, so intermediate gradients die as soon as they have been passed on.
     """
     anomaly = _state.anomaly
-    grads: dict[int, Tensor] = {id(root): gradient}
+    grads: dict[Tensor, Tensor] = {root: gradient}
     with set_grad_enabled(create_graph):
         for tensor in topological_order(root):
-            grad = grads.pop(id(tensor), None)
+            grad = grads.pop(tensor, None)
             if grad is None:
                 continue
-            for hook in tuple(tensor._hooks.values()) if tensor._hooks else ():
-                replacement = hook(grad)
-                if replacement is not None:
-                    grad = _hook_result(tensor, replacement)
+            if tensor._hooks:
+                grad = _run_hooks(tensor, grad)
             fn = tensor.grad_fn
-            if fn is None:
+            if fn is None or tensor._retains_grad:
                 _accumulate(tensor, grad, create_graph)
-                continue
-            if tensor._retains_grad:
-                _accumulate(tensor, grad, create_graph)
-            if getattr(fn, "_released", False):
+                if fn is None:
+                    continue
+            if fn._released:
                 raise RuntimeError(_SECOND_BACKWARD)
             try:
-                input_grads = _checked_input_grads(fn, type(fn).backward(fn, grad))
+                input_grads = type(fn).backward(fn, grad)
             except FloatingPointError as error:
                 if not anomaly:
                     raise
@@ -341,16 +332,42 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
                     f"detect_anomaly: {fn.name()} produced a non-finite value while computing its backward "
                     f"({detail}, an op inside it); the op was created at {fn.created_at}"
                 ) from error
-            for index, (inp, input_grad) in enumerate(zip(fn.inputs, input_grads)):
-                if input_grad is None:
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            if len(input_grads) != len(fn.inputs):
+                input_grads = _trailing_nones_dropped(fn, input_grads)
+            if len(input_grads) != len(fn.inputs):
+                raise RuntimeError(
+                    f"{fn.name()}: backward returned {len(input_grads)} gradient(s) but forward took "
+                    f"{len(fn.inputs)} input(s); return one gradient per forward input (None for inputs without one)"
+                )
+            for index, (inp, input_grad, needs_grad) in enumerate(zip(fn.inputs, input_grads, fn.needs_input_grad)):
+                if input_grad is None or not needs_grad:
                     continue
+                if (type(input_grad) is not Tensor or input_grad.data.shape != inp.data.shape
+                        or input_grad.data.dtype is not inp.data.dtype):
+                    input_grad = _conform(fn, index, inp, input_grad)
                 if anomaly:
                     _check_finite(input_grad.data, f"backward gradient for input {index}", fn)
-                key = id(inp)
-                previous = grads.get(key)
-                grads[key] = input_grad if previous is None else previous + input_grad
+                previous = grads.get(inp)
+                grads[inp] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
-                fn._release()
+                fn._saved, fn._released = None, True
+
+
+def _run_hooks(tensor: Tensor, grad: Tensor) -> Tensor:
+    """Call the tensor's hooks in registration order; a hook may return a replacement gradient."""
+    for hook in tuple(tensor._hooks.values()):
+        replacement = hook(grad)
+        if replacement is not None:
+            grad = _hook_result(tensor, replacement)
+    return grad
+
+
+def _trailing_nones_dropped(fn: Function, grads: tuple) -> tuple:
+    """Extra trailing None gradients (e.g. for a defaulted forward argument that was not passed) are ignored."""
+    n = len(fn.inputs)
+    return grads[:n] if len(grads) > n and all(g is None for g in grads[n:]) else grads
 
 
 def _hook_result(tensor: Tensor, replacement: Any) -> Tensor:

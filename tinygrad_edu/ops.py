@@ -331,12 +331,14 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdims):
         ctx.save_for_backward(a.shape, axes)
-        return np.sum(a.data, axis=axes, keepdims=keepdims)
+        return a.data.sum(axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
         shape, axes = ctx.saved_tensors
-        return grad.reshape(_keepdims_shape(shape, axes)).broadcast_to(shape), None, None
+        if 0 < grad.ndim != len(shape):  # put the summed axes back (a 0-d gradient broadcasts as it is)
+            grad = grad.reshape(_keepdims_shape(shape, axes))
+        return grad.broadcast_to(shape), None, None
 
 
 class Max(Function):
@@ -344,7 +346,7 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
-        kept = np.max(a.data, axis=axes, keepdims=True)
+        kept = a.data.max(axis=axes, keepdims=True)
         is_max = a.data == kept
         ctx.save_for_backward(is_max / is_max.sum(axis=axes, keepdims=True), axes)
         return kept if keepdims else kept.reshape([n for i, n in enumerate(kept.shape) if i not in axes])
@@ -381,7 +383,7 @@ class Transpose(Function):
     @staticmethod
     def backward(ctx, grad):
         (axes,) = ctx.saved_tensors
-        return grad.transpose(*np.argsort(axes).tolist()), None
+        return Transpose.apply(grad, tuple(np.argsort(axes).tolist())), None
 
 
 class Expand(Function):

@@ -79,6 +79,8 @@ class Tensor:
         """Wrap a non-Tensor operand; a Python number takes this tensor's dtype (``x * 2`` stays float32)."""
         if isinstance(value, Tensor):
             return value
+        if type(value) is float and self.data.dtype.kind == "f":  # the common case, x * 0.5: no ABC checks
+            return Tensor._make(np.array(value, dtype=self.data.dtype), False, None)
         if isinstance(value, numbers.Number) and not isinstance(value, np.generic):
             dtype = self.data.dtype if self.data.dtype.kind in _FLOAT_KINDS or isinstance(value, int) else None
             return Tensor._make(np.asarray(value, dtype=dtype), False, None)
@@ -221,44 +223,53 @@ class Tensor:
         return self.astype(np.float64)
 
     # ------------------------------------------------------------------------------------------- arithmetic
+    def _binary(self, op: Any, other: Any, reflected: bool = False) -> Tensor:
+        """Apply a binary primitive; an integer operand beside a float one takes the float dtype (as PyTorch)."""
+        if type(other) is not Tensor:
+            other = self._constant(other)
+        a, b = (other, self) if reflected else (self, other)
+        if a.data.dtype is not b.data.dtype:
+            a, b = _promote_int_to_float(a, b)
+        return op.apply(a, b)
+
     def __add__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(self, self._constant(other))
+        return self._binary(_ops.Add, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ops.Add.apply(self._constant(other), self)
+        return self._binary(_ops.Add, other, reflected=True)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ops.Sub.apply(self, self._constant(other))
+        return self._binary(_ops.Sub, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ops.Sub.apply(self._constant(other), self)
+        return self._binary(_ops.Sub, other, reflected=True)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(self, self._constant(other))
+        return self._binary(_ops.Mul, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ops.Mul.apply(self._constant(other), self)
+        return self._binary(_ops.Mul, other, reflected=True)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(self, self._constant(other))
+        return self._binary(_ops.Div, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ops.Div.apply(self._constant(other), self)
+        return self._binary(_ops.Div, other, reflected=True)
 
-    def __pow__(self, exponent: Any) -> Tensor:
-        return _ops.Pow.apply(self, self._constant(exponent))
+    def __pow__(self, other: Any) -> Tensor:
+        return self._binary(_ops.Pow, other)
 
-    def __rpow__(self, base: Any) -> Tensor:
-        return _ops.Pow.apply(self._constant(base), self)
+    def __rpow__(self, other: Any) -> Tensor:
+        return self._binary(_ops.Pow, other, reflected=True)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return self._binary(_ops.MatMul, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return self._binary(_ops.MatMul, other, reflected=True)
 
     def __neg__(self) -> Tensor:
         return _ops.Neg.apply(self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(self, self._constant(other))
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return _ops.MatMul.apply(self._constant(other), self)
 
     add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
 
@@ -312,10 +323,10 @@ class Tensor:
     clamp = clip
 
     def maximum(self, other: Any) -> Tensor:
-        return _ops.Maximum.apply(self, self._constant(other))
+        return self._binary(_ops.Maximum, other)
 
     def minimum(self, other: Any) -> Tensor:
-        return _ops.Minimum.apply(self, self._constant(other))
+        return self._binary(_ops.Minimum, other)
 
     def softmax(self, axis: int = -1) -> Tensor:
         return _functional.softmax(self, axis)
@@ -370,12 +381,16 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - numpy's and PyTorch's name
-        return self.transpose()
+        """All axes reversed (the matrix transpose for 2-D)."""
+        return _ops.Transpose.apply(self, tuple(range(self.data.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
         """Swap the last two axes (batched matrix transpose)."""
-        return self.swapaxes(-1, -2)
+        n = self.data.ndim
+        if n < 2:
+            raise ValueError(f"mT needs at least 2 dimensions, got shape {self.shape}")
+        return _ops.Transpose.apply(self, (*range(n - 2), n - 1, n - 2))
 
     def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
         if self.ndim == 0:
@@ -406,14 +421,26 @@ class Tensor:
         return _ops.GetItem.apply(self, _normalize_index(index))
 
 
+def _promote_int_to_float(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """float32 × int64 stays float32 (numpy alone would give float64); other mixes follow numpy."""
+    a_float, b_float = a.data.dtype.kind in _FLOAT_KINDS, b.data.dtype.kind in _FLOAT_KINDS
+    if a.data.dtype == b.data.dtype:
+        return a, b
+    if a_float and not b_float:
+        return a, Tensor._make(b.data.astype(a.data.dtype), False, None)
+    if b_float and not a_float:
+        return Tensor._make(a.data.astype(b.data.dtype), False, None), b
+    return a, b
+
+
 def _normalize_axes(axis: Axis, ndim: int) -> tuple[int, ...]:
     """``None`` → all axes; negative axes wrapped; always a sorted tuple."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    if any(not -max(ndim, 1) <= a < max(ndim, 1) for a in axes):
+    if any(not -ndim <= a < ndim for a in axes):
         raise ValueError(f"axis {axis} is out of range for a tensor with {ndim} dimension(s)")
-    return tuple(sorted({a % ndim for a in axes})) if ndim else ()
+    return tuple(sorted({a % ndim for a in axes}))
 
 
 def _normalize_index(index: Any) -> Any:

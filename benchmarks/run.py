@@ -1,0 +1,327 @@
+"""Benchmark tinygrad_edu against the same computation written by hand in numpy, measured in one run.
+
+Every workload first checks its answer against a float64 reference, then times medians over many repetitions
+after a warm-up, and prints ratios to the hand-written numpy step (and to PyTorch when it is importable).
+Run: ``python -m benchmarks`` (``--quick`` for fewer repetitions, ``--only W1`` to pick workloads).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+import tinygrad_edu as tg
+
+try:
+    from tinygrad_edu import nn, optim
+except ImportError:
+    nn = optim = None
+
+try:  # PyTorch is never a dependency: compared only when it happens to be installed
+    import torch
+except ImportError:  # pragma: no cover - depends on the machine
+    torch = None
+
+LR = 0.01
+MLP_SIZES = {  # name: (batch, sizes)
+    "tiny": (1, [64, 32, 64]),
+    "small": (32, [64, 128, 64]),
+    "medium": (256, [784, 256, 256, 784]),
+    "large": (1024, [1024, 1024, 1024, 1024]),
+}
+
+
+def median_seconds(step: Callable[[], object], repeats: int, warmup: int) -> float:
+    """Median wall time of ``step`` over ``repeats`` calls, after ``warmup`` calls."""
+    for _ in range(warmup):
+        step()
+    times = []
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - start)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return statistics.median(times)
+
+
+# ----------------------------------------------------------------------------------------------- W1: MLP step
+def init_params(sizes: list[int], seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(W, b) per layer, W of shape (out, in), float32."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    for n, m in itertools.pairwise(sizes):
+        W = (rng.standard_normal((m, n)) / np.sqrt(n)).astype(np.float32)
+        layers.append((W, (rng.standard_normal(m) * 0.1).astype(np.float32)))
+    return layers
+
+
+def numpy_step(params: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray, lr: float = LR) -> float:
+    """The seed's equations by hand, vectorised: forward, MSE (mean), backward, in-place SGD. Returns the loss."""
+    activations = [x]
+    for index, (W, b) in enumerate(params):
+        z = activations[-1] @ W.T + b
+        activations.append(z if index == len(params) - 1 else np.tanh(z))
+    diff = activations[-1] - x
+    loss = float((diff * diff).mean())
+    delta = diff * np.float32(2.0 / diff.size)  # ∂C/∂x̂ for the mean over every element
+    for index in range(len(params) - 1, -1, -1):
+        W, b = params[index]
+        a_prev = activations[index]
+        grad_W, grad_b = delta.T @ a_prev, delta.sum(axis=0)
+        if index:
+            delta = (delta @ W) * (1 - a_prev * a_prev)  # ∂C/∂z^{l-1} = (∂C/∂z^l W^l) · g'(z^{l-1})
+        W -= lr * grad_W
+        b -= lr * grad_b
+    return loss
+
+
+def make_model(params: list[tuple[np.ndarray, np.ndarray]]) -> nn.Module:
+    layers: list[nn.Module] = []
+    for index, (W, b) in enumerate(params):
+        linear = nn.Linear(W.shape[1], W.shape[0])
+        linear.weight.data[...] = W
+        linear.bias.data[...] = b
+        layers.append(linear)
+        if index < len(params) - 1:
+            layers.append(nn.Tanh())
+    return nn.Sequential(*layers)
+
+
+def tinygrad_step_fn(params, x: np.ndarray) -> Callable[[], float]:
+    model = make_model(params)
+    optimizer = optim.SGD(model.parameters(), lr=LR)
+    loss_fn = nn.MSELoss()
+    inputs = tg.Tensor(x)
+
+    def step() -> float:
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), inputs)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def torch_step_fn(params, x: np.ndarray) -> Callable[[], float]:
+    layers: list = []
+    for index, (W, b) in enumerate(params):
+        linear = torch.nn.Linear(W.shape[1], W.shape[0])
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(W))
+            linear.bias.copy_(torch.from_numpy(b))
+        layers.append(linear)
+        if index < len(params) - 1:
+            layers.append(torch.nn.Tanh())
+    model = torch.nn.Sequential(*layers)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    loss_fn = torch.nn.MSELoss()
+    inputs = torch.from_numpy(x)
+
+    def step() -> float:
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), inputs)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def check_w1(params, x: np.ndarray) -> None:
+    """Three steps of tinygrad_edu in float32 must track the float64 hand-written steps."""
+    reference = [(W.astype(np.float64), b.astype(np.float64)) for W, b in params]
+    expected = [numpy_step(reference, x.astype(np.float64)) for _ in range(3)]
+    step = tinygrad_step_fn([(W.copy(), b.copy()) for W, b in params], x)
+    got = [step() for _ in range(3)]
+    np.testing.assert_allclose(got, expected, rtol=2e-4, err_msg="W1: tinygrad_edu's steps disagree with numpy")
+
+
+def workload_w1(name: str, repeats: int) -> dict:
+    batch, sizes = MLP_SIZES[name]
+    params = init_params(sizes)
+    x = np.random.default_rng(1).standard_normal((batch, sizes[0])).astype(np.float32)
+    check_w1(params, x)
+    runs = max(5, repeats // (1 if batch < 100 else 20 if batch < 1000 else 100))
+    numpy_params = [(W.copy(), b.copy()) for W, b in params]
+    results = {"numpy": median_seconds(lambda: numpy_step(numpy_params, x), runs, runs // 5 + 2),
+               "tinygrad_edu": median_seconds(tinygrad_step_fn(params, x), runs, runs // 5 + 2)}
+    if torch is not None:
+        results["torch"] = median_seconds(torch_step_fn(params, x), runs, runs // 5 + 2)
+    return results
+
+
+# ----------------------------------------------------------------------------------------------- W2: per-op overhead
+def w2_numpy(values: np.ndarray, length: int = 100) -> np.ndarray:
+    """Forward through mul/add/tanh, keeping what backward needs, then the chain rule back by hand."""
+    kept, y = [], values
+    for i in range(length):
+        kind = i % 3
+        kept.append(y if kind == 0 else np.tanh(y) if kind == 2 else None)
+        y = y * np.float32(1.01) if kind == 0 else y + np.float32(0.01) if kind == 1 else np.tanh(y)
+    y.sum()
+    grad = np.ones_like(y)
+    for i in range(length - 1, -1, -1):
+        kind = i % 3
+        if kind == 0:
+            grad = grad * np.float32(1.01)
+        elif kind == 2:
+            grad = grad * (1 - kept[i] * kept[i])
+    return grad
+
+
+def w2_tinygrad(values: np.ndarray, length: int = 100) -> np.ndarray:
+    x = tg.Tensor(values, requires_grad=True)
+    y = x
+    for i in range(length):
+        kind = i % 3
+        y = y * 1.01 if kind == 0 else y + 0.01 if kind == 1 else y.tanh()
+    y.sum().backward()
+    return x.grad.data
+
+
+def w2_torch(values: np.ndarray, length: int = 100) -> np.ndarray:
+    x = torch.tensor(values, requires_grad=True)
+    y = x
+    for i in range(length):
+        kind = i % 3
+        y = y * 1.01 if kind == 0 else y + 0.01 if kind == 1 else y.tanh()
+    y.sum().backward()
+    return x.grad.numpy()
+
+
+def workload_w2(repeats: int) -> dict:
+    values = np.linspace(-1, 1, 4).astype(np.float32)
+    np.testing.assert_allclose(w2_tinygrad(values), w2_numpy(values.astype(np.float64)), rtol=1e-5)
+    results = {"numpy": median_seconds(lambda: w2_numpy(values), repeats, 20),
+               "tinygrad_edu": median_seconds(lambda: w2_tinygrad(values), repeats, 20)}
+    if torch is not None:
+        results["torch"] = median_seconds(lambda: w2_torch(values), repeats, 20)
+    return {k: v / 100 for k, v in results.items()}  # per op
+
+
+# ----------------------------------------------------------------------------------------------- W3: depth
+def w3_numpy(length: int) -> float:
+    y = np.float32(1.0) * np.ones((), np.float32)
+    kept = []
+    for _ in range(length):
+        kept.append(y)
+        y = y * np.float32(1.0001)
+    grad = np.ones((), np.float32)
+    for _ in range(length):
+        grad = grad * np.float32(1.0001)
+    return float(grad)
+
+
+def w3_tinygrad(length: int) -> float:
+    x = tg.Tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(length):
+        y = y * 1.0001
+    y.backward()
+    return x.grad.item()
+
+
+def w3_torch(length: int) -> float:
+    x = torch.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(length):
+        y = y * 1.0001
+    y.backward()
+    return x.grad.item()
+
+
+def workload_w3(length: int, repeats: int) -> dict:
+    rounding = length * float(np.finfo(np.float32).eps)  # float32 error bound of a product of `length` factors
+    np.testing.assert_allclose(w3_tinygrad(length), 1.0001**length, rtol=rounding)
+    runs = max(3, repeats // (20 if length <= 10_000 else 200))
+    results = {"numpy": median_seconds(lambda: w3_numpy(length), runs, 1),
+               "tinygrad_edu": median_seconds(lambda: w3_tinygrad(length), runs, 1)}
+    if torch is not None:
+        results["torch"] = median_seconds(lambda: w3_torch(length), runs, 1)
+    return results
+
+
+# ----------------------------------------------------------------------------------------------- W4: memory
+MEMORY_PROBE = """
+import json, resource, sys
+import numpy as np
+from benchmarks.run import MLP_SIZES, init_params, tinygrad_step_fn
+
+def rss_mib():
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+batch, sizes = MLP_SIZES['medium']
+x = np.random.default_rng(1).standard_normal((batch, sizes[0])).astype(np.float32)
+step = tinygrad_step_fn(init_params(sizes), x)
+for _ in range(20):
+    step()
+before = rss_mib()
+for _ in range(200):
+    step()
+print(json.dumps({'before': before, 'after': rss_mib()}))
+"""
+
+
+def workload_w4() -> dict:
+    out = subprocess.run([sys.executable, "-c", MEMORY_PROBE], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+# ----------------------------------------------------------------------------------------------- report
+TARGETS = {"W1 tiny": 3.5, "W1 small": 2.5, "W1 medium": 1.10, "W1 large": 1.10, "W2 per op": 5.0,
+           "W3 1e4": 10.0, "W3 1e5": 10.0}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (noisier)")
+    parser.add_argument("--only", nargs="*", default=["W1", "W2", "W3", "W4"], help="workloads to run")
+    args = parser.parse_args(argv)
+    repeats = 200 if args.quick else 2000
+    rows: list[tuple[str, dict]] = []
+    if "W1" in args.only:
+        rows += [(f"W1 {name}", workload_w1(name, repeats)) for name in MLP_SIZES]
+    if "W2" in args.only:
+        rows.append(("W2 per op", workload_w2(repeats)))
+    if "W3" in args.only:
+        rows += [("W3 1e4", workload_w3(10_000, repeats)), ("W3 1e5", workload_w3(100_000, repeats))]
+
+    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
+          f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch is not None else ""))
+    header = f"{'workload':<11} {'numpy':>11} {'tinygrad_edu':>13} {'ratio':>7} {'target':>7}  {'ok':<3}"
+    if torch is not None:
+        header += f" {'torch ratio':>11}"
+    print(header)
+    for name, times in rows:
+        ratio = times["tinygrad_edu"] / times["numpy"]
+        line = (f"{name:<11} {times['numpy'] * 1e6:>9.1f}µs {times['tinygrad_edu'] * 1e6:>11.1f}µs {ratio:>6.2f}× "
+                f"{TARGETS[name]:>6.2f}×  {'yes' if ratio <= TARGETS[name] else 'NO':<3}")
+        if "torch" in times:
+            line += f" {times['torch'] / times['numpy']:>10.2f}×"
+        print(line)
+    if "W4" in args.only:
+        memory = workload_w4()
+        growth = memory["after"] - memory["before"]
+        print(f"W4 memory   RSS {memory['before']:.1f} MiB after warm-up, {memory['after']:.1f} MiB after 200 medium "
+              f"steps: growth {growth:+.2f} MiB (target < 2 MiB)  {'yes' if growth < 2 else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,244 @@
+"""The engine: accumulation, retain/create graph, grad modes, detach, retain_grad, deep graphs, errors, memory."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+
+
+def test_quick_example_from_the_readme():
+    x = tg.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    W = tg.Tensor(np.random.default_rng(0).standard_normal((3, 2)), requires_grad=True)
+    (x @ W.T).tanh().sum().backward()
+    assert x.grad.shape == x.shape and W.grad.shape == W.shape
+    # Closed form: ∂/∂x Σ tanh(x Wᵀ) = (1 − tanh²(x Wᵀ)) W
+    slope = 1 - np.tanh(x.data @ W.data.T) ** 2
+    np.testing.assert_allclose(x.grad.data, slope @ W.data, rtol=1e-6)
+    np.testing.assert_allclose(W.grad.data, slope.T @ x.data, rtol=1e-6)
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [3 + 2, 3 + 4])
+
+
+def test_reused_value_sums_its_gradients():
+    x = tg.Tensor(3.0, requires_grad=True, dtype=np.float64)
+    (x * x).backward()
+    assert x.grad.item() == 6.0
+    x.grad = None
+    a = x * 2
+    (a + a * a + a.exp()).backward()  # a feeds three consumers: d/dx = 2(1 + 2a + e^a)
+    assert x.grad.item() == pytest.approx(2 * (1 + 2 * 6 + np.exp(6)))
+
+
+def test_only_leaves_keep_grad_unless_retained():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    hidden = x * 2
+    kept = hidden * 3
+    kept.retain_grad()
+    (kept * kept).sum().backward()
+    assert hidden.grad is None
+    np.testing.assert_allclose(kept.grad.data, 2 * kept.data)
+    np.testing.assert_allclose(x.grad.data, 2 * kept.data * 6)
+
+
+def test_gradient_argument():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    with pytest.raises(RuntimeError, match="single-element"):
+        y.backward()
+    y.backward(tg.Tensor([1.0, 10.0]))
+    np.testing.assert_allclose(x.grad.data, [2, 40])
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        (x * x).backward(tg.ones(3))
+
+
+def test_backward_on_a_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        tg.ones(1).backward()
+
+
+def test_second_backward_needs_retain_graph():
+    x = tg.Tensor(2.0, requires_grad=True)
+    y = x * x
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.item() == 8.0
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_saved_values_are_freed_after_backward():
+    x = tg.Tensor(np.ones(3), requires_grad=True)
+    y = (x * x).sum()
+    mul = y.grad_fn.inputs[0].grad_fn
+    assert mul.saved_tensors[0] is x
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        mul.saved_tensors  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    "f, second",
+    [(lambda x: x**3, lambda x: 6 * x), (lambda x: x.tanh(), lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2)),
+     (lambda x: x.sigmoid(), lambda x: (s := 1 / (1 + np.exp(-x))) * (1 - s) * (1 - 2 * s)),
+     (lambda x: x.exp() * x, lambda x: np.exp(x) * (x + 2)), (lambda x: x.log(), lambda x: -1 / x**2)],
+)
+def test_create_graph_gives_second_derivatives(f, second):
+    values = np.array([0.3, 1.2, 2.0])
+    x = tg.Tensor(values, requires_grad=True)
+    f(x).sum().backward(create_graph=True)
+    first = x.grad
+    assert first.requires_grad
+    x.grad = None
+    first.sum().backward()
+    np.testing.assert_allclose(x.grad.data, second(values), rtol=1e-10)
+
+
+def test_create_graph_through_matmul_and_broadcast():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((3, 3))
+    x = tg.Tensor(rng.standard_normal(3), requires_grad=True)
+    (x @ tg.Tensor(A) @ x).backward(create_graph=True)
+    gradient = x.grad
+    np.testing.assert_allclose(gradient.data, (A + A.T) @ x.data)
+    x.grad = None
+    gradient[1].backward()  # row 1 of the Hessian A + Aᵀ
+    np.testing.assert_allclose(x.grad.data, (A + A.T)[1])
+
+
+def test_no_grad_and_enable_grad():
+    x = tg.Tensor([1.0], requires_grad=True)
+    with tg.no_grad():
+        y = x * 2
+        assert not tg.is_grad_enabled()
+        with tg.enable_grad():
+            z = x * 2
+    assert tg.is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad and z.grad_fn is not None
+
+    @tg.no_grad()
+    def inference(t):
+        return t * 2, tg.is_grad_enabled()
+
+    out, mode = inference(x)
+    assert not out.requires_grad and not mode and tg.is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local():
+    seen = {}
+
+    def worker():
+        seen["worker"] = tg.is_grad_enabled()
+
+    with tg.no_grad():
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        seen["main"] = tg.is_grad_enabled()
+    assert seen == {"worker": True, "main": False}
+
+
+def test_grad_mode_is_restored_after_an_exception():
+    with pytest.raises(ZeroDivisionError), tg.no_grad():
+        1 / 0  # noqa: B018
+    assert tg.is_grad_enabled()
+
+
+def test_detach_and_requires_grad_():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    d = (x * 2).detach()
+    assert not d.requires_grad and d.is_leaf and d.grad_fn is None
+    (d * x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2, 4])  # d is a constant
+    leaf = tg.ones(2).requires_grad_()
+    assert leaf.requires_grad
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        (x * 2).requires_grad_(False)
+
+
+def test_long_chain_of_100000_ops_backward():
+    x = tg.Tensor(1.0, requires_grad=True, dtype=np.float64)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.00001
+    y.backward()
+    assert x.grad.item() == pytest.approx(1.00001**100_000, rel=1e-9)
+    del y  # freeing a 100,000-deep graph must not overflow the C stack either
+    gc.collect()
+
+
+def test_graph_is_freed_by_reference_counting():
+    """No reference cycles: dropping the output frees the whole graph, without the cycle collector."""
+    gc.disable()
+    try:
+        x = tg.Tensor(np.ones(3), requires_grad=True)
+        hidden = x.tanh()
+        loss = (hidden * 2).sum()
+        alive = weakref.ref(hidden), weakref.ref(loss.grad_fn)
+        del hidden
+        loss.backward()
+        del loss
+        assert alive[0]() is None and alive[1]() is None
+    finally:
+        gc.enable()
+
+
+def test_matmul_shape_mismatch_names_both_shapes():
+    a, b = tg.ones(2, 3, requires_grad=True), tg.ones(4, 5)
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 5\)"):
+        a @ b
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        tg.ones(3) @ tg.ones(2)
+
+
+def test_impossible_broadcast_names_both_shapes():
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(4,\)"):
+        tg.ones(2, 3) + tg.ones(4)
+
+
+def test_failed_call_leaves_nothing_changed():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).sum().backward()
+    before = x.grad.data.copy()
+    with pytest.raises(ValueError):
+        (x * tg.ones(3)).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, before)
+    np.testing.assert_array_equal(x.data, [1, 2])
+
+
+def test_leaf_gradient_is_writeable_and_not_an_alias():
+    x = tg.Tensor(np.ones((2, 2)), requires_grad=True)
+    x.sum().backward()
+    x.grad.data += 1  # a broadcast view from Sum's backward would be read-only
+    seed = tg.Tensor([1.0, 1.0])
+    y = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y.backward(seed)
+    y.backward(seed)
+    np.testing.assert_array_equal(seed.data, [1, 1])
+    np.testing.assert_array_equal(y.grad.data, [2, 2])
+
+
+def test_integer_inputs_get_no_gradient():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    counts = tg.Tensor([3, 4])
+    out = x * counts
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3, 4])
+    assert counts.grad is None
+
+
+def test_integer_operand_does_not_upcast_float32():
+    assert (tg.ones(2) * tg.Tensor([3, 4])).dtype == np.float32
+    assert (tg.Tensor([3, 4]) + tg.ones(2)).dtype == np.float32
+    assert (tg.Tensor([3, 4]) * 2).dtype == np.int64

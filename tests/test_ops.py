@@ -1,0 +1,321 @@
+"""Every primitive's forward against numpy and its gradient against central finite differences (float64)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from finite_differences import check_gradients
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+
+import tinygrad_edu as tg
+
+SETTINGS = settings(max_examples=25, deadline=None)
+pair_shapes = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3)
+shapes = array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
+seeds = st.integers(0, 2**31 - 1)
+
+
+def away_from_zero(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Values in ±[0.5, 2]: safe for division, log of |x|, and kinks at 0."""
+    return rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def distinct(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Values with no ties (max/min and maximum are differentiable there)."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n).reshape(shape) * 0.37 + rng.uniform(0, 0.1, shape)).astype(np.float64)
+
+
+BINARY = {
+    "add": (lambda a, b: a + b, np.add),
+    "sub": (lambda a, b: a - b, np.subtract),
+    "mul": (lambda a, b: a * b, np.multiply),
+    "div": (lambda a, b: a / b, np.divide),
+    "maximum": (tg.maximum, np.maximum),
+    "minimum": (tg.minimum, np.minimum),
+}
+
+
+@pytest.mark.parametrize("name", BINARY)
+@SETTINGS
+@given(shapes=pair_shapes, seed=seeds)
+def test_binary_ops_broadcast(name, shapes, seed):
+    op, reference = BINARY[name]
+    rng = np.random.default_rng(seed)
+    a = away_from_zero(rng, shapes.input_shapes[0])
+    b = away_from_zero(rng, shapes.input_shapes[1]) * 1.3  # no ties between a and b
+    out = op(tg.Tensor(a), tg.Tensor(b))
+    np.testing.assert_allclose(out.data, reference(a, b))
+    assert out.shape == shapes.result_shape
+    check_gradients(op, a, b)
+
+
+@SETTINGS
+@given(shapes=pair_shapes, seed=seeds)
+def test_pow_tensor_exponent(shapes, seed):
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(0.5, 2.0, shapes.input_shapes[0])
+    exponent = rng.uniform(-2, 3, shapes.input_shapes[1])
+    np.testing.assert_allclose((tg.Tensor(base) ** tg.Tensor(exponent)).data, base**exponent)
+    check_gradients(lambda a, b: a**b, base, exponent)
+
+
+@pytest.mark.parametrize("exponent", [2, 3, 0.5, -1.5])
+def test_pow_scalar_exponent_and_scalar_base(exponent):
+    x = np.random.default_rng(1).uniform(0.5, 2, (3, 2))
+    check_gradients(lambda a: a**exponent, x)
+    check_gradients(lambda a: 2.0**a, x)
+    np.testing.assert_allclose((2.0 ** tg.Tensor(x)).data, 2.0**x)
+
+
+UNARY = {
+    "neg": (lambda t: -t, np.negative, away_from_zero),
+    "exp": (tg.Tensor.exp, np.exp, away_from_zero),
+    "log": (tg.Tensor.log, np.log, lambda rng, s: np.abs(away_from_zero(rng, s))),
+    "sqrt": (tg.Tensor.sqrt, np.sqrt, lambda rng, s: np.abs(away_from_zero(rng, s))),
+    "abs": (tg.Tensor.abs, np.abs, away_from_zero),
+    "tanh": (tg.Tensor.tanh, np.tanh, away_from_zero),
+    "sigmoid": (tg.Tensor.sigmoid, lambda x: 1 / (1 + np.exp(-x)), away_from_zero),
+    "relu": (tg.Tensor.relu, lambda x: np.maximum(x, 0), away_from_zero),
+    "clip": (lambda t: t.clip(-1.0, 1.2), lambda x: np.clip(x, -1.0, 1.2), away_from_zero),
+}
+
+
+@pytest.mark.parametrize("name", UNARY)
+@SETTINGS
+@given(shape=shapes, seed=seeds)
+def test_unary_ops(name, shape, seed):
+    op, reference, sample = UNARY[name]
+    x = sample(np.random.default_rng(seed), shape)
+    np.testing.assert_allclose(op(tg.Tensor(x)).data, reference(x), rtol=1e-12)
+    check_gradients(op, x)
+
+
+def test_subgradients_at_kinks_follow_pytorch():
+    x = tg.Tensor([0.0, -1.0, 1.0], requires_grad=True, dtype=np.float64)
+    x.relu().sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0, 0, 1])
+    x.grad = None
+    x.abs().sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0, -1, 1])
+    x.grad = None
+    x.clip(-1.0, 0.5).sum().backward()  # the bounds pass the gradient, outside does not
+    np.testing.assert_array_equal(x.grad.data, [1, 1, 0])
+    a, b = tg.Tensor([1.0, 2.0], requires_grad=True), tg.Tensor([1.0, 3.0], requires_grad=True)
+    tg.maximum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [0.5, 0])  # a tie splits the gradient
+    np.testing.assert_array_equal(b.grad.data, [0.5, 1])
+
+
+def test_sigmoid_is_stable_for_large_inputs():
+    out = tg.Tensor([-1000.0, 0.0, 1000.0]).sigmoid().data
+    np.testing.assert_allclose(out, [0.0, 0.5, 1.0])
+    assert np.isfinite(out).all()
+
+
+@SETTINGS
+@given(shapes=mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=3), seed=seeds)
+def test_where(shapes, seed):
+    rng = np.random.default_rng(seed)
+    cond = rng.random(shapes.input_shapes[0]) > 0.5
+    x, y = rng.standard_normal(shapes.input_shapes[1]), rng.standard_normal(shapes.input_shapes[2])
+    np.testing.assert_array_equal(tg.where(cond, tg.Tensor(x), tg.Tensor(y)).data, np.where(cond, x, y))
+    check_gradients(lambda a, b: tg.where(cond, a, b), x, y)
+
+
+axes_and_shape = shapes.flatmap(
+    lambda s: st.tuples(
+        st.just(s),
+        st.none() | (st.lists(st.integers(-len(s), len(s) - 1), unique_by=lambda a: a % len(s), min_size=1)
+                     .map(tuple) if s else st.none()),
+        st.booleans(),
+    )
+)
+
+REDUCTIONS = {
+    "sum": (tg.Tensor.sum, np.sum),
+    "mean": (tg.Tensor.mean, np.mean),
+    "max": (tg.Tensor.max, np.max),
+    "min": (tg.Tensor.min, np.min),
+    "var": (lambda t, axis, keepdims: t.var(axis, keepdims, correction=0), np.var),
+}
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+@SETTINGS
+@given(case=axes_and_shape, seed=seeds)
+def test_reductions(name, case, seed):
+    shape, axis, keepdims = case
+    op, reference = REDUCTIONS[name]
+    x = distinct(np.random.default_rng(seed), shape)
+    out = op(tg.Tensor(x), axis, keepdims)
+    expected = reference(x, axis=axis, keepdims=keepdims)
+    assert out.shape == np.shape(expected)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+    check_gradients(lambda t: op(t, axis, keepdims), x)
+
+
+def test_var_default_is_unbiased_like_pytorch():
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(tg.Tensor(x).var(axis=1).data, np.var(x, axis=1, ddof=1))
+    np.testing.assert_allclose(tg.Tensor(x).std().data, np.std(x, ddof=1))
+
+
+def test_max_ties_share_the_gradient():
+    x = tg.Tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]], requires_grad=True)
+    x.max(axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0, 0.5, 0.5], [1, 0, 0]])
+
+
+MATMUL_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)),
+                 ((2, 3), (5, 3, 4)), ((5, 2, 3), (5, 3, 4)), ((1, 2, 3), (4, 3, 2)), ((3,), (2, 3, 4)),
+                 ((2, 2, 3), (3,))]
+
+
+@pytest.mark.parametrize("shape_a, shape_b", MATMUL_SHAPES)
+def test_matmul(shape_a, shape_b):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
+    np.testing.assert_allclose((tg.Tensor(a) @ tg.Tensor(b)).data, a @ b)
+    check_gradients(lambda x, y: x @ y, a, b)
+
+
+def test_reflected_operators_with_numbers_and_ndarrays():
+    x = np.array([1.0, 2.0, 4.0])
+    t = tg.Tensor(x, dtype=np.float64)
+    for result, expected in [(2 + t, 2 + x), (2 - t, 2 - x), (2 * t, 2 * x), (2 / t, 2 / x), (x + t, 2 * x),
+                             (x - t, 0 * x), (x * t, x * x), (x / t, x / x), (x @ t, x @ x)]:
+        assert isinstance(result, tg.Tensor)
+        np.testing.assert_allclose(result.data, expected)
+
+
+def test_python_scalars_keep_float32():
+    t = tg.ones(3)
+    for result in [t * 2.5, 2.5 * t, t + 1, t / 3.0, t**2, 2.0**t, 1 - t, t.mean(), t.var(), t.softmax()]:
+        assert result.dtype == np.float32, result
+
+
+@SETTINGS
+@given(shape=shapes, seed=seeds)
+def test_reshape_flatten_squeeze_unsqueeze(shape, seed):
+    x = np.random.default_rng(seed).standard_normal(shape)
+    check_gradients(lambda t: t.reshape(-1), x)
+    check_gradients(lambda t: t.reshape(*reversed(t.shape)), x)
+    check_gradients(lambda t: t.flatten(), x)
+    check_gradients(lambda t: t.unsqueeze(0).unsqueeze(-1).squeeze(), x)
+    assert tg.Tensor(x).flatten().shape == (x.size,)
+    assert tg.Tensor(x).squeeze().shape == np.squeeze(x).shape
+    assert tg.Tensor(x).unsqueeze(-1).shape == np.expand_dims(x, -1).shape
+
+
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=4, max_side=3), data=st.data())
+def test_transpose(shape, data):
+    axes = data.draw(st.permutations(range(len(shape))))
+    x = np.random.default_rng(0).standard_normal(shape)
+    np.testing.assert_array_equal(tg.Tensor(x).transpose(*axes).data, x.transpose(axes))
+    np.testing.assert_array_equal(tg.Tensor(x).T.data, x.T)
+    check_gradients(lambda t: t.transpose(*axes), x)
+    check_gradients(lambda t: t.T, x)
+
+
+def test_swapaxes_and_mT():
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    np.testing.assert_array_equal(tg.Tensor(x).mT.data, np.swapaxes(x, -1, -2))
+    np.testing.assert_array_equal(tg.Tensor(x).swapaxes(0, 2).data, np.swapaxes(x, 0, 2))
+    check_gradients(lambda t: t.mT, x)
+
+
+@SETTINGS
+@given(shapes=pair_shapes, seed=seeds)
+def test_expand_and_broadcast_to(shapes, seed):
+    x = np.random.default_rng(seed).standard_normal(shapes.input_shapes[0])
+    target = shapes.result_shape
+    np.testing.assert_array_equal(tg.Tensor(x).broadcast_to(target).data, np.broadcast_to(x, target))
+    check_gradients(lambda t: t.broadcast_to(target), x)
+    check_gradients(lambda t: t.expand(*([-1] * t.ndim)) if t.ndim else t.expand(()), x)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_cat_and_stack(axis):
+    rng = np.random.default_rng(0)
+    a, b, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    np.testing.assert_array_equal(tg.cat([tg.Tensor(a), tg.Tensor(b)], axis).data, np.concatenate([a, b], axis))
+    np.testing.assert_array_equal(tg.stack([tg.Tensor(a), tg.Tensor(b)], axis).data, np.stack([a, b], axis))
+    check_gradients(lambda x, y, z: tg.cat([x, y, z], axis=axis), a, b, c)
+    check_gradients(lambda x, y, z: tg.stack([x, y, z], axis=axis), a, b, c)
+
+
+def test_cat_of_different_lengths():
+    rng = np.random.default_rng(0)
+    check_gradients(lambda x, y: tg.cat([x, y], axis=1), rng.standard_normal((2, 1)), rng.standard_normal((2, 4)))
+
+
+INDICES = [
+    1, -1, slice(1, None), (slice(None), 2), (Ellipsis, 0), (None, 1), (0, None, slice(None, None, 2)),
+    np.array([0, 2, 2, 0]), (np.array([0, 1, 1]), np.array([2, 2, 3])), (slice(None), [1, 1, 3]),
+    np.array([True, False, True]), "mask",
+]
+
+
+@pytest.mark.parametrize("index", INDICES, ids=repr)
+def test_indexing(index):
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    if isinstance(index, str):
+        index = x > 0
+    np.testing.assert_array_equal(tg.Tensor(x)[index].data, x[index])
+    check_gradients(lambda t: t[index], x)
+
+
+def test_repeated_indices_add_up():
+    x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[[0, 0, 2, 0]].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3, 0, 1])
+
+
+def test_index_by_tensor():
+    x = tg.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    picked = x[tg.arange(2), tg.Tensor([1, 0])]
+    np.testing.assert_array_equal(picked.data, [2, 3])
+    picked.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0, 1], [1, 0]])
+
+
+def test_comparisons_give_bool_tensors_without_grad():
+    x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for result, expected in [(x < 2, [1, 0, 0]), (x <= 2, [1, 1, 0]), (x > 2, [0, 0, 1]), (x >= 2, [0, 1, 1]),
+                             (x.eq(2), [0, 1, 0])]:
+        assert result.dtype == np.bool_ and not result.requires_grad and result.grad_fn is None
+        np.testing.assert_array_equal(result.data, np.array(expected, dtype=bool))
+
+
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=3, max_side=4), seed=seeds)
+def test_softmax_and_log_softmax(shape, seed):
+    x = np.random.default_rng(seed).standard_normal(shape) * 3
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    expected = e / e.sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(tg.Tensor(x).softmax().data, expected, rtol=1e-12)
+    np.testing.assert_allclose(tg.Tensor(x).log_softmax().data, np.log(expected), rtol=1e-10, atol=1e-12)
+    check_gradients(lambda t: t.softmax(axis=0), x)
+    check_gradients(lambda t: t.log_softmax(axis=-1), x)
+
+
+def test_softmax_is_finite_for_large_logits():
+    logits = tg.Tensor([[1000.0, 0.0, -1000.0], [1000.0, 1000.0, 999.0]], requires_grad=True)
+    probabilities, log_probabilities = tg.softmax(logits), tg.log_softmax(logits)
+    assert np.isfinite(probabilities.data).all() and np.isfinite(log_probabilities.data).all()
+    np.testing.assert_allclose(probabilities.data[0], [1, 0, 0])
+    log_probabilities[:, 0].sum().backward()
+    assert np.isfinite(logits.grad.data).all()
+
+
+def test_astype_is_differentiable_and_casts_gradient_back():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = x.astype(np.float64)
+    assert y.dtype == np.float64
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, [2, 4])

@@ -1,0 +1,423 @@
+"""Graph drawing: the DOT structure matches the recorded graph, rendering through the real ``dot``, collapsing."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tinygrad_edu as tg
+from tinygrad_edu import engine, ops, viz
+
+ROOT = Path(__file__).resolve().parents[1]
+_NODE = re.compile(r"^\s*(\w+) \[(.*)\]$")
+_EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[(.*)\])?$")
+_ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^ \]]+)')
+
+
+# ----------------------------------------------------------------------------------------------- DOT parsing
+def _attrs(text: str) -> dict[str, str]:
+    return {key: value.strip('"') for key, value in _ATTR.findall(text or "")}
+
+
+def parse(graph) -> tuple[dict[str, dict[str, str]], list[tuple[str, str]], dict[str, tuple[str, ...]]]:
+    """Nodes (id → attributes), edges (tail, head) and each node's chain of cluster labels, from ``.source``."""
+    nodes: dict[str, dict[str, str]] = {}
+    edges: list[tuple[str, str]] = []
+    clusters: dict[str, tuple[str, ...]] = {}
+    stack: list[str] = []
+    for line in graph.source.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("subgraph cluster_"):
+            stack.append("?")
+        elif stripped == "}" and stack:
+            stack.pop()
+        elif stripped.startswith("graph [") and stack:
+            stack[-1] = _attrs(stripped[len("graph [") : -1])["label"]
+        elif stripped.startswith(("graph [", "node [", "digraph", "fontsize=", "label=")):
+            continue
+        elif match := _EDGE.match(line):
+            edges.append((match[1], match[2]))
+        elif match := _NODE.match(line):
+            nodes[match[1]] = _attrs(match[2])
+            clusters[match[1]] = tuple(stack)
+    return nodes, edges, clusters
+
+
+def op_names(nodes: dict[str, dict[str, str]]) -> Counter:
+    return Counter(a["label"].split("\\n")[0] for n, a in nodes.items() if n.startswith("o"))
+
+
+def node_with(nodes: dict[str, dict[str, str]], text: str) -> str:
+    found = [n for n, a in nodes.items() if text in a.get("label", "")]
+    assert len(found) == 1, (text, found)
+    return found[0]
+
+
+# ----------------------------------------------------------------------------------------------- stand-in modules
+class Stand:
+    """A tiny PyTorch-like module: ``named_modules``/``named_parameters`` and a call inside ``module_scope``."""
+
+    def __init__(self, **children) -> None:
+        self.children = children
+
+    def named_modules(self, prefix: str = ""):
+        yield prefix, self
+        for name, child in self.children.items():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def named_parameters(self):
+        for name, module in self.named_modules():
+            for key, value in vars(module).items():
+                if isinstance(value, tg.Tensor):
+                    yield (f"{name}.{key}" if name else key), value
+
+    def __call__(self, a):
+        with engine.module_scope(self):
+            return self.forward(a)
+
+    def forward(self, a):
+        for child in self.children.values():
+            a = child(a)
+        return a
+
+
+class Linear(Stand):
+    def __init__(self, n_in: int, n_out: int) -> None:
+        super().__init__()
+        self.weight = tg.randn(n_in, n_out, requires_grad=True)
+        self.bias = tg.zeros(n_out, requires_grad=True)
+
+    def forward(self, a):
+        return a @ self.weight + self.bias
+
+
+class Tanh(Stand):
+    def forward(self, a):
+        return a.tanh()
+
+
+class Encoder(Stand):
+    pass
+
+
+class AutoEncoder(Stand):
+    pass
+
+
+def autoencoder():
+    tg.manual_seed(0)
+    model = AutoEncoder(encoder=Encoder(**{"0": Linear(4, 3), "1": Tanh()}), decoder=Linear(3, 4))
+    x = tg.randn(5, 4)
+    return model, x, ((model(x) - x) ** 2).mean()
+
+
+# ----------------------------------------------------------------------------------------------- structure
+def test_known_expression_has_a_node_per_tensor_and_op_and_edges_in_data_flow():
+    a, b = tg.randn(2, 3, requires_grad=True), tg.randn(3, requires_grad=True)
+    c = tg.randn(2, 3)
+    z = a * b + c
+    nodes, edges, _ = parse(viz.draw(z, params={"a": a, "b": b, "c": c}))
+    # tensors a, b, c, a*b, z and ops Mul, Add
+    assert len(nodes) == 7
+    assert op_names(nodes) == Counter({"Mul": 1, "Add": 1})
+    na, nb, nc = (node_with(nodes, name + "\\n") for name in ("a", "b", "c"))
+    mul, add = node_with(nodes, "Mul"), node_with(nodes, "Add")
+    product = next(h for t, h in edges if t == mul)
+    out = next(h for t, h in edges if t == add)
+    assert sorted(edges) == sorted([(na, mul), (nb, mul), (mul, product), (product, add), (nc, add), (add, out)])
+    assert nodes[out]["tooltip"] == "root"
+
+
+def test_a_reused_value_draws_one_edge_per_use():
+    x = tg.randn(3, requires_grad=True)
+    nodes, edges, _ = parse(viz.draw(x * x, params={"x": x}))
+    assert len(nodes) == 3
+    assert Counter(edges)[(node_with(nodes, "x\\n"), node_with(nodes, "Mul"))] == 2
+
+
+_OPS = {
+    "tanh": lambda a, b: a.tanh(), "sigmoid": lambda a, b: a.sigmoid(), "relu": lambda a, b: a.relu(),
+    "exp": lambda a, b: (a * 0.1).exp(), "neg": lambda a, b: -a, "sum": lambda a, b: a.sum(axis=0, keepdims=True) + b,
+    "square": lambda a, b: a**2, "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "matmul": lambda a, b: a @ b,
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(sorted(_OPS)), st.integers(0, 10**6)), min_size=1, max_size=12))
+def test_drawn_ops_and_edges_match_the_recorded_graph(program):
+    tg.manual_seed(1)
+    pool = [tg.randn(3, 3, requires_grad=True), tg.randn(3, 3, requires_grad=True), tg.randn(3, 3)]
+    for name, pick in program:
+        a, b = pool[pick % len(pool)], pool[(pick // 7) % len(pool)]
+        pool.append(_OPS[name](a if a.requires_grad else pool[0], b))
+    root = pool[-1]
+    nodes, edges, _ = parse(viz.draw(root, max_nodes=10**6))
+    # the truth: the graph as autograd recorded it, read straight from the ctx objects
+    recorded = [t for t in engine.topological_order(root) if t.grad_fn is not None]
+    assert op_names(nodes) == Counter(type(t.grad_fn).__name__ for t in recorded)
+    drawn = [i for t in recorded for i in t.grad_fn.inputs if isinstance(i, tg.Tensor)]
+    uses = [i for i in drawn if i.requires_grad or i.size > 1]  # a scalar constant is written into its op
+    assert len(edges) == len(recorded) + len(uses)
+    assert len(nodes) == 2 * len(recorded) + len({id(i) for i in uses if i.grad_fn is None})
+
+
+def test_tensor_nodes_show_shape_and_dtype():
+    x = tg.randn(2, 3, requires_grad=True, dtype=tg.float64)
+    nodes, _, _ = parse(viz.draw(x.sum()))
+    labels = [a["label"] for n, a in nodes.items() if n.startswith("t")]
+    assert "(2, 3) float64" in labels
+    assert "scalar float64" in labels
+    assert "(4) float32" in parse(viz.draw(tg.ones(4, requires_grad=True) * 2))[0]["t1"]["label"]
+
+
+def test_names_come_from_a_dict_or_named_parameters():
+    model, x, loss = autoencoder()
+    nodes, _, _ = parse(viz.draw(loss, params=model))
+    for name, _ in model.named_parameters():
+        assert node_with(nodes, name + "\\n")
+    nodes, _, _ = parse(viz.draw(loss, params={"inputs": x}))
+    assert nodes[node_with(nodes, "inputs")]["tooltip"] == "constant"
+
+
+def test_bad_params_are_named_in_the_error():
+    x = tg.randn(3, requires_grad=True)
+    with pytest.raises(TypeError, match="named_parameters"):
+        viz.draw(x * 2, params=[x])
+    with pytest.raises(TypeError, match=r"params\['w'\] is a list"):
+        viz.draw(x * 2, params={"w": [1.0]})
+    with pytest.raises(TypeError, match="needs a Tensor"):
+        viz.draw(np.ones(3))
+    with pytest.raises(ValueError, match="rankdir"):
+        viz.draw(x * 2, rankdir="up")
+    with pytest.raises(ValueError, match="max_nodes"):
+        viz.draw(x * 2, max_nodes=0)
+
+
+def test_leaves_parameters_constants_and_intermediates_are_styled_apart():
+    w, x = tg.randn(3, requires_grad=True), tg.randn(3, requires_grad=True)
+    y = tg.randn(3)
+    nodes, _, _ = parse(viz.draw((w * x - y).sum(), params={"w": w}))
+    kinds = {a["tooltip"]: (a.get("shape"), a.get("style"), a.get("fillcolor")) for n, a in nodes.items()
+             if n.startswith(("t", "c"))}
+    assert set(kinds) == {"parameter", "leaf", "constant", "intermediate", "root"}
+    assert len(set(kinds.values())) == 5
+
+
+def test_a_tensor_without_graph_is_one_node():
+    nodes, edges, _ = parse(viz.draw(tg.ones(2)))
+    assert len(nodes) == 1 and edges == []
+
+
+def test_rankdir_reaches_the_graph():
+    assert "rankdir=TB" in viz.draw(tg.ones(2, requires_grad=True) * 2, rankdir="TB").source
+
+
+# ----------------------------------------------------------------------------------------------- values
+def test_show_data_gives_values_for_small_and_a_summary_for_large():
+    small = tg.Tensor([1.5, -2.0], requires_grad=True)
+    large = tg.Tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    nodes, _, _ = parse(viz.draw(small.sum() + large.sum(), show_data=True, params={"s": small, "L": large}))
+    assert "data: [ 1.5, -2. ]" in nodes[node_with(nodes, "s\\n")]["label"]
+    values = np.arange(12.0)
+    big = nodes[node_with(nodes, "L\\n")]["label"]
+    assert f"mean {values.mean():.3g}" in big and f"std {values.std():.3g}" in big
+    assert "min 0" in big and "max 11" in big
+
+
+def test_show_grad_colours_by_gradient_magnitude():
+    a, b = tg.randn(4, requires_grad=True), tg.randn(4, requires_grad=True)
+    loss = (a * 1000.0).sum() + (b * 0.001).sum()
+    loss.backward()  # the graph's saved values are freed: drawing needs only inputs and grads
+    graph = viz.draw(loss, show_grad=True, params={"a": a, "b": b})
+    nodes, _, _ = parse(graph)
+    node_a, node_b = nodes[node_with(nodes, "a\\n")], nodes[node_with(nodes, "b\\n")]
+    assert node_a["fillcolor"] == "/ylorrd9/9" and node_b["fillcolor"] == "/ylorrd9/1"  # 6 decades apart
+    assert "grad: [1000, 1000, 1000, 1000]" in node_a["label"].replace(".", "")
+    assert "retain_grads" in graph.source  # intermediates kept no grad: the legend says how to get them
+
+
+def test_retain_grads_colours_intermediates_too():
+    x = tg.randn(3, requires_grad=True)
+    h = x.tanh()
+    loss = (h * 3.0).sum()
+    viz.retain_grads(loss)
+    loss.backward()
+    nodes, edges, _ = parse(viz.draw(loss, show_grad=True))
+    tanh = node_with(nodes, "Tanh")
+    (out,) = [head for tail, head in edges if tail == tanh]
+    assert nodes[out]["fillcolor"].startswith("/ylorrd9/")
+    np.testing.assert_allclose(h.grad.data, 3.0)
+    assert "retain_grads" not in viz.draw(loss, show_grad=True).source
+
+
+def test_grad_levels_follow_a_log_scale():
+    assert viz._grad_level(1.0, 1.0) == 9
+    assert viz._grad_level(1e-4, 1.0) == 1
+    assert viz._grad_level(1e-2, 1.0) == 5
+    assert viz._grad_level(0.0, 1.0) == 1
+
+
+# ----------------------------------------------------------------------------------------------- explain
+def test_explain_labels_ops_with_their_local_derivative():
+    _, _, loss = autoencoder()
+    nodes, _, _ = parse(viz.draw(loss, explain=True))
+    labels = {a["label"].split("\\n")[0]: a["label"] for n, a in nodes.items() if n.startswith("o")}
+    assert "Wᵀ" in labels["MatMul"]
+    assert "g'(z) = 1 − tanh²(z)" in labels["Tanh"]
+    assert "2(x̂ − y)" in labels["Pow"]
+    assert "1/N (N = 20)" in labels["Mul"]  # mean over 5×4 recorded as Sum then Mul by 1/20
+    assert "∂z/∂b = −1" in labels["Sub"]
+
+
+def test_explain_table_covers_every_primitive_and_user_ops_use_their_docstring():
+    primitives = {n for n, c in inspect.getmembers(ops, inspect.isclass) if issubclass(c, tg.Function)}
+    assert primitives - {"Function"} <= set(viz.LOCAL_DERIVATIVES)
+
+    class Cube(tg.Function):
+        """z = a³;  ∂z/∂a = 3a²."""
+
+        @staticmethod
+        def forward(ctx, a):
+            return a.data**3
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    nodes, _, _ = parse(viz.draw(Cube.apply(tg.ones(2, requires_grad=True)), explain=True))
+    assert "∂z/∂a = 3a²" in nodes[node_with(nodes, "Cube")]["label"]
+
+
+def test_scalar_constants_are_written_into_their_op_and_operands_are_lettered():
+    x = tg.randn(3, requires_grad=True)
+    graph = viz.draw(2.0 - x**2, explain=True, params={"x": x})
+    nodes, edges, _ = parse(graph)
+    assert len(nodes) == 5  # x, Pow, x², Sub, root: the constants 2 and 2.0 have no nodes
+    assert "b = 2" in nodes[node_with(nodes, "Pow")]["label"]
+    assert "a = 2" in nodes[node_with(nodes, "Sub")]["label"]
+    (square,) = [head for tail, head in edges if tail == node_with(nodes, "Pow")]
+    assert f"{square} -> {node_with(nodes, 'Sub')} [label=b]" in graph.source  # x² is the Sub's second operand
+    assert "call backward() first" in viz.draw(x * 3.0, show_grad=True).source
+
+
+# ----------------------------------------------------------------------------------------------- clusters
+def test_modules_become_nested_labelled_clusters():
+    model, _, loss = autoencoder()
+    nodes, _, clusters = parse(viz.draw(loss, params=model))
+    matmuls = sorted(clusters[n] for n, a in nodes.items() if a.get("label") == "MatMul")
+    assert matmuls == [
+        ("AutoEncoder", "decoder (Linear)"),
+        ("AutoEncoder", "encoder (Encoder)", "encoder.0 (Linear)"),
+    ]
+    assert clusters[node_with(nodes, "Tanh")] == ("AutoEncoder", "encoder (Encoder)", "encoder.1 (Tanh)")
+    assert clusters[node_with(nodes, "encoder.0.weight")][-1] == "encoder.0 (Linear)"  # a parameter sits in its box
+    assert clusters[node_with(nodes, "Pow")] == ()  # the loss is computed outside the model
+    assert viz.draw(loss, params=model).source.count("subgraph cluster_") == 5
+
+
+def test_clusters_without_named_modules_use_class_names():
+    _, _, loss = autoencoder()
+    _, _, clusters = parse(viz.draw(loss))
+    assert ("AutoEncoder", "Encoder", "Linear") in set(clusters.values())
+
+
+# ----------------------------------------------------------------------------------------------- rendering
+def _svg_texts(svg: bytes) -> list[str]:
+    root = ET.fromstring(svg)
+    return [el.text for el in root.iter("{http://www.w3.org/2000/svg}text") if el.text]
+
+
+def test_svg_rendered_by_dot_contains_the_op_names(tmp_path):
+    model, _, loss = autoencoder()
+    graph = viz.draw(loss, params=model, explain=True)
+    texts = _svg_texts(viz.render(graph, "svg"))
+    for op in ("MatMul", "Add", "Tanh", "Sub", "Pow", "Sum", "Mul", "encoder.0 (Linear)"):
+        assert op in texts
+    path = viz.save(graph, tmp_path / "g.svg")
+    assert "MatMul" in _svg_texts(path.read_bytes())
+    assert viz.save(loss, tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert viz.save(loss, tmp_path / "g.pdf", params=model).read_bytes()[:4] == b"%PDF"
+
+
+def test_missing_dot_says_how_to_install_it_and_dot_source_still_works(tmp_path, monkeypatch):
+    graph = viz.draw(tg.ones(2, requires_grad=True) * 2)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(viz.GraphvizNotFoundError) as error:
+        viz.save(graph, tmp_path / "g.svg")
+    for hint in ("apt-get install graphviz", "brew install graphviz", "conda install graphviz"):
+        assert hint in str(error.value)
+    assert not (tmp_path / "g.svg").exists()
+    for suffix in (".dot", ".gv"):
+        assert viz.save(graph, tmp_path / f"g{suffix}").read_text(encoding="utf-8") == graph.source
+
+
+def test_save_rejects_unknown_suffixes_and_types(tmp_path):
+    graph = viz.draw(tg.ones(2, requires_grad=True) * 2)
+    with pytest.raises(ValueError, match=r"'\.jpeg'"):
+        viz.save(graph, tmp_path / "g.jpeg")
+    with pytest.raises(TypeError, match="Digraph or a Tensor"):
+        viz.save("graph", tmp_path / "g.dot")
+    with pytest.raises(ValueError, match="format must be one of"):
+        viz.render(graph, "jpeg")
+    with pytest.raises(TypeError, match="only when saving a Tensor"):
+        viz.save(graph, tmp_path / "g.dot", show_data=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------------------------- collapsing
+def test_a_100000_op_chain_collapses_into_a_small_picture():
+    x = tg.randn(3, requires_grad=True)
+    y = x
+    for _ in range(50_000):
+        y = y * 1.0001 + 0.001
+    graph = viz.draw(y, max_nodes=40)
+    nodes, edges, _ = parse(graph)
+    assert len(nodes) <= 40
+    (summary,) = [n for n in nodes if n.startswith("s")]
+    label = nodes[summary]["label"]
+    hidden = int(re.search(r"… ([\d,]+) more ops", label)[1].replace(",", ""))
+    assert hidden + sum(op_names(nodes).values()) == 100_000
+    counts = dict(re.findall(r"(Mul|Add) ×([\d,]+)", label))
+    assert sum(int(n.replace(",", "")) for n in counts.values()) == hidden
+    assert sum(1 for t, h in edges if summary in (t, h)) == 2  # the chain passes through the note
+    assert any("more ops" in text for text in _svg_texts(viz.render(graph)))
+
+
+def test_small_graphs_are_not_collapsed_and_collapsed_ones_keep_module_boxes():
+    tg.manual_seed(0)
+    layers = {str(i): Linear(3, 3) for i in range(30)}
+    model = AutoEncoder(**layers)
+    loss = model(tg.randn(2, 3)).sum()
+    nodes, _, _ = parse(viz.draw(loss, params=model, max_nodes=10**4))
+    assert not any(n.startswith("s") for n in nodes)
+    nodes, _, clusters = parse(viz.draw(loss, params=model, max_nodes=30))
+    assert len(nodes) <= 30
+    (summary,) = [n for n in nodes if n.startswith("s")]
+    assert clusters[summary] == ("AutoEncoder",)  # the note sits in the box all hidden ops share
+    hidden_layers = 30 - sum(1 for labels in set(clusters.values()) if len(labels) == 2)
+    assert f"in modules Linear ×{hidden_layers}" in nodes[summary]["label"]
+
+
+# ----------------------------------------------------------------------------------------------- the example
+def test_example_runs_in_fast_mode(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "draw_graph.py"), "--fast", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    for name in ("forward.svg", "backward.svg", "forward.dot"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert "MatMul" in _svg_texts((tmp_path / "forward.svg").read_bytes())
+    assert "g'(z) = 1 − tanh²(z)" in " ".join(_svg_texts((tmp_path / "backward.svg").read_bytes()))
