@@ -154,3 +154,9 @@ def test_gradcheck_passes_builtins_over_shapes(shape, seed):
     a = Tensor(rng.standard_normal(shape), requires_grad=True)
     b = Tensor(rng.uniform(0.5, 2.0, shape), requires_grad=True)
     assert tg.gradcheck(lambda a, b: (a * b.log() - a / b).tanh().mean(axis=0), (a, b))
+
+
+def test_catches_a_gradient_lost_to_detach():
+    a = x64((3,), 14)
+    with pytest.raises(GradcheckError, match=r"analytic 0\.0 vs numeric 2\.0"):
+        tg.gradcheck(lambda a: a.detach() * 2 + a * 0, a)
