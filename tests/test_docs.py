@@ -45,3 +45,18 @@ def test_nn_doc_snippets_run(capsys):
     out = capsys.readouterr().out
     assert "shape (3, 3) in the state dict, (1, 2) in the model" in out
     assert float(out.split("XOR loss ")[1].split()[0]) < 0.01
+
+
+def test_custom_ops_doc_snippets_run(capsys):
+    doc = ROOT / "docs" / "custom-ops.md"
+    blocks = python_blocks(doc)
+    assert len(blocks) >= 6
+    with pytest.warns(RuntimeWarning, match="divide by zero"):  # the anomaly snippet divides by √0 on purpose
+        run_blocks(doc, blocks)
+    out = capsys.readouterr().out
+    assert "grad_fn=<SoftplusBackward>" in out and "tensor([0.235], dtype=float64)" in out
+    assert "True\nTrue\nTrue\nFalse\n" in out
+    assert "worst element: input 0 index (1, 1), output 0 index (1, 1)" in out and "analytic 4.0 vs numeric 8.0" in out
+    assert "tensor([ 0., -4.], dtype=float64)" in out  # (A + Aᵀ)x
+    assert "tensor(12.)" in out and "∂C/∂a¹ =" in out
+    assert "SqrtBackward produced a non-finite value while computing its backward" in out
