@@ -1,0 +1,17 @@
+"""Run an example script in fast mode, as a user would: a fresh interpreter, this checkout's package first."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_example(script: str, *args: str) -> str:
+    """``python examples/<script> --fast *args`` from the repository root; returns stdout, fails on a non-zero exit."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / script), "--fast", *args],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
