@@ -383,7 +383,8 @@ class Transpose(Function):
     @staticmethod
     def backward(ctx, grad):
         (axes,) = ctx.saved_tensors
-        return Transpose.apply(grad, tuple(np.argsort(axes).tolist())), None
+        inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
+        return Transpose.apply(grad, inverse), None
 
 
 class Expand(Function):
