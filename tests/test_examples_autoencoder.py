@@ -1,0 +1,42 @@
+"""examples/autoencoder.py runs end to end in --fast mode: gradient check printed and tiny, pictures written."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_example(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "autoencoder.py"), "--fast", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+@pytest.mark.parametrize("options", [[], ["--optimizer", "adam", "--batch-size", "32"]])
+def test_autoencoder_example_runs_fast(tmp_path: Path, options: list[str]) -> None:
+    result = run_example("--out", str(tmp_path), *options)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    check = re.search(r"max relative difference autograd vs hand-derived = (\S+)", out)
+    assert check is not None, out
+    assert float(check.group(1)) < 1e-10
+    before, after = map(float, re.search(r"cost C: (\S+) before training, (\S+) after", out).groups())
+    assert after < before
+    for name in ("reconstructions.png", "loss.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    graphs = list(tmp_path.glob("graph.*"))
+    assert len(graphs) == 1 and graphs[0].stat().st_size > 0
+
+
+def test_autoencoder_example_rejects_a_bad_batch_size(tmp_path: Path) -> None:
+    result = run_example("--batch-size", "0", "--out", str(tmp_path))
+    assert result.returncode != 0 and "--batch-size must be at least 1" in result.stderr
+    assert not list(tmp_path.iterdir())
