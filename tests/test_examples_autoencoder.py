@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_example():
+    """The example as a module, to test its pieces without running ``main``."""
+    spec = importlib.util.spec_from_file_location("autoencoder_example", ROOT / "examples" / "autoencoder.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_example(*args: str) -> subprocess.CompletedProcess:
@@ -40,3 +50,24 @@ def test_autoencoder_example_rejects_a_bad_batch_size(tmp_path: Path) -> None:
     result = run_example("--batch-size", "0", "--out", str(tmp_path))
     assert result.returncode != 0 and "--batch-size must be at least 1" in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_progress_falls_back_to_plain_lines_without_tqdm(monkeypatch, capsys) -> None:
+    example = load_example()
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # makes ``from tqdm import tqdm`` raise ImportError
+    bar = example.progress_bar(20)
+    assert isinstance(bar, example.PlainProgress)
+    for step in range(20):
+        bar.set_postfix_str(f"C={step}")
+        bar.update()
+    bar.close()
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 10 and lines[0] == "step 2/20 C=1" and lines[-1] == "step 20/20 C=19"
+
+
+def test_minibatches_cover_every_datapoint_once() -> None:
+    example = load_example()
+    assert [b.tolist() for b in example.minibatches(5, None)] == [[0, 1, 2, 3, 4]]
+    batches = list(example.minibatches(10, 4))
+    assert [len(b) for b in batches] == [4, 4, 2]
+    assert sorted(np.concatenate(batches).tolist()) == list(range(10))
