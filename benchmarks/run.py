@@ -21,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 import tinygrad_edu as tg
+
 try:
     from tinygrad_edu import nn, optim
 except ImportError:

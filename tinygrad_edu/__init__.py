@@ -2,8 +2,10 @@
 
 import numpy as _np
 
+from . import data, nn, optim
 from .engine import Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .functional import log_softmax, softmax
+from .serialization import load, save
 from .tensor import (
     Tensor,
     arange,
@@ -29,8 +31,8 @@ float32, float64, int64, bool_ = _np.float32, _np.float64, _np.int64, _np.bool_
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "Tensor", "arange", "bool_", "cat", "concatenate", "detect_anomaly", "enable_grad", "eye",
-    "float32", "float64", "full", "int64", "is_grad_enabled", "log_softmax", "manual_seed", "maximum", "minimum",
-    "no_grad", "ones", "ones_like", "rand", "randn", "set_grad_enabled", "softmax", "stack", "where", "zeros",
-    "zeros_like",
+    "Function", "Tensor", "arange", "bool_", "cat", "concatenate", "data", "detect_anomaly", "enable_grad", "eye",
+    "float32", "float64", "full", "int64", "is_grad_enabled", "load", "log_softmax", "manual_seed", "maximum",
+    "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "save", "set_grad_enabled", "softmax",
+    "stack", "where", "zeros", "zeros_like",
 ]

@@ -1,0 +1,232 @@
+"""Layers and losses as functions, every one composed from primitive ops (no backward of their own).
+
+Their gradients come from the chain rule through the primitives in ``ops``; the tests check them against
+central finite differences.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..functional import log_softmax, softmax
+from ..tensor import Tensor, cat, generator, stack, where
+
+__all__ = [
+    "avg_pool2d", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout",
+    "gelu", "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "pad2d", "relu", "sigmoid",
+    "softmax", "softplus", "tanh", "unfold2d",
+]
+
+Pair = int | tuple[int, int]
+
+
+def _pair(value: Pair, what: str) -> tuple[int, int]:
+    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(pair) != 2 or any(int(v) != v or v < 0 for v in pair):
+        raise ValueError(f"{what} must be a non-negative int or a pair of them, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+# ----------------------------------------------------------------------------------------------- activations
+def relu(x: Tensor) -> Tensor:
+    return x.relu()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return x.sigmoid()
+
+
+def tanh(x: Tensor) -> Tensor:
+    return x.tanh()
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, negative_slope·x otherwise: relu(x) − slope·relu(−x)."""
+    return x.relu() - (-x).relu() * negative_slope
+
+
+def softplus(x: Tensor) -> Tensor:
+    """log(1 + eˣ) = max(x, 0) + log(1 + e^(−|x|)): finite for any x.
+
+    NOTE: at x = 0 the tie in max(x, 0) splits the gradient (½) and |x| contributes 0, giving σ(0) = ½ exactly.
+    """
+    return x.maximum(0.0) + ((-x.abs()).exp() + 1.0).log()
+
+
+def _erf(x: Tensor) -> Tensor:
+    """erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32 resolution), from primitives.
+
+    NOTE: at exactly x = 0 the chain rule through |x| gives slope 0, not 2/√π; GELU multiplies it by x = 0.
+    """
+    sign = Tensor._make(np.sign(x.data), False, None)
+    a = x.abs()
+    t = 1.0 / (a * 0.3275911 + 1.0)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return sign * (1.0 - poly * (-(a * a)).exp())
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """x·Φ(x); ``approximate='tanh'`` uses 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) as PyTorch."""
+    if approximate == "tanh":
+        return x * 0.5 * (((x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)).tanh() + 1.0)
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return x * 0.5 * (_erf(x * (1 / math.sqrt(2))) + 1.0)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Inverted dropout: zero each element with probability p, scale the rest by 1/(1−p); identity if not training."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return x * 0.0
+    keep = generator().random(x.shape) >= p
+    return x * Tensor._make((keep / (1 - p)).astype(x.dtype), False, None)
+
+
+# ----------------------------------------------------------------------------------------------- linear, conv, pool
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x @ Wᵀ + b, W of shape (out, in): the seed's z = W·a + b for a batch of rows."""
+    if x.shape[-1] != weight.shape[-1]:
+        raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}), weight expects "
+                         f"{weight.shape[-1]} (shape {weight.shape})")
+    y = x @ weight.T
+    return y if bias is None else y + bias
+
+
+def pad2d(x: Tensor, padding: Pair, value: float = 0.0) -> Tensor:
+    """Pad the last two axes of ``x`` by (ph, pw) on each side with ``value`` (a concatenation of constants)."""
+    ph, pw = _pair(padding, "padding")
+    if ph:
+        rows = Tensor._make(np.full((*x.shape[:-2], ph, x.shape[-1]), value, dtype=x.dtype), False, None)
+        x = cat([rows, x, rows], axis=-2)
+    if pw:
+        cols = Tensor._make(np.full((*x.shape[:-1], pw), value, dtype=x.dtype), False, None)
+        x = cat([cols, x, cols], axis=-1)
+    return x
+
+
+def unfold2d(x: Tensor, kernel_size: Pair, stride: Pair = 1) -> Tensor:
+    """Sliding windows of an (N, C, H, W) input as (N, C, OH, OW, kh·kw): one strided slice per kernel offset.
+
+    Each slice is a basic-indexing view, so its backward is a plain slice assignment; the kernel offsets'
+    gradients are summed by the engine. Convolution and pooling are reductions over the last axis.
+    """
+    kh, kw = _pair(kernel_size, "kernel_size")
+    sh, sw = _pair(stride, "stride")
+    if x.ndim != 4:
+        raise ValueError(f"expected an NCHW input of 4 dimensions, got shape {x.shape}")
+    if min(kh, kw, sh, sw) < 1:
+        raise ValueError(f"kernel_size and stride must be positive, got {(kh, kw)} and {(sh, sw)}")
+    height, width = x.shape[2], x.shape[3]
+    if kh > height or kw > width:
+        raise ValueError(f"kernel {(kh, kw)} is larger than the (padded) input {(height, width)}")
+    oh, ow = (height - kh) // sh + 1, (width - kw) // sw + 1
+    windows = [x[:, :, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw]
+               for i in range(kh) for j in range(kw)]
+    return stack(windows, axis=-1)
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair = 1, padding: Pair = 0) -> Tensor:
+    """2-D cross-correlation on NCHW input with weight (out, in, kh, kw): im2col windows, then one matmul."""
+    if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
+        raise ValueError(f"conv2d: input {x.shape} (N, C, H, W) and weight {weight.shape} (out, C, kh, kw) "
+                         "must agree on C")
+    out_channels, in_channels, kh, kw = weight.shape
+    cols = unfold2d(pad2d(x, padding), (kh, kw), stride)  # (N, C, OH, OW, kh·kw)
+    n, _, oh, ow, _ = cols.shape
+    rows = cols.transpose(0, 2, 3, 1, 4).reshape(n * oh * ow, in_channels * kh * kw)
+    y = rows @ weight.reshape(out_channels, -1).T  # (N·OH·OW, out)
+    if bias is not None:
+        y = y + bias
+    return y.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)
+
+
+def max_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0) -> Tensor:
+    """Maximum over each window (stride defaults to the kernel size).  NOTE: tied maxima share the gradient."""
+    padded = pad2d(x, padding, value=-np.inf)
+    return unfold2d(padded, kernel_size, kernel_size if stride is None else stride).max(axis=-1)
+
+
+def avg_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0) -> Tensor:
+    """Mean over each window (zero padding counts towards the mean, as PyTorch's default)."""
+    return unfold2d(pad2d(x, padding), kernel_size, kernel_size if stride is None else stride).mean(axis=-1)
+
+
+# ----------------------------------------------------------------------------------------------- losses
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _as_target(target: Any, like: Tensor, what: str) -> Tensor:
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target, dtype=like.dtype))
+    elif target.dtype != like.dtype:
+        target = target.astype(like.dtype)  # e.g. integer labels: no float32 → float64 promotion
+    if target.shape != like.shape:
+        raise ValueError(f"{what}: input shape {like.shape} and target shape {target.shape} differ")
+    return target
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """(x̂ − y)², reduced: the seed's cost C."""
+    diff = input - _as_target(target, input, "mse_loss")
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """|x̂ − y|, reduced.  NOTE: the gradient at x̂ = y is 0."""
+    return _reduce((input - _as_target(target, input, "l1_loss")).abs(), reduction)
+
+
+def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """−log softmax(x)[target] for logits (N, C) or (N, C, d…) and integer targets (N) or (N, d…)."""
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {labels.dtype}")
+    if input.ndim < 1 or (labels.shape != input.shape[:1] + input.shape[2:] and labels.shape != input.shape[:-1]):
+        raise ValueError(f"cross_entropy: logits of shape {input.shape} need targets of shape "
+                         f"{input.shape[:1] + input.shape[2:]}, got {labels.shape}")
+    classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"cross_entropy: targets must lie in [0, {classes}), got values in "
+                         f"[{labels.min()}, {labels.max()}]")
+    logits = input if input.ndim == 1 else input.transpose(0, *range(2, input.ndim), 1)  # classes last
+    log_p = log_softmax(logits.reshape(-1, classes), axis=-1)
+    picked = log_p[np.arange(log_p.shape[0]), labels.reshape(-1)]
+    return _reduce(-picked.reshape(labels.shape), reduction)
+
+
+def _clamped_log(p: Tensor) -> Tensor:
+    """log p clamped below at −100, as PyTorch's BCELoss (so p = 0 or 1 gives a finite loss)."""
+    positive = p.data > 0
+    safe = where(positive, p, 1.0)  # NOTE: log is never taken of 0, so no inf·0 = nan in the backward
+    return where(positive, safe.log(), -100.0).clip(lo=-100.0)
+
+
+def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """−[y log p + (1 − y) log(1 − p)] for probabilities p."""
+    y = _as_target(target, input, "binary_cross_entropy")
+    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1] (use *_with_logits for logits)")
+    return _reduce(-(y * _clamped_log(input) + (1.0 - y) * _clamped_log(1.0 - input)), reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """BCE of σ(x) without forming σ(x): softplus(x) − x·y, finite for any logit."""
+    y = _as_target(target, input, "binary_cross_entropy_with_logits")
+    return _reduce(softplus(input) - input * y, reduction)

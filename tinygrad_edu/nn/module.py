@@ -1,0 +1,320 @@
+"""``Module``: a container of ``Parameter``s, buffers and sub-modules, registered by attribute assignment.
+
+A model is a tree of modules; ``named_parameters`` walks it and names each parameter by its path
+(``encoder.1.bias``), ``state_dict``/``load_state_dict`` copy values out and back in by those names.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .. import engine
+from ..tensor import Tensor
+
+
+class _ParameterType(type):
+    """``isinstance(t, Parameter)`` is True for exactly the tensors ``Parameter(...)`` made."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return type(obj) is Tensor and obj in _parameters
+
+
+_parameters: weakref.WeakSet[Tensor] = weakref.WeakSet()
+
+
+class Parameter(metaclass=_ParameterType):
+    """``Parameter(data)`` makes a leaf Tensor that requires grad and that a ``Module`` registers when assigned.
+
+    The result is a plain ``Tensor`` (``type(p) is Tensor``), so every op takes it on the engine's fast path;
+    it is only remembered (weakly) as a parameter, which is what ``isinstance(p, Parameter)`` checks.
+    """
+
+    def __new__(cls, data: Any, requires_grad: bool = True) -> Tensor:  # type: ignore[misc]
+        tensor = Tensor(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+        _parameters.add(tensor)
+        return tensor
+
+
+def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Set each ``.grad`` to None (the default) or to zeros: what every ``zero_grad`` does."""
+    for param in params:
+        if param.grad is not None and not set_to_none:
+            param.grad = Tensor._make(np.zeros_like(param.data), False, None)
+        else:
+            param.grad = None
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(strict=False)`` skipped."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class of every layer and model: define ``forward``; call the module to run it."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward`` with this module on the module stack, so every op it records knows its module."""
+        with engine.module_scope(self):
+            return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------------------------------- registration
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"cannot assign {name!r} before Module.__init__() has been called")
+        if isinstance(value, (Parameter, Module)):
+            self._forget(name)
+            (self._parameters if isinstance(value, Parameter) else self._modules)[name] = value
+            return
+        kinds = ((self._parameters, "nn.Parameter"), (self._modules, "Module"), (self._buffers, "Tensor"))
+        for registry, kind in kinds:
+            if name in registry:
+                if value is not None and not (kind == "Tensor" and isinstance(value, Tensor)):
+                    raise TypeError(f"cannot assign {type(value).__name__} to {name!r}: it holds a {kind} (or None)")
+                registry[name] = value
+                return
+        object.__setattr__(self, name, value)
+
+    def _forget(self, name: str) -> None:
+        self.__dict__.pop(name, None)
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+
+    def __getattr__(self, name: str) -> Any:
+        for registry in ("_parameters", "_buffers", "_modules"):
+            values = self.__dict__.get(registry)
+            if values is not None and name in values:
+                return values[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        for registry in (self._parameters, self._buffers, self._modules):
+            if name in registry:
+                del registry[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (or None, a declared but absent parameter such as ``bias=False``)."""
+        self._forget(name)
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
+        """Register non-learnable state (e.g. running statistics) that ``state_dict`` saves."""
+        self._forget(name)
+        self._buffers[name] = tensor
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        self._forget(name)
+        self._modules[name] = module
+
+    # ------------------------------------------------------------------------------------------- traversal
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """Every module in the tree (self first, pre-order), each once, with its dotted name."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{key}" if name else key, m) for key, m in module._modules.items() if m is not None]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, module in self._modules.items():
+            if module is not None:
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def _named_members(self, registry: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
+        seen: set[int] = set()
+        modules = self.named_modules() if recurse else iter([("", self)])
+        for prefix, module in modules:
+            for name, value in getattr(module, registry).items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                yield (f"{prefix}.{name}" if prefix else name), value
+
+    def named_parameters(self, recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs; a parameter shared by two modules appears once."""
+        return self._named_members("_parameters", recurse)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, param in self.named_parameters(recurse):
+            yield param
+
+    def named_buffers(self, recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse):
+            yield buffer
+
+    # ------------------------------------------------------------------------------------------- modes
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (dropout active, batch norm uses batch statistics) on the whole tree."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: dropout off, batch norm uses its running statistics."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's ``.grad`` (to None, or to zeros)."""
+        clear_grads(self.parameters(), set_to_none)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
+    def astype(self, dtype: Any) -> Module:
+        """Cast every floating parameter and buffer in place (keeping the same Parameter objects)."""
+        for tensor in [*self.parameters(), *self.buffers()]:
+            if tensor.dtype.kind == "f":
+                tensor.data = tensor.data.astype(dtype)
+                tensor.grad = None
+        return self
+
+    def double(self) -> Module:
+        return self.astype(np.float64)
+
+    def float(self) -> Module:
+        return self.astype(np.float32)
+
+    # ------------------------------------------------------------------------------------------- state
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Dotted name → a copy of every parameter's and buffer's values."""
+        return OrderedDict((key, tensor.data.copy()) for key, tensor in self._state_tensors().items())
+
+    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy values in by name; any missing/unexpected key (strict) or wrong shape raises before anything changes."""
+        own = self._state_tensors()
+        missing = [key for key in own if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in own]
+        problems = []
+        if strict:
+            problems += [f"missing key {key!r} (expected shape {own[key].shape})" for key in missing]
+            problems += [f"unexpected key {key!r} (shape {np.shape(state_dict[key])})" for key in unexpected]
+        arrays = {}
+        for key, target in own.items():
+            if key in state_dict:
+                value = np.asarray(state_dict[key].data if isinstance(state_dict[key], Tensor) else state_dict[key])
+                if value.shape != target.shape:
+                    problems.append(f"key {key!r}: shape {value.shape} in the state dict, {target.shape} in the model")
+                arrays[key] = value
+        if problems:
+            raise RuntimeError(f"load_state_dict for {type(self).__name__} failed, nothing was changed: "
+                               + "; ".join(problems))
+        for key, value in arrays.items():
+            np.copyto(own[key].data, value, casting="unsafe")
+        return IncompatibleKeys(missing, unexpected)
+
+    def _state_tensors(self) -> dict[str, Tensor]:
+        tensors = {}
+        for prefix, module in self.named_modules():
+            for registry in (module._parameters, module._buffers):
+                for name, value in registry.items():
+                    if value is not None:
+                        tensors[f"{prefix}.{name}" if prefix else name] = value
+        return tensors
+
+    # ------------------------------------------------------------------------------------------- repr
+    def extra_repr(self) -> str:
+        """The arguments shown inside ``Name(...)``; layers override it."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self._modules.items()]
+        if not lines:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        head = self.extra_repr()
+        body = "\n  ".join(([head] if head else []) + lines)
+        return f"{type(self).__name__}(\n  {body}\n)"
+
+
+class ModuleList(Module):
+    """A list of modules, registered under their indices ``0``, ``1``, …"""
+
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
+        super().__init__()
+        for module in modules:
+            self.append(module)
+
+    def append(self, module: Module) -> ModuleList:
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__} holds Modules, got {type(module).__name__}")
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def _key(self, index: int) -> str:
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} is out of range for {type(self).__name__} of length {len(self)}")
+        return list(self._modules)[index]
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return type(self)(list(self._modules.values())[index])
+        return self._modules[self._key(index)]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__} holds Modules, got {type(module).__name__}")
+        self._modules[self._key(index)] = module
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+
+class Sequential(ModuleList):
+    """Modules applied one after another: the seed's f_NN(x) = f^L(… f^1(f^0(x)))."""
+
+    def __init__(self, *modules: Module) -> None:
+        if len(modules) == 1 and isinstance(modules[0], dict):
+            Module.__init__(self)
+            for name, module in modules[0].items():
+                self.add_module(name, module)
+        else:
+            super().__init__(modules[0] if len(modules) == 1 and isinstance(modules[0], list) else modules)
+
+    def forward(self, x: Any) -> Any:
+        for module in self._modules.values():
+            x = module(x)
+        return x
