@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,20 +22,22 @@ from sklearn.datasets import load_digits
 import tinygrad_edu as tg
 from tinygrad_edu import handwritten as hw
 from tinygrad_edu import nn, optim
-from tinygrad_edu.tensor import generator
+from tinygrad_edu.data import DataLoader, TensorDataset
 
 SIZES = [64, 32, 16, 32, 64]
 
 
-def build_model(net: hw.Network) -> nn.Sequential:
-    """nn.Linear layers holding copies of the reference's W^l, b^l, with tanh between them and none at the end."""
-    modules = []
-    for l in range(1, net.L + 1):
-        M, N = net.W[l].shape
-        linear = nn.Linear(N, M)
+def build_model(net: hw.Network) -> nn.MLP:
+    """``nn.MLP`` (Linear layers, tanh between, identity output) holding copies of the reference's W^l, b^l."""
+    model = nn.MLP(net.sizes, activation=nn.Tanh)
+    for l, linear in enumerate(linear_layers(model), start=1):
         linear.weight.data, linear.bias.data = net.W[l].copy(), net.b[l].copy()
-        modules += [linear, nn.Tanh()] if l < net.L else [linear]
-    return nn.Sequential(*modules)
+    return model
+
+
+def linear_layers(model: nn.MLP) -> list[nn.Linear]:
+    """Layers 1..L of the seed: the model's Linear modules in order."""
+    return [m for m in model if isinstance(m, nn.Linear)]
 
 
 def seed_cost(x_hat: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
@@ -44,15 +45,13 @@ def seed_cost(x_hat: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
     return nn.MSELoss(reduction="sum")(x_hat, y) * (1.0 / x_hat.shape[0])
 
 
-def gradient_check(model: nn.Sequential, net: hw.Network, x: np.ndarray) -> float:
+def gradient_check(model: nn.MLP, net: hw.Network, x: np.ndarray) -> float:
     """Max over all W^l, b^l of |autograd − hand-derived| / max |hand-derived|, on the whole dataset."""
     expected = hw.gradients(net, x, x)
-    linears = [m for m in model if isinstance(m, nn.Linear)]
-    for p in model.parameters():
-        p.grad = None
+    model.zero_grad()
     seed_cost(model(tg.Tensor(x)), tg.Tensor(x)).backward()
     worst = 0.0
-    for l, linear in enumerate(linears, start=1):
+    for l, linear in enumerate(linear_layers(model), start=1):
         for got, want in [(linear.weight.grad.data, expected.W[l]), (linear.bias.grad.data, expected.b[l])]:
             worst = max(worst, float(np.abs(got - want).max() / np.abs(want).max()))
     return worst
@@ -85,53 +84,43 @@ def progress_bar(total: int) -> PlainProgress:
     return tqdm(total=total, desc="training", file=sys.stdout, mininterval=0.5, ascii=True)
 
 
-def minibatches(n: int, batch_size: int | None) -> Iterator[np.ndarray]:
-    """Row indices of one pass over the data: everything at once, or shuffled batches (tg's seeded generator)."""
-    if batch_size is None or batch_size >= n:
-        yield np.arange(n)
-        return
-    order = generator().permutation(n)
-    for start in range(0, n, batch_size):
-        yield order[start:start + batch_size]
-
-
 def unit(args: argparse.Namespace) -> str:
     """What one step of the loss curve is."""
     return "gradient-descent steps" if args.optimizer == "gd" else f"epochs of Adam on batches of {args.batch_size}"
 
 
-def evaluate(model: nn.Sequential, data: tg.Tensor) -> float:
+def evaluate(model: nn.MLP, data: tg.Tensor) -> float:
     """The seed's C on every datapoint, without recording a graph."""
     with tg.no_grad():
         return seed_cost(model(data), data).item()
 
 
-def train(model: nn.Sequential, x: np.ndarray, args: argparse.Namespace) -> list[float]:
+def train(model: nn.MLP, x: np.ndarray, args: argparse.Namespace) -> list[float]:
     """``args.steps`` passes over the data; returns C on the whole dataset before training and after each pass."""
     params = list(model.parameters())
     optimizer = optim.SGD(params, lr=args.lr) if args.optimizer == "gd" else optim.Adam(params, lr=args.lr)
-    batch_size = args.batch_size if args.optimizer == "adam" else None  # gradient descent uses every datapoint
+    full_batch = args.optimizer == "gd"  # gradient descent averages over every datapoint: batch_size=None
+    loader = DataLoader(TensorDataset(x), batch_size=None if full_batch else args.batch_size, shuffle=not full_batch)
     data = tg.Tensor(x)
-    losses = [] if batch_size is None else [evaluate(model, data)]
+    losses = [] if full_batch else [evaluate(model, data)]
     bar = progress_bar(args.steps)
     for _ in range(args.steps):
-        for rows in minibatches(len(x), batch_size):
-            batch = data if batch_size is None else tg.Tensor(x[rows])
+        for (batch,) in loader:
             optimizer.zero_grad()
             C = seed_cost(model(batch), batch)
             C.backward()
             optimizer.step()
         # full batch: the C just computed is the whole dataset's, before this update; minibatches: measure it
-        losses.append(C.item() if batch_size is None else evaluate(model, data))
+        losses.append(C.item() if full_batch else evaluate(model, data))
         bar.set_postfix_str(f"C={losses[-1]:.4f}")
         bar.update()
-    if batch_size is None:
+    if full_batch:
         losses.append(evaluate(model, data))
     bar.close()
     return losses
 
 
-def save_pictures(model: nn.Sequential, x: np.ndarray, losses: list[float], out: Path, args: argparse.Namespace
+def save_pictures(model: nn.MLP, x: np.ndarray, losses: list[float], out: Path, args: argparse.Namespace
                   ) -> list[Path]:
     """reconstructions.png (originals above, reconstructions below) and loss.png (C per step)."""
     import matplotlib
@@ -164,7 +153,7 @@ def save_pictures(model: nn.Sequential, x: np.ndarray, losses: list[float], out:
     return paths
 
 
-def save_graph(model: nn.Sequential, x: np.ndarray, out: Path) -> Path | None:
+def save_graph(model: nn.MLP, x: np.ndarray, out: Path) -> Path | None:
     """The computation graph of C for two datapoints (tinygrad_edu.viz), as SVG, or DOT without Graphviz."""
     try:
         from tinygrad_edu import viz

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,10 +63,3 @@ def test_progress_falls_back_to_plain_lines_without_tqdm(monkeypatch, capsys) ->
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 10 and lines[0] == "step 2/20 C=1" and lines[-1] == "step 20/20 C=19"
 
-
-def test_minibatches_cover_every_datapoint_once() -> None:
-    example = load_example()
-    assert [b.tolist() for b in example.minibatches(5, None)] == [[0, 1, 2, 3, 4]]
-    batches = list(example.minibatches(10, 4))
-    assert [len(b) for b in batches] == [4, 4, 2]
-    assert sorted(np.concatenate(batches).tolist()) == list(range(10))
