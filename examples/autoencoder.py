@@ -176,12 +176,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("autoencoder_out"))
     parser.add_argument("--fast", action="store_true", help="few steps on 200 digits (for tests)")
     args = parser.parse_args(argv)
-    if args.batch_size < 1:
-        parser.error(f"--batch-size must be at least 1, got {args.batch_size}")
     if args.steps is None:
         args.steps = (20 if args.fast else 3000) if args.optimizer == "gd" else (3 if args.fast else 100)
     if args.lr is None:
         args.lr = 0.1 if args.optimizer == "gd" else 3e-3
+    for name, value in (("--batch-size", args.batch_size), ("--steps", args.steps)):
+        if value < 1:
+            parser.error(f"{name} must be at least 1, got {value}")
+    if not args.lr > 0:
+        parser.error(f"--lr must be positive, got {args.lr}")
 
     tg.manual_seed(args.seed)
     x = load_digits().data / 16.0  # float64, pixels in [0, 1]

@@ -45,9 +45,17 @@ def test_autoencoder_example_runs_fast(tmp_path: Path, options: list[str]) -> No
     assert len(graphs) == 1 and graphs[0].stat().st_size > 0
 
 
-def test_autoencoder_example_rejects_a_bad_batch_size(tmp_path: Path) -> None:
-    result = run_example("--batch-size", "0", "--out", str(tmp_path))
-    assert result.returncode != 0 and "--batch-size must be at least 1" in result.stderr
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
+        (["--steps", "-2"], "--steps must be at least 1, got -2"),
+        (["--lr", "0"], "--lr must be positive, got 0.0"),
+    ],
+)
+def test_autoencoder_example_rejects_bad_options(tmp_path: Path, option: list[str], message: str) -> None:
+    result = run_example(*option, "--out", str(tmp_path))
+    assert result.returncode != 0 and message in result.stderr
     assert not list(tmp_path.iterdir())
 
 
