@@ -5,13 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_train_digits_fast():
-    pytest.importorskip("sklearn")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "train_digits.py"), "--fast"],
                             capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.datasets import load_digits
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
@@ -27,8 +28,7 @@ def test_xor_with_the_seeds_mlp_and_full_batch_gradient_descent():
 
 @pytest.fixture(scope="module")
 def digits():
-    datasets = pytest.importorskip("sklearn.datasets")
-    x, y = datasets.load_digits(return_X_y=True)
+    x, y = load_digits(return_X_y=True)
     x = (x / 16.0).astype(np.float32)
     order = np.random.default_rng(0).permutation(len(x))
     train, test = order[:1400], order[1400:]

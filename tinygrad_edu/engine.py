@@ -106,15 +106,23 @@ def _check_finite(values: np.ndarray, what: str, fn: Function) -> None:
 
 
 # ----------------------------------------------------------------------------------------------- module scope
-@contextlib.contextmanager
-def module_scope(module: Any) -> Iterator[None]:
-    """Record ``module`` as the innermost module for ops created inside (used by ``nn.Module.__call__``)."""
-    previous = _state.module_path
-    _state.module_path = (*previous, module)
-    try:
-        yield
-    finally:
-        _state.module_path = previous
+class module_scope:  # noqa: N801 - used like a function: ``with module_scope(module):``
+    """Record ``module`` as the innermost module for ops created inside (used by ``nn.Module.__call__``).
+
+    A class rather than a generator-based context manager: it runs once per module call, on the hot path.
+    """
+
+    __slots__ = ("_module", "_previous")
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __enter__(self) -> None:
+        self._previous = _state.module_path
+        _state.module_path = (*self._previous, self._module)
+
+    def __exit__(self, *exc: object) -> None:
+        _state.module_path = self._previous
 
 
 # ----------------------------------------------------------------------------------------------- Function
