@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fast", action="store_true", help="few steps on 200 digits (for tests)")
     args = parser.parse_args(argv)
     if args.steps is None:
-        args.steps = (20 if args.fast else 3000) if args.optimizer == "gd" else (3 if args.fast else 100)
+        args.steps = (20 if args.fast else 2000) if args.optimizer == "gd" else (3 if args.fast else 100)
     if args.lr is None:
         args.lr = 0.1 if args.optimizer == "gd" else 3e-3
     for name, value in (("--batch-size", args.batch_size), ("--steps", args.steps)):

@@ -6,6 +6,9 @@ copies of its W^l, b^l — and every gradient autograd finds must equal the one 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -168,3 +171,22 @@ def test_the_notes_literal_output_gradient_disagrees_with_autograd() -> None:
     for l, layer in enumerate(layers, start=1):
         difference = np.abs(layer.weight.grad.data - literal.W[l]).max()
         assert difference > 0.1 * np.abs(layer.weight.grad.data).max(), f"the literal form agreed at W^{l}"
+
+
+# ----------------------------------------------------------------------------------------------- docs/backprop.md
+DOC = Path(__file__).resolve().parents[1] / "docs" / "backprop.md"
+
+
+def test_backprop_doc_quotes_the_reference_exactly() -> None:
+    """Every line of handwritten.py the doc's tables quote is in handwritten.py, so the two cannot drift apart."""
+    source = Path(hw.__file__).read_text(encoding="utf-8")
+    quotes = [q for q in re.findall(r"`([^`]+)`", DOC.read_text(encoding="utf-8"))
+              if re.search(r"dC_|append\(|rho \*|g_prime", q)]
+    assert len(quotes) >= 10
+    assert [q for q in quotes if q not in source] == []
+
+
+def test_backprop_doc_snippet_runs(capsys) -> None:
+    (snippet,) = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    exec(compile(snippet, str(DOC), "exec"), {})
+    assert float(capsys.readouterr().out) < 1e-12
