@@ -1,0 +1,73 @@
+"""examples/autoencoder.py runs end to end in --fast mode: gradient check printed and tiny, pictures written."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_example():
+    """The example as a module, to test its pieces without running ``main``."""
+    spec = importlib.util.spec_from_file_location("autoencoder_example", ROOT / "examples" / "autoencoder.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_example(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "autoencoder.py"), "--fast", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+@pytest.mark.parametrize("options", [[], ["--optimizer", "adam", "--batch-size", "32"]])
+def test_autoencoder_example_runs_fast(tmp_path: Path, options: list[str]) -> None:
+    result = run_example("--out", str(tmp_path), *options)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    check = re.search(r"max relative difference autograd vs hand-derived = (\S+)", out)
+    assert check is not None, out
+    assert float(check.group(1)) < 1e-10
+    before, after = map(float, re.search(r"cost C: (\S+) before training, (\S+) after", out).groups())
+    assert after < before
+    for name in ("reconstructions.png", "loss.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    graphs = list(tmp_path.glob("graph.*"))
+    assert len(graphs) == 1 and graphs[0].stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
+        (["--steps", "-2"], "--steps must be at least 1, got -2"),
+        (["--lr", "0"], "--lr must be positive, got 0.0"),
+    ],
+)
+def test_autoencoder_example_rejects_bad_options(tmp_path: Path, option: list[str], message: str) -> None:
+    result = run_example(*option, "--out", str(tmp_path))
+    assert result.returncode != 0 and message in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_progress_falls_back_to_plain_lines_without_tqdm(monkeypatch, capsys) -> None:
+    example = load_example()
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # makes ``from tqdm import tqdm`` raise ImportError
+    bar = example.progress_bar(20)
+    assert isinstance(bar, example.PlainProgress)
+    for step in range(20):
+        bar.set_postfix_str(f"C={step}")
+        bar.update()
+    bar.close()
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 10 and lines[0] == "step 2/20 C=1" and lines[-1] == "step 20/20 C=19"
+
