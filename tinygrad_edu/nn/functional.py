@@ -183,7 +183,8 @@ def _as_target(target: Any, like: Tensor, what: str) -> Tensor:
 
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """(x̂ − y)², reduced: the seed's cost C."""
+    """(x̂ − y)², reduced. The seed's cost C (summed over features, averaged over datapoints) is
+    ``reduction='sum'`` divided by the batch size, or the default mean times the number of features."""
     diff = input - _as_target(target, input, "mse_loss")
     return _reduce(diff * diff, reduction)
 

@@ -26,7 +26,7 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
-    """(x̂ − y)², averaged: the seed's cost C."""
+    """(x̂ − y)², averaged over every element; the seed's C is ``reduction='sum'`` over the batch size."""
 
     _function = F.mse_loss
 
