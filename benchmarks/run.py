@@ -216,33 +216,34 @@ def workload_w2(repeats: int) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------- W3: depth
+# A one-element array throughout (not a 0-d one, which numpy turns into a numpy scalar after the first op).
 def w3_numpy(length: int) -> float:
-    y = np.float32(1.0) * np.ones((), np.float32)
+    y = np.ones(1, np.float32)
     kept = []
     for _ in range(length):
-        kept.append(y)
-        y = y * np.float32(1.0001)
-    grad = np.ones((), np.float32)
+        kept.append(y)  # the forward's values, as a recorded graph keeps them
+        y = y * 1.0001
+    grad = np.ones(1, np.float32)
     for _ in range(length):
-        grad = grad * np.float32(1.0001)
-    return float(grad)
+        grad = grad * 1.0001
+    return float(grad[0])
 
 
 def w3_tinygrad(length: int) -> float:
-    x = tg.Tensor(1.0, requires_grad=True)
+    x = tg.ones(1, requires_grad=True)
     y = x
     for _ in range(length):
         y = y * 1.0001
-    y.backward()
+    y.sum().backward()
     return x.grad.item()
 
 
 def w3_torch(length: int) -> float:
-    x = torch.tensor(1.0, requires_grad=True)
+    x = torch.ones(1, requires_grad=True)
     y = x
     for _ in range(length):
         y = y * 1.0001
-    y.backward()
+    y.sum().backward()
     return x.grad.item()
 
 
