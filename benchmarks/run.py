@@ -90,48 +90,26 @@ def numpy_step(params: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray, lr: f
     return loss
 
 
-def make_model(params: list[tuple[np.ndarray, np.ndarray]]) -> nn.Module:
-    layers: list[nn.Module] = []
+def leaf_from_numpy(lib, values: np.ndarray, requires_grad: bool = False):
+    """A tensor of ``lib`` (tinygrad_edu or torch: they share PyTorch's API) holding ``values``."""
+    tensor = tg.Tensor(values) if lib is tg else torch.from_numpy(values.copy())
+    return tensor.requires_grad_() if requires_grad else tensor
+
+
+def make_step(lib, params: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray) -> Callable[[], float]:
+    """One training step of ``lib``'s Linear/Tanh MLP with MSE and SGD, starting from ``params``."""
+    layers = []
     for index, (W, b) in enumerate(params):
-        linear = nn.Linear(W.shape[1], W.shape[0])
-        linear.weight.data[...] = W
-        linear.bias.data[...] = b
+        linear = lib.nn.Linear(W.shape[1], W.shape[0])
+        linear.weight.data[...] = leaf_from_numpy(lib, W)
+        linear.bias.data[...] = leaf_from_numpy(lib, b)
         layers.append(linear)
         if index < len(params) - 1:
-            layers.append(nn.Tanh())
-    return nn.Sequential(*layers)
-
-
-def tinygrad_step_fn(params, x: np.ndarray) -> Callable[[], float]:
-    model = make_model(params)
-    optimizer = optim.SGD(model.parameters(), lr=LR)
-    loss_fn = nn.MSELoss()
-    inputs = tg.Tensor(x)
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs), inputs)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
-
-
-def torch_step_fn(params, x: np.ndarray) -> Callable[[], float]:
-    layers: list = []
-    for index, (W, b) in enumerate(params):
-        linear = torch.nn.Linear(W.shape[1], W.shape[0])
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(W))
-            linear.bias.copy_(torch.from_numpy(b))
-        layers.append(linear)
-        if index < len(params) - 1:
-            layers.append(torch.nn.Tanh())
-    model = torch.nn.Sequential(*layers)
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
-    loss_fn = torch.nn.MSELoss()
-    inputs = torch.from_numpy(x)
+            layers.append(lib.nn.Tanh())
+    model = lib.nn.Sequential(*layers)
+    optimizer = lib.optim.SGD(model.parameters(), lr=LR)
+    loss_fn = lib.nn.MSELoss()
+    inputs = leaf_from_numpy(lib, x)
 
     def step() -> float:
         optimizer.zero_grad()
@@ -147,7 +125,7 @@ def check_w1(params, x: np.ndarray) -> None:
     """Three steps of tinygrad_edu in float32 must track the float64 hand-written steps."""
     reference = [(W.astype(np.float64), b.astype(np.float64)) for W, b in params]
     expected = [numpy_step(reference, x.astype(np.float64)) for _ in range(3)]
-    step = tinygrad_step_fn([(W.copy(), b.copy()) for W, b in params], x)
+    step = make_step(tg, [(W.copy(), b.copy()) for W, b in params], x)
     got = [step() for _ in range(3)]
     np.testing.assert_allclose(got, expected, rtol=2e-4, err_msg="W1: tinygrad_edu's steps disagree with numpy")
 
@@ -160,9 +138,9 @@ def workload_w1(name: str, repeats: int) -> dict:
     runs = max(5, repeats // (1 if batch < 100 else 20 if batch < 1000 else 100))
     numpy_params = [(W.copy(), b.copy()) for W, b in params]
     results = {"numpy": median_seconds(lambda: numpy_step(numpy_params, x), runs, runs // 5 + 2),
-               "tinygrad_edu": median_seconds(tinygrad_step_fn(params, x), runs, runs // 5 + 2)}
+               "tinygrad_edu": median_seconds(make_step(tg, params, x), runs, runs // 5 + 2)}
     if torch is not None:
-        results["torch"] = median_seconds(torch_step_fn(params, x), runs, runs // 5 + 2)
+        results["torch"] = median_seconds(make_step(torch, params, x), runs, runs // 5 + 2)
     return results
 
 
@@ -185,33 +163,23 @@ def w2_numpy(values: np.ndarray, length: int = 100) -> np.ndarray:
     return grad
 
 
-def w2_tinygrad(values: np.ndarray, length: int = 100) -> np.ndarray:
-    x = tg.Tensor(values, requires_grad=True)
+def w2_autograd(lib, values: np.ndarray, length: int = 100) -> np.ndarray:
+    x = leaf_from_numpy(lib, values, requires_grad=True)
     y = x
     for i in range(length):
         kind = i % 3
         y = y * 1.01 if kind == 0 else y + 0.01 if kind == 1 else y.tanh()
     y.sum().backward()
-    return x.grad.data
-
-
-def w2_torch(values: np.ndarray, length: int = 100) -> np.ndarray:
-    x = torch.tensor(values, requires_grad=True)
-    y = x
-    for i in range(length):
-        kind = i % 3
-        y = y * 1.01 if kind == 0 else y + 0.01 if kind == 1 else y.tanh()
-    y.sum().backward()
-    return x.grad.numpy()
+    return np.asarray(x.grad)
 
 
 def workload_w2(repeats: int) -> dict:
     values = np.linspace(-1, 1, 4).astype(np.float32)
-    np.testing.assert_allclose(w2_tinygrad(values), w2_numpy(values.astype(np.float64)), rtol=1e-5)
+    np.testing.assert_allclose(w2_autograd(tg, values), w2_numpy(values.astype(np.float64)), rtol=1e-5)
     results = {"numpy": median_seconds(lambda: w2_numpy(values), repeats, 20),
-               "tinygrad_edu": median_seconds(lambda: w2_tinygrad(values), repeats, 20)}
+               "tinygrad_edu": median_seconds(lambda: w2_autograd(tg, values), repeats, 20)}
     if torch is not None:
-        results["torch"] = median_seconds(lambda: w2_torch(values), repeats, 20)
+        results["torch"] = median_seconds(lambda: w2_autograd(torch, values), repeats, 20)
     return {k: v / 100 for k, v in results.items()}  # per op
 
 
@@ -229,17 +197,8 @@ def w3_numpy(length: int) -> float:
     return float(grad[0])
 
 
-def w3_tinygrad(length: int) -> float:
-    x = tg.ones(1, requires_grad=True)
-    y = x
-    for _ in range(length):
-        y = y * 1.0001
-    y.sum().backward()
-    return x.grad.item()
-
-
-def w3_torch(length: int) -> float:
-    x = torch.ones(1, requires_grad=True)
+def w3_autograd(lib, length: int) -> float:
+    x = lib.ones(1, requires_grad=True)
     y = x
     for _ in range(length):
         y = y * 1.0001
@@ -249,12 +208,12 @@ def w3_torch(length: int) -> float:
 
 def workload_w3(length: int, repeats: int) -> dict:
     rounding = length * float(np.finfo(np.float32).eps)  # float32 error bound of a product of `length` factors
-    np.testing.assert_allclose(w3_tinygrad(length), 1.0001**length, rtol=rounding)
+    np.testing.assert_allclose(w3_autograd(tg, length), 1.0001**length, rtol=rounding)
     runs = max(3, repeats // (20 if length <= 10_000 else 200))
     results = {"numpy": median_seconds(lambda: w3_numpy(length), runs, 1),
-               "tinygrad_edu": median_seconds(lambda: w3_tinygrad(length), runs, 1)}
+               "tinygrad_edu": median_seconds(lambda: w3_autograd(tg, length), runs, 1)}
     if torch is not None:
-        results["torch"] = median_seconds(lambda: w3_torch(length), runs, 1)
+        results["torch"] = median_seconds(lambda: w3_autograd(torch, length), runs, 1)
     return results
 
 
@@ -262,7 +221,7 @@ def workload_w3(length: int, repeats: int) -> dict:
 MEMORY_PROBE = """
 import json, resource, sys
 import numpy as np
-from benchmarks.run import MLP_SIZES, init_params, tinygrad_step_fn
+from benchmarks.run import MLP_SIZES, init_params, make_step, tg
 
 def rss_mib():
     with open('/proc/self/statm') as f:
@@ -270,7 +229,7 @@ def rss_mib():
 
 batch, sizes = MLP_SIZES['medium']
 x = np.random.default_rng(1).standard_normal((batch, sizes[0])).astype(np.float32)
-step = tinygrad_step_fn(init_params(sizes), x)
+step = make_step(tg, init_params(sizes), x)
 for _ in range(20):
     step()
 before = rss_mib()

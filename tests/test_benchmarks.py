@@ -43,6 +43,6 @@ def test_hand_written_step_is_gradient_descent_on_the_mean_squared_error():
 
 def test_w2_and_w3_agree_with_their_references():
     values = np.linspace(-1, 1, 4).astype(np.float32)
-    np.testing.assert_allclose(run.w2_tinygrad(values), run.w2_numpy(values.astype(np.float64)), rtol=1e-5)
-    assert run.w3_tinygrad(1000) == pytest.approx(run.w3_numpy(1000), rel=1e-4)
+    np.testing.assert_allclose(run.w2_autograd(run.tg, values), run.w2_numpy(values.astype(np.float64)), rtol=1e-5)
+    assert run.w3_autograd(run.tg, 1000) == pytest.approx(run.w3_numpy(1000), rel=1e-4)
     assert run.w3_numpy(1000) == pytest.approx(1.0001**1000, rel=1e-4)
