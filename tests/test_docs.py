@@ -60,3 +60,11 @@ def test_custom_ops_doc_snippets_run(capsys):
     assert "tensor([ 0., -4.], dtype=float64)" in out  # (A + Aᵀ)x
     assert "tensor(12.)" in out and "∂C/∂a¹ =" in out
     assert "SqrtBackward produced a non-finite value while computing its backward" in out
+
+
+def test_visualization_doc_snippet_runs(capsys):
+    doc = ROOT / "docs" / "visualization.md"
+    run_blocks(doc, python_blocks(doc))
+    out = capsys.readouterr().out
+    assert 'label="0 (Linear)"' in out and 'label="1 (Tanh)"' in out and "0.weight" in out
+    assert Path("loss.svg").read_bytes().lstrip().startswith(b"<?xml") and Path("loss.dot").exists()

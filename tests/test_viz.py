@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
-import os
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
+from examples_runner import run_example
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
-from tinygrad_edu import engine, ops, viz
+from tinygrad_edu import engine, nn, ops, viz
 
 ROOT = Path(__file__).resolve().parents[1]
 _NODE = re.compile(r"^\s*(\w+) \[(.*)\]$")
@@ -64,62 +63,43 @@ def node_with(nodes: dict[str, dict[str, str]], text: str) -> str:
     return found[0]
 
 
-# ----------------------------------------------------------------------------------------------- stand-in modules
-class Stand:
-    """A tiny PyTorch-like module: ``named_modules``/``named_parameters`` and a call inside ``module_scope``."""
+# ----------------------------------------------------------------------------------------------- models
+class AutoEncoder(nn.Module):
+    """Nested modules: clusters ``encoder (Sequential)`` > ``encoder.0 (Linear)``, ``encoder.1 (Tanh)``, ``decoder``."""
 
-    def __init__(self, **children) -> None:
-        self.children = children
-
-    def named_modules(self, prefix: str = ""):
-        yield prefix, self
-        for name, child in self.children.items():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
-
-    def named_parameters(self):
-        for name, module in self.named_modules():
-            for key, value in vars(module).items():
-                if isinstance(value, tg.Tensor):
-                    yield (f"{name}.{key}" if name else key), value
-
-    def __call__(self, a):
-        with engine.module_scope(self):
-            return self.forward(a)
-
-    def forward(self, a):
-        for child in self.children.values():
-            a = child(a)
-        return a
-
-
-class Linear(Stand):
-    def __init__(self, n_in: int, n_out: int) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.weight = tg.randn(n_in, n_out, requires_grad=True)
-        self.bias = tg.zeros(n_out, requires_grad=True)
+        self.encoder = nn.Sequential(nn.Linear(4, 3), nn.Tanh())
+        self.decoder = nn.Linear(3, 4)
 
-    def forward(self, a):
-        return a @ self.weight + self.bias
-
-
-class Tanh(Stand):
-    def forward(self, a):
-        return a.tanh()
-
-
-class Encoder(Stand):
-    pass
-
-
-class AutoEncoder(Stand):
-    pass
+    def forward(self, x):
+        return self.decoder(self.encoder(x))
 
 
 def autoencoder():
     tg.manual_seed(0)
-    model = AutoEncoder(encoder=Encoder(**{"0": Linear(4, 3), "1": Tanh()}), decoder=Linear(3, 4))
+    model = AutoEncoder()
     x = tg.randn(5, 4)
     return model, x, ((model(x) - x) ** 2).mean()
+
+
+def node_named(nodes: dict[str, dict[str, str]], name: str) -> str:
+    """The one node whose label's first line is exactly ``name``."""
+    found = [n for n, a in nodes.items() if a.get("label", "").split("\\n")[0] == name]
+    assert len(found) == 1, (name, found)
+    return found[0]
+
+
+def cluster_label(module, names: dict[int, str]) -> str:
+    """The label the drawing should give a module's box: ``qualified.name (Class)``, the class alone at the root."""
+    name = names.get(id(module), "")
+    return f"{name} ({type(module).__name__})" if name else type(module).__name__
+
+
+def drawn_ops(root, nodes) -> dict[str, tg.Tensor]:
+    """Op node id → the tensor its op produced (op nodes are ``o<i>`` for the i-th tensor of the graph walk)."""
+    order = engine.topological_order(root)
+    return {n: order[int(n[1:])] for n in nodes if n.startswith("o")}
 
 
 # ----------------------------------------------------------------------------------------------- structure
@@ -319,18 +299,79 @@ def test_modules_become_nested_labelled_clusters():
     matmuls = sorted(clusters[n] for n, a in nodes.items() if a.get("label") == "MatMul")
     assert matmuls == [
         ("AutoEncoder", "decoder (Linear)"),
-        ("AutoEncoder", "encoder (Encoder)", "encoder.0 (Linear)"),
+        ("AutoEncoder", "encoder (Sequential)", "encoder.0 (Linear)"),
     ]
-    assert clusters[node_with(nodes, "Tanh")] == ("AutoEncoder", "encoder (Encoder)", "encoder.1 (Tanh)")
+    assert clusters[node_with(nodes, "Tanh")] == ("AutoEncoder", "encoder (Sequential)", "encoder.1 (Tanh)")
     assert clusters[node_with(nodes, "encoder.0.weight")][-1] == "encoder.0 (Linear)"  # a parameter sits in its box
     assert clusters[node_with(nodes, "Pow")] == ()  # the loss is computed outside the model
     assert viz.draw(loss, params=model).source.count("subgraph cluster_") == 5
 
 
+def test_every_op_sits_in_the_boxes_of_the_modules_that_recorded_it():
+    model, x, _ = autoencoder()
+    loss = nn.MSELoss()(model(x), x)  # the loss module gets a box of its own
+    nodes, _, clusters = parse(viz.draw(loss, params=model))
+    names = {id(m): name for name, m in model.named_modules()}
+    ops = drawn_ops(loss, nodes)
+    recorded = [t for t in engine.topological_order(loss) if t.grad_fn is not None]
+    assert len(ops) == len(recorded)
+    for node, out in ops.items():  # the truth: ctx.module_path, the modules running when the op was recorded
+        assert clusters[node] == tuple(cluster_label(m, names) for m in out.grad_fn.module_path)
+    assert {label for labels in clusters.values() for label in labels} == {
+        "AutoEncoder", "encoder (Sequential)", "encoder.0 (Linear)", "encoder.1 (Tanh)", "decoder (Linear)", "MSELoss",
+    }
+
+
+def test_parameters_are_named_from_named_parameters_and_sit_in_their_module():
+    model, _, loss = autoencoder()
+    nodes, _, clusters = parse(viz.draw(loss, params=model))
+    names = {id(m): name for name, m in model.named_modules()}
+    parameters = [n for n, a in nodes.items() if a.get("tooltip") == "parameter"]
+    assert len(parameters) == len(list(model.parameters())) == 4
+    for name, tensor in model.named_parameters():
+        node = node_named(nodes, name)
+        assert node in parameters
+        assert f"{tensor.shape}".replace(",)", ")") in nodes[node]["label"]
+        owner = dict(model.named_modules())[name.rpartition(".")[0]]
+        assert clusters[node][-1] == cluster_label(owner, names)
+
+
 def test_clusters_without_named_modules_use_class_names():
     _, _, loss = autoencoder()
     _, _, clusters = parse(viz.draw(loss))
-    assert ("AutoEncoder", "Encoder", "Linear") in set(clusters.values())
+    assert ("AutoEncoder", "Sequential", "Linear") in set(clusters.values())
+
+
+def test_any_object_with_named_modules_works_viz_does_not_need_nn():
+    class Scale:
+        """A module by duck typing: ``named_modules``/``named_parameters`` and a call inside ``module_scope``."""
+
+        def __init__(self) -> None:
+            self.w = tg.ones(3, requires_grad=True)
+
+        def named_modules(self):
+            yield "scale", self
+
+        def named_parameters(self):
+            yield "scale.w", self.w
+
+        def __call__(self, a):
+            with engine.module_scope(self):
+                return a * self.w
+
+    duck = Scale()
+    nodes, _, clusters = parse(viz.draw(duck(tg.randn(3)).sum(), params=duck))
+    assert clusters[node_with(nodes, "Mul")] == ("scale (Scale)",)
+    assert clusters[node_with(nodes, "scale.w")] == ("scale (Scale)",)
+    imports = [n for n in ast.walk(ast.parse(inspect.getsource(viz))) if isinstance(n, ast.ImportFrom)]
+    assert not any("nn" in (n.module or "").split(".") or any(a.name == "nn" for a in n.names) for n in imports)
+
+
+def test_explain_names_the_square_of_mse_loss():
+    model, x, _ = autoencoder()
+    nodes, _, _ = parse(viz.draw(nn.MSELoss()(model(x), x), explain=True))
+    square = [a["label"] for n, a in nodes.items() if n.startswith("o") and "a + a = 2a" in a["label"]]
+    assert len(square) == 1 and square[0].startswith("Mul") and "2(x̂ − y)" in square[0]  # diff * diff
 
 
 # ----------------------------------------------------------------------------------------------- rendering
@@ -397,27 +438,43 @@ def test_a_100000_op_chain_collapses_into_a_small_picture():
 
 def test_small_graphs_are_not_collapsed_and_collapsed_ones_keep_module_boxes():
     tg.manual_seed(0)
-    layers = {str(i): Linear(3, 3) for i in range(30)}
-    model = AutoEncoder(**layers)
+    model = nn.Sequential(*[nn.Linear(3, 3) for _ in range(30)])
     loss = model(tg.randn(2, 3)).sum()
     nodes, _, _ = parse(viz.draw(loss, params=model, max_nodes=10**4))
     assert not any(n.startswith("s") for n in nodes)
     nodes, _, clusters = parse(viz.draw(loss, params=model, max_nodes=30))
     assert len(nodes) <= 30
     (summary,) = [n for n in nodes if n.startswith("s")]
-    assert clusters[summary] == ("AutoEncoder",)  # the note sits in the box all hidden ops share
-    hidden_layers = 30 - sum(1 for labels in set(clusters.values()) if len(labels) == 2)
-    assert f"in modules Linear ×{hidden_layers}" in nodes[summary]["label"]
+    assert clusters[summary] == ("Sequential",)  # the note sits in the box all hidden ops share
+    drawn = {id(t) for t in drawn_ops(loss, nodes).values()}
+    hidden = [t for t in engine.topological_order(loss) if t.grad_fn is not None and id(t) not in drawn]
+    hidden_layers = {id(t.grad_fn.module_path[1]) for t in hidden}
+    assert f"… {len(hidden)} more ops" in nodes[summary]["label"]
+    assert f"in modules Linear ×{len(hidden_layers)}" in nodes[summary]["label"]
+
+
+def test_collapsing_keeps_the_first_and_last_layers_of_a_deep_mlp():
+    tg.manual_seed(0)
+    model = nn.MLP([2] + [4] * 20 + [1])
+    loss = nn.MSELoss()(model(tg.randn(3, 2)), tg.zeros(3, 1))
+    nodes, _, clusters = parse(viz.draw(loss, params=model, max_nodes=40))
+    assert len(nodes) <= 40
+    last = len(model) - 2  # the output Identity records no op
+    boxes = {labels[-1] for node, labels in clusters.items() if node.startswith("o") and labels}
+    assert {"0 (Linear)", "1 (Tanh)", f"{last} (Linear)", f"{last - 1} (Tanh)", "MSELoss"} <= boxes
+    for name in ("0.weight", "0.bias", f"{last}.weight"):  # the input end is the first layer, weights and all
+        assert nodes[node_named(nodes, name)]["tooltip"] == "parameter"
 
 
 # ----------------------------------------------------------------------------------------------- the example
 def test_example_runs_in_fast_mode(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "draw_graph.py"), "--fast", "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert result.returncode == 0, result.stderr
-    for name in ("forward.svg", "backward.svg", "forward.dot"):
+    out = run_example("draw_graph.py", "--out", str(tmp_path))
+    assert "0.weight" in out
+    for name in ("forward.svg", "backward.svg", "forward.dot", "backward.dot", "collapsed.svg"):
         assert (tmp_path / name).stat().st_size > 0
-    assert "MatMul" in _svg_texts((tmp_path / "forward.svg").read_bytes())
-    assert "g'(z) = 1 − tanh²(z)" in " ".join(_svg_texts((tmp_path / "backward.svg").read_bytes()))
+    forward = _svg_texts((tmp_path / "forward.svg").read_bytes())
+    for text in ("MatMul", "0 (Linear)", "1 (Tanh)", "2 (Linear)", "MSELoss", "0.weight", "2.bias"):
+        assert text in forward
+    backward = " ".join(_svg_texts((tmp_path / "backward.svg").read_bytes()))
+    assert "g'(z) = 1 − tanh²(z)" in backward and "2(x̂ − y)" in backward
+    assert "more ops" in " ".join(_svg_texts((tmp_path / "collapsed.svg").read_bytes()))

@@ -52,7 +52,7 @@ LOCAL_DERIVATIVES: dict[str, str] = {
     "ScatterAdd": "∂C/∂a = ∂C/∂z gathered at the index",
     "Cat": "∂C/∂aₖ = slice k of ∂C/∂z",
 }
-_SQUARE = "z = a²: ∂z/∂a = 2a\ncost (x̂ − y)²: 2(x̂ − y)"
+_SQUARE = "{square}\ncost (x̂ − y)²: 2(x̂ − y)"
 _MEAN = "mean: z = Σa / N, ∂z/∂aᵢ = 1/N (N = {n})"
 _SCALE = "∂z/∂a = c = {c}"
 
@@ -229,7 +229,9 @@ def _explain(fn: engine.Function) -> str:
     op = type(fn).__name__
     consts = [_scalar_value(inp) for inp, needs in zip(fn.inputs, fn.needs_input_grad) if not needs]
     if op == "Pow" and len(fn.inputs) == 2 and not fn.needs_input_grad[1] and consts == [2.0]:
-        return _SQUARE
+        return _SQUARE.format(square="z = a²: ∂z/∂a = 2a")
+    if op == "Mul" and len(fn.inputs) == 2 and fn.inputs[0] is fn.inputs[1]:  # MSELoss squares as diff * diff
+        return _SQUARE.format(square="z = a·a: ∂z/∂a = a + a = 2a")
     if op == "Mul" and len(consts) == 1 and consts[0] is not None:
         other = fn.inputs[fn.needs_input_grad.index(True)]
         producer = other.grad_fn
@@ -283,12 +285,13 @@ class _Drawing:
         if total <= max_nodes:
             return
         budget = max_nodes - 1  # one node for the summary
+        ops = self._ops_by_distance()
         counted: set[int] = set()
         head, tail = [], []
-        low, high = 0, len(self.ops) - 1
+        low, high = 0, len(ops) - 1
         take_head = True
         while low <= high:
-            out = self.ops[low if take_head else high]
+            out = ops[low if take_head else high]
             new = [key for key in dict.fromkeys(map(id, out.grad_fn.inputs)) if key in self.inputs]
             new = [key for key in new if key not in counted]
             cost = 2 + len(new)
@@ -303,8 +306,23 @@ class _Drawing:
                 tail.append(out)
                 high -= 1
             take_head = not take_head
-        self.hidden = self.ops[low : high + 1]
+        self.hidden = ops[low : high + 1]
         self.visible = {id(t) for t in (*head, *tail)}
+
+    def _ops_by_distance(self) -> list[Tensor]:
+        """Ops sorted by their longest path to the root, so the input end is the first layer, not a side branch.
+
+        Sorting the topological order this way keeps both ends closed: an op's consumers are nearer the root,
+        its inputs farther. (A weight's Transpose sits late in the plain order but close to its own layer here.)
+        """
+        distance: dict[int, int] = {id(self.root): 0}
+        for tensor in self.order:  # every consumer comes before its inputs, so its distance is final
+            step = distance.get(id(tensor), 0) + 1
+            if tensor.grad_fn is not None:
+                for inp in tensor.grad_fn.inputs:
+                    if isinstance(inp, Tensor) and distance.get(id(inp), 0) < step:
+                        distance[id(inp)] = step
+        return sorted(self.ops, key=lambda t: distance[id(t)])
 
     # ---- nodes
     def _tensor_kind(self, tensor: Tensor) -> str:
