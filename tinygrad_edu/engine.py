@@ -164,7 +164,7 @@ class Function:
             needs = tuple(flags)
             record = True in needs
         else:  # the fast path: backward passes and parameter updates run here
-            needs, record = (False,) * len(args), False
+            needs, record = _NO_GRADS[len(args)] if len(args) < 4 else (False,) * len(args), False
         ctx.needs_input_grad = needs
         try:
             if record:
@@ -178,9 +178,7 @@ class Function:
         except ValueError as error:
             shapes = " and ".join(str(a.shape) for a in args if type(a) is Tensor)
             raise ValueError(f"{cls.__name__} on shapes {shapes}: {error}") from None
-        data = result.data if type(result) is Tensor else result
-        if type(data) is not np.ndarray:
-            data = _forward_result(cls, data)
+        data = result if type(result) is np.ndarray else _forward_result(cls, result)
         if state.anomaly:  # every op, recorded or not (no_grad regions, ops inside a backward)
             ctx.created_at = _user_frame()
             _check_finite(data, "forward output", ctx)
@@ -219,8 +217,17 @@ class Function:
         return f"<{self.name()}>"
 
 
+_NO_GRADS = ((), (False,), (False, False), (False, False, False))  # needs_input_grad of unrecorded ops
+
+
 def _forward_result(cls: type, result: Any) -> np.ndarray:
-    """A forward's non-ndarray result (a numpy scalar, a number) as an array; one output only."""
+    """A forward's non-ndarray result (a Tensor, a numpy scalar, a number) as an array; one output only."""
+    if type(result) is Tensor:
+        result = result.data
+        if type(result) is np.ndarray:
+            return result
+    if isinstance(result, np.generic):  # e.g. a full sum: numpy returns a scalar, not a 0-d array
+        return np.asarray(result)
     if result is None or isinstance(result, (tuple, list)):
         raise TypeError(
             f"{cls.__name__}.forward returned {type(result).__name__}; it must return one ndarray or Tensor "
@@ -314,9 +321,11 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
     Each tensor's gradient is the sum over its consumers, complete when its turn comes in the topological
     order; it is then popped, so intermediate gradients die as soon as they have been passed on.
     """
-    anomaly = _state.anomaly
+    state = _state
+    anomaly = state.anomaly
     grads: dict[Tensor, Tensor] = {root: gradient}
-    with set_grad_enabled(create_graph):
+    previous_mode, state.grad_enabled = state.grad_enabled, bool(create_graph)  # no generator
+    try:
         for tensor in topological_order(root):
             grad = grads.pop(tensor, None)
             if grad is None:
@@ -343,12 +352,7 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if len(input_grads) != len(fn.inputs):
-                input_grads = _trailing_nones_dropped(fn, input_grads)
-            if len(input_grads) != len(fn.inputs):
-                raise RuntimeError(
-                    f"{fn.name()}: backward returned {len(input_grads)} gradient(s) but forward took "
-                    f"{len(fn.inputs)} input(s); return one gradient per forward input (None for inputs without one)"
-                )
+                input_grads = _one_per_input(fn, input_grads)
             for index, (inp, input_grad, needs_grad) in enumerate(zip(fn.inputs, input_grads, fn.needs_input_grad)):
                 if input_grad is None or not needs_grad:
                     continue
@@ -361,6 +365,8 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
                 grads[inp] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
                 fn._saved, fn._released = None, True
+    finally:
+        state.grad_enabled = previous_mode
 
 
 def _run_hooks(tensor: Tensor, grad: Tensor) -> Tensor:
@@ -372,10 +378,15 @@ def _run_hooks(tensor: Tensor, grad: Tensor) -> Tensor:
     return grad
 
 
-def _trailing_nones_dropped(fn: Function, grads: tuple) -> tuple:
-    """Extra trailing None gradients (e.g. for a defaulted forward argument that was not passed) are ignored."""
+def _one_per_input(fn: Function, grads: tuple) -> tuple:
+    """Drop extra trailing None gradients (e.g. for a defaulted forward argument that was not passed), or explain."""
     n = len(fn.inputs)
-    return grads[:n] if len(grads) > n and all(g is None for g in grads[n:]) else grads
+    if len(grads) > n and all(g is None for g in grads[n:]):
+        return grads[:n]
+    raise RuntimeError(
+        f"{fn.name()}: backward returned {len(grads)} gradient(s) but forward took "
+        f"{n} input(s); return one gradient per forward input (None for inputs without one)"
+    )
 
 
 def _hook_result(tensor: Tensor, replacement: Any) -> Tensor:

@@ -6,6 +6,7 @@ Every differentiable method here is a thin call into a primitive of ``ops`` (or 
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -340,8 +341,8 @@ class Tensor:
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         axes = _normalize_axes(axis, self.ndim)
-        count = int(np.prod([self.shape[a] for a in axes]))
-        return self.sum(axes, keepdims) * (1.0 / count)
+        count = math.prod([self.data.shape[a] for a in axes])
+        return _ops.Sum.apply(self, axes, keepdims) * (1.0 / count)  # axes are normalized already
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return _ops.Max.apply(self, _normalize_axes(axis, self.ndim), keepdims)
@@ -438,7 +439,7 @@ def _normalize_axes(axis: Axis, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    if any(not -ndim <= a < ndim for a in axes):
+    if axes and not (-ndim <= min(axes) and max(axes) < ndim):
         raise ValueError(f"axis {axis} is out of range for a tensor with {ndim} dimension(s)")
     return tuple(sorted({a % ndim for a in axes}))
 
