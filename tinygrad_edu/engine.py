@@ -277,16 +277,17 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
-    if not stretched:  # only leading axes were added (a bias row): one sum, no reshape
+    if grad.shape[extra:] == shape:  # only leading axes were added (a bias row): one sum, no reshape
         return grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
     return grad.sum(axis=tuple(range(extra)) + stretched, keepdims=True).reshape(shape)
 
 
 def _is_broadcastable_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
-    if len(shape) > len(target):
+    extra = len(target) - len(shape)
+    if extra < 0:
         return False
-    return all(n == m or n == 1 for n, m in zip(shape[::-1], target[::-1]))
+    return target[extra:] == shape or all(n == m or n == 1 for n, m in zip(shape, target[extra:]))
 
 
 def _conform(fn: Function, index: int, inp: Tensor, grad: Any) -> Tensor:

@@ -116,22 +116,22 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(f"matmul needs operands of at least 1 dimension, got shapes {a.shape} and {b.shape}")
-        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-            raise ValueError(
-                f"matmul: inner dimensions differ: {a.shape} @ {b.shape} ({a.shape[-1]} vs "
-                f"{b.shape[-2 if b.ndim > 1 else 0]})"
-            )
+        x, y = a.data, b.data
+        if x.ndim == 0 or y.ndim == 0:
+            raise ValueError(f"matmul needs operands of at least 1 dimension, got shapes {x.shape} and {y.shape}")
+        inner = y.shape[-2 if y.ndim > 1 else 0]
+        if x.shape[-1] != inner:
+            raise ValueError(f"matmul: inner dimensions differ: {x.shape} @ {y.shape} ({x.shape[-1]} vs {inner})")
         ctx.save_for_backward(a, b)
-        return a.data @ b.data
+        return x @ y
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs_a, needs_b = ctx.needs_input_grad
+        if a.data.ndim > 1 and b.data.ndim > 1:  # matrices (or batches of them; the engine sums broadcast batches)
+            return (grad @ b.mT if needs_a else None), (a.mT @ grad if needs_b else None)
         # A 1-D operand acts as a row (a) or a column (b): promote it, apply the matrix rule, then drop that axis.
-        # Batch axes that were broadcast are summed back by the engine.
         a2 = a if a.ndim > 1 else a.reshape(1, -1)
         b2 = b if b.ndim > 1 else b.reshape(-1, 1)
         grad2 = grad if b.ndim > 1 else grad.unsqueeze(-1)
