@@ -1,0 +1,95 @@
+"""The engine's fast paths (docs/performance.md) give the same answers and errors as the general code."""
+
+import re
+
+import numpy as np
+import pytest
+from finite_differences import check_gradients
+
+import tinygrad_edu as tg
+
+rng = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize(("a_shape", "b_shape"), [((2, 3), (3, 4)), ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)),
+                                                  ((3,), (3, 4)), ((2, 3), (3,)), ((3,), (3,))])
+def test_matmul_gradients_for_matrices_batches_and_vectors(a_shape, b_shape):
+    check_gradients(lambda a, b: a @ b, rng.standard_normal(a_shape), rng.standard_normal(b_shape))
+
+
+def test_matmul_shape_errors_name_the_shapes():
+    with pytest.raises(ValueError, match=r"inner dimensions differ: \(2, 3\) @ \(4, 5\) \(3 vs 4\)"):
+        tg.ones(2, 3) @ tg.ones(4, 5)
+    with pytest.raises(ValueError, match="at least 1 dimension"):
+        tg.ones(3) @ tg.Tensor(2.0)
+
+
+@pytest.mark.parametrize(("x_shape", "b_shape"), [((4, 3), (3,)), ((2, 4, 3), (1, 3)), ((2, 4, 3), (4, 1)),
+                                                  ((4, 3), (4, 1)), ((4, 3), ())])
+def test_broadcast_gradients_are_summed_back(x_shape, b_shape):
+    """A bias row (only leading axes added) takes the one-sum path; stretched axes take the general one."""
+    check_gradients(lambda x, b: x * b, rng.standard_normal(x_shape), rng.standard_normal(b_shape))
+
+
+def test_mean_gradient_and_axis_errors():
+    x = tg.Tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    x.mean(axis=(1, 0)).backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((3, 4), 1 / 12, np.float32))
+    assert x.grad.dtype == np.float32
+    for bad in (2, -3, (0, 2), (-3, 1)):
+        with pytest.raises(ValueError, match=re.escape(f"axis {bad!r} is out of range for a tensor with 2 dimension")):
+            x.sum(axis=bad)
+    assert x.sum(axis=()).shape == (3, 4)
+
+
+class _ScalarSum(tg.Function):
+    @staticmethod
+    def forward(ctx, a):
+        return np.float64(a.data.sum())  # a numpy scalar: the engine wraps it as a 0-d array
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * tg.ones(2)
+
+
+class _TensorResult(tg.Function):
+    @staticmethod
+    def forward(ctx, a):
+        return a * 3.0  # a Tensor from ops inside forward: unrecorded, its array is the result
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 3.0
+
+
+def test_forward_results_of_every_kind_become_arrays():
+    a = tg.ones(2, requires_grad=True)
+    out = _ScalarSum.apply(a)
+    assert type(out.data) is np.ndarray and out.shape == () and out.item() == 2.0
+    out.backward()
+    np.testing.assert_array_equal(a.grad.data, [1.0, 1.0])
+    tripled = _TensorResult.apply(a)
+    assert tripled.grad_fn is not None and tripled.grad_fn.inputs == (a,)
+    np.testing.assert_array_equal(tripled.data, [3.0, 3.0])
+
+
+def test_backward_restores_grad_mode_even_after_an_error():
+    class Broken(tg.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a.data * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            raise KeyError("boom")
+
+    with pytest.raises(KeyError):
+        Broken.apply(tg.ones(2, requires_grad=True)).sum().backward()
+    assert tg.is_grad_enabled()
+    with tg.no_grad():
+        with tg.enable_grad():
+            y = Broken.apply(tg.ones(2, requires_grad=True)).sum()
+        with pytest.raises(KeyError):
+            y.backward()
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
