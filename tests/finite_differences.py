@@ -31,18 +31,26 @@ def check_gradients(op: Callable[..., tg.Tensor], *arrays: np.ndarray, atol: flo
     """Check the analytic gradient of every input of ``op`` against finite differences, in float64.
 
     A fixed random weighting ``w`` turns any output into the scalar Σ w·op(x), so every output element counts.
+    Both evaluations of each backward formula are checked: on arrays (a plain ``backward()``) and on Tensors
+    (``create_graph=True``, which records it for a second derivative).
     """
     arrays = [np.array(a, dtype=np.float64) for a in arrays]
-    inputs = [tg.Tensor(a, requires_grad=True) for a in arrays]
-    out = op(*inputs)
-    weights = np.random.default_rng(seed).standard_normal(out.shape)
-    (out * tg.Tensor(weights)).sum().backward()
+    weights = None
 
     def scalar(*xs: np.ndarray) -> float:
         with tg.no_grad():
             return float((op(*[tg.Tensor(x) for x in xs]).data * weights).sum())
 
-    for i, (tensor, expected) in enumerate(zip(inputs, numerical_gradients(scalar, arrays))):
-        assert tensor.grad is not None, f"input {i} got no gradient"
-        assert tensor.grad.shape == tensor.shape, f"input {i}: grad shape {tensor.grad.shape} != {tensor.shape}"
-        np.testing.assert_allclose(tensor.grad.data, expected, atol=atol, rtol=rtol, err_msg=f"input {i}")
+    expected_grads = None
+    for create_graph in (False, True):
+        inputs = [tg.Tensor(a, requires_grad=True) for a in arrays]
+        out = op(*inputs)
+        if weights is None:
+            weights = np.random.default_rng(seed).standard_normal(out.shape)
+            expected_grads = numerical_gradients(scalar, arrays)
+        (out * tg.Tensor(weights)).sum().backward(create_graph=create_graph)
+        for i, (tensor, expected) in enumerate(zip(inputs, expected_grads)):
+            where = f"input {i}, create_graph={create_graph}"
+            assert tensor.grad is not None, f"{where}: got no gradient"
+            assert tensor.grad.shape == tensor.shape, f"{where}: grad shape {tensor.grad.shape} != {tensor.shape}"
+            np.testing.assert_allclose(tensor.grad.data, expected, atol=atol, rtol=rtol, err_msg=where)

@@ -41,7 +41,10 @@ def test_inf_first_appearing_in_backward_names_the_op_and_where_it_was_created(c
         with pytest.raises(FloatingPointError) as info:
             loss.backward(create_graph=create_graph)
     message = str(info.value)
-    assert "SqrtBackward produced" in message and "inf" in message
+    if create_graph:  # the backward ran as recorded Tensor ops: the inf appears inside it, and is blamed on Sqrt
+        assert "SqrtBackward produced a non-finite value while computing its backward" in message
+    else:  # the backward ran on arrays: the inf is caught in the gradient it returned
+        assert "SqrtBackward produced inf in its backward gradient for input 0" in message
     assert f"{THIS_FILE}:{line}" in message and "root = x.sqrt()" in message
 
 

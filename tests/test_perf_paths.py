@@ -93,3 +93,68 @@ def test_backward_restores_grad_mode_even_after_an_error():
             y.backward()
         assert not tg.is_grad_enabled()
     assert tg.is_grad_enabled()
+
+
+def test_a_plain_backward_runs_array_backwards_on_arrays_and_create_graph_on_tensors():
+    seen = []
+
+    class Twice(tg.Function):
+        array_backward = True
+
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a.data * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            (a,) = ctx.saved_tensors
+            seen.append((type(grad), type(a), type(ctx.output)))
+            return grad * 2
+
+    class TwiceOnTensors(Twice):
+        array_backward = False  # the default for a user's op: its backward always gets Tensors
+
+    for op, plain in ((Twice, np.ndarray), (TwiceOnTensors, tg.Tensor)):
+        for create_graph, kind in ((False, plain), (True, tg.Tensor)):
+            seen.clear()
+            x = tg.Tensor([1.0, 2.0], requires_grad=True)
+            op.apply(x).sum().backward(create_graph=create_graph)
+            assert seen == [(kind, kind, kind)], (op.__name__, create_graph)
+            np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+            assert type(x.grad) is tg.Tensor and type(x.grad.data) is np.ndarray
+
+
+def test_hooks_and_retained_gradients_get_tensors_in_a_plain_backward():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    kinds = []
+    y.register_hook(lambda g: kinds.append(type(g)) or g * 2)
+    (y * y).sum().backward()
+    assert kinds == [tg.Tensor] and type(y.grad) is tg.Tensor
+    np.testing.assert_allclose(x.grad.data, 2 * 3 * (2 * y.data))  # the hook doubled ∂C/∂y = 2y on its way
+
+
+def test_weight_gradients_take_the_layout_of_the_weight():
+    """Linear multiplies by weight.T; ∂C/∂weight must still come out C-contiguous like the weight itself."""
+    linear = tg.nn.Linear(5, 3)
+    x = tg.Tensor(rng.standard_normal((4, 5)).astype(np.float32))
+    (linear(x) ** 2).sum().backward()
+    assert linear.weight.grad.data.flags.c_contiguous
+    expected = 2 * (x.data @ linear.weight.data.T + linear.bias.data).T @ x.data
+    np.testing.assert_allclose(linear.weight.grad.data, expected, rtol=1e-5)
+    fortran = tg.Tensor(np.asfortranarray(rng.standard_normal((3, 5))), requires_grad=True)
+    (x.double() @ fortran.T).sum().backward()
+    assert fortran.grad.data.flags.f_contiguous and not fortran.grad.data.flags.c_contiguous
+    check_gradients(lambda w, v: v @ w.T, rng.standard_normal((3, 5)), rng.standard_normal((4, 5)))
+
+
+def test_a_full_sums_gradient_is_a_writeable_array_of_its_own():
+    """Sum's backward hands on a zero-stride view of the scalar gradient; the leaf's .grad must own its memory."""
+    x = tg.Tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    x.sum().backward()
+    x.grad.data[0, 0] = 7.0  # would raise on a read-only view, or change every element of a zero-stride one
+    np.testing.assert_array_equal(x.grad.data, [[7, 1, 1], [1, 1, 1]])
+    (x * 2).mean().backward()
+    np.testing.assert_allclose(x.grad.data, np.array([[7, 1, 1], [1, 1, 1]]) + 1 / 3, rtol=1e-6)

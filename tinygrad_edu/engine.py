@@ -25,6 +25,7 @@ class _ThreadState(threading.local):
     def __init__(self) -> None:
         self.grad_enabled = True
         self.anomaly = False
+        self.arrays = False  # inside a plain backward(): backwards that can, run on ndarrays
         self.module_path: tuple = ()
 
 
@@ -137,6 +138,11 @@ class Function:
     The instance is the ``ctx`` during both calls and becomes the output's ``grad_fn``.
     """
 
+    array_backward = False
+    """True when ``backward``'s formula also runs on ndarrays (operators, methods ndarray shares with Tensor,
+    and the helpers in ``ops``). A plain ``backward()`` then runs it on the raw arrays, with no Tensor wrappers;
+    ``create_graph=True`` runs the same formula on Tensors, which records it. All built-in ops set it."""
+
     inputs: tuple
     needs_input_grad: tuple[bool, ...]
     _released = False
@@ -198,15 +204,19 @@ class Function:
 
     @property
     def saved_tensors(self) -> tuple:
-        """What ``save_for_backward`` stored, in order."""
+        """What ``save_for_backward`` stored, in order (their arrays, when ``backward`` runs on arrays)."""
         if self._released:
             raise RuntimeError(_SECOND_BACKWARD)
+        if _state.arrays and self.array_backward:
+            return tuple([v.data if type(v) is Tensor else v for v in self._saved])
         return self._saved
 
     @property
-    def output(self) -> Tensor:
-        """The tensor this op produced (held weakly, so the graph has no reference cycles)."""
-        return self._output()
+    def output(self) -> Any:
+        """The tensor this op produced (its array, when ``backward`` runs on arrays); held weakly, so the graph
+        has no reference cycles."""
+        out = self._output()
+        return out.data if _state.arrays and self.array_backward else out
 
     @classmethod
     def name(cls) -> str:
@@ -290,49 +300,72 @@ def _is_broadcastable_to(shape: tuple[int, ...], target: tuple[int, ...]) -> boo
     return target[extra:] == shape or all(n == m or n == 1 for n, m in zip(shape, target[extra:]))
 
 
-def _conform(fn: Function, index: int, inp: Tensor, grad: Any) -> Tensor:
-    """Bring a gradient from ``fn.backward`` to its input's shape and dtype, or explain why it can't be."""
-    if type(grad) is not Tensor:
+def _is_scalar_like(grad: Any, data: np.ndarray) -> bool:
+    """A numpy scalar (what numpy returns for 0-d arithmetic) fit for a 0-d input: kept, made 0-d when popped."""
+    return isinstance(grad, np.generic) and data.ndim == 0 and grad.dtype == data.dtype
+
+
+def _conform(fn: Function, index: int, inp: Tensor, grad: Any, arrays: bool) -> Any:
+    """Bring a gradient from ``fn.backward`` to its input's shape and dtype (as an ndarray when ``arrays``, else a
+    Tensor), or explain why it can't be."""
+    if arrays:
+        grad = grad.data if type(grad) is Tensor else np.asarray(grad)
+    elif type(grad) is not Tensor:
         grad = Tensor._make(np.asarray(grad), False, None)
-    if grad.shape != inp.shape:
-        if not _is_broadcastable_to(inp.shape, grad.shape):
+    shape, dtype = inp.data.shape, inp.data.dtype
+    if grad.shape != shape:
+        if not _is_broadcastable_to(shape, grad.shape):
             raise RuntimeError(
                 f"{fn.name()}: gradient for input {index} has shape {grad.shape}, which does not match "
-                f"and cannot be summed back to the input's shape {inp.shape}"
+                f"and cannot be summed back to the input's shape {shape}"
             )
-        grad = unbroadcast(grad, inp.shape)
-    if grad.dtype != inp.dtype:
-        grad = grad.astype(inp.dtype)
+        grad = unbroadcast(grad, shape)
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
     return grad
 
 
-def _accumulate(tensor: Tensor, grad: Tensor, create_graph: bool) -> None:
-    """Add ``grad`` into ``tensor.grad`` (a fresh tensor: a gradient the user holds is never mutated)."""
-    if tensor.grad is None:
-        if not create_graph and not grad.data.flags.writeable:
-            grad = Tensor._make(grad.data.copy(), False, None)  # e.g. a broadcast view from sum's backward
-        tensor.grad = grad if create_graph else grad.detach()
+def _accumulate(tensor: Tensor, grad: Any, create_graph: bool) -> None:
+    """Add ``grad`` (an ndarray, or a Tensor under ``create_graph``) into ``tensor.grad``; a gradient the user
+    holds is never mutated."""
+    if create_graph:
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+    elif tensor.grad is None:
+        if not grad.flags.writeable:
+            grad = grad.copy()  # e.g. a broadcast view from sum's backward
+        tensor.grad = Tensor._make(grad, False, None)
     else:
-        tensor.grad = tensor.grad + grad
+        tensor.grad = Tensor._make(np.asarray(tensor.grad.data + grad), False, None)
+
+
+def _tensor_backward(fn: Function, grad: np.ndarray) -> Any:
+    """Run a backward written for Tensors only (a custom op without ``array_backward``) inside a plain backward."""
+    return type(fn).backward(fn, Tensor._make(grad, False, None))
 
 
 def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_graph: bool = False) -> None:
     """Reverse mode from ``root`` seeded with ``gradient``; accumulate into leaves' (and retained) ``.grad``.
 
     Each tensor's gradient is the sum over its consumers, complete when its turn comes in the topological
-    order; it is then popped, so intermediate gradients die as soon as they have been passed on.
+    order; it is then popped, so intermediate gradients die as soon as they have been passed on. A plain
+    backward carries raw ndarrays between the ops; ``create_graph`` carries Tensors, so the walk is recorded.
     """
     state = _state
     anomaly = state.anomaly
-    grads: dict[Tensor, Tensor] = {root: gradient}
-    previous_mode, state.grad_enabled = state.grad_enabled, bool(create_graph)  # no generator
+    arrays = not create_graph
+    value_type = np.ndarray if arrays else Tensor
+    grads: dict[Tensor, Any] = {root: gradient.data if arrays else gradient}
+    previous_modes = state.grad_enabled, state.arrays  # a plain save/restore: no generator on this path
+    state.grad_enabled, state.arrays = bool(create_graph), arrays
     try:
         for tensor in topological_order(root):
             grad = grads.pop(tensor, None)
             if grad is None:
                 continue
+            if arrays and type(grad) is not np.ndarray:
+                grad = np.asarray(grad)  # numpy returns a scalar, not a 0-d array, when adding 0-d gradients
             if tensor._hooks:
-                grad = _run_hooks(tensor, grad)
+                grad = _run_hooks(tensor, grad, arrays)
             fn = tensor.grad_fn
             if fn is None or tensor._retains_grad:
                 _accumulate(tensor, grad, create_graph)
@@ -341,7 +374,10 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
             if fn._released:
                 raise RuntimeError(_SECOND_BACKWARD)
             try:
-                input_grads = type(fn).backward(fn, grad)
+                if arrays and not fn.array_backward:
+                    input_grads = _tensor_backward(fn, grad)
+                else:
+                    input_grads = type(fn).backward(fn, grad)
             except FloatingPointError as error:
                 if not anomaly:
                     raise
@@ -357,26 +393,29 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
             for index, (inp, input_grad, needs_grad) in enumerate(zip(fn.inputs, input_grads, fn.needs_input_grad)):
                 if input_grad is None or not needs_grad:
                     continue
-                if (type(input_grad) is not Tensor or input_grad.data.shape != inp.data.shape
-                        or input_grad.data.dtype is not inp.data.dtype):
-                    input_grad = _conform(fn, index, inp, input_grad)
+                if (type(input_grad) is not value_type or input_grad.shape != inp.data.shape
+                        or input_grad.dtype is not inp.data.dtype) and not _is_scalar_like(input_grad, inp.data):
+                    input_grad = _conform(fn, index, inp, input_grad, arrays)
                 if anomaly:
-                    _check_finite(input_grad.data, f"backward gradient for input {index}", fn)
+                    _check_finite(input_grad if arrays else input_grad.data,
+                                  f"backward gradient for input {index}", fn)
                 previous = grads.get(inp)
                 grads[inp] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
                 fn._saved, fn._released = None, True
     finally:
-        state.grad_enabled = previous_mode
+        state.grad_enabled, state.arrays = previous_modes
 
 
-def _run_hooks(tensor: Tensor, grad: Tensor) -> Tensor:
-    """Call the tensor's hooks in registration order; a hook may return a replacement gradient."""
+def _run_hooks(tensor: Tensor, grad: Any, arrays: bool) -> Any:
+    """Call the tensor's hooks in registration order (each gets a Tensor); a hook may return a replacement."""
+    if arrays:
+        grad = Tensor._make(grad, False, None)
     for hook in tuple(tensor._hooks.values()):
         replacement = hook(grad)
         if replacement is not None:
             grad = _hook_result(tensor, replacement)
-    return grad
+    return grad.data if arrays else grad
 
 
 def _one_per_input(fn: Function, grads: tuple) -> tuple:

@@ -1,14 +1,17 @@
 """The primitive ops: each forward beside its local derivative, one small class per op.
 
 ``forward`` computes on the inputs' ndarrays. ``backward`` receives ``grad`` = ∂C/∂(output) and returns
-∂C/∂(input) = grad · ∂(output)/∂(input) for each input — the chain rule, one link at a time. Backwards are
-written in Tensor ops, so ``create_graph=True`` differentiates them again. When an input was broadcast, its
-gradient may keep the broadcast shape: the engine's ``unbroadcast`` sums it back (one place for that rule).
-Everything else (mean, var, softmax, losses, layers) is composed from these.
+∂C/∂(input) = grad · ∂(output)/∂(input) for each input — the chain rule, one link at a time. Each derivative is
+written once, with operators and methods that ndarray and Tensor share (plus the few helpers below), so the same
+line runs on raw arrays in a plain ``backward()`` (fast) and on Tensors under ``create_graph=True`` (recorded,
+so it can be differentiated again). When an input was broadcast, its gradient may keep the broadcast shape: the
+engine's ``unbroadcast`` sums it back (one place for that rule). Everything else (mean, var, softmax, losses,
+layers) is composed from these.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any
 
@@ -18,17 +21,50 @@ from .engine import Function
 from .tensor import Tensor
 
 
-def _const(array: Any) -> Tensor:
-    """A constant (no-grad) tensor inside a backward: masks, signs, counts."""
-    return Tensor._make(np.asarray(array), False, None)
+class Primitive(Function):
+    """A built-in op: its backward runs on ndarrays as well as on Tensors (see ``Function.array_backward``)."""
+
+    array_backward = True
 
 
-def _mask(condition: np.ndarray, like: Tensor) -> Tensor:
-    return _const(condition.astype(like.dtype))
+# ---- the few helpers a backward needs beyond shared operators and methods: each works on an array or a Tensor
+def _values(x: Any) -> np.ndarray:
+    """The array behind ``x``: for constants computed from a saved input (masks, signs)."""
+    return x.data if type(x) is Tensor else x
+
+
+def _mask(condition: np.ndarray, like: Any) -> np.ndarray:
+    """A 0/1 (or share) array in the gradient's dtype: multiplying by it keeps or drops gradient elements."""
+    return condition.astype(like.dtype)
+
+
+def _log(x: Any) -> Any:
+    return x.log() if type(x) is Tensor else np.log(x)
+
+
+def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    if type(x) is Tensor:
+        return x.broadcast_to(shape)
+    if x.ndim == 0:  # a full reduction's gradient (every loss): a read-only view with zero strides, made in
+        view = np.ndarray(shape, x.dtype, x, 0, (0,) * len(shape))  # 0.6 µs where np.broadcast_to takes 4
+        view.flags.writeable = False
+        return view
+    return np.broadcast_to(x, shape)
+
+
+def _where(condition: np.ndarray, x: Any, y: Any) -> Any:
+    if type(x) is not Tensor and type(y) is not Tensor:
+        return np.where(condition, x, y)
+    x, y = (v if type(v) is Tensor else Tensor._make(np.asarray(v), False, None) for v in (x, y))
+    return Where.apply(condition, x, y)
+
+
+def _scatter_add(grad: Any, index: Any, shape: tuple[int, ...]) -> Any:
+    return ScatterAdd.apply(grad, index, shape) if type(grad) is Tensor else _scatter_add_array(grad, index, shape)
 
 
 # ----------------------------------------------------------------------------------------------- arithmetic
-class Add(Function):
+class Add(Primitive):
     """z = a + b;  ∂z/∂a = 1, ∂z/∂b = 1."""
 
     @staticmethod
@@ -40,7 +76,7 @@ class Add(Function):
         return grad, grad
 
 
-class Sub(Function):
+class Sub(Primitive):
     """z = a - b;  ∂z/∂a = 1, ∂z/∂b = -1."""
 
     @staticmethod
@@ -52,7 +88,7 @@ class Sub(Function):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(Primitive):
     """z = a · b;  ∂z/∂a = b, ∂z/∂b = a."""
 
     @staticmethod
@@ -67,7 +103,7 @@ class Mul(Function):
         return (grad * b if needs_a else None), (grad * a if needs_b else None)
 
 
-class Div(Function):
+class Div(Primitive):
     """z = a / b;  ∂z/∂a = 1/b, ∂z/∂b = -a/b²."""
 
     @staticmethod
@@ -82,7 +118,7 @@ class Div(Function):
         return (grad / b if needs_a else None), (-grad * a / (b * b) if needs_b else None)
 
 
-class Pow(Function):
+class Pow(Primitive):
     """z = aᵇ;  ∂z/∂a = b·aᵇ⁻¹ (for the cost's square: 2(x̂ − y)), ∂z/∂b = aᵇ·ln a."""
 
     @staticmethod
@@ -95,11 +131,11 @@ class Pow(Function):
         a, b = ctx.saved_tensors
         needs_a, needs_b = ctx.needs_input_grad
         grad_a = grad * b * a ** (b - 1) if needs_a else None
-        grad_b = grad * ctx.output * a.log() if needs_b else None
+        grad_b = grad * ctx.output * _log(a) if needs_b else None
         return grad_a, grad_b
 
 
-class Neg(Function):
+class Neg(Primitive):
     """z = -a;  ∂z/∂a = -1."""
 
     @staticmethod
@@ -111,7 +147,7 @@ class Neg(Function):
         return -grad
 
 
-class MatMul(Function):
+class MatMul(Primitive):
     """z = a @ b;  ∂C/∂a = ∂C/∂z @ bᵀ,  ∂C/∂b = aᵀ @ ∂C/∂z  (1-D operands act as a row / a column)."""
 
     @staticmethod
@@ -129,13 +165,15 @@ class MatMul(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs_a, needs_b = ctx.needs_input_grad
-        if a.data.ndim > 1 and b.data.ndim > 1:  # matrices (or batches of them; the engine sums broadcast batches)
-            return (grad @ b.mT if needs_a else None), (a.mT @ grad if needs_b else None)
+        if a.ndim > 1 and b.ndim > 1:  # matrices (or batches of them; the engine sums broadcast batches)
+            grad_a = _matmul_in_layout_of(a, grad, b.mT) if needs_a else None
+            grad_b = _matmul_in_layout_of(b, a.mT, grad) if needs_b else None
+            return grad_a, grad_b
         # A 1-D operand acts as a row (a) or a column (b): promote it, apply the matrix rule, then drop that axis.
         a2 = a if a.ndim > 1 else a.reshape(1, -1)
         b2 = b if b.ndim > 1 else b.reshape(-1, 1)
-        grad2 = grad if b.ndim > 1 else grad.unsqueeze(-1)
-        grad2 = grad2 if a.ndim > 1 else grad2.unsqueeze(-2)
+        grad2 = grad if b.ndim > 1 else grad.reshape(*grad.shape, 1)
+        grad2 = grad2 if a.ndim > 1 else grad2.reshape(*grad2.shape[:-1], 1, grad2.shape[-1])
         grad_a = grad_b = None
         if needs_a:
             grad_a = grad2 @ b2.mT
@@ -146,8 +184,21 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+def _matmul_in_layout_of(operand: Any, x: Any, y: Any) -> Any:
+    """x @ y, laid out in memory like ``operand`` (whose gradient it is), as PyTorch's gradient layout contract.
+
+    ``nn.Linear`` multiplies by ``weight.T``, a transposed view; its gradient computed as xᵀ@g directly would be
+    transposed too, and the optimizer's in-place update over mismatched layouts is 5-18× slower than over
+    matching ones (docs/performance.md). (yᵀ @ xᵀ)ᵀ is the same product, written by BLAS in the other order.
+    """
+    strides = _values(operand).strides
+    if len(strides) == 2 and strides[0] < strides[1]:  # a transposed matrix: its rows are the short stride
+        return (y.mT @ x.mT).mT
+    return x @ y
+
+
 # ----------------------------------------------------------------------------------------------- elementwise
-class Exp(Function):
+class Exp(Primitive):
     """z = eᵃ;  ∂z/∂a = eᵃ = z."""
 
     @staticmethod
@@ -159,7 +210,7 @@ class Exp(Function):
         return grad * ctx.output
 
 
-class Log(Function):
+class Log(Primitive):
     """z = ln a;  ∂z/∂a = 1/a."""
 
     @staticmethod
@@ -173,7 +224,7 @@ class Log(Function):
         return grad / a
 
 
-class Sqrt(Function):
+class Sqrt(Primitive):
     """z = √a;  ∂z/∂a = 1/(2√a) = 1/(2z)."""
 
     @staticmethod
@@ -185,7 +236,7 @@ class Sqrt(Function):
         return grad * 0.5 / ctx.output
 
 
-class Abs(Function):
+class Abs(Primitive):
     """z = |a|;  ∂z/∂a = sign(a).  NOTE: at a = 0 the gradient is 0 (a subgradient, as PyTorch)."""
 
     @staticmethod
@@ -196,10 +247,10 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * _const(np.sign(a.data))
+        return grad * np.sign(_values(a))
 
 
-class Tanh(Function):
+class Tanh(Primitive):
     """z = tanh a;  g'(a) = 1 − tanh²(a) = 1 − z²."""
 
     @staticmethod
@@ -212,7 +263,7 @@ class Tanh(Function):
         return grad * (1 - z * z)
 
 
-class Sigmoid(Function):
+class Sigmoid(Primitive):
     """z = σ(a) = 1/(1 + e⁻ᵃ);  σ'(a) = σ(a)(1 − σ(a)) = z(1 − z)."""
 
     @staticmethod
@@ -225,7 +276,7 @@ class Sigmoid(Function):
         return grad * z * (1 - z)
 
 
-class Relu(Function):
+class Relu(Primitive):
     """z = max(a, 0);  ∂z/∂a = 1 where a > 0 else 0.  NOTE: at a = 0 the gradient is 0, as PyTorch."""
 
     @staticmethod
@@ -236,10 +287,10 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * _mask(a.data > 0, grad)
+        return grad * _mask(_values(a) > 0, grad)
 
 
-class Clip(Function):
+class Clip(Primitive):
     """z = min(max(a, lo), hi);  ∂z/∂a = 1 inside [lo, hi], 0 outside.  NOTE: the bounds themselves pass."""
 
     @staticmethod
@@ -258,7 +309,7 @@ class Clip(Function):
         return grad * _mask(inside, grad), None, None
 
 
-class Maximum(Function):
+class Maximum(Primitive):
     """z = max(a, b) elementwise;  the gradient goes to the larger.  NOTE: ties split it half and half."""
 
     @staticmethod
@@ -273,7 +324,7 @@ class Maximum(Function):
         return grad * _mask(share_a, grad), grad * _mask(1 - share_a, grad)
 
 
-class Minimum(Function):
+class Minimum(Primitive):
     """z = min(a, b) elementwise;  the gradient goes to the smaller.  NOTE: ties split it half and half."""
 
     @staticmethod
@@ -288,7 +339,7 @@ class Minimum(Function):
         return grad * _mask(share_a, grad), grad * _mask(1 - share_a, grad)
 
 
-class Where(Function):
+class Where(Primitive):
     """z = x where c else y;  ∂z/∂x = c, ∂z/∂y = 1 − c.  NOTE: an unsafe branch's nan·0 still poisons nothing."""
 
     @staticmethod
@@ -299,14 +350,14 @@ class Where(Function):
     @staticmethod
     def backward(ctx, grad):
         (condition,) = ctx.saved_tensors
-        zero = _const(np.zeros((), dtype=grad.dtype))
+        zero = np.zeros((), dtype=grad.dtype)
         needs_x, needs_y = ctx.needs_input_grad[1:]
-        grad_x = Where.apply(condition, grad, zero) if needs_x else None
-        grad_y = Where.apply(condition, zero, grad) if needs_y else None
+        grad_x = _where(condition, grad, zero) if needs_x else None
+        grad_y = _where(condition, zero, grad) if needs_y else None
         return None, grad_x, grad_y
 
 
-class Cast(Function):
+class Cast(Primitive):
     """z = a as another dtype;  ∂z/∂a = 1 (the gradient is cast back)."""
 
     @staticmethod
@@ -317,7 +368,7 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, grad):
         (dtype,) = ctx.saved_tensors
-        return Cast.apply(grad, dtype), None
+        return grad.astype(dtype), None
 
 
 # ----------------------------------------------------------------------------------------------- reductions
@@ -325,7 +376,7 @@ def _keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int,
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-class Sum(Function):
+class Sum(Primitive):
     """z = Σ_axes a;  ∂z/∂a = 1 for every summed element: the gradient is copied back along the axes."""
 
     @staticmethod
@@ -338,10 +389,10 @@ class Sum(Function):
         shape, axes = ctx.saved_tensors
         if 0 < grad.ndim != len(shape):  # put the summed axes back (a 0-d gradient broadcasts as it is)
             grad = grad.reshape(_keepdims_shape(shape, axes))
-        return grad.broadcast_to(shape), None, None
+        return _broadcast_to(grad, shape), None, None
 
 
-class Max(Function):
+class Max(Primitive):
     """z = max_axes a;  ∂z/∂a = 1 at the maximum, 0 elsewhere.  NOTE: tied maxima share the gradient equally."""
 
     @staticmethod
@@ -358,7 +409,7 @@ class Max(Function):
 
 
 # ----------------------------------------------------------------------------------------------- shape
-class Reshape(Function):
+class Reshape(Primitive):
     """z = a with a new shape;  the gradient is reshaped back."""
 
     @staticmethod
@@ -372,7 +423,7 @@ class Reshape(Function):
         return grad.reshape(shape), None
 
 
-class Transpose(Function):
+class Transpose(Primitive):
     """z = a with permuted axes;  the gradient is permuted back by the inverse permutation."""
 
     @staticmethod
@@ -383,11 +434,15 @@ class Transpose(Function):
     @staticmethod
     def backward(ctx, grad):
         (axes,) = ctx.saved_tensors
-        inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
-        return Transpose.apply(grad, inverse), None
+        return grad.transpose(_inverse_permutation(axes)), None
 
 
-class Expand(Function):
+@functools.cache
+def _inverse_permutation(axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(sorted(range(len(axes)), key=axes.__getitem__))
+
+
+class Expand(Primitive):
     """z = a broadcast to a larger shape;  the engine's ``unbroadcast`` sums the gradient back to a's shape."""
 
     @staticmethod
@@ -404,7 +459,7 @@ def _has_integer_array(index: Any) -> bool:
     return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
 
 
-class GetItem(Function):
+class GetItem(Primitive):
     """z = a[index];  the gradient is scattered back into zeros of a's shape (repeated indices add up)."""
 
     @staticmethod
@@ -415,29 +470,33 @@ class GetItem(Function):
     @staticmethod
     def backward(ctx, grad):
         shape, index = ctx.saved_tensors
-        return ScatterAdd.apply(grad, index, shape), None
+        return _scatter_add(grad, index, shape), None
 
 
-class ScatterAdd(Function):
+def _scatter_add_array(values: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+    out = np.zeros(shape, dtype=values.dtype)
+    if _has_integer_array(index):
+        np.add.at(out, index, values)  # integer arrays may repeat an element: add every occurrence
+    else:
+        out[index] = values
+    return out
+
+
+class ScatterAdd(Primitive):
     """z = zeros(shape) with g added at index — the adjoint of ``GetItem``, whose backward is ``GetItem``."""
 
     @staticmethod
     def forward(ctx, g, index, shape):
         ctx.save_for_backward(index)
-        out = np.zeros(shape, dtype=g.dtype)
-        if _has_integer_array(index):
-            np.add.at(out, index, g.data)  # integer arrays may repeat an element: add every occurrence
-        else:
-            out[index] = g.data
-        return out
+        return _scatter_add_array(g.data, index, shape)
 
     @staticmethod
     def backward(ctx, grad):
         (index,) = ctx.saved_tensors
-        return GetItem.apply(grad, index), None, None
+        return grad[index], None, None
 
 
-class Cat(Function):
+class Cat(Primitive):
     """z = [a₁, a₂, …] along an axis;  each input's gradient is its slice of z's gradient."""
 
     @staticmethod
