@@ -158,3 +158,28 @@ def test_a_full_sums_gradient_is_a_writeable_array_of_its_own():
     np.testing.assert_array_equal(x.grad.data, [[7, 1, 1], [1, 1, 1]])
     (x * 2).mean().backward()
     np.testing.assert_allclose(x.grad.data, np.array([[7, 1, 1], [1, 1, 1]]) + 1 / 3, rtol=1e-6)
+
+
+@pytest.mark.parametrize("x_shape", [(4, 5), (2, 4, 5), (5,)])
+def test_linear_records_one_matmul_with_the_weight_transposed(x_shape):
+    """x @ Wᵀ is one MatMul (transpose_b); its gradients for x, W and b agree with finite differences."""
+    check_gradients(tg.nn.functional.linear, rng.standard_normal(x_shape), rng.standard_normal((3, 5)),
+                    rng.standard_normal(3))
+    weight = tg.Tensor(rng.standard_normal((3, 5)), requires_grad=True)
+    y = tg.nn.functional.linear(tg.Tensor(rng.standard_normal(x_shape), requires_grad=True), weight)
+    assert type(y.grad_fn).__name__ == "MatMul"
+    if len(x_shape) > 1:
+        assert y.grad_fn.inputs[1] is weight and y.grad_fn.transpose_b
+    else:  # a vector takes the general x @ W.T
+        assert type(y.grad_fn.inputs[1].grad_fn).__name__ == "Transpose" and not y.grad_fn.transpose_b
+
+
+def test_linear_of_an_integer_input_promotes_it_and_transpose_b_checks_its_operands():
+    weight = tg.Tensor(rng.standard_normal((3, 5)).astype(np.float32), requires_grad=True)
+    y = tg.nn.functional.linear(tg.Tensor(np.arange(10).reshape(2, 5)), weight)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.data, np.arange(10).reshape(2, 5) @ weight.data.T, rtol=1e-6)
+    with pytest.raises(ValueError, match=r"transpose_b needs a matrix b and a ≥ 2-D, got \(5,\) and \(3, 5\)"):
+        tg.ops.MatMul.apply(tg.ones(5), weight, transpose_b=True)
+    with pytest.raises(ValueError, match=r"inner dimensions differ: \(2, 4\) @ \(5, 3\) \(4 vs 5\)"):
+        tg.ops.MatMul.apply(tg.ones(2, 4), weight, transpose_b=True)

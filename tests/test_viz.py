@@ -257,7 +257,7 @@ def test_explain_labels_ops_with_their_local_derivative():
     assert "Wᵀ" in labels["MatMul"]
     assert "g'(z) = 1 − tanh²(z)" in labels["Tanh"]
     assert "2(x̂ − y)" in labels["Pow"]
-    assert "1/N (N = 20)" in labels["Mul"]  # mean over 5×4 recorded as Sum then Mul by 1/20
+    assert "1/N (N = 20)" in labels["Sum"]  # mean over 5×4, recorded as a Sum scaled by 1/20
     assert "∂z/∂b = −1" in labels["Sub"]
 
 
@@ -384,7 +384,7 @@ def test_svg_rendered_by_dot_contains_the_op_names(tmp_path):
     model, _, loss = autoencoder()
     graph = viz.draw(loss, params=model, explain=True)
     texts = _svg_texts(viz.render(graph, "svg"))
-    for op in ("MatMul", "Add", "Tanh", "Sub", "Pow", "Sum", "Mul", "encoder.0 (Linear)"):
+    for op in ("MatMul", "Add", "Tanh", "Sub", "Pow", "Sum", "encoder.0 (Linear)"):
         assert op in texts
     path = viz.save(graph, tmp_path / "g.svg")
     assert "MatMul" in _svg_texts(path.read_bytes())

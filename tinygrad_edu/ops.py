@@ -148,23 +148,35 @@ class Neg(Primitive):
 
 
 class MatMul(Primitive):
-    """z = a @ b;  ∂C/∂a = ∂C/∂z @ bᵀ,  ∂C/∂b = aᵀ @ ∂C/∂z  (1-D operands act as a row / a column)."""
+    """z = a @ b;  ∂C/∂a = ∂C/∂z @ bᵀ,  ∂C/∂b = aᵀ @ ∂C/∂z  (1-D operands act as a row / a column).
+
+    ``transpose_b=True`` computes z = a @ bᵀ for a matrix b (``nn.Linear``'s z = W·a with W stored (out, in)),
+    as BLAS takes a transpose flag: one op instead of a Transpose and a MatMul. Then ∂C/∂a = ∂C/∂z @ b and
+    ∂C/∂b = (aᵀ @ ∂C/∂z)ᵀ = ∂C/∂zᵀ @ a.
+    """
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, transpose_b=False):
         x, y = a.data, b.data
+        if transpose_b:
+            if y.ndim != 2 or x.ndim < 2:
+                raise ValueError(f"matmul with transpose_b needs a matrix b and a ≥ 2-D, got {x.shape} and {y.shape}")
+            y = y.T
         if x.ndim == 0 or y.ndim == 0:
             raise ValueError(f"matmul needs operands of at least 1 dimension, got shapes {x.shape} and {y.shape}")
         inner = y.shape[-2 if y.ndim > 1 else 0]
         if x.shape[-1] != inner:
             raise ValueError(f"matmul: inner dimensions differ: {x.shape} @ {y.shape} ({x.shape[-1]} vs {inner})")
         ctx.save_for_backward(a, b)
+        ctx.transpose_b = transpose_b
         return x @ y
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs_a, needs_b = ctx.needs_input_grad
+        if ctx.transpose_b:
+            return (grad @ b if needs_a else None), (grad.mT @ a if needs_b else None)
         if a.ndim > 1 and b.ndim > 1:  # matrices (or batches of them; the engine sums broadcast batches)
             grad_a = _matmul_in_layout_of(a, grad, b.mT) if needs_a else None
             grad_b = _matmul_in_layout_of(b, a.mT, grad) if needs_b else None
@@ -377,19 +389,24 @@ def _keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int,
 
 
 class Sum(Primitive):
-    """z = Σ_axes a;  ∂z/∂a = 1 for every summed element: the gradient is copied back along the axes."""
+    """z = s·Σ_axes a (s = 1; s = 1/N makes it the mean);  ∂z/∂a = s for every summed element: the gradient is
+    copied back along the axes."""
 
     @staticmethod
-    def forward(ctx, a, axes, keepdims):
+    def forward(ctx, a, axes, keepdims, scale=1.0):
         ctx.save_for_backward(a.shape, axes)
-        return a.data.sum(axis=axes, keepdims=keepdims)
+        ctx.scale = scale
+        total = a.data.sum(axis=axes, keepdims=keepdims)
+        return total if scale == 1.0 else total * scale
 
     @staticmethod
     def backward(ctx, grad):
         shape, axes = ctx.saved_tensors
+        if ctx.scale != 1.0:
+            grad = grad * ctx.scale
         if 0 < grad.ndim != len(shape):  # put the summed axes back (a 0-d gradient broadcasts as it is)
             grad = grad.reshape(_keepdims_shape(shape, axes))
-        return _broadcast_to(grad, shape), None, None
+        return _broadcast_to(grad, shape), None, None, None
 
 
 class Max(Primitive):

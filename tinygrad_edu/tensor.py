@@ -342,7 +342,7 @@ class Tensor:
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         axes = _normalize_axes(axis, self.ndim)
         count = math.prod([self.data.shape[a] for a in axes])
-        return _ops.Sum.apply(self, axes, keepdims) * (1.0 / count)  # axes are normalized already
+        return _ops.Sum.apply(self, axes, keepdims, 1.0 / count)  # the mean is a scaled sum: one op
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return _ops.Max.apply(self, _normalize_axes(axis, self.ndim), keepdims)

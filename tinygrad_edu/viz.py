@@ -55,6 +55,7 @@ LOCAL_DERIVATIVES: dict[str, str] = {
 _SQUARE = "{square}\ncost (x̂ − y)²: 2(x̂ − y)"
 _MEAN = "mean: z = Σa / N, ∂z/∂aᵢ = 1/N (N = {n})"
 _SCALE = "∂z/∂a = c = {c}"
+_LINEAR = "z = a·Wᵀ (nn.Linear): ∂z/∂a = W…\n∂C/∂a = ∂C/∂z·W, ∂C/∂W = ∂C/∂zᵀ·a"
 
 INSTALL_HINT = (
     "Graphviz's `dot` program was not found on PATH; it is needed to render {fmt}. Install it with "
@@ -225,7 +226,7 @@ def _scalar_value(tensor: Any) -> float | None:
 
 
 def _explain(fn: engine.Function) -> str:
-    """The local derivative of ``fn`` for the picture, specialised for the seed's square and for mean."""
+    """The local derivative of ``fn`` for the picture, specialised for the seed's square, mean and Linear."""
     op = type(fn).__name__
     consts = [_scalar_value(inp) for inp, needs in zip(fn.inputs, fn.needs_input_grad) if not needs]
     if op == "Pow" and len(fn.inputs) == 2 and not fn.needs_input_grad[1] and consts == [2.0]:
@@ -233,13 +234,11 @@ def _explain(fn: engine.Function) -> str:
     if op == "Mul" and len(fn.inputs) == 2 and fn.inputs[0] is fn.inputs[1]:  # MSELoss squares as diff * diff
         return _SQUARE.format(square="z = a·a: ∂z/∂a = a + a = 2a")
     if op == "Mul" and len(consts) == 1 and consts[0] is not None:
-        other = fn.inputs[fn.needs_input_grad.index(True)]
-        producer = other.grad_fn
-        if producer is not None and type(producer).__name__ == "Sum":
-            n = producer.inputs[0].size // max(other.size, 1)
-            if n > 0 and math.isclose(consts[0], 1.0 / n, rel_tol=1e-5):
-                return _MEAN.format(n=n)
         return _SCALE.format(c=f"{consts[0]:.4g}")
+    if op == "Sum" and getattr(fn, "scale", 1.0) != 1.0:
+        return _MEAN.format(n=round(1 / fn.scale))
+    if op == "MatMul" and getattr(fn, "transpose_b", False):
+        return _LINEAR
     if op in LOCAL_DERIVATIVES:
         return LOCAL_DERIVATIVES[op]
     doc = (type(fn).__doc__ or "").strip().splitlines()

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..functional import log_softmax, softmax
+from ..ops import MatMul
 from ..tensor import Tensor, cat, generator, stack, where
 
 __all__ = [
@@ -95,7 +96,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if x.shape[-1] != weight.shape[-1]:
         raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}), weight expects "
                          f"{weight.shape[-1]} (shape {weight.shape})")
-    y = x @ weight.T
+    one_op = x.ndim > 1 and x.dtype == weight.dtype  # else a vector, or an integer x promoted to W's dtype
+    y = MatMul.apply(x, weight, transpose_b=True) if one_op else x @ weight.T  # x @ Wᵀ: MatMul's transpose flag
     return y if bias is None else y + bias
 
 
