@@ -2,7 +2,8 @@
 
 Every workload first checks its answer against a float64 reference, then times medians over many repetitions
 after a warm-up, and prints ratios to the hand-written numpy step (and to PyTorch when it is importable).
-Run: ``python -m benchmarks`` (``--quick`` for fewer repetitions, ``--only W1`` to pick workloads).
+Run: ``python -m benchmarks`` (``--quick`` for fewer repetitions, ``--only W1`` to pick workloads,
+``--default-allocator`` to leave glibc returning freed memory to the system, which costs every candidate page faults).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import gc
 import itertools
 import json
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -41,22 +43,37 @@ MLP_SIZES = {  # name: (batch, sizes)
 }
 
 
-def median_seconds(step: Callable[[], object], repeats: int, warmup: int) -> float:
-    """Median wall time of ``step`` over ``repeats`` calls, after ``warmup`` calls."""
-    for _ in range(warmup):
-        step()
-    times = []
+def median_seconds(steps: dict[str, Callable[[], object]], repeats: int, warmup: int,
+                   faults: dict[str, float] | None = None) -> dict[str, float]:
+    """Median wall time of each step over ``repeats`` calls after ``warmup`` calls, timed in interleaved blocks.
+
+    The candidates take turns, ten blocks each (a block keeps its own caches warm), so a change in the shared
+    machine's load during the run shifts every candidate alike instead of the one that happened to be running.
+    ``faults``, if given, receives each candidate's minor page faults per call (memory fresh from the system).
+    """
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    fault_counts = dict.fromkeys(steps, 0)
+    block = max(1, repeats // 10)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for _ in range(repeats):
-            start = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - start)
+        while len(times[next(iter(steps))]) < repeats:
+            for name, step in steps.items():
+                faults_before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+                for _ in range(block):
+                    start = time.perf_counter()
+                    step()
+                    times[name].append(time.perf_counter() - start)
+                fault_counts[name] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_before
     finally:
         if gc_was_enabled:
             gc.enable()
-    return statistics.median(times)
+    if faults is not None:
+        faults.update({name: fault_counts[name] / len(times[name]) for name in steps})
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 # ----------------------------------------------------------------------------------------------- W1: MLP step
@@ -137,11 +154,18 @@ def workload_w1(name: str, repeats: int) -> dict:
     check_w1(params, x)
     runs = max(5, repeats // (1 if batch < 100 else 20 if batch < 1000 else 100))
     numpy_params = [(W.copy(), b.copy()) for W, b in params]
-    results = {"numpy": median_seconds(lambda: numpy_step(numpy_params, x), runs, runs // 5 + 2),
-               "tinygrad_edu": median_seconds(make_step(tg, params, x), runs, runs // 5 + 2)}
+    steps = {"numpy": lambda: numpy_step(numpy_params, x), "tinygrad_edu": make_step(tg, params, x)}
+    faults: dict[str, float] = {}
+    results = median_seconds(steps, runs, runs // 5 + 2, faults)
     if torch is not None:
-        results["torch"] = median_seconds(make_step(torch, params, x), runs, runs // 5 + 2)
-    return results
+        results.update(time_torch(make_step(torch, params, x), runs, runs // 5 + 2))
+    return {**results, "faults": faults}
+
+
+def time_torch(step: Callable[[], object], repeats: int, warmup: int) -> dict[str, float]:
+    """PyTorch's median, timed after the interleaved pair: its idle worker threads keep spinning for a while after
+    each call, which would slow down whichever candidate ran next."""
+    return {"torch": median_seconds({"torch": step}, repeats, warmup)["torch"]}
 
 
 # ----------------------------------------------------------------------------------------------- W2: per-op overhead
@@ -176,10 +200,10 @@ def w2_autograd(lib, values: np.ndarray, length: int = 100) -> np.ndarray:
 def workload_w2(repeats: int) -> dict:
     values = np.linspace(-1, 1, 4).astype(np.float32)
     np.testing.assert_allclose(w2_autograd(tg, values), w2_numpy(values.astype(np.float64)), rtol=1e-5)
-    results = {"numpy": median_seconds(lambda: w2_numpy(values), repeats, 20),
-               "tinygrad_edu": median_seconds(lambda: w2_autograd(tg, values), repeats, 20)}
+    results = median_seconds({"numpy": lambda: w2_numpy(values), "tinygrad_edu": lambda: w2_autograd(tg, values)},
+                             repeats, 20)
     if torch is not None:
-        results["torch"] = median_seconds(lambda: w2_autograd(torch, values), repeats, 20)
+        results.update(time_torch(lambda: w2_autograd(torch, values), repeats, 20))
     return {k: v / 100 for k, v in results.items()}  # per op
 
 
@@ -210,10 +234,10 @@ def workload_w3(length: int, repeats: int) -> dict:
     rounding = length * float(np.finfo(np.float32).eps)  # float32 error bound of a product of `length` factors
     np.testing.assert_allclose(w3_autograd(tg, length), 1.0001**length, rtol=rounding)
     runs = max(3, repeats // (20 if length <= 10_000 else 200))
-    results = {"numpy": median_seconds(lambda: w3_numpy(length), runs, 1),
-               "tinygrad_edu": median_seconds(lambda: w3_autograd(tg, length), runs, 1)}
+    results = median_seconds({"numpy": lambda: w3_numpy(length), "tinygrad_edu": lambda: w3_autograd(tg, length)},
+                             runs, 1)
     if torch is not None:
-        results["torch"] = median_seconds(lambda: w3_autograd(torch, length), runs, 1)
+        results.update(time_torch(lambda: w3_autograd(torch, length), runs, 1))
     return results
 
 
@@ -222,6 +246,9 @@ MEMORY_PROBE = """
 import json, resource, sys
 import numpy as np
 from benchmarks.run import MLP_SIZES, init_params, make_step, tg
+
+if sys.argv[1] == 'keep':
+    tg.keep_freed_memory()
 
 def rss_mib():
     with open('/proc/self/statm') as f:
@@ -239,8 +266,8 @@ print(json.dumps({'before': before, 'after': rss_mib()}))
 """
 
 
-def workload_w4() -> dict:
-    out = subprocess.run([sys.executable, "-c", MEMORY_PROBE], capture_output=True, text=True, check=True)
+def workload_w4(policy: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, policy], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
 
 
@@ -253,8 +280,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (noisier)")
     parser.add_argument("--only", nargs="*", default=["W1", "W2", "W3", "W4"], help="workloads to run")
+    parser.add_argument("--default-allocator", action="store_true",
+                        help="leave glibc's malloc as it is (it returns freed memory to the system: page faults)")
     args = parser.parse_args(argv)
     repeats = 200 if args.quick else 2000
+    policy = "default" if args.default_allocator or not tg.keep_freed_memory() else "keep"
     rows: list[tuple[str, dict]] = []
     if "W1" in args.only:
         rows += [(f"W1 {name}", workload_w1(name, repeats)) for name in MLP_SIZES]
@@ -265,19 +295,22 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
           f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch is not None else ""))
+    print("allocator: " + ("glibc malloc keeps freed memory (tinygrad_edu.keep_freed_memory(), for every candidate)"
+                           if policy == "keep" else "as the system set it up (--default-allocator)"))
     header = f"{'workload':<11} {'numpy':>11} {'tinygrad_edu':>13} {'ratio':>7} {'target':>7}  {'ok':<3}"
-    if torch is not None:
-        header += f" {'torch ratio':>11}"
-    print(header)
+    header += f" {'torch ratio':>11}" if torch is not None else ""
+    print(header + "  page faults/step numpy, tinygrad_edu")
     for name, times in rows:
         ratio = times["tinygrad_edu"] / times["numpy"]
         line = (f"{name:<11} {times['numpy'] * 1e6:>9.1f}µs {times['tinygrad_edu'] * 1e6:>11.1f}µs {ratio:>6.2f}× "
                 f"{TARGETS[name]:>6.2f}×  {'yes' if ratio <= TARGETS[name] else 'NO':<3}")
         if "torch" in times:
             line += f" {times['torch'] / times['numpy']:>10.2f}×"
+        if "faults" in times:
+            line += f"  {times['faults']['numpy']:>6.0f}, {times['faults']['tinygrad_edu']:.0f}"
         print(line)
     if "W4" in args.only:
-        memory = workload_w4()
+        memory = workload_w4(policy)
         growth = memory["after"] - memory["before"]
         print(f"W4 memory   RSS {memory['before']:.1f} MiB after warm-up, {memory['after']:.1f} MiB after 200 medium "
               f"steps: growth {growth:+.2f} MiB (target < 2 MiB)  {'yes' if growth < 2 else 'NO'}")

@@ -183,3 +183,11 @@ def test_linear_of_an_integer_input_promotes_it_and_transpose_b_checks_its_opera
         tg.ops.MatMul.apply(tg.ones(5), weight, transpose_b=True)
     with pytest.raises(ValueError, match=r"inner dimensions differ: \(2, 4\) @ \(5, 3\) \(4 vs 5\)"):
         tg.ops.MatMul.apply(tg.ones(2, 4), weight, transpose_b=True)
+
+
+def test_a_tensor_times_itself_gets_2a_in_one_term_and_its_second_derivative():
+    """Mul's backward sums the product rule's two equal terms itself when both factors are one tensor."""
+    check_gradients(lambda a: a * a, rng.standard_normal((3, 4)))
+    x = tg.Tensor(rng.standard_normal(5), requires_grad=True)
+    np.testing.assert_allclose(tg.grad(lambda t: (t * t).sum())(x).data, 2 * x.data)
+    np.testing.assert_allclose(tg.hessian(lambda t: (t * t).sum())(x).data, 2 * np.eye(5))

@@ -89,7 +89,7 @@ class Sub(Primitive):
 
 
 class Mul(Primitive):
-    """z = a · b;  ∂z/∂a = b, ∂z/∂b = a."""
+    """z = a · b;  ∂z/∂a = b, ∂z/∂b = a.  For a · a (the cost's square) that is 2a: the seed's 2(x̂ − y)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -99,6 +99,8 @@ class Mul(Primitive):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        if a is b:  # both factors are the same tensor: the product rule's two terms b·grad + a·grad are one, 2a·grad
+            return grad * a * 2, None
         needs_a, needs_b = ctx.needs_input_grad
         return (grad * b if needs_a else None), (grad * a if needs_b else None)
 
