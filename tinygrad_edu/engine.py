@@ -264,20 +264,21 @@ def topological_order(root: Tensor) -> list[Tensor]:
     post_order: list[Tensor] = []
     expanded: set[Tensor] = set()  # Tensors hash by identity
     stack: list[tuple[Tensor, bool]] = [(root, False)]
+    push, pop, finish = stack.append, stack.pop, post_order.append  # bound once: this loop runs for every node
     while stack:
-        tensor, inputs_done = stack.pop()
+        tensor, inputs_done = pop()
         if inputs_done:
-            post_order.append(tensor)
+            finish(tensor)
             continue
         if tensor in expanded:
             continue
         expanded.add(tensor)
-        stack.append((tensor, True))
+        push((tensor, True))
         fn = tensor.grad_fn
         if fn is not None:
             for inp, needs_grad in zip(fn.inputs, fn.needs_input_grad):
                 if needs_grad and inp not in expanded:
-                    stack.append((inp, False))
+                    push((inp, False))
     post_order.reverse()
     return post_order
 

@@ -169,7 +169,7 @@ class Tensor:
                 raise RuntimeError(
                     f"backward(): gradient can be omitted only for a single-element output, got shape {self.shape}"
                 )
-            gradient = Tensor._make(np.ones_like(self.data), False, None)
+            gradient = Tensor._make(np.ones(self.data.shape, self.data.dtype), False, None)
         else:
             gradient = self._constant(gradient)
             if gradient.shape != self.shape:

@@ -58,8 +58,12 @@ class Optimizer:
             hyper = {k: (float(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else v)
                      for k, v in group.items() if k in self.defaults}
             for p in group["params"]:
-                if p.grad is not None:
-                    self._update(p, p.grad.data, self.state.setdefault(p, {}), **hyper)
+                grad = p.grad
+                if grad is not None:
+                    state = self.state.get(p)
+                    if state is None:
+                        state = self.state[p] = {}
+                    self._update(p, grad.data, state, **hyper)
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], **hyper: Any) -> None:
         raise NotImplementedError
