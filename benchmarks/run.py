@@ -152,7 +152,7 @@ def workload_w1(name: str, repeats: int) -> dict:
     params = init_params(sizes)
     x = np.random.default_rng(1).standard_normal((batch, sizes[0])).astype(np.float32)
     check_w1(params, x)
-    runs = max(5, repeats // (1 if batch < 100 else 20 if batch < 1000 else 100))
+    runs = max(5, repeats // (1 if batch < 100 else 10 if batch < 1000 else 50))
     numpy_params = [(W.copy(), b.copy()) for W, b in params]
     steps = {"numpy": lambda: numpy_step(numpy_params, x), "tinygrad_edu": make_step(tg, params, x)}
     faults: dict[str, float] = {}
