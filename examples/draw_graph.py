@@ -31,7 +31,8 @@ def main() -> None:
     y = tg.Tensor(np.sin(x.data.sum(axis=1, keepdims=True)))
     model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
     criterion = nn.MSELoss()
-    loss = criterion(model(x), y)
+    with viz.keep_intermediates():  # keep every intermediate tensor for the pictures (the engine frees them)
+        loss = criterion(model(x), y)
 
     # params=model: tensors named by named_parameters() (0.weight), module boxes by named_modules() (0 (Linear))
     forward = viz.draw(loss, params=model, show_data=True, rankdir="TB")

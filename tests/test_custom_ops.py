@@ -66,7 +66,7 @@ def test_user_op_is_a_first_class_function_like_the_builtins():
     assert isinstance(y.grad_fn, Function) and isinstance((x * x).grad_fn, Function)
     assert repr(y.grad_fn) == "<SoftplusBackward>" and type(y.grad_fn).__name__ == "Softplus"
     assert "grad_fn=<SoftplusBackward>" in repr(y)
-    assert y.grad_fn.inputs == (x,) and y.grad_fn.output is y
+    assert y.grad_fn.edges == (x,) and y.grad_fn.output is y  # a leaf input: the edge is the tensor itself
     np.testing.assert_allclose(y.numpy(), np.log1p(np.exp(x.numpy())))
 
 

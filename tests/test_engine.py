@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+from tinygrad_edu import viz
 
 
 def test_quick_example_from_the_readme():
@@ -80,7 +81,7 @@ def test_second_backward_needs_retain_graph():
 def test_saved_values_are_freed_after_backward():
     x = tg.Tensor(np.ones(3), requires_grad=True)
     y = (x * x).sum()
-    mul = y.grad_fn.inputs[0].grad_fn
+    mul = y.grad_fn.edges[0]  # the op that made the input of the sum
     assert mul.saved_tensors[0] is x
     y.backward()
     with pytest.raises(RuntimeError, match="retain_graph"):
@@ -242,3 +243,76 @@ def test_integer_operand_does_not_upcast_float32():
     assert (tg.ones(2) * tg.Tensor([3, 4])).dtype == np.float32
     assert (tg.Tensor([3, 4]) + tg.ones(2)).dtype == np.float32
     assert (tg.Tensor([3, 4]) * 2).dtype == np.int64
+
+
+# ----------------------------------------------------------------------------------------------- what the graph holds
+def test_the_graph_holds_what_backward_saved_and_frees_the_other_intermediates():
+    """As PyTorch: edges point at ops, so x·Wᵀ inside a layer is freed once the layer returns; tanh's output stays
+    (the next matmul saved it) and so do the leaves."""
+    x = tg.Tensor(np.ones((2, 3)))
+    w, b = tg.Tensor(np.ones((4, 3)), requires_grad=True), tg.zeros(4, requires_grad=True)
+    v = tg.Tensor(np.ones((4, 1)), requires_grad=True)
+    h = tg.nn.functional.linear(x, w, b).tanh()
+    h_ref = weakref.ref(h)
+    loss = (h @ v).sum()
+    product = loss.grad_fn.edges[0].edges[0].edges[0].edges[0]  # Sum ← MatMul ← Tanh ← Add ← MatMul(x, w)
+    assert type(product).__name__ == "MatMul" and product._output() is None
+    del h
+    assert h_ref() is not None  # saved by h @ v for ∂C/∂v = hᵀ·grad
+    live = tg.engine.live_tensors(loss)
+    assert {id(t) for t in live} == {id(loss), id(h_ref()), id(w), id(b), id(v)}
+
+
+def test_an_op_whose_output_was_dropped_still_differentiates_once_and_twice():
+    """tanh's backward is written with its output; with nobody holding it, the kept array stands in (on arrays)
+    and a tensor is rebuilt from it (under create_graph): d²/dx² Σ tanh x = −2 tanh x (1 − tanh² x)."""
+    values = np.array([-1.0, 0.3, 2.0])
+    x = tg.Tensor(values, requires_grad=True)
+    x.tanh().sum().backward()
+    np.testing.assert_allclose(x.grad.data, 1 - np.tanh(values) ** 2)
+    x = tg.Tensor(values, requires_grad=True)
+    x.tanh().sum().backward(create_graph=True)  # the tanh output is already gone; a graph of the backward is built
+    first, x.grad = x.grad, None
+    first.sum().backward()
+    np.testing.assert_allclose(x.grad.data, -2 * np.tanh(values) * (1 - np.tanh(values) ** 2))
+
+
+def test_hooks_on_a_dropped_intermediate_still_run():
+    seen = []
+    x = tg.Tensor(np.ones(3), requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: seen.append(g.data.copy()))
+    loss = (y * 3).sum()
+    del y
+    loss.backward()
+    np.testing.assert_array_equal(seen, [[3.0, 3.0, 3.0]])
+
+
+def test_a_user_op_that_did_not_keep_its_output_explains_why_ctx_output_is_gone():
+    class Doubled(tg.Function):
+        saves_output = False
+
+        @staticmethod
+        def forward(ctx, a):
+            return a.data * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.output / ctx.output * 2
+
+    x = tg.Tensor(np.ones(2), requires_grad=True)
+    loss = Doubled.apply(x).sum()
+    with pytest.raises(RuntimeError, match=r"DoubledBackward: ctx\.output is gone.*saves_output = True on Doubled"):
+        loss.backward()
+
+
+def test_keep_intermediates_keeps_every_output_until_the_graph_is_collected():
+    x = tg.Tensor(np.ones(3), requires_grad=True)
+    with viz.keep_intermediates():
+        loss = (x * 2 + 1).sum()
+    kept = [node._output() for node in tg.engine.topological_order(loss) if isinstance(node, tg.Function)]
+    assert all(t is not None for t in kept) and len(kept) == 3
+    product = weakref.ref(kept[-1])
+    del kept, loss
+    gc.collect()  # op and output refer to each other inside keep_intermediates: the cycle collector frees them
+    assert product() is None

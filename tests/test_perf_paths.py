@@ -69,7 +69,7 @@ def test_forward_results_of_every_kind_become_arrays():
     out.backward()
     np.testing.assert_array_equal(a.grad.data, [1.0, 1.0])
     tripled = _TensorResult.apply(a)
-    assert tripled.grad_fn is not None and tripled.grad_fn.inputs == (a,)
+    assert tripled.grad_fn is not None and tripled.grad_fn.edges == (a,)
     np.testing.assert_array_equal(tripled.data, [3.0, 3.0])
 
 
@@ -169,9 +169,9 @@ def test_linear_records_one_matmul_with_the_weight_transposed(x_shape):
     y = tg.nn.functional.linear(tg.Tensor(rng.standard_normal(x_shape), requires_grad=True), weight)
     assert type(y.grad_fn).__name__ == "MatMul"
     if len(x_shape) > 1:
-        assert y.grad_fn.inputs[1] is weight and y.grad_fn.transpose_b
+        assert y.grad_fn.edges[1] is weight and y.grad_fn.transpose_b
     else:  # a vector takes the general x @ W.T
-        assert type(y.grad_fn.inputs[1].grad_fn).__name__ == "Transpose" and not y.grad_fn.transpose_b
+        assert type(y.grad_fn.edges[1]).__name__ == "Transpose" and not y.grad_fn.transpose_b
 
 
 def test_linear_of_an_integer_input_promotes_it_and_transpose_b_checks_its_operands():

@@ -96,8 +96,8 @@ def cluster_label(module, names: dict[int, str]) -> str:
     return f"{name} ({type(module).__name__})" if name else type(module).__name__
 
 
-def drawn_ops(root, nodes) -> dict[str, tg.Tensor]:
-    """Op node id → the tensor its op produced (op nodes are ``o<i>`` for the i-th tensor of the graph walk)."""
+def drawn_ops(root, nodes) -> dict[str, tg.Function]:
+    """Op node id → the op (op nodes are ``o<i>`` for the i-th node of the graph walk)."""
     order = engine.topological_order(root)
     return {n: order[int(n[1:])] for n in nodes if n.startswith("o")}
 
@@ -145,12 +145,12 @@ def test_drawn_ops_and_edges_match_the_recorded_graph(program):
     root = pool[-1]
     nodes, edges, _ = parse(viz.draw(root, max_nodes=10**6))
     # the truth: the graph as autograd recorded it, read straight from the ctx objects
-    recorded = [t for t in engine.topological_order(root) if t.grad_fn is not None]
-    assert op_names(nodes) == Counter(type(t.grad_fn).__name__ for t in recorded)
-    drawn = [i for t in recorded for i in t.grad_fn.inputs if isinstance(i, tg.Tensor)]
-    uses = [i for i in drawn if i.requires_grad or i.size > 1]  # a scalar constant is written into its op
+    recorded = [node for node in engine.topological_order(root) if isinstance(node, tg.Function)]
+    assert op_names(nodes) == Counter(type(fn).__name__ for fn in recorded)
+    drawn = [e for fn in recorded for e in fn.edges if isinstance(e, (tg.Tensor, tg.Function))]
+    uses = [e for e in drawn if isinstance(e, tg.Function) or e.requires_grad or e.size > 1]  # scalars: in the label
     assert len(edges) == len(recorded) + len(uses)
-    assert len(nodes) == 2 * len(recorded) + len({id(i) for i in uses if i.grad_fn is None})
+    assert len(nodes) == 2 * len(recorded) + len({id(e) for e in uses if isinstance(e, tg.Tensor)})
 
 
 def test_tensor_nodes_show_shape_and_dtype():
@@ -230,16 +230,34 @@ def test_show_grad_colours_by_gradient_magnitude():
 
 def test_retain_grads_colours_intermediates_too():
     x = tg.randn(3, requires_grad=True)
-    h = x.tanh()
-    loss = (h * 3.0).sum()
+    with viz.keep_intermediates():  # keeps h * 3.0 too, which nobody holds
+        h = x.tanh()
+        loss = (h * 3.0).sum()
     viz.retain_grads(loss)
     loss.backward()
-    nodes, edges, _ = parse(viz.draw(loss, show_grad=True))
+    nodes, edges, _ = parse(viz.draw(loss, show_grad=True, show_data=True))
     tanh = node_with(nodes, "Tanh")
     (out,) = [head for tail, head in edges if tail == tanh]
     assert nodes[out]["fillcolor"].startswith("/ylorrd9/")
     np.testing.assert_allclose(h.grad.data, 3.0)
     assert "retain_grads" not in viz.draw(loss, show_grad=True).source
+    assert "freed" not in viz.draw(loss, show_data=True).source
+
+
+def test_intermediates_nobody_holds_are_freed_and_drawn_by_shape():
+    """The graph keeps only what backward needs: h * 3.0 is freed, drawn with shape and dtype, and uncoloured."""
+    x = tg.randn(3, requires_grad=True)
+    h = x.tanh()
+    loss = (h * 3.0).sum()
+    assert loss.grad_fn.edges[0]._output() is None  # nobody held h * 3.0 and Sum saved nothing: it is gone
+    viz.retain_grads(loss)
+    loss.backward()
+    nodes, edges, _ = parse(viz.draw(loss, show_grad=True, show_data=True))
+    mul = node_with(nodes, "Mul")
+    (out,) = [head for tail, head in edges if tail == mul]
+    assert "(3) float32\\ndata: freed after use" in nodes[out]["label"]
+    assert "fillcolor" not in nodes[out] or not nodes[out]["fillcolor"].startswith("/ylorrd9/")
+    assert "viz.keep_intermediates()" in viz.draw(loss, show_grad=True).source
 
 
 def test_grad_levels_follow_a_log_scale():
@@ -313,10 +331,10 @@ def test_every_op_sits_in_the_boxes_of_the_modules_that_recorded_it():
     nodes, _, clusters = parse(viz.draw(loss, params=model))
     names = {id(m): name for name, m in model.named_modules()}
     ops = drawn_ops(loss, nodes)
-    recorded = [t for t in engine.topological_order(loss) if t.grad_fn is not None]
+    recorded = [node for node in engine.topological_order(loss) if isinstance(node, tg.Function)]
     assert len(ops) == len(recorded)
-    for node, out in ops.items():  # the truth: ctx.module_path, the modules running when the op was recorded
-        assert clusters[node] == tuple(cluster_label(m, names) for m in out.grad_fn.module_path)
+    for node, fn in ops.items():  # the truth: ctx.module_path, the modules running when the op was recorded
+        assert clusters[node] == tuple(cluster_label(m, names) for m in fn.module_path)
     assert {label for labels in clusters.values() for label in labels} == {
         "AutoEncoder", "encoder (Sequential)", "encoder.0 (Linear)", "encoder.1 (Tanh)", "decoder (Linear)", "MSELoss",
     }
@@ -446,9 +464,9 @@ def test_small_graphs_are_not_collapsed_and_collapsed_ones_keep_module_boxes():
     assert len(nodes) <= 30
     (summary,) = [n for n in nodes if n.startswith("s")]
     assert clusters[summary] == ("Sequential",)  # the note sits in the box all hidden ops share
-    drawn = {id(t) for t in drawn_ops(loss, nodes).values()}
-    hidden = [t for t in engine.topological_order(loss) if t.grad_fn is not None and id(t) not in drawn]
-    hidden_layers = {id(t.grad_fn.module_path[1]) for t in hidden}
+    drawn = {id(fn) for fn in drawn_ops(loss, nodes).values()}
+    hidden = [n for n in engine.topological_order(loss) if isinstance(n, tg.Function) and id(n) not in drawn]
+    hidden_layers = {id(fn.module_path[1]) for fn in hidden}
     assert f"… {len(hidden)} more ops" in nodes[summary]["label"]
     assert f"in modules Linear ×{len(hidden_layers)}" in nodes[summary]["label"]
 

@@ -1,8 +1,11 @@
 """The engine: grad mode, the ``Function`` node every op is recorded as, and the reverse-mode walk.
 
 A ``Tensor`` produced by an op points at its ``grad_fn``: the ``Function`` instance (the ``ctx``) that made it.
-The ``ctx`` holds the op's inputs and whatever the op saved for its local derivative. ``backward`` walks
-these nodes once, in reverse topological order, summing each tensor's incoming gradients before passing them on.
+The graph is made of these nodes, as in PyTorch: each ``ctx`` holds its ``edges`` (for every input, the op that
+produced it, or the tensor itself for a leaf or a constant) and whatever the op saved for its local derivative,
+but not the intermediate tensors themselves, so a value nobody saved is freed as soon as nobody holds it.
+``backward`` walks the nodes once, in reverse topological order, summing each node's incoming gradients before
+passing them on.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class _ThreadState(threading.local):
         self.grad_enabled = True
         self.anomaly = False
         self.arrays = False  # inside a plain backward(): backwards that can, run on ndarrays
+        self.keep_outputs = False  # inside keep_outputs(): ops keep their output tensors alive (for drawing)
         self.module_path: tuple = ()
 
 
@@ -77,6 +81,21 @@ def set_grad_enabled(mode: bool) -> Iterator[None]:
         yield
     finally:
         _state.grad_enabled = previous
+
+
+class keep_outputs:  # noqa: N801 - used like a function: ``with keep_outputs():``
+    """Context manager: ops recorded inside keep their output tensor alive as long as their graph lives.
+
+    The graph normally holds only what backward needs, so an intermediate nobody holds is freed at once; this
+    keeps it for inspection (``viz.keep_intermediates`` draws with it). Op and output then refer to each other,
+    so such a graph is freed by Python's cycle collector rather than at once.
+    """
+
+    def __enter__(self) -> None:
+        self._previous, _state.keep_outputs = _state.keep_outputs, True
+
+    def __exit__(self, *exc: object) -> None:
+        _state.keep_outputs = self._previous
 
 
 # ----------------------------------------------------------------------------------------------- anomaly mode
@@ -138,13 +157,18 @@ class Function:
     The instance is the ``ctx`` during both calls and becomes the output's ``grad_fn``.
     """
 
+    saves_output = True
+    """Keep the output's array for ``ctx.output`` in backward (built-in ops that need it say so; the others don't,
+    so their outputs are freed as soon as nobody holds them)."""
+
     array_backward = False
     """True when ``backward``'s formula also runs on ndarrays (operators, methods ndarray shares with Tensor,
     and the helpers in ``ops``). A plain ``backward()`` then runs it on the raw arrays, with no Tensor wrappers;
     ``create_graph=True`` runs the same formula on Tensors, which records it. All built-in ops set it."""
 
-    inputs: tuple
+    edges: tuple
     needs_input_grad: tuple[bool, ...]
+    _hooks: dict[int, Callable] | None = None  # hooks registered on the output tensor
     _released = False
     _saved: tuple = ()
     module_path: tuple
@@ -164,9 +188,14 @@ class Function:
         ctx = cls.__new__(cls)
         state = _state
         if state.grad_enabled:
-            flags = []
+            flags, edges = [], []
             for a in args:  # a plain loop: cheaper than a comprehension's frame for one or two inputs
-                flags.append(type(a) is Tensor and a.requires_grad)
+                if type(a) is Tensor:
+                    flags.append(a.requires_grad)
+                    edges.append(a if a.grad_fn is None else a.grad_fn)  # a leaf or constant, else its op
+                else:
+                    flags.append(False)
+                    edges.append(a)
             needs = tuple(flags)
             record = True in needs
         else:  # the fast path: backward passes and parameter updates run here
@@ -192,9 +221,14 @@ class Function:
         out.data, out.grad, out.requires_grad, out._retains_grad, out._hooks = data, None, record, False, None
         out.grad_fn = ctx if record else None
         if record:
-            ctx.inputs = args
+            ctx.edges = tuple(edges)
             ctx.module_path = state.module_path
             ctx._output = weakref.ref(out)
+            ctx._shape, ctx._dtype = data.shape, data.dtype
+            if cls.saves_output:
+                ctx._output_data = data
+            if state.keep_outputs:
+                ctx._kept_output = out
         return out
 
     # ---- the ctx interface
@@ -213,10 +247,21 @@ class Function:
 
     @property
     def output(self) -> Any:
-        """The tensor this op produced (its array, when ``backward`` runs on arrays); held weakly, so the graph
-        has no reference cycles."""
+        """The tensor this op produced (its array, when ``backward`` runs on arrays). The graph holds it weakly;
+        once nobody holds it, an equal tensor is rebuilt from the kept array (see ``saves_output``)."""
         out = self._output()
-        return out.data if _state.arrays and self.array_backward else out
+        if _state.arrays and self.array_backward:
+            return out.data if out is not None else self._kept_output()
+        return out if out is not None else Tensor._make(self._kept_output(), True, self)
+
+    def _kept_output(self) -> np.ndarray:
+        if self._released:
+            raise RuntimeError(_SECOND_BACKWARD)
+        data = getattr(self, "_output_data", None)
+        if data is None:
+            raise RuntimeError(f"{self.name()}: ctx.output is gone (the output tensor was freed); set "
+                               f"saves_output = True on {type(self).__name__} to keep it for backward")
+        return data
 
     @classmethod
     def name(cls) -> str:
@@ -256,31 +301,38 @@ _SECOND_BACKWARD = (
 
 
 # ----------------------------------------------------------------------------------------------- the walk
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Tensors reachable from ``root`` that require grad, each before every tensor it was computed from.
+def topological_order(root: Tensor) -> list[Any]:
+    """The graph's nodes reachable from ``root`` that need a gradient: its ops (``Function``s) and leaf tensors,
+    each before every node it was computed from.
 
     Iterative depth-first search (no recursion limit); the drawing in ``viz`` walks the graph with it too.
     """
-    post_order: list[Tensor] = []
-    expanded: set[Tensor] = set()  # Tensors hash by identity
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    post_order: list[Any] = []
+    expanded: set[Any] = set()  # ops and tensors hash by identity
+    stack: list[tuple[Any, bool]] = [(root if root.grad_fn is None else root.grad_fn, False)]
     push, pop, finish = stack.append, stack.pop, post_order.append  # bound once: this loop runs for every node
     while stack:
-        tensor, inputs_done = pop()
+        node, inputs_done = pop()
         if inputs_done:
-            finish(tensor)
+            finish(node)
             continue
-        if tensor in expanded:
+        if node in expanded:
             continue
-        expanded.add(tensor)
-        push((tensor, True))
-        fn = tensor.grad_fn
-        if fn is not None:
-            for inp, needs_grad in zip(fn.inputs, fn.needs_input_grad):
-                if needs_grad and inp not in expanded:
-                    push((inp, False))
+        expanded.add(node)
+        push((node, True))
+        if type(node) is not Tensor:  # an op: the nodes its inputs came from follow
+            for edge, needs_grad in zip(node.edges, node.needs_input_grad):
+                if needs_grad and edge not in expanded:
+                    push((edge, False))
     post_order.reverse()
     return post_order
+
+
+def live_tensors(root: Tensor) -> list[Tensor]:
+    """The tensors of ``root``'s graph that still exist, in topological order: its leaves, and the outputs of its
+    ops that someone (the user, or an op that saved it for backward) still holds."""
+    found = (node if type(node) is Tensor else node._output() for node in topological_order(root))
+    return [tensor for tensor in found if tensor is not None]
 
 
 def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -301,19 +353,18 @@ def _is_broadcastable_to(shape: tuple[int, ...], target: tuple[int, ...]) -> boo
     return target[extra:] == shape or all(n == m or n == 1 for n, m in zip(shape, target[extra:]))
 
 
-def _is_scalar_like(grad: Any, data: np.ndarray) -> bool:
+def _is_scalar_like(grad: Any, shape: tuple[int, ...], dtype: np.dtype) -> bool:
     """A numpy scalar (what numpy returns for 0-d arithmetic) fit for a 0-d input: kept, made 0-d when popped."""
-    return isinstance(grad, np.generic) and data.ndim == 0 and grad.dtype == data.dtype
+    return isinstance(grad, np.generic) and shape == () and grad.dtype == dtype
 
 
-def _conform(fn: Function, index: int, inp: Tensor, grad: Any, arrays: bool) -> Any:
+def _conform(fn: Function, index: int, shape: tuple[int, ...], dtype: np.dtype, grad: Any, arrays: bool) -> Any:
     """Bring a gradient from ``fn.backward`` to its input's shape and dtype (as an ndarray when ``arrays``, else a
     Tensor), or explain why it can't be."""
     if arrays:
         grad = grad.data if type(grad) is Tensor else np.asarray(grad)
     elif type(grad) is not Tensor:
         grad = Tensor._make(np.asarray(grad), False, None)
-    shape, dtype = inp.data.shape, inp.data.dtype
     if grad.shape != shape:
         if not _is_broadcastable_to(shape, grad.shape):
             raise RuntimeError(
@@ -355,23 +406,27 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
     anomaly = state.anomaly
     arrays = not create_graph
     value_type = np.ndarray if arrays else Tensor
-    grads: dict[Tensor, Any] = {root: gradient.data if arrays else gradient}
+    grads: dict[Any, Any] = {root if root.grad_fn is None else root.grad_fn: gradient.data if arrays else gradient}
     previous_modes = state.grad_enabled, state.arrays  # a plain save/restore: no generator on this path
     state.grad_enabled, state.arrays = bool(create_graph), arrays
     try:
-        for tensor in topological_order(root):
-            grad = grads.pop(tensor, None)
+        for node in topological_order(root):
+            grad = grads.pop(node, None)
             if grad is None:
                 continue
             if arrays and type(grad) is not np.ndarray:
                 grad = np.asarray(grad)  # numpy returns a scalar, not a 0-d array, when adding 0-d gradients
-            if tensor._hooks:
-                grad = _run_hooks(tensor, grad, arrays)
-            fn = tensor.grad_fn
-            if fn is None or tensor._retains_grad:
-                _accumulate(tensor, grad, create_graph)
-                if fn is None:
-                    continue
+            if type(node) is Tensor:  # a leaf: its gradient is complete
+                if node._hooks:
+                    grad = _run_hooks(node._hooks, grad, arrays, node.data.shape, node.data.dtype)
+                _accumulate(node, grad, create_graph)
+                continue
+            fn = node
+            if fn._hooks:
+                grad = _run_hooks(fn._hooks, grad, arrays, fn._shape, fn._dtype)
+            out = fn._output()  # the tensor this op made, if anyone still holds it
+            if out is not None and out._retains_grad:
+                _accumulate(out, grad, create_graph)
             if fn._released:
                 raise RuntimeError(_SECOND_BACKWARD)
             try:
@@ -389,39 +444,43 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
                 ) from error
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
-            if len(input_grads) != len(fn.inputs):
+            if len(input_grads) != len(fn.edges):
                 input_grads = _one_per_input(fn, input_grads)
-            for index, (inp, input_grad, needs_grad) in enumerate(zip(fn.inputs, input_grads, fn.needs_input_grad)):
+            for index, (edge, input_grad, needs_grad) in enumerate(zip(fn.edges, input_grads, fn.needs_input_grad)):
                 if input_grad is None or not needs_grad:
                     continue
-                if (type(input_grad) is not value_type or input_grad.shape != inp.data.shape
-                        or input_grad.dtype is not inp.data.dtype) and not _is_scalar_like(input_grad, inp.data):
-                    input_grad = _conform(fn, index, inp, input_grad, arrays)
+                if type(edge) is Tensor:
+                    shape, dtype = edge.data.shape, edge.data.dtype
+                else:  # the op that made this input
+                    shape, dtype = edge._shape, edge._dtype
+                if (type(input_grad) is not value_type or input_grad.shape != shape
+                        or input_grad.dtype is not dtype) and not _is_scalar_like(input_grad, shape, dtype):
+                    input_grad = _conform(fn, index, shape, dtype, input_grad, arrays)
                 if anomaly:
                     _check_finite(input_grad if arrays else input_grad.data,
                                   f"backward gradient for input {index}", fn)
-                previous = grads.get(inp)
-                grads[inp] = input_grad if previous is None else previous + input_grad
+                previous = grads.get(edge)
+                grads[edge] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
-                fn._saved, fn._released = None, True
+                fn._saved, fn._output_data, fn._released = None, None, True
     finally:
         state.grad_enabled, state.arrays = previous_modes
 
 
-def _run_hooks(tensor: Tensor, grad: Any, arrays: bool) -> Any:
-    """Call the tensor's hooks in registration order (each gets a Tensor); a hook may return a replacement."""
+def _run_hooks(hooks: dict[int, Callable], grad: Any, arrays: bool, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    """Call a tensor's hooks in registration order (each gets a Tensor); a hook may return a replacement."""
     if arrays:
         grad = Tensor._make(grad, False, None)
-    for hook in tuple(tensor._hooks.values()):
+    for hook in tuple(hooks.values()):
         replacement = hook(grad)
         if replacement is not None:
-            grad = _hook_result(tensor, replacement)
+            grad = _hook_result(replacement, shape, dtype)
     return grad.data if arrays else grad
 
 
 def _one_per_input(fn: Function, grads: tuple) -> tuple:
     """Drop extra trailing None gradients (e.g. for a defaulted forward argument that was not passed), or explain."""
-    n = len(fn.inputs)
+    n = len(fn.edges)
     if len(grads) > n and all(g is None for g in grads[n:]):
         return grads[:n]
     raise RuntimeError(
@@ -430,14 +489,12 @@ def _one_per_input(fn: Function, grads: tuple) -> tuple:
     )
 
 
-def _hook_result(tensor: Tensor, replacement: Any) -> Tensor:
+def _hook_result(replacement: Any, shape: tuple[int, ...], dtype: np.dtype) -> Tensor:
     if type(replacement) is not Tensor:
         raise TypeError(f"a hook must return a Tensor or None, got {type(replacement).__name__}")
-    if replacement.shape != tensor.shape:
-        raise RuntimeError(
-            f"a hook returned a gradient of shape {replacement.shape} for a tensor of shape {tensor.shape}"
-        )
-    return replacement if replacement.dtype == tensor.dtype else replacement.astype(tensor.dtype)
+    if replacement.shape != shape:
+        raise RuntimeError(f"a hook returned a gradient of shape {replacement.shape} for a tensor of shape {shape}")
+    return replacement if replacement.dtype == dtype else replacement.astype(dtype)
 
 
 class RemovableHandle:

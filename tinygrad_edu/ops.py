@@ -22,9 +22,11 @@ from .tensor import Tensor
 
 
 class Primitive(Function):
-    """A built-in op: its backward runs on ndarrays as well as on Tensors (see ``Function.array_backward``)."""
+    """A built-in op: its backward runs on ndarrays as well as on Tensors (see ``Function.array_backward``);
+    it keeps its output only if its derivative is written in terms of it (``saves_output``)."""
 
     array_backward = True
+    saves_output = False
 
 
 # ---- the few helpers a backward needs beyond shared operators and methods: each works on an array or a Tensor
@@ -123,6 +125,8 @@ class Div(Primitive):
 class Pow(Primitive):
     """z = aᵇ;  ∂z/∂a = b·aᵇ⁻¹ (for the cost's square: 2(x̂ − y)), ∂z/∂b = aᵇ·ln a."""
 
+    saves_output = True  # its derivative is written with its output
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -215,6 +219,8 @@ def _matmul_in_layout_of(operand: Any, x: Any, y: Any) -> Any:
 class Exp(Primitive):
     """z = eᵃ;  ∂z/∂a = eᵃ = z."""
 
+    saves_output = True  # its derivative is written with its output
+
     @staticmethod
     def forward(ctx, a):
         return np.exp(a.data)
@@ -240,6 +246,8 @@ class Log(Primitive):
 
 class Sqrt(Primitive):
     """z = √a;  ∂z/∂a = 1/(2√a) = 1/(2z)."""
+
+    saves_output = True  # its derivative is written with its output
 
     @staticmethod
     def forward(ctx, a):
@@ -267,6 +275,8 @@ class Abs(Primitive):
 class Tanh(Primitive):
     """z = tanh a;  g'(a) = 1 − tanh²(a) = 1 − z²."""
 
+    saves_output = True  # its derivative is written with its output
+
     @staticmethod
     def forward(ctx, a):
         return np.tanh(a.data)
@@ -279,6 +289,8 @@ class Tanh(Primitive):
 
 class Sigmoid(Primitive):
     """z = σ(a) = 1/(1 + e⁻ᵃ);  σ'(a) = σ(a)(1 − σ(a)) = z(1 − z)."""
+
+    saves_output = True  # its derivative is written with its output
 
     @staticmethod
     def forward(ctx, a):

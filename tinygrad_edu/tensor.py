@@ -200,13 +200,18 @@ class Tensor:
         self._retains_grad = True
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _engine.RemovableHandle:
-        """Call ``hook(grad)`` when the gradient for this tensor is computed; a returned tensor replaces it."""
+        """Call ``hook(grad)`` when the gradient for this tensor is computed; a returned tensor replaces it.
+
+        A leaf keeps its hooks; a computed tensor's hooks live on its ``grad_fn`` (as in PyTorch), so they still
+        run after the tensor itself is dropped.
+        """
         if not self.requires_grad:
             raise RuntimeError("register_hook() on a tensor that does not require grad")
-        if self._hooks is None:
-            self._hooks = {}
-        handle = _engine.RemovableHandle(self._hooks)
-        self._hooks[handle.id] = hook
+        owner = self if self.grad_fn is None else self.grad_fn
+        if owner._hooks is None:
+            owner._hooks = {}
+        handle = _engine.RemovableHandle(owner._hooks)
+        owner._hooks[handle.id] = hook
         return handle
 
     def zero_(self) -> Tensor:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import topological_order
+from .engine import live_tensors
 from .tensor import Tensor, stack, zeros_like
 
 ArgNums = int | tuple[int, ...]
@@ -38,7 +38,7 @@ def vjp_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: Sequ
     root = terms[0]
     for term in terms[1:]:
         root = root + term
-    kept = [(t, t.grad) for t in topological_order(root) if t.grad_fn is None or t._retains_grad]
+    kept = [(t, t.grad) for t in live_tensors(root) if t.grad_fn is None or t._retains_grad]
     for w in wrt:
         if w.grad_fn is not None:
             w.retain_grad()

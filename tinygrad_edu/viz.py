@@ -2,7 +2,9 @@
 
 ``draw`` walks the graph with ``engine.topological_order`` (the same iterative walk ``backward`` uses) and
 returns a ``graphviz.Digraph``: Jupyter shows it inline and ``.source`` is the DOT text. ``save`` writes DOT
-(no Graphviz needed) or renders SVG/PNG/PDF with the ``dot`` program.
+(no Graphviz needed) or renders SVG/PNG/PDF with the ``dot`` program. The engine frees an intermediate tensor
+that nobody holds (it keeps only what backward needs); such a tensor is drawn with its shape and dtype only,
+unless the graph was built inside ``keep_intermediates()``.
 """
 
 from __future__ import annotations
@@ -148,10 +150,19 @@ def render(graph: graphviz.Digraph, fmt: str = "svg") -> bytes:
 
 
 def retain_grads(root: Tensor) -> None:
-    """Ask every intermediate tensor of ``root``'s graph to keep ``.grad``, so ``show_grad`` can colour all of it."""
-    for tensor in engine.topological_order(root):
+    """Ask every intermediate tensor of ``root``'s graph to keep ``.grad``, so ``show_grad`` can colour all of it
+    (every one that still exists: build the graph inside ``keep_intermediates()`` to keep them all)."""
+    for tensor in engine.live_tensors(root):
         if tensor.grad_fn is not None:
             tensor.retain_grad()
+
+
+def keep_intermediates() -> engine.keep_outputs:
+    """Context manager: every op recorded inside keeps its output tensor alive for as long as the graph lives, so
+    ``draw`` can show the values (and, with ``retain_grads``, the gradients) of tensors nobody holds. Outside it the
+    engine frees them, keeping only what backward needs; inside, memory grows as with a graph that keeps everything.
+    """
+    return engine.keep_outputs()
 
 
 # ----------------------------------------------------------------------------------------------- naming
@@ -228,10 +239,10 @@ def _scalar_value(tensor: Any) -> float | None:
 def _explain(fn: engine.Function) -> str:
     """The local derivative of ``fn`` for the picture, specialised for the seed's square, mean and Linear."""
     op = type(fn).__name__
-    consts = [_scalar_value(inp) for inp, needs in zip(fn.inputs, fn.needs_input_grad) if not needs]
-    if op == "Pow" and len(fn.inputs) == 2 and not fn.needs_input_grad[1] and consts == [2.0]:
+    consts = [_scalar_value(inp) for inp, needs in zip(fn.edges, fn.needs_input_grad) if not needs]
+    if op == "Pow" and len(fn.edges) == 2 and not fn.needs_input_grad[1] and consts == [2.0]:
         return _SQUARE.format(square="z = a²: ∂z/∂a = 2a")
-    if op == "Mul" and len(fn.inputs) == 2 and fn.inputs[0] is fn.inputs[1]:  # MSELoss squares as diff * diff
+    if op == "Mul" and len(fn.edges) == 2 and fn.edges[0] is fn.edges[1]:  # MSELoss squares as diff * diff
         return _SQUARE.format(square="z = a·a: ∂z/∂a = a + a = 2a")
     if op == "Mul" and len(consts) == 1 and consts[0] is not None:
         return _SCALE.format(c=f"{consts[0]:.4g}")
@@ -258,12 +269,14 @@ class _Drawing:
         self.root = root
         self.names, self.parameter_ids, self.module_names = names, parameter_ids, module_names
         self.show_data, self.show_grad, self.explain = show_data, show_grad, explain
-        self.order = engine.topological_order(root)  # the one graph walk: root first, each tensor before its inputs
+        self._views: dict[int, Any] = {}
+        # the one graph walk: root first, each tensor before its inputs (an op stands for the tensor it made)
+        self.order = [self._view(node) for node in engine.topological_order(root)]
         self.tensor_ids = {id(t): f"t{i}" for i, t in enumerate(self.order)}
         self.ops = [t for t in self.order if t.grad_fn is not None]  # each op stands for the tensor it produced
         self.constants: dict[int, Tensor] = {}  # no-grad Tensor inputs drawn as nodes (data x, target y, ...)
         for out in self.ops:
-            for inp, needs in zip(out.grad_fn.inputs, out.grad_fn.needs_input_grad):
+            for inp, needs in zip(self._inputs(out.grad_fn), out.grad_fn.needs_input_grad):
                 if isinstance(inp, Tensor) and not needs and not self._folded(inp):
                     self.constants.setdefault(id(inp), inp)
         self.constant_ids = {key: f"c{i}" for i, key in enumerate(self.constants)}
@@ -272,6 +285,20 @@ class _Drawing:
         self.visible: set[int] = {id(t) for t in self.ops}  # ids of op outputs whose op is drawn
         self.hidden: list[Tensor] = []
         self.modules: dict[int, Any] = {}
+
+    def _view(self, node: Any) -> Any:
+        """The tensor a graph node stands for: a leaf itself, or an op's output (a stand-in once it was freed)."""
+        if isinstance(node, Tensor):
+            return node
+        view = self._views.get(id(node))
+        if view is None:
+            output = node._output()
+            view = self._views[id(node)] = _FreedTensor(node) if output is None else output
+        return view
+
+    def _inputs(self, fn: engine.Function) -> list[Any]:
+        """The tensors (or stand-ins, or plain arguments) that went into ``fn``, in order."""
+        return [self._view(edge) if isinstance(edge, engine.Function) else edge for edge in fn.edges]
 
     def _folded(self, tensor: Tensor) -> bool:
         """An unnamed one-element constant (the 2 of ``x**2``) is written into its op's label, not drawn."""
@@ -291,7 +318,7 @@ class _Drawing:
         take_head = True
         while low <= high:
             out = ops[low if take_head else high]
-            new = [key for key in dict.fromkeys(map(id, out.grad_fn.inputs)) if key in self.inputs]
+            new = [key for key in dict.fromkeys(map(id, self._inputs(out.grad_fn))) if key in self.inputs]
             new = [key for key in new if key not in counted]
             cost = 2 + len(new)
             if cost > budget and head:
@@ -318,8 +345,8 @@ class _Drawing:
         for tensor in self.order:  # every consumer comes before its inputs, so its distance is final
             step = distance.get(id(tensor), 0) + 1
             if tensor.grad_fn is not None:
-                for inp in tensor.grad_fn.inputs:
-                    if isinstance(inp, Tensor) and distance.get(id(inp), 0) < step:
+                for inp in self._inputs(tensor.grad_fn):
+                    if _is_tensor(inp) and distance.get(id(inp), 0) < step:
                         distance[id(inp)] = step
         return sorted(self.ops, key=lambda t: distance[id(t)])
 
@@ -341,7 +368,7 @@ class _Drawing:
         shape = "scalar" if tensor.ndim == 0 else str(tensor.shape).replace(",)", ")")
         lines.append(f"{shape} {tensor.dtype}")
         if self.show_data:
-            lines.append("data: " + _summarize(tensor.data))
+            lines.append("data: freed after use" if tensor.data is None else "data: " + _summarize(tensor.data))
         if self.show_grad and tensor.grad is not None:
             lines.append("grad: " + _summarize(tensor.grad.data))
         return "\\n".join(lines)
@@ -357,7 +384,7 @@ class _Drawing:
 
     def _op_attrs(self, fn: engine.Function) -> dict[str, str]:
         label = type(fn).__name__
-        operands = [inp for inp in fn.inputs if isinstance(inp, Tensor)]
+        operands = [inp for inp in self._inputs(fn) if _is_tensor(inp)]
         folded = [f"{'abcdefgh'[i % 8]} = {_summarize(t.data)}" for i, t in enumerate(operands) if self._folded(t)]
         if folded:
             label += "\\n" + ", ".join(folded)
@@ -371,7 +398,7 @@ class _Drawing:
         kinds = ", ".join(f"{op} ×{n:,}" for op, n in counts.most_common(4))
         if len(counts) > 4:
             kinds += ", …"
-        inner = {id(inp) for t in self.hidden for inp in t.grad_fn.inputs if isinstance(inp, Tensor)}
+        inner = {id(inp) for t in self.hidden for inp in self._inputs(t.grad_fn) if _is_tensor(inp)}
         hidden_leaves = len({key for key in inner if key in self.inputs} - self.shown_inputs.keys())
         box = len(_common_prefix([t.grad_fn.module_path for t in self.hidden]))  # modules the note sits inside
         modules = {id(m): type(m).__name__ for t in self.hidden for m in t.grad_fn.module_path[box:]}
@@ -429,7 +456,7 @@ class _Drawing:
             attrs, level = self._tensor_attrs(out, largest)
             place(key, out_node, attrs)
             edges.append((op_node, out_node, self._grad_edge(level)))
-            operands = [inp for inp in fn.inputs if isinstance(inp, Tensor)]
+            operands = [inp for inp in self._inputs(fn) if _is_tensor(inp)]
             for letter, inp in zip("abcdefgh", operands):
                 if not self._folded(inp):  # x * x draws two edges: the gradient 2x is their sum
                     edges.append((tensor_source(inp), op_node, {"label": letter} if self.explain else {}))
@@ -438,8 +465,8 @@ class _Drawing:
         into_summary = {  # drawn tensors feeding the collapsed middle, one edge each
             tensor_source(inp): None
             for out in self.hidden
-            for inp in out.grad_fn.inputs
-            if isinstance(inp, Tensor) and id(inp) not in hidden_ids
+            for inp in self._inputs(out.grad_fn)
+            if _is_tensor(inp) and id(inp) not in hidden_ids
             and (id(inp) in self.visible or id(inp) in self.shown_inputs)
         }
         edges.extend((node, summary, {}) for node in into_summary)
@@ -489,7 +516,8 @@ class _Drawing:
             f"palest ≤ {_DECADES} decades smaller"
         )
         if missing:
-            legend += "\\nuncoloured intermediates kept no gradient: call viz.retain_grads(root) before backward()"
+            legend += ("\\nuncoloured intermediates kept no gradient: call viz.retain_grads(root) before backward(), "
+                       "and build the graph inside viz.keep_intermediates() to keep those nobody holds")
         return legend
 
     def _assemble(self, graph: graphviz.Digraph, members: dict[tuple[int, ...], list]) -> None:
@@ -506,6 +534,25 @@ class _Drawing:
                 subgraphs[key].node(node, **attrs)
         for key in sorted((k for k in members if k), key=len, reverse=True):
             subgraphs[key[:-1]].subgraph(subgraphs[key])
+
+
+class _FreedTensor:
+    """Stands in the drawing for an op's output that the engine freed (nobody held it): shape and dtype only."""
+
+    __slots__ = ("dtype", "grad_fn", "shape")
+    data = grad = None
+    requires_grad = True
+
+    def __init__(self, fn: engine.Function) -> None:
+        self.grad_fn, self.shape, self.dtype = fn, fn._shape, fn._dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+
+def _is_tensor(value: Any) -> bool:
+    return isinstance(value, (Tensor, _FreedTensor))
 
 
 def _common_prefix(keys: list[tuple]) -> tuple:
