@@ -3,7 +3,7 @@
 Every workload first checks its answer against a float64 reference, then times medians over many repetitions
 after a warm-up, and prints ratios to the hand-written numpy step (and to PyTorch when it is importable).
 Run: ``python -m benchmarks`` (``--quick`` for fewer repetitions, ``--only W1`` to pick workloads,
-``--default-allocator`` to leave glibc returning freed memory to the system, which costs every candidate page faults).
+``--keep-freed-memory`` to stop glibc returning freed memory to the system, which costs every candidate page faults).
 """
 
 from __future__ import annotations
@@ -280,11 +280,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (noisier)")
     parser.add_argument("--only", nargs="*", default=["W1", "W2", "W3", "W4"], help="workloads to run")
-    parser.add_argument("--default-allocator", action="store_true",
-                        help="leave glibc's malloc as it is (it returns freed memory to the system: page faults)")
+    parser.add_argument("--keep-freed-memory", action="store_true",
+                        help="call tinygrad_edu.keep_freed_memory() first: glibc keeps freed memory, no page faults")
     args = parser.parse_args(argv)
     repeats = 200 if args.quick else 2000
-    policy = "default" if args.default_allocator or not tg.keep_freed_memory() else "keep"
+    policy = "keep" if args.keep_freed_memory and tg.keep_freed_memory() else "default"
     rows: list[tuple[str, dict]] = []
     if "W1" in args.only:
         rows += [(f"W1 {name}", workload_w1(name, repeats)) for name in MLP_SIZES]
@@ -295,8 +295,8 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
           f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch is not None else ""))
-    print("allocator: " + ("glibc malloc keeps freed memory (tinygrad_edu.keep_freed_memory(), for every candidate)"
-                           if policy == "keep" else "as the system set it up (--default-allocator)"))
+    print("allocator: " + ("glibc malloc keeps freed memory (--keep-freed-memory, for every candidate)"
+                           if policy == "keep" else "as the system set it up (glibc returns freed memory to it)"))
     header = f"{'workload':<11} {'numpy':>11} {'tinygrad_edu':>13} {'ratio':>7} {'target':>7}  {'ok':<3}"
     header += f" {'torch ratio':>11}" if torch is not None else ""
     print(header + "  page faults/step numpy, tinygrad_edu")

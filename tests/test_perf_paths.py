@@ -24,10 +24,12 @@ def test_matmul_shape_errors_name_the_shapes():
         tg.ones(3) @ tg.Tensor(2.0)
 
 
-@pytest.mark.parametrize(("x_shape", "b_shape"), [((4, 3), (3,)), ((2, 4, 3), (1, 3)), ((2, 4, 3), (4, 1)),
-                                                  ((4, 3), (4, 1)), ((4, 3), ())])
+@pytest.mark.parametrize(("x_shape", "b_shape"), [((4, 3), (3,)), ((1, 3), (3,)), ((1, 1, 3), (3,)),
+                                                  ((2, 4, 3), (1, 3)), ((2, 4, 3), (4, 1)), ((4, 3), (4, 1)),
+                                                  ((4, 3), ())])
 def test_broadcast_gradients_are_summed_back(x_shape, b_shape):
-    """A bias row (only leading axes added) takes the one-sum path; stretched axes take the general one."""
+    """A bias row (only leading axes added) takes the one-sum path (a reshape when they have size 1); stretched
+    axes take the general one."""
     check_gradients(lambda x, b: x * b, rng.standard_normal(x_shape), rng.standard_normal(b_shape))
 
 

@@ -11,6 +11,7 @@ passing them on.
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import traceback
 import weakref
@@ -341,6 +342,8 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
         return grad
     extra = grad.ndim - len(shape)
     if grad.shape[extra:] == shape:  # only leading axes were added (a bias row): one sum, no reshape
+        if grad.size == math.prod(shape):  # ... each of size 1 (a batch of one): the sum is a reshape
+            return grad.reshape(shape)
         return grad.sum(axis=tuple(range(extra)))
     stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
     return grad.sum(axis=tuple(range(extra)) + stretched, keepdims=True).reshape(shape)

@@ -19,6 +19,13 @@ from . import lr_scheduler
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
 
 
+def _as_python_float(value: Any) -> Any:
+    """A numeric hyperparameter as a Python float: a numpy float64 scalar would upcast float32 parameters."""
+    if type(value) is float or isinstance(value, bool) or not isinstance(value, (int, np.number)):
+        return value
+    return float(value)
+
+
 class Optimizer:
     """Holds parameter groups (each a dict with ``params`` and its hyperparameters) and per-parameter state."""
 
@@ -55,8 +62,7 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter that has a gradient, group by group."""
         for group in self.param_groups:
-            hyper = {k: (float(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) else v)
-                     for k, v in group.items() if k in self.defaults}
+            hyper = {k: _as_python_float(group[k]) for k in self.defaults}
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
