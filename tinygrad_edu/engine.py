@@ -155,12 +155,14 @@ class Function:
     ``forward`` computes the output (an ndarray or a Tensor) and may ``ctx.save_for_backward(...)``;
     ``backward`` returns one gradient per forward input (None where there is none), written with Tensor ops
     so that ``create_graph=True`` can differentiate it again. Call the op as ``MyOp.apply(*inputs)``.
-    The instance is the ``ctx`` during both calls and becomes the output's ``grad_fn``.
+    The instance is the ``ctx`` during both calls and becomes the output's ``grad_fn``; its ``edges`` say where
+    each input came from (the op that made it, or the tensor itself for a leaf or a constant).
     """
 
     saves_output = True
-    """Keep the output's array for ``ctx.output`` in backward (built-in ops that need it say so; the others don't,
-    so their outputs are freed as soon as nobody holds them)."""
+    """Keep the output's array for ``ctx.output`` in backward. On by default, so a custom op can always use
+    ``ctx.output``; the built-in ops keep it only where their derivative uses it, so the other outputs are freed as
+    soon as nobody holds them."""
 
     array_backward = False
     """True when ``backward``'s formula also runs on ndarrays (operators, methods ndarray shares with Tensor,
