@@ -243,9 +243,9 @@ def workload_w3(length: int, repeats: int) -> dict:
 
 # ----------------------------------------------------------------------------------------------- W4: memory
 MEMORY_PROBE = """
-import json, resource, sys
+import json, resource, sys, tracemalloc
 import numpy as np
-from benchmarks.run import MLP_SIZES, init_params, make_step, tg
+from benchmarks.run import MLP_SIZES, init_params, make_step, numpy_step, tg
 
 if sys.argv[1] == 'keep':
     tg.keep_freed_memory()
@@ -262,7 +262,18 @@ for _ in range(20):
 before = rss_mib()
 for _ in range(200):
     step()
-print(json.dumps({'before': before, 'after': rss_mib()}))
+after = rss_mib()
+
+def peak_mib(one_step):  # the most memory numpy held at once during a step (tracemalloc traces its arrays)
+    tracemalloc.start()
+    one_step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+params = init_params(sizes)
+print(json.dumps({'before': before, 'after': after, 'peak_numpy': peak_mib(lambda: numpy_step(params, x)),
+                  'peak_tinygrad_edu': peak_mib(step)}))
 """
 
 
@@ -314,6 +325,8 @@ def main(argv: list[str] | None = None) -> None:
         growth = memory["after"] - memory["before"]
         print(f"W4 memory   RSS {memory['before']:.1f} MiB after warm-up, {memory['after']:.1f} MiB after 200 medium "
               f"steps: growth {growth:+.2f} MiB (target < 2 MiB)  {'yes' if growth < 2 else 'NO'}")
+        print(f"            peak array memory within one medium step: numpy {memory['peak_numpy']:.1f} MiB, "
+              f"tinygrad_edu {memory['peak_tinygrad_edu']:.1f} MiB")
 
 
 if __name__ == "__main__":

@@ -46,3 +46,12 @@ def test_w2_and_w3_agree_with_their_references():
     np.testing.assert_allclose(run.w2_autograd(run.tg, values), run.w2_numpy(values.astype(np.float64)), rtol=1e-5)
     assert run.w3_autograd(run.tg, 1000) == pytest.approx(run.w3_numpy(1000), rel=1e-4)
     assert run.w3_numpy(1000) == pytest.approx(1.0001**1000, rel=1e-4)
+
+
+def test_the_memory_probe_runs_and_reports_rss_and_peak_memory(capsys):
+    """W4 runs in a fresh process; only that it runs and reports is checked here (its numbers are the benchmark's)."""
+    run.main(["--only", "W4"])
+    out = capsys.readouterr().out
+    assert "allocator: as the system set it up" in out
+    assert "W4 memory   RSS" in out and "after 200 medium steps: growth" in out
+    assert "peak array memory within one medium step: numpy" in out
