@@ -139,13 +139,17 @@ def test_hooks_and_retained_gradients_get_tensors_in_a_plain_backward():
 
 
 def test_weight_gradients_take_the_layout_of_the_weight():
-    """Linear multiplies by weight.T; ∂C/∂weight must still come out C-contiguous like the weight itself."""
+    """x @ W.T (by hand, or Linear's transpose_b): ∂C/∂W must come out C-contiguous like W itself."""
     linear = tg.nn.Linear(5, 3)
     x = tg.Tensor(rng.standard_normal((4, 5)).astype(np.float32))
     (linear(x) ** 2).sum().backward()
     assert linear.weight.grad.data.flags.c_contiguous
     expected = 2 * (x.data @ linear.weight.data.T + linear.bias.data).T @ x.data
     np.testing.assert_allclose(linear.weight.grad.data, expected, rtol=1e-5)
+    weight = tg.Tensor(linear.weight.data, requires_grad=True)
+    (x @ weight.T).sum().backward()  # a transposed view: the gradient is computed as (gᵀx)ᵀ to keep W's layout
+    assert weight.grad.data.flags.c_contiguous
+    np.testing.assert_allclose(weight.grad.data, np.ones((4, 3)).T @ x.data, rtol=1e-6)
     fortran = tg.Tensor(np.asfortranarray(rng.standard_normal((3, 5))), requires_grad=True)
     (x.double() @ fortran.T).sum().backward()
     assert fortran.grad.data.flags.f_contiguous and not fortran.grad.data.flags.c_contiguous

@@ -205,9 +205,10 @@ class MatMul(Primitive):
 def _matmul_in_layout_of(operand: Any, x: Any, y: Any) -> Any:
     """x @ y, laid out in memory like ``operand`` (whose gradient it is), as PyTorch's gradient layout contract.
 
-    ``nn.Linear`` multiplies by ``weight.T``, a transposed view; its gradient computed as xᵀ@g directly would be
+    In ``x @ W.T`` the operand is a transposed view of W; its gradient computed as xᵀ@g directly would be
     transposed too, and the optimizer's in-place update over mismatched layouts is 5-18× slower than over
     matching ones (docs/performance.md). (yᵀ @ xᵀ)ᵀ is the same product, written by BLAS in the other order.
+    (``nn.Linear`` avoids the view altogether with ``transpose_b``.)
     """
     strides = _values(operand).strides
     if len(strides) == 2 and strides[0] < strides[1]:  # a transposed matrix: its rows are the short stride
