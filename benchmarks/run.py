@@ -23,6 +23,7 @@ from collections.abc import Callable
 import numpy as np
 
 import tinygrad_edu as tg
+from tinygrad_edu.memory import keep_freed_memory
 
 try:
     from tinygrad_edu import nn, optim
@@ -248,7 +249,7 @@ import numpy as np
 from benchmarks.run import MLP_SIZES, init_params, make_step, numpy_step, tg
 
 if sys.argv[1] == 'keep':
-    tg.keep_freed_memory()
+    from tinygrad_edu.memory import keep_freed_memory; keep_freed_memory()
 
 def rss_mib():
     with open('/proc/self/statm') as f:
@@ -295,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="call tinygrad_edu.keep_freed_memory() first: glibc keeps freed memory, no page faults")
     args = parser.parse_args(argv)
     repeats = 200 if args.quick else 2000
-    policy = "keep" if args.keep_freed_memory and tg.keep_freed_memory() else "default"
+    policy = "keep" if args.keep_freed_memory and keep_freed_memory() else "default"
     rows: list[tuple[str, dict]] = []
     if "W1" in args.only:
         rows += [(f"W1 {name}", workload_w1(name, repeats)) for name in MLP_SIZES]

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from finite_differences import numerical_gradients
+from gradients import numerical_gradients
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -160,3 +160,50 @@ def test_catches_a_gradient_lost_to_detach():
     a = x64((3,), 14)
     with pytest.raises(GradcheckError, match=r"analytic 0\.0 vs numeric 2\.0"):
         tg.gradcheck(lambda a: a.detach() * 2 + a * 0, a)
+
+
+# ----------------------------------------------------------------------------------------------- views of inputs
+VIEWS = {
+    "reshape": lambda x: x.reshape(6), "transpose": lambda x: x.transpose(1, 0), "T": lambda x: x.T,
+    "mT": lambda x: x.mT, "swapaxes": lambda x: x.swapaxes(0, 1), "flatten": lambda x: x.flatten(),
+    "squeeze": lambda x: x.reshape(1, 2, 3).squeeze(0), "unsqueeze": lambda x: x.unsqueeze(1),
+    "expand": lambda x: x.reshape(2, 1, 3).expand(2, 4, 3), "broadcast_to": lambda x: x.broadcast_to((5, 2, 3)),
+    "basic index": lambda x: x[1], "reversed": lambda x: x[::-1], "strided": lambda x: x[:, ::2],
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_gradcheck_passes_ops_whose_output_views_their_input(name):
+    """Each evaluation gets fresh copies of the inputs, so a view returned by one call can't change under the next."""
+    x = tg.Tensor(np.arange(6.0).reshape(2, 3) / 7, requires_grad=True)
+    assert tg.gradcheck(VIEWS[name], x) and tg.gradgradcheck(VIEWS[name], x)
+
+
+def test_gradcheck_catches_a_wrong_backward_behind_a_view():
+    class FirstRow(tg.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.input_shape = a.shape
+            return a.data[0]  # a view of the input's memory
+
+        @staticmethod
+        def backward(ctx, grad):
+            return tg.zeros(*ctx.input_shape, dtype=np.float64)  # wrong: should put grad in row 0
+
+    x = tg.Tensor(np.ones((2, 3)), requires_grad=True)
+    assert not tg.gradcheck(FirstRow.apply, x, raise_exception=False)
+    with pytest.raises(tg.GradcheckError, match=r"analytic 0\.0 vs numeric 0\.99999"):
+        tg.gradcheck(FirstRow.apply, x)
+
+
+def test_finite_difference_jacobians_is_the_central_difference():
+    """The one numeric routine: exact for quadratics (the central difference's error is O(ε²)·f''')."""
+    from tinygrad_edu.gradcheck import finite_difference_jacobians
+
+    a = np.array([1.0, -2.0, 0.5])
+    b = np.array([[3.0]])
+    jacobians = finite_difference_jacobians(lambda v: np.array([(v[0] ** 2).sum(), (v[0] * v[1]).sum()]), [a, b])
+    np.testing.assert_allclose(jacobians[0], [2 * a, b.item() * np.ones(3)], rtol=1e-8)
+    np.testing.assert_allclose(jacobians[1], [[0.0], [a.sum()]], atol=1e-8)
+    assert a.tolist() == [1.0, -2.0, 0.5]  # the caller's arrays are never perturbed
+    assert finite_difference_jacobians(lambda v: v[0].sum(), [np.zeros((2, 0))])[0].shape == (1, 0)

@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from finite_differences import numerical_gradients
+from gradients import numerical_gradients
 
 from tinygrad_edu import handwritten as hw
 
@@ -33,8 +33,12 @@ def test_parameter_gradients_match_finite_differences(hidden: str, sizes: list[i
     rng = np.random.default_rng(1)
     x, y = rng.standard_normal((D, sizes[0])), rng.standard_normal((D, sizes[-1]))
     grads = hw.gradients(net, x, y)
-    params = [p for l in range(1, net.L + 1) for p in (net.W[l], net.b[l])]  # perturbed in place by the helper
-    numeric = numerical_gradients(lambda *_: output_cost(net, x, y), params)
+    params = [p for l in range(1, net.L + 1) for p in (net.W[l], net.b[l])]
+
+    def cost_of(*values: np.ndarray) -> float:  # the same network with W¹, b¹, W², … set to ``values``
+        return output_cost(hw.Network(values[0::2], values[1::2], [g.name for g in net.g[1:]]), x, y)
+
+    numeric = numerical_gradients(cost_of, params)
     analytic = [g for l in range(1, net.L + 1) for g in (grads.W[l], grads.b[l])]
     for got, expected in zip(analytic, numeric):
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)

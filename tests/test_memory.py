@@ -15,7 +15,8 @@ def rss_mib():
     with open('/proc/self/statm') as f:
         return int(f.read().split()[1]) * 4096 / 2**20
 
-applied = tg.keep_freed_memory() if sys.argv[1] == 'keep' else None
+from tinygrad_edu.memory import keep_freed_memory
+applied = keep_freed_memory() if sys.argv[1] == 'keep' else None
 before = rss_mib()
 a = np.ones(2**20)  # 8 MiB, touched
 del a

@@ -4,9 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from gradients import check_closure_gradients, leaf
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from nn_fd import check_gradients, leaf
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
@@ -42,7 +42,7 @@ def test_linear_forward_is_x_WT_plus_b_and_gradients_match_finite_differences():
     layer = nn.Linear(4, 3).double()
     assert layer.weight.shape == (3, 4) and layer.bias.shape == (3,)
     x = leaf(5, 4)
-    out = check_gradients(lambda: layer(x), [x, layer.weight, layer.bias])
+    out = check_closure_gradients(lambda: layer(x), [x, layer.weight, layer.bias])
     np.testing.assert_allclose(out.data, x.data @ layer.weight.data.T + layer.bias.data, rtol=1e-12)
 
 
@@ -104,7 +104,7 @@ def _gelu_reference(x):
 ])
 def test_activation_forward_and_gradients(module, reference):
     x = leaf(3, 4, scale=2.0)
-    out = check_gradients(lambda: module(x), [x], rtol=1e-5, atol=1e-6)
+    out = check_closure_gradients(lambda: module(x), [x], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(out.data, reference(x.data), rtol=1e-6, atol=1e-7)
 
 
@@ -139,7 +139,7 @@ def test_dropout_gradient_is_the_mask_scaled():
         tg.manual_seed(7)
         return F.dropout(x, 0.5)
 
-    check_gradients(f, [x])
+    check_closure_gradients(f, [x])
 
 
 # ----------------------------------------------------------------------------------------------- conv, pool
@@ -150,7 +150,7 @@ def test_conv2d_matches_direct_loops_and_finite_differences(kernel, stride, padd
     conv = nn.Conv2d(2, 3, kernel, stride=stride, padding=padding, bias=bias).double()
     x = leaf(2, 2, 5, 4)
     params = [x, conv.weight] + ([conv.bias] if bias else [])
-    out = check_gradients(lambda: conv(x), params)
+    out = check_closure_gradients(lambda: conv(x), params)
     b = conv.bias.data if bias else None
     np.testing.assert_allclose(out.data, np_conv2d(x.data, conv.weight.data, b, stride, padding), rtol=1e-10,
                                atol=1e-12)
@@ -177,9 +177,9 @@ def test_conv2d_shape_errors_name_the_shapes():
 def test_pools_match_direct_loops_and_finite_differences(kernel, stride):
     x = leaf(2, 2, 6, 5)
     s = kernel if stride is None else stride
-    out = check_gradients(lambda: nn.MaxPool2d(kernel, stride)(x), [x])
+    out = check_closure_gradients(lambda: nn.MaxPool2d(kernel, stride)(x), [x])
     np.testing.assert_allclose(out.data, np_pool(x.data, kernel, s, np.max))
-    out = check_gradients(lambda: nn.AvgPool2d(kernel, stride)(x), [x])
+    out = check_closure_gradients(lambda: nn.AvgPool2d(kernel, stride)(x), [x])
     np.testing.assert_allclose(out.data, np_pool(x.data, kernel, s, np.mean), rtol=1e-12)
 
 
@@ -195,7 +195,7 @@ def test_batchnorm1d_training_forward_gradients_and_running_statistics():
     bn.weight.data[...] = [1.0, 2.0, -1.0]
     bn.bias.data[...] = [0.0, 0.5, 1.0]
     x = leaf(6, 3, scale=3.0)
-    out = check_gradients(lambda: bn(x), [x, bn.weight, bn.bias])
+    out = check_closure_gradients(lambda: bn(x), [x, bn.weight, bn.bias])
     mean, var = x.data.mean(0), x.data.var(0)
     np.testing.assert_allclose(out.data, (x.data - mean) / np.sqrt(var + 1e-5) * bn.weight.data + bn.bias.data,
                                rtol=1e-10)
@@ -221,7 +221,7 @@ def test_batchnorm_eval_uses_running_statistics_and_accepts_one_sample():
 def test_batchnorm2d_normalises_per_channel_with_gradients():
     bn = nn.BatchNorm2d(2).double()
     x = leaf(2, 2, 3, 3)
-    out = check_gradients(lambda: bn(x), [x, bn.weight, bn.bias])
+    out = check_closure_gradients(lambda: bn(x), [x, bn.weight, bn.bias])
     np.testing.assert_allclose(out.data.mean(axis=(0, 2, 3)), 0, atol=1e-12)
     np.testing.assert_allclose(out.data.var(axis=(0, 2, 3)), 1, rtol=1e-3)
     with pytest.raises(ValueError, match=r"channels.*\(2, 3, 4, 4\)"):
@@ -234,7 +234,7 @@ def test_layernorm_forward_and_gradients():
     ln = nn.LayerNorm(4).double()
     ln.weight.data[...] = [1.0, 2.0, 0.5, -1.0]
     x = leaf(3, 4)
-    out = check_gradients(lambda: ln(x), [x, ln.weight, ln.bias])
+    out = check_closure_gradients(lambda: ln(x), [x, ln.weight, ln.bias])
     mean, var = x.data.mean(-1, keepdims=True), x.data.var(-1, keepdims=True)
     np.testing.assert_allclose(out.data, (x.data - mean) / np.sqrt(var + 1e-5) * ln.weight.data, rtol=1e-10)
     with pytest.raises(ValueError, match="LayerNorm"):
@@ -244,7 +244,7 @@ def test_layernorm_forward_and_gradients():
 def test_embedding_lookup_and_gradient_with_repeated_indices():
     emb = nn.Embedding(5, 3).double()
     indices = np.array([[0, 2, 2], [4, 0, 0]])
-    out = check_gradients(lambda: emb(indices), [emb.weight])
+    out = check_closure_gradients(lambda: emb(indices), [emb.weight])
     np.testing.assert_array_equal(out.data, emb.weight.data[indices])
     with pytest.raises(IndexError, match=r"\[0, 5\)"):
         emb([5])

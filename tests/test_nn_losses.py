@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from nn_fd import check_gradients, leaf
+from gradients import check_closure_gradients, leaf
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
@@ -33,7 +33,7 @@ def test_elementwise_losses_forward_and_gradients(name, reduction):
     cls, scale, target, reference = CASES[name]
     x = tg.Tensor(PROBS if name == "bce" else rng.standard_normal((4, 3)), requires_grad=True)
     loss = cls(reduction=reduction)
-    out = check_gradients(lambda: loss(scale(x), target), [x])
+    out = check_closure_gradients(lambda: loss(scale(x), target), [x])
     per_element = reference(scale(x.data), target)
     expected = {"mean": per_element.mean(), "sum": per_element.sum(), "none": per_element}[reduction]
     np.testing.assert_allclose(out.data, expected, rtol=1e-10)
@@ -50,7 +50,7 @@ def test_mse_is_the_seeds_cost_and_its_gradient_is_2_xhat_minus_y_over_count():
 def test_cross_entropy_forward_and_gradients(reduction):
     logits = leaf(5, 4)
     target = np.array([0, 3, 1, 1, 2])
-    out = check_gradients(lambda: F.cross_entropy(logits, target, reduction), [logits])
+    out = check_closure_gradients(lambda: F.cross_entropy(logits, target, reduction), [logits])
     per_sample = -np_log_softmax(logits.data, 1)[np.arange(5), target]
     expected = {"mean": per_sample.mean(), "sum": per_sample.sum(), "none": per_sample}[reduction]
     np.testing.assert_allclose(out.data, expected, rtol=1e-12)
@@ -59,7 +59,7 @@ def test_cross_entropy_forward_and_gradients(reduction):
 def test_cross_entropy_with_spatial_axes_takes_classes_on_axis_1():
     logits = leaf(2, 3, 4)
     target = np.array([[0, 1, 2, 2], [1, 1, 0, 2]])
-    out = check_gradients(lambda: nn.CrossEntropyLoss(reduction="none")(logits, target), [logits])
+    out = check_closure_gradients(lambda: nn.CrossEntropyLoss(reduction="none")(logits, target), [logits])
     expected = -np.take_along_axis(np_log_softmax(logits.data, 1), target[:, None], 1)[:, 0]
     np.testing.assert_allclose(out.data, expected, rtol=1e-12)
 

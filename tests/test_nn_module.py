@@ -26,17 +26,23 @@ def snapshot(module):
 
 def test_parameter_is_a_tensor_leaf_that_works_as_op_input_and_receives_grad():
     p = nn.Parameter([1.0, 2.0])
-    assert type(p) is tg.Tensor and p.requires_grad and p.is_leaf and p.dtype == np.float32
+    assert isinstance(p, tg.Tensor) and p.requires_grad and p.is_leaf and p.dtype == np.float32
     assert isinstance(p, nn.Parameter) and not isinstance(tg.Tensor([1.0], requires_grad=True), nn.Parameter)
     y = (p * p).sum() + (p @ tg.Tensor([1.0, 1.0]))
     assert y.requires_grad and not isinstance(y, nn.Parameter) and not isinstance(p.detach(), nn.Parameter)
+    assert type(p * 2) is tg.Tensor and repr(p).startswith("Parameter containing:\ntensor([1., 2.]")
     y.backward()
     np.testing.assert_allclose(p.grad.data, 2 * p.data + 1)
     assert not nn.Parameter(np.zeros(2), requires_grad=False).requires_grad
     source = tg.Tensor(np.arange(2.0))
-    copied = nn.Parameter(source)
-    copied.data[0] = 5.0
-    assert source.data[0] == 0.0 and copied.dtype == np.float64  # a copy, keeping the dtype
+    shared = nn.Parameter(source)  # as PyTorch: a Parameter of a tensor shares its memory and its version counter
+    shared.data[0] = 5.0
+    assert source.data[0] == 5.0 and shared.dtype == np.float64 and shared.version_counter is source.version_counter
+    values = np.arange(2.0)
+    nn.Parameter(values).data[0] = 5.0
+    assert values[0] == 0.0  # other data is copied
+    with pytest.raises(TypeError, match="floating-point"):
+        nn.Parameter(tg.Tensor([1, 2]))
 
 
 def test_named_parameters_use_pytorch_dotted_names_and_registration_order():
@@ -177,7 +183,7 @@ def test_call_records_the_module_path_of_every_op():
     paths = {node.module_path for node in tg.engine.topological_order(out) if isinstance(node, tg.Function)}
     assert (block, block.encoder, block.encoder[0]) in paths
     assert (block, block.heads[1]) in paths
-    assert tg.engine._state.module_path == ()  # restored after the call
+    assert tg.grad_mode.state.module_path == ()  # restored after the call
 
 
 def test_forward_must_be_defined():

@@ -15,12 +15,15 @@ GRADS = [np.array(g, dtype=np.float32) for g in ([0.1, -0.2, 0.3], [0.4, 0.1, -0
 def run(make_optimizer, steps=3):
     """Parameters after each step of the optimizer fed the fixed gradients GRADS."""
     p = nn.Parameter(THETA0.copy())
+    storage = p.data
     opt = make_optimizer([p])
     history = []
     for g in GRADS[:steps]:
         p.grad = tg.Tensor(g)
         opt.step()
-        assert p.dtype == np.float32  # no float64 upcast
+        assert p.data is storage  # updated in place (so views and the optimizer's references stay valid)
+        buffers = [v for v in opt.state[p].values() if isinstance(v, np.ndarray)]
+        assert all(v.dtype == np.float32 for v in buffers)  # no float64 creeps into the state (np.float64 lr...)
         history.append(p.data.copy())
     return history
 
@@ -196,3 +199,12 @@ def test_step_lr_and_cosine_annealing_schedules():
     resumed.load_state_dict(cosine.state_dict())
     resumed.step()
     assert resumed.last_epoch == 6 and resumed.get_last_lr()[0] == pytest.approx(expected[2])  # cos is 2·T_max-periodic
+
+
+def test_numpy_scalar_hyperparameters_do_not_turn_float32_state_into_float64():
+    """Under numpy 2's rules a np.float64 scalar times a float32 array is float64; the optimizers take hyperparameters
+    as Python floats so the momentum buffer (built from the decayed gradient) stays float32."""
+    history = run(lambda ps: optim.SGD(ps, lr=np.float64(0.1), momentum=np.float64(0.9),
+                                       weight_decay=np.float64(0.01)), steps=2)
+    expected = run(lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01), steps=2)
+    np.testing.assert_array_equal(history, expected)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from finite_differences import check_gradients
+from gradients import check_gradients
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
@@ -91,22 +91,6 @@ def test_unary_ops(name, shape, seed):
     x = sample(np.random.default_rng(seed), shape)
     np.testing.assert_allclose(op(tg.Tensor(x)).data, reference(x), rtol=1e-12)
     check_gradients(op, x)
-
-
-def test_subgradients_at_kinks_follow_pytorch():
-    x = tg.Tensor([0.0, -1.0, 1.0], requires_grad=True, dtype=np.float64)
-    x.relu().sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0, 0, 1])
-    x.grad = None
-    x.abs().sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0, -1, 1])
-    x.grad = None
-    x.clip(-1.0, 0.5).sum().backward()  # the bounds pass the gradient, outside does not
-    np.testing.assert_array_equal(x.grad.data, [1, 1, 0])
-    a, b = tg.Tensor([1.0, 2.0], requires_grad=True), tg.Tensor([1.0, 3.0], requires_grad=True)
-    tg.maximum(a, b).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [0.5, 0])  # a tie splits the gradient
-    np.testing.assert_array_equal(b.grad.data, [0.5, 1])
 
 
 def test_sigmoid_is_stable_for_large_inputs():
@@ -319,3 +303,138 @@ def test_astype_is_differentiable_and_casts_gradient_back():
     (y * y).sum().backward()
     assert x.grad.dtype == np.float32
     np.testing.assert_allclose(x.grad.data, [2, 4])
+
+
+# ----------------------------------------------------------------------------------------------- PyTorch's conventions
+NAN = float("nan")
+
+
+def grads_of(f, *inputs):
+    """The gradients of Σ f(inputs) for float64 leaves, in a plain backward and (equal) with create_graph."""
+    results = []
+    for create_graph in (False, True):
+        leaves = [tg.Tensor(np.array(x, dtype=np.float64), requires_grad=True) for x in inputs]
+        f(*leaves).sum().backward(create_graph=create_graph)
+        results.append([None if t.grad is None else t.grad.data for t in leaves])
+    for plain, recorded in zip(*results):
+        np.testing.assert_array_equal(plain, recorded)
+    return results[0]
+
+
+def second_derivative_at(f, x: float) -> float:
+    leaf = tg.Tensor(np.array([x]), requires_grad=True)
+    f(leaf).sum().backward(create_graph=True)
+    first, leaf.grad = leaf.grad, None
+    first.sum().backward()
+    return float(leaf.grad.data[0])
+
+
+# Each row: PyTorch's documented convention (its derivatives.yaml) at a kink, a limit or a NaN, as a closed form.
+CONVENTIONS = [
+    ("relu: 0 at 0, passes at NaN", lambda x: x.relu(), [[0.0, NAN, -1.0, 2.0]], [[0, 1, 0, 1]]),
+    ("leaky_relu: the slope at 0", lambda x: tg.nn.functional.leaky_relu(x, 0.1), [[0.0, -1.0, 2.0]],
+     [[0.1, 0.1, 1]]),
+    ("abs: 0 at 0 and at NaN", lambda x: x.abs(), [[0.0, NAN, -2.0]], [[0, 0, -1]]),
+    ("clip: bounds pass, NaN doesn't", lambda x: x.clip(0.0, 1.0), [[0.0, 1.0, NAN, 2.0, 0.5]], [[1, 1, 0, 0, 1]]),
+    ("maximum: ties half, NaN to both", lambda a, b: a.maximum(b), [[NAN, 1.0, 2.0, 3.0], [1.0, NAN, 2.0, 1.0]],
+     [[1, 1, 0.5, 1], [1, 1, 0.5, 0]]),
+    ("minimum: ties half, NaN to both", lambda a, b: a.minimum(b), [[NAN, 1.0, 2.0, 3.0], [1.0, NAN, 2.0, 1.0]],
+     [[1, 1, 0.5, 0], [1, 1, 0.5, 1]]),
+    ("max(): ties share, NaNs share", lambda x: x.max(), [[1.0, NAN, 3.0, NAN]], [[0, 0.5, 0, 0.5]]),
+    ("max(axis): a NaN slice is NaN", lambda x: x.max(axis=0), [[1.0, NAN, 3.0]], [[NAN, NAN, NAN]]),
+    ("max ties share", lambda x: x.max(axis=1), [[[2.0, 2.0, 1.0], [0.0, 5.0, 5.0]]], [[[0.5, 0.5, 0], [0, .5, .5]]]),
+    ("min(): ties share", lambda x: x.min(), [[1.0, 1.0, 3.0]], [[0.5, 0.5, 0]]),
+    ("x**0 at 0 is 0", lambda x: x**0.0, [[0.0, 2.0]], [[0, 0]]),
+    ("d/dt 0**t is 0 for t >= 0", lambda t: tg.Tensor(np.zeros(3)) ** t, [[2.0, 0.0, -1.0]], [[0, 0, -np.inf]]),
+    ("x**y at (0, 0)", lambda x, y: x**y, [[0.0], [0.0]], [[0], [0]]),
+    ("std of constant data", lambda x: x.std(), [[1.0, 1.0, 1.0]], [[0, 0, 0]]),
+    ("sqrt at 0 is inf", lambda x: x.sqrt(), [[0.0]], [[np.inf]]),
+    ("a/b for tiny b", lambda a, b: a / b, [[1e-200], [1e-160]], [[1e160], [-1e120]]),
+]
+
+
+@pytest.mark.parametrize(("name", "f", "inputs", "expected"), CONVENTIONS, ids=[c[0] for c in CONVENTIONS])
+def test_conventions_at_kinks_limits_and_nans_are_pytorchs(name, f, inputs, expected):
+    for got, want in zip(grads_of(f, *inputs), expected):
+        np.testing.assert_allclose(got, np.array(want, dtype=np.float64), rtol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize(("name", "f", "expected"), [
+    ("x**1 at 0", lambda x: x**1.0, 0.0),
+    ("gelu at 0: 2φ(0)", tg.nn.functional.gelu, 2 / np.sqrt(2 * np.pi)),
+    ("softplus at 0: σ'(0)", tg.nn.functional.softplus, 0.25),
+    ("bce with logits at 0: σ'(0)",
+     lambda x: tg.nn.functional.binary_cross_entropy_with_logits(x, np.ones(1)), 0.25),
+    ("erf at 0: 0", lambda x: x.erf(), 0.0),
+    ("erf at 1: −4/√π·e⁻¹", lambda x: x.erf(), None),
+])
+def test_second_derivatives_at_kinks_of_the_composition_are_the_functions(name, f, expected):
+    at = 1.0 if expected is None else 0.0
+    expected = -4 / np.sqrt(np.pi) * np.exp(-1.0) if expected is None else expected
+    assert second_derivative_at(f, at) == pytest.approx(expected, rel=1e-12, abs=1e-15), name
+
+
+def test_erf_is_accurate_to_float64_round_off():
+    """Against the C library's erf (Python's math.erf), on a dense grid and at extremes: within 8 units in the last
+    place (the implementation measures 4)."""
+    import math
+
+    x = np.concatenate([np.linspace(-7, 7, 40001), np.geomspace(1e-300, 10, 2000), [0.0, -0.0, np.inf, -np.inf]])
+    expected = np.array([math.erf(v) for v in x])
+    got = tg.Tensor(x).erf().data
+    ulps = np.abs(got - expected) / np.spacing(np.abs(expected) + 1e-300)
+    assert ulps.max() <= 8
+    assert np.isnan(tg.Tensor([NAN]).erf().item())
+    assert tg.Tensor(np.array([0.5], np.float32)).erf().dtype == np.float32
+
+
+def test_binary_cross_entropy_refuses_values_outside_zero_one_nan_included():
+    for bad in ([NAN], [-0.1], [1.5]):
+        with pytest.raises(ValueError, match="probabilities in \\[0, 1\\]"):
+            tg.nn.functional.binary_cross_entropy(tg.Tensor(bad), tg.Tensor([1.0]))
+
+
+def test_bce_with_logits_keeps_its_digits_for_large_logits():
+    logits = tg.Tensor(np.array([15.0, 30.0, -15.0, -30.0], np.float32))
+    targets = tg.Tensor(np.array([1.0, 1.0, 0.0, 0.0], np.float32))
+    loss = tg.nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction="none").data
+    np.testing.assert_allclose(loss, np.log1p(np.exp(-np.array([15.0, 30.0, 15.0, 30.0]))), rtol=1e-6)
+
+
+def test_casting_to_integers_or_bool_leaves_the_graph():
+    x = tg.Tensor([0.5, 1.5], requires_grad=True)
+    for dtype in (np.int64, np.int32, np.bool_, np.uint8):
+        y = x.astype(dtype)
+        assert y.dtype == dtype and not y.requires_grad and y.grad_fn is None
+    with pytest.raises(TypeError, match="bool, integer or floating-point"):
+        x.astype(np.complex128)
+
+
+@pytest.mark.parametrize(("values", "dtype"), [([0, -2**31], np.int32), ([3, 5, 0], np.uint8),
+                                               ([True, False], np.bool_), ([-2**63, 2**63 - 1], np.int64)])
+def test_min_and_max_of_integers_and_bools_are_exact(values, dtype):
+    x = tg.Tensor(np.array(values, dtype=dtype))
+    assert x.min().item() == np.array(values, dtype=dtype).min() and x.min().dtype == dtype
+    assert x.max().item() == np.array(values, dtype=dtype).max()
+
+
+def test_empty_and_degenerate_reductions_give_nan_or_inf_as_pytorch():
+    assert np.isnan(tg.Tensor(np.zeros(0)).mean().item())
+    assert tg.Tensor(np.zeros((2, 0))).mean(axis=1).data.tolist() == [pytest.approx(NAN, nan_ok=True)] * 2
+    assert np.isnan(tg.Tensor([1.0]).var().item()) and np.isnan(tg.Tensor([1.0]).std().item())
+    assert tg.Tensor([1.0, 2.0]).var(correction=5).item() == np.inf  # N − correction < 0: divided by 0
+    assert np.isnan(tg.Tensor([1.0, 1.0]).var(correction=5).item())
+    loss = tg.nn.functional.cross_entropy(tg.zeros(0, 3, requires_grad=True), np.zeros(0, dtype=np.int64))
+    assert np.isnan(loss.item())
+    loss.backward()
+
+
+def test_var_and_std_take_correction_or_numpys_ddof_with_one_default():
+    values = np.array([1.0, 2.0, 4.0, 7.0])
+    x = tg.Tensor(values)
+    assert x.var().item() == pytest.approx(np.var(values, ddof=1))  # the documented default: PyTorch's correction=1
+    assert x.var(ddof=0).item() == pytest.approx(np.var(values))
+    assert x.std(correction=0).item() == pytest.approx(np.std(values))
+    assert x.var(correction=2).item() == pytest.approx(np.var(values, ddof=2))
+    with pytest.raises(TypeError, match="not both"):
+        x.var(correction=1, ddof=1)

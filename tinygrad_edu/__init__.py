@@ -3,12 +3,7 @@
 import numpy as _np
 
 from . import data, nn, optim
-from .engine import Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .functional import log_softmax, softmax
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .memory import keep_freed_memory
-from .serialization import load, save
-from .tensor import (
+from ._tensor import (
     Tensor,
     arange,
     cat,
@@ -27,6 +22,11 @@ from .tensor import (
     zeros,
     zeros_like,
 )
+from .engine import Function
+from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .nn.functional import log_softmax, softmax
+from .serialization import load, save
 from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
 float32, float64, int64, bool_ = _np.float32, _np.float64, _np.int64, _np.bool_
@@ -35,8 +35,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Function", "GradcheckError", "Tensor", "arange", "bool_", "cat", "concatenate", "data", "detect_anomaly",
-    "enable_grad", "eye", "float32", "float64", "full", "grad", "gradcheck", "gradgradcheck", "hessian", "int64",
-    "is_grad_enabled", "jacobian", "jvp", "keep_freed_memory", "load", "log_softmax", "manual_seed", "maximum",
-    "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "save", "set_grad_enabled", "softmax",
-    "stack", "value_and_grad", "vjp", "where", "zeros", "zeros_like",
+    "enable_grad", "eye", "float32", "float64", "full", "grad", "gradcheck", "gradgradcheck",
+    "hessian", "int64", "is_grad_enabled", "jacobian", "jvp", "load", "log_softmax", "manual_seed", "maximum",
+    "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "save", "set_grad_enabled",
+    "softmax", "stack", "value_and_grad", "vjp", "where", "zeros", "zeros_like",
 ]

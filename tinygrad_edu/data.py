@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, generator
+from ._tensor import Tensor, generator
 
 __all__ = ["DataLoader", "Dataset", "TensorDataset"]
 
@@ -42,7 +42,7 @@ class TensorDataset(Dataset):
         return len(self.tensors[0])
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
-        return tuple(Tensor._make(np.asarray(t.data[index]), False, None) for t in self.tensors)
+        return tuple(Tensor.wrap(np.asarray(t.data[index])) for t in self.tensors)
 
 
 def default_collate(samples: list[Any]) -> Any:
@@ -54,7 +54,7 @@ def default_collate(samples: list[Any]) -> Any:
     batch = np.stack([np.asarray(a) for a in arrays])
     if batch.dtype == np.float64 and not isinstance(arrays[0], np.ndarray):
         batch = batch.astype(np.float32)  # Python floats, as everywhere, become float32
-    return Tensor._make(batch, False, None)
+    return Tensor.wrap(batch)
 
 
 class DataLoader:

@@ -1,73 +1,92 @@
 """The primitive ops: each forward beside its local derivative, one small class per op.
 
-``forward`` computes on the inputs' ndarrays. ``backward`` receives ``grad`` = ∂C/∂(output) and returns
-∂C/∂(input) = grad · ∂(output)/∂(input) for each input — the chain rule, one link at a time. Each derivative is
-written once, with operators and methods that ndarray and Tensor share (plus the few helpers below), so the same
-line runs on raw arrays in a plain ``backward()`` (fast) and on Tensors under ``create_graph=True`` (recorded,
-so it can be differentiated again). When an input was broadcast, its gradient may keep the broadcast shape: the
-engine's ``unbroadcast`` sums it back (one place for that rule). Everything else (mean, var, softmax, losses,
-layers) is composed from these.
+``forward`` computes on the inputs' ndarrays (``a.data``). ``backward`` receives ``grad`` = ∂C/∂z for the op's
+output z and returns ∂C/∂a = grad · ∂z/∂a for each input a — the chain rule, one link at a time. The first line
+of each docstring states the op and its local derivative (z the output, a and b the inputs, C the cost); the graph
+viewer and the op reference show that line.
+
+Every backward here is written once and runs two ways (``Function.array_backward``): on ndarrays in a plain
+``backward()`` (fast), and on Tensors under ``create_graph=True`` (recorded, so it can be differentiated again).
+``grad``, ``ctx.saved_tensors`` and ``ctx.output`` are always of one kind, so each formula uses only operators and
+methods ndarray and Tensor share, plus the few helpers below. When an input was broadcast, its gradient may keep
+the broadcast shape: the engine's ``unbroadcast`` sums it back (one place for that rule).
+
+At kinks and NaNs the ops follow PyTorch's conventions (each marked NOTE). Everything else — mean's siblings var
+and std, softmax, losses, layers — is composed from these. A primitive exists where composing would be wrong or
+slow: ``MatMulT`` (z = a @ bᵀ) spares ``nn.Linear`` a transpose op per layer; ``Mean`` is one op where a sum and a
+scaling would be two; ``Log1p`` and ``Erf`` keep digits that ``log(1 + a)`` and a composed series would lose.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+import math
 from typing import Any
 
 import numpy as np
 
 from .engine import Function
-from .tensor import Tensor
+
+_ARRAYS = (np.ndarray, np.generic)  # what a plain backward carries (numpy returns scalars for 0-d arithmetic)
+_CONSTANTS = (np.ndarray, np.generic, int, float)
 
 
 class Primitive(Function):
-    """A built-in op: its backward runs on ndarrays as well as on Tensors (see ``Function.array_backward``);
-    it keeps its output only if its derivative is written in terms of it (``saves_output``)."""
+    """A built-in op: its backward runs on ndarrays as well as on Tensors; it keeps its output only if its
+    derivative is written with it (``saves_output``)."""
 
     array_backward = True
+    may_view_input = False
     saves_output = False
 
 
-# ---- the few helpers a backward needs beyond shared operators and methods: each works on an array or a Tensor
-def _values(x: Any) -> np.ndarray:
-    """The array behind ``x``: for constants computed from a saved input (masks, signs)."""
-    return x.data if type(x) is Tensor else x
+# ---- what a backward needs beyond the operators ndarray and Tensor share: each takes an array or a Tensor
+def where(condition: Any, x: Any, y: Any) -> Any:
+    """x where ``condition`` holds, else y (at least one of x, y is the gradient being passed back)."""
+    if isinstance(x, _CONSTANTS) and isinstance(y, _CONSTANTS):
+        return np.where(condition, x, y)
+    condition = condition if isinstance(condition, _ARRAYS) else condition.data
+    return y.where(~condition, x) if isinstance(x, _CONSTANTS) else x.where(condition, y)
 
 
-def _mask(condition: np.ndarray, like: Any) -> np.ndarray:
-    """A 0/1 (or share) array in the gradient's dtype: multiplying by it keeps or drops gradient elements."""
-    return condition.astype(like.dtype)
+def log(x: Any) -> Any:
+    return np.log(x) if isinstance(x, _ARRAYS) else x.log()
 
 
-def _log(x: Any) -> Any:
-    return x.log() if type(x) is Tensor else np.log(x)
+def exp(x: Any) -> Any:
+    return np.exp(x) if isinstance(x, _ARRAYS) else x.exp()
 
 
-def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
-    if type(x) is Tensor:
+def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    if not isinstance(x, _ARRAYS):
         return x.broadcast_to(shape)
-    if x.ndim == 0:  # a full reduction's gradient (every loss): a read-only view with zero strides, made in
-        view = np.ndarray(shape, x.dtype, x, 0, (0,) * len(shape))  # 0.6 µs where np.broadcast_to takes 4
-        view.flags.writeable = False
+    if np.ndim(x) == 0:  # a full reduction's gradient (every loss): a read-only zero-stride view, made in
+        view = np.ndarray(shape, x.dtype, np.asarray(x), 0, (0,) * len(shape))  # 0.6 µs where np.broadcast_to
+        view.flags.writeable = False  # takes 4
         return view
     return np.broadcast_to(x, shape)
 
 
-def _where(condition: np.ndarray, x: Any, y: Any) -> Any:
-    if type(x) is not Tensor and type(y) is not Tensor:
-        return np.where(condition, x, y)
-    x, y = (v if type(v) is Tensor else Tensor._make(np.asarray(v), False, None) for v in (x, y))
-    return Where.apply(condition, x, y)
+def scatter_add(values: Any, index: Any, shape: tuple[int, ...]) -> Any:
+    """zeros(shape) with ``values`` added at ``index``: the adjoint of indexing."""
+    return _scatter_add_array(values, index, shape) if isinstance(values, _ARRAYS) else ScatterAdd.apply(
+        values, index, shape)
 
 
-def _scatter_add(grad: Any, index: Any, shape: tuple[int, ...]) -> Any:
-    return ScatterAdd.apply(grad, index, shape) if type(grad) is Tensor else _scatter_add_array(grad, index, shape)
+def _scatter_add_array(values: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+    out = np.zeros(shape, dtype=values.dtype)
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts):
+        np.add.at(out, index, values)  # integer arrays may repeat an element: add every occurrence
+    else:
+        out[index] = values
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- arithmetic
 class Add(Primitive):
-    """z = a + b;  ∂z/∂a = 1, ∂z/∂b = 1."""
+    """z = a + b;  ∂z/∂a = 1, ∂z/∂b = 1"""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -79,7 +98,7 @@ class Add(Primitive):
 
 
 class Sub(Primitive):
-    """z = a - b;  ∂z/∂a = 1, ∂z/∂b = -1."""
+    """z = a − b;  ∂z/∂a = 1, ∂z/∂b = −1"""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -91,39 +110,42 @@ class Sub(Primitive):
 
 
 class Mul(Primitive):
-    """z = a · b;  ∂z/∂a = b, ∂z/∂b = a.  For a · a (the cost's square) that is 2a: the seed's 2(x̂ − y)."""
+    """z = a · b;  ∂z/∂a = b, ∂z/∂b = a  (for a · a, the cost's square: 2a, the seed's 2(x̂ − y))"""
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        needs_a, needs_b = ctx.needs_input_grad
+        ctx.square = a is b  # one tensor twice: decided from the tensor, never from its array (detach shares it)
+        ctx.save_for_backward(a if needs_b else None, b if needs_a else None)  # each factor for the other's rule
         return a.data * b.data
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        if a is b:  # both factors are the same tensor: the product rule's two terms b·grad + a·grad are one, 2a·grad
+        if ctx.square:  # the product rule's two terms grad·a + grad·a are one: 2a·grad, sent along one edge
             return grad * a * 2, None
         needs_a, needs_b = ctx.needs_input_grad
         return (grad * b if needs_a else None), (grad * a if needs_b else None)
 
 
 class Div(Primitive):
-    """z = a / b;  ∂z/∂a = 1/b, ∂z/∂b = -a/b²."""
+    """z = a / b;  ∂z/∂a = 1/b, ∂z/∂b = −a/b²"""
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return a.data / b.data
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs_a, needs_b = ctx.needs_input_grad
-        return (grad / b if needs_a else None), (-grad * a / (b * b) if needs_b else None)
+        # NOTE: −a/b² as (a/b)/b: b·b would underflow to 0 for tiny b where a/b² is finite
+        return (grad / b if needs_a else None), (-grad * (a / b / b) if needs_b else None)
 
 
 class Pow(Primitive):
-    """z = aᵇ;  ∂z/∂a = b·aᵇ⁻¹ (for the cost's square: 2(x̂ − y)), ∂z/∂b = aᵇ·ln a."""
+    """z = aᵇ;  ∂z/∂a = b·aᵇ⁻¹, ∂z/∂b = aᵇ·ln a"""
 
     saves_output = True  # its derivative is written with its output
 
@@ -136,13 +158,14 @@ class Pow(Primitive):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs_a, needs_b = ctx.needs_input_grad
-        grad_a = grad * b * a ** (b - 1) if needs_a else None
-        grad_b = grad * ctx.output * _log(a) if needs_b else None
+        # NOTE: the limits PyTorch takes: ∂z/∂a = 0 where b = 0 (a⁰ = 1 even at a = 0), ∂z/∂b = 0 where a = 0, b ≥ 0
+        grad_a = where(b == 0, 0.0, grad * b * a ** (b - 1)) if needs_a else None
+        grad_b = where((a == 0) & (b >= 0), 0.0, grad * ctx.output * log(a)) if needs_b else None
         return grad_a, grad_b
 
 
 class Neg(Primitive):
-    """z = -a;  ∂z/∂a = -1."""
+    """z = −a;  ∂z/∂a = −1"""
 
     @staticmethod
     def forward(ctx, a):
@@ -154,71 +177,64 @@ class Neg(Primitive):
 
 
 class MatMul(Primitive):
-    """z = a @ b;  ∂C/∂a = ∂C/∂z @ bᵀ,  ∂C/∂b = aᵀ @ ∂C/∂z  (1-D operands act as a row / a column).
-
-    ``transpose_b=True`` computes z = a @ bᵀ for a matrix b (``nn.Linear``'s z = W·a with W stored (out, in)),
-    as BLAS takes a transpose flag: one op instead of a Transpose and a MatMul. Then ∂C/∂a = ∂C/∂z @ b and
-    ∂C/∂b = (aᵀ @ ∂C/∂z)ᵀ = ∂C/∂zᵀ @ a.
-    """
+    """z = a @ b;  ∂C/∂a = ∂C/∂z @ bᵀ,  ∂C/∂b = aᵀ @ ∂C/∂z  (a 1-D a acts as a row, a 1-D b as a column)"""
 
     @staticmethod
-    def forward(ctx, a, b, transpose_b=False):
+    def forward(ctx, a, b):
         x, y = a.data, b.data
-        if transpose_b:
-            if y.ndim != 2 or x.ndim < 2:
-                raise ValueError(f"matmul with transpose_b needs a matrix b and a ≥ 2-D, got {x.shape} and {y.shape}")
-            y = y.T
         if x.ndim == 0 or y.ndim == 0:
             raise ValueError(f"matmul needs operands of at least 1 dimension, got shapes {x.shape} and {y.shape}")
         inner = y.shape[-2 if y.ndim > 1 else 0]
         if x.shape[-1] != inner:
             raise ValueError(f"matmul: inner dimensions differ: {x.shape} @ {y.shape} ({x.shape[-1]} vs {inner})")
-        ctx.save_for_backward(a, b)
-        ctx.transpose_b = transpose_b
+        needs_a, needs_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if needs_b else None, b if needs_a else None)  # each operand for the other's rule
+        ctx.ndims = x.ndim, y.ndim
         return x @ y
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs_a, needs_b = ctx.needs_input_grad
-        if ctx.transpose_b:
-            return (grad @ b if needs_a else None), (grad.mT @ a if needs_b else None)
-        if a.ndim > 1 and b.ndim > 1:  # matrices (or batches of them; the engine sums broadcast batches)
-            grad_a = _matmul_in_layout_of(a, grad, b.mT) if needs_a else None
-            grad_b = _matmul_in_layout_of(b, a.mT, grad) if needs_b else None
-            return grad_a, grad_b
+        a_ndim, b_ndim = ctx.ndims
+        if a_ndim > 1 and b_ndim > 1:  # matrices (or batches of them; the engine sums broadcast batches)
+            return (grad @ b.mT if needs_a else None), (a.mT @ grad if needs_b else None)
         # A 1-D operand acts as a row (a) or a column (b): promote it, apply the matrix rule, then drop that axis.
-        a2 = a if a.ndim > 1 else a.reshape(1, -1)
-        b2 = b if b.ndim > 1 else b.reshape(-1, 1)
-        grad2 = grad if b.ndim > 1 else grad.reshape(*grad.shape, 1)
-        grad2 = grad2 if a.ndim > 1 else grad2.reshape(*grad2.shape[:-1], 1, grad2.shape[-1])
+        grad2 = grad if b_ndim > 1 else grad.reshape(*grad.shape, 1)
+        grad2 = grad2 if a_ndim > 1 else grad2.reshape(*grad2.shape[:-1], 1, grad2.shape[-1])
         grad_a = grad_b = None
         if needs_a:
-            grad_a = grad2 @ b2.mT
-            grad_a = grad_a if a.ndim > 1 else grad_a.squeeze(-2)
+            grad_a = grad2 @ (b if b_ndim > 1 else b.reshape(-1, 1)).mT
+            grad_a = grad_a if a_ndim > 1 else grad_a.reshape(grad_a.shape[:-2] + grad_a.shape[-1:])
         if needs_b:
-            grad_b = a2.mT @ grad2
-            grad_b = grad_b if b.ndim > 1 else grad_b.squeeze(-1)
+            grad_b = (a if a_ndim > 1 else a.reshape(1, -1)).mT @ grad2
+            grad_b = grad_b if b_ndim > 1 else grad_b.reshape(grad_b.shape[:-1])
         return grad_a, grad_b
 
 
-def _matmul_in_layout_of(operand: Any, x: Any, y: Any) -> Any:
-    """x @ y, laid out in memory like ``operand`` (whose gradient it is), as PyTorch's gradient layout contract.
+class MatMulT(Primitive):
+    """z = a @ bᵀ;  ∂C/∂a = ∂C/∂z @ b,  ∂C/∂b = (∂C/∂z)ᵀ @ a  (nn.Linear's z = W·a for rows a, W stored (out, in))"""
 
-    In ``x @ W.T`` the operand is a transposed view of W; its gradient computed as xᵀ@g directly would be
-    transposed too, and the optimizer's in-place update over mismatched layouts is 5-18× slower than over
-    matching ones (docs/performance.md). (yᵀ @ xᵀ)ᵀ is the same product, written by BLAS in the other order.
-    (``nn.Linear`` avoids the view altogether with ``transpose_b``.)
-    """
-    strides = _values(operand).strides
-    if len(strides) == 2 and strides[0] < strides[1]:  # a transposed matrix: its rows are the short stride
-        return (y.mT @ x.mT).mT
-    return x @ y
+    @staticmethod
+    def forward(ctx, a, b):
+        x, w = a.data, b.data
+        if x.ndim < 2 or w.ndim != 2 or x.shape[-1] != w.shape[-1]:
+            raise ValueError(f"a @ bᵀ needs a ≥ 2-D a and a matrix b with as many columns, got {x.shape} and "
+                             f"{w.shape}")
+        needs_a, needs_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
+        return x @ w.T
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        return (grad @ b if needs_a else None), (grad.mT @ a if needs_b else None)
 
 
 # ----------------------------------------------------------------------------------------------- elementwise
 class Exp(Primitive):
-    """z = eᵃ;  ∂z/∂a = eᵃ = z."""
+    """z = eᵃ;  ∂z/∂a = eᵃ = z"""
 
     saves_output = True  # its derivative is written with its output
 
@@ -232,7 +248,7 @@ class Exp(Primitive):
 
 
 class Log(Primitive):
-    """z = ln a;  ∂z/∂a = 1/a."""
+    """z = ln a;  ∂z/∂a = 1/a"""
 
     @staticmethod
     def forward(ctx, a):
@@ -245,8 +261,22 @@ class Log(Primitive):
         return grad / a
 
 
+class Log1p(Primitive):
+    """z = ln(1 + a);  ∂z/∂a = 1/(1 + a)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log1p(a.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (a + 1)
+
+
 class Sqrt(Primitive):
-    """z = √a;  ∂z/∂a = 1/(2√a) = 1/(2z)."""
+    """z = √a;  ∂z/∂a = 1/(2√a) = 1/(2z)"""
 
     saves_output = True  # its derivative is written with its output
 
@@ -256,25 +286,27 @@ class Sqrt(Primitive):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0.5 / ctx.output
+        return grad / (ctx.output * 2)
 
 
 class Abs(Primitive):
-    """z = |a|;  ∂z/∂a = sign(a).  NOTE: at a = 0 the gradient is 0 (a subgradient, as PyTorch)."""
+    """z = |a|;  ∂z/∂a = sign(a)  (0 at a = 0)"""
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
+        if ctx.needs_input_grad[0]:
+            # NOTE: 0 at a = 0 (the subgradient PyTorch takes at the kink), and at a NaN
+            ctx.save_for_backward(np.nan_to_num(np.sign(a.data), nan=0.0))
         return np.abs(a.data)
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad * np.sign(_values(a))
+        (sign,) = ctx.saved_tensors
+        return grad * sign
 
 
 class Tanh(Primitive):
-    """z = tanh a;  g'(a) = 1 − tanh²(a) = 1 − z²."""
+    """z = tanh a;  ∂z/∂a = 1 − tanh²(a) = 1 − z²"""
 
     saves_output = True  # its derivative is written with its output
 
@@ -289,7 +321,7 @@ class Tanh(Primitive):
 
 
 class Sigmoid(Primitive):
-    """z = σ(a) = 1/(1 + e⁻ᵃ);  σ'(a) = σ(a)(1 − σ(a)) = z(1 − z)."""
+    """z = σ(a) = 1/(1 + e⁻ᵃ);  ∂z/∂a = σ(a)(1 − σ(a)) = z(1 − z)"""
 
     saves_output = True  # its derivative is written with its output
 
@@ -304,7 +336,7 @@ class Sigmoid(Primitive):
 
 
 class Relu(Primitive):
-    """z = max(a, 0);  ∂z/∂a = 1 where a > 0 else 0.  NOTE: at a = 0 the gradient is 0, as PyTorch."""
+    """z = max(a, 0);  ∂z/∂a = 1 where a > 0, else 0"""
 
     @staticmethod
     def forward(ctx, a):
@@ -314,88 +346,119 @@ class Relu(Primitive):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * _mask(_values(a) > 0, grad)
+        return where(a <= 0, 0.0, grad)  # NOTE: 0 at a = 0 and the gradient passes at a NaN, as PyTorch
+
+
+class Erf(Primitive):
+    """z = erf a;  ∂z/∂a = (2/√π)·e^(−a²)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return erf_array(a.data).astype(a.dtype if a.dtype.kind == "f" else np.float32)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * exp(-(a * a)) * (2 / math.sqrt(math.pi))
 
 
 class Clip(Primitive):
-    """z = min(max(a, lo), hi);  ∂z/∂a = 1 inside [lo, hi], 0 outside.  NOTE: the bounds themselves pass."""
+    """z = min(max(a, lo), hi);  ∂z/∂a = 1 inside [lo, hi], 0 outside"""
 
     @staticmethod
     def forward(ctx, a, lo=None, hi=None):
-        inside = np.ones(a.shape, dtype=bool)
-        if lo is not None:
-            inside &= a.data >= lo
-        if hi is not None:
-            inside &= a.data <= hi
-        ctx.save_for_backward(inside)
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = lo, hi
         return np.clip(a.data, lo, hi)
 
     @staticmethod
     def backward(ctx, grad):
-        (inside,) = ctx.saved_tensors
-        return grad * _mask(inside, grad), None, None
+        (a,) = ctx.saved_tensors
+        lo, hi = ctx.lo, ctx.hi
+        inside = a <= hi if lo is None else (a >= lo if hi is None else (a >= lo) & (a <= hi))
+        return where(inside, grad, 0.0), None, None  # NOTE: the bounds themselves pass the gradient, a NaN doesn't
 
 
 class Maximum(Primitive):
-    """z = max(a, b) elementwise;  the gradient goes to the larger.  NOTE: ties split it half and half."""
+    """z = max(a, b) elementwise;  ∂z/∂a = 1 where a > b, ∂z/∂b = 1 where b > a  (½ each at a tie)"""
 
     @staticmethod
     def forward(ctx, a, b):
-        share_a = (a.data > b.data) + 0.5 * (a.data == b.data)
-        ctx.save_for_backward(share_a)
+        if True in ctx.needs_input_grad:
+            ctx.save_for_backward(a.data > b.data, a.data < b.data, a.data == b.data)
         return np.maximum(a.data, b.data)
 
     @staticmethod
     def backward(ctx, grad):
-        (share_a,) = ctx.saved_tensors
-        return grad * _mask(share_a, grad), grad * _mask(1 - share_a, grad)
+        return _to_the_winner(ctx, grad)
 
 
 class Minimum(Primitive):
-    """z = min(a, b) elementwise;  the gradient goes to the smaller.  NOTE: ties split it half and half."""
+    """z = min(a, b) elementwise;  ∂z/∂a = 1 where a < b, ∂z/∂b = 1 where b < a  (½ each at a tie)"""
 
     @staticmethod
     def forward(ctx, a, b):
-        share_a = (a.data < b.data) + 0.5 * (a.data == b.data)
-        ctx.save_for_backward(share_a)
+        if True in ctx.needs_input_grad:
+            ctx.save_for_backward(a.data < b.data, a.data > b.data, a.data == b.data)
         return np.minimum(a.data, b.data)
 
     @staticmethod
     def backward(ctx, grad):
-        (share_a,) = ctx.saved_tensors
-        return grad * _mask(share_a, grad), grad * _mask(1 - share_a, grad)
+        return _to_the_winner(ctx, grad)
+
+
+def _to_the_winner(ctx: Any, grad: Any) -> tuple:
+    """Maximum's and Minimum's backward, from masks of where a wins, where b wins and where they tie.
+
+    NOTE: PyTorch's rule: a tie sends half to each; where neither wins nor ties (a NaN), both get the gradient.
+    """
+    a_wins, b_wins, tie = ctx.saved_tensors
+    needs_a, needs_b = ctx.needs_input_grad
+    shared = where(tie, grad * 0.5, grad)
+    return (where(b_wins, 0.0, shared) if needs_a else None), (where(a_wins, 0.0, shared) if needs_b else None)
 
 
 class Where(Primitive):
-    """z = x where c else y;  ∂z/∂x = c, ∂z/∂y = 1 − c.  NOTE: an unsafe branch's nan·0 still poisons nothing."""
+    """z = a where c else b;  ∂z/∂a = c, ∂z/∂b = 1 − c"""
 
     @staticmethod
-    def forward(ctx, condition, x, y):
+    def forward(ctx, condition, a, b):
         ctx.save_for_backward(condition)
-        return np.where(condition, x.data, y.data)
+        return np.where(condition, a.data, b.data)
 
     @staticmethod
     def backward(ctx, grad):
         (condition,) = ctx.saved_tensors
-        zero = np.zeros((), dtype=grad.dtype)
-        needs_x, needs_y = ctx.needs_input_grad[1:]
-        grad_x = _where(condition, grad, zero) if needs_x else None
-        grad_y = _where(condition, zero, grad) if needs_y else None
-        return None, grad_x, grad_y
+        needs_a, needs_b = ctx.needs_input_grad[1:]
+        # NOTE: a where, not a product with c: a nan or inf in the unselected branch's gradient stays out
+        return None, (where(condition, grad, 0.0) if needs_a else None), (where(condition, 0.0, grad)
+                                                                           if needs_b else None)
 
 
 class Cast(Primitive):
-    """z = a as another dtype;  ∂z/∂a = 1 (the gradient is cast back)."""
+    """z = a in another floating dtype;  ∂z/∂a = 1 (the gradient is cast back)"""
 
     @staticmethod
     def forward(ctx, a, dtype):
-        ctx.save_for_backward(a.dtype)
+        ctx.input_dtype = a.dtype
         return a.data.astype(dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        (dtype,) = ctx.saved_tensors
-        return grad.astype(dtype), None
+        return grad.astype(ctx.input_dtype), None
+
+
+class Clone(Primitive):
+    """z = a copied to new memory;  ∂z/∂a = 1"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.data.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
 
 
 # ----------------------------------------------------------------------------------------------- reductions
@@ -403,70 +466,118 @@ def _keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int,
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def _spread(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
+    """A reduction's gradient copied back along the reduced axes, to the input's ``shape``."""
+    if 0 < grad.ndim != len(shape):  # put the reduced axes back (a 0-d gradient broadcasts as it is)
+        grad = grad.reshape(_keepdims_shape(shape, axes))
+    return broadcast_to(grad, shape)
+
+
 class Sum(Primitive):
-    """z = s·Σ_axes a (s = 1; s = 1/N makes it the mean);  ∂z/∂a = s for every summed element: the gradient is
-    copied back along the axes."""
-
-    @staticmethod
-    def forward(ctx, a, axes, keepdims, scale=1.0):
-        ctx.save_for_backward(a.shape, axes)
-        ctx.scale = scale
-        total = a.data.sum(axis=axes, keepdims=keepdims)
-        return total if scale == 1.0 else total * scale
-
-    @staticmethod
-    def backward(ctx, grad):
-        shape, axes = ctx.saved_tensors
-        if ctx.scale != 1.0:
-            grad = grad * ctx.scale
-        if 0 < grad.ndim != len(shape):  # put the summed axes back (a 0-d gradient broadcasts as it is)
-            grad = grad.reshape(_keepdims_shape(shape, axes))
-        return _broadcast_to(grad, shape), None, None, None
-
-
-class Max(Primitive):
-    """z = max_axes a;  ∂z/∂a = 1 at the maximum, 0 elsewhere.  NOTE: tied maxima share the gradient equally."""
+    """z = Σᵢ aᵢ;  ∂z/∂aᵢ = 1: ∂C/∂z copied to every summed element"""
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
-        kept = a.data.max(axis=axes, keepdims=True)
-        is_max = a.data == kept
-        ctx.save_for_backward(is_max / is_max.sum(axis=axes, keepdims=True), axes)
-        return kept if keepdims else kept.reshape([n for i, n in enumerate(kept.shape) if i not in axes])
+        ctx.input_shape, ctx.axes = a.shape, axes
+        return a.data.sum(axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
-        share, axes = ctx.saved_tensors
-        return grad.reshape(_keepdims_shape(share.shape, axes)) * _mask(share, grad), None, None
+        return _spread(grad, ctx.input_shape, ctx.axes), None, None
+
+
+class Mean(Primitive):
+    """z = (1/N)·Σᵢ aᵢ;  ∂z/∂aᵢ = 1/N: ∂C/∂z / N copied to every averaged element"""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdims):
+        ctx.input_shape, ctx.axes = a.shape, axes
+        ctx.count = math.prod([a.shape[i] for i in axes])
+        total = a.data.sum(axis=axes, keepdims=keepdims)
+        return total / ctx.count if ctx.count else total * np.nan  # NOTE: the mean of nothing is nan, as PyTorch
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _spread(grad / ctx.count, ctx.input_shape, ctx.axes), None, None
+
+
+class Max(Primitive):
+    """z = maxᵢ aᵢ;  ∂z/∂aᵢ = 1/k at each of the k elements equal to the maximum, 0 elsewhere"""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdims, whole=False):
+        return _extremum(ctx, a, axes, keepdims, whole, np.max)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _share_back(ctx, grad), None, None, None
+
+
+class Min(Primitive):
+    """z = minᵢ aᵢ;  ∂z/∂aᵢ = 1/k at each of the k elements equal to the minimum, 0 elsewhere"""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdims, whole=False):
+        return _extremum(ctx, a, axes, keepdims, whole, np.min)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _share_back(ctx, grad), None, None, None
+
+
+def _extremum(ctx: Any, a: Any, axes: tuple[int, ...], keepdims: bool, whole: bool, reduce: Any) -> np.ndarray:
+    """Max's and Min's forward: the extremum, and each element's share of the gradient.
+
+    NOTE: PyTorch's rules: tied extrema share the gradient equally; the reduction of a whole tensor (``x.max()``)
+    whose result is NaN shares it among the NaNs; a reduction along axes (``amax``) gives NaN gradients to a slice
+    whose extremum is NaN.
+    """
+    kept = reduce(a.data, axis=axes, keepdims=True)
+    if ctx.needs_input_grad[0]:
+        chosen = a.data == kept
+        if whole and a.dtype.kind == "f" and np.isnan(kept).any():
+            chosen = np.isnan(a.data)
+        ctx.save_for_backward(chosen)
+        ctx.axes = axes
+    return kept if keepdims else kept.reshape([n for i, n in enumerate(kept.shape) if i not in axes])
+
+
+def _share_back(ctx: Any, grad: Any) -> Any:
+    """∂C/∂z shared equally among the chosen elements (0/0 = nan where none was chosen, a NaN slice)."""
+    (chosen,) = ctx.saved_tensors
+    share = chosen / chosen.sum(axis=ctx.axes, keepdims=True)
+    return grad.reshape(_keepdims_shape(chosen.shape, ctx.axes)) * share.astype(grad.dtype)
 
 
 # ----------------------------------------------------------------------------------------------- shape
 class Reshape(Primitive):
-    """z = a with a new shape;  the gradient is reshaped back."""
+    """z = a with a new shape;  ∂C/∂a = ∂C/∂z reshaped back"""
+
+    may_view_input = True  # its output may be a view of its input's memory
 
     @staticmethod
     def forward(ctx, a, shape):
-        ctx.save_for_backward(a.shape)
+        ctx.input_shape = a.shape
         return a.data.reshape(shape)
 
     @staticmethod
     def backward(ctx, grad):
-        (shape,) = ctx.saved_tensors
-        return grad.reshape(shape), None
+        return grad.reshape(ctx.input_shape), None
 
 
 class Transpose(Primitive):
-    """z = a with permuted axes;  the gradient is permuted back by the inverse permutation."""
+    """z = a with its axes permuted;  ∂C/∂a = ∂C/∂z permuted back"""
+
+    may_view_input = True  # its output may be a view of its input's memory
 
     @staticmethod
     def forward(ctx, a, axes):
-        ctx.save_for_backward(axes)
+        ctx.axes = axes
         return a.data.transpose(axes)
 
     @staticmethod
     def backward(ctx, grad):
-        (axes,) = ctx.saved_tensors
-        return grad.transpose(_inverse_permutation(axes)), None
+        return grad.transpose(_inverse_permutation(ctx.axes)), None
 
 
 @functools.cache
@@ -475,7 +586,9 @@ def _inverse_permutation(axes: tuple[int, ...]) -> tuple[int, ...]:
 
 
 class Expand(Primitive):
-    """z = a broadcast to a larger shape;  the engine's ``unbroadcast`` sums the gradient back to a's shape."""
+    """z = a broadcast to a larger shape;  ∂C/∂a = ∂C/∂z summed over the broadcast axes (by the engine)"""
+
+    may_view_input = True  # its output may be a view of its input's memory
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -486,59 +599,76 @@ class Expand(Primitive):
         return grad, None
 
 
-def _has_integer_array(index: Any) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
-
-
 class GetItem(Primitive):
-    """z = a[index];  the gradient is scattered back into zeros of a's shape (repeated indices add up)."""
+    """z = a[index];  ∂C/∂a = ∂C/∂z scattered into zeros of a's shape (repeated indices add up)"""
+
+    may_view_input = True  # its output may be a view of its input's memory
 
     @staticmethod
     def forward(ctx, a, index):
-        ctx.save_for_backward(a.shape, index)
+        ctx.input_shape, ctx.index = a.shape, index
         return a.data[index]
 
     @staticmethod
     def backward(ctx, grad):
-        shape, index = ctx.saved_tensors
-        return _scatter_add(grad, index, shape), None
-
-
-def _scatter_add_array(values: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
-    out = np.zeros(shape, dtype=values.dtype)
-    if _has_integer_array(index):
-        np.add.at(out, index, values)  # integer arrays may repeat an element: add every occurrence
-    else:
-        out[index] = values
-    return out
+        return scatter_add(grad, ctx.index, ctx.input_shape), None
 
 
 class ScatterAdd(Primitive):
-    """z = zeros(shape) with g added at index — the adjoint of ``GetItem``, whose backward is ``GetItem``."""
+    """z = zeros(shape) with a added at index;  ∂C/∂a = (∂C/∂z)[index]  (GetItem's adjoint)"""
 
     @staticmethod
-    def forward(ctx, g, index, shape):
-        ctx.save_for_backward(index)
-        return _scatter_add_array(g.data, index, shape)
+    def forward(ctx, a, index, shape):
+        ctx.index = index
+        return _scatter_add_array(a.data, index, shape)
 
     @staticmethod
     def backward(ctx, grad):
-        (index,) = ctx.saved_tensors
-        return grad[index], None, None
+        return grad[ctx.index], None, None
 
 
 class Cat(Primitive):
-    """z = [a₁, a₂, …] along an axis;  each input's gradient is its slice of z's gradient."""
+    """z = [a₁, a₂, …] joined along an axis;  ∂C/∂aₖ = the k-th slice of ∂C/∂z"""
 
     @staticmethod
     def forward(ctx, *tensors, axis=0):
-        axis = axis % tensors[0].ndim
-        ctx.save_for_backward(axis, np.cumsum([0] + [t.shape[axis] for t in tensors]).tolist())
+        ctx.axis = axis
+        ctx.bounds = np.cumsum([0] + [t.shape[axis] for t in tensors]).tolist()
         return np.concatenate([t.data for t in tensors], axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
-        axis, bounds = ctx.saved_tensors
-        leading = (slice(None),) * axis
-        return tuple(grad[(*leading, slice(start, stop))] for start, stop in itertools.pairwise(bounds))
+        leading = (slice(None),) * ctx.axis
+        return tuple(grad[(*leading, slice(start, stop))] for start, stop in itertools.pairwise(ctx.bounds))
+
+
+# ----------------------------------------------------------------------------------------------- erf
+_ERF_SERIES_UP_TO = 1.5
+_ERF_MACLAURIN = [(-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(28)]  # erf(x) = 2/√π·x·Σ cₙx²ⁿ
+_ERFC_FRACTION_DEPTH = 100
+
+
+def erf_array(x: np.ndarray) -> np.ndarray:
+    """erf elementwise in float64, within 4 ulp of the exact value (tested against ``math.erf``).
+
+    |x| ≤ 1.5: the Maclaurin series 2/√π·Σ (−1)ⁿx²ⁿ⁺¹/(n!(2n+1)) by Horner's rule (28 terms: the next is below
+    2⁻⁵³). Beyond: 1 − erfc(x) with erfc(x) = e^(−x²)/(√π·K), K = x + (1/2)/(x + (2/2)/(x + (3/2)/(x + …))),
+    the continued fraction of Laplace, evaluated from depth 100 up.
+    """
+    values = np.asarray(x, dtype=np.float64)
+    size = np.abs(values)
+    near = size <= _ERF_SERIES_UP_TO
+    out = np.empty_like(values)
+    u = size[near]
+    squared = u * u
+    series = np.full_like(u, _ERF_MACLAURIN[-1])
+    for coefficient in reversed(_ERF_MACLAURIN[:-1]):
+        series = series * squared + coefficient
+    out[near] = (2 / math.sqrt(math.pi)) * u * series
+    far = size[~near]
+    fraction = far.copy()
+    for k in range(_ERFC_FRACTION_DEPTH, 0, -1):
+        fraction = far + (k / 2) / fraction
+    with np.errstate(invalid="ignore", over="ignore"):
+        out[~near] = 1 - np.exp(-far * far) / (math.sqrt(math.pi) * fraction)
+    return np.copysign(out, values)

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ._tensor import Tensor, stack, zeros_like
 from .engine import live_tensors
-from .tensor import Tensor, stack, zeros_like
 
 ArgNums = int | tuple[int, ...]
 
@@ -38,7 +38,7 @@ def vjp_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: Sequ
     root = terms[0]
     for term in terms[1:]:
         root = root + term
-    kept = [(t, t.grad) for t in live_tensors(root) if t.grad_fn is None or t._retains_grad]
+    kept = [(t, t.grad) for t in live_tensors(root) if t.grad_fn is None or t.retains_grad]
     for w in wrt:
         if w.grad_fn is not None:
             w.retain_grad()
@@ -125,7 +125,7 @@ def value_and_grad(f: Callable, argnums: ArgNums = 0, has_aux: bool = False) -> 
                 f"value_and_grad: the function must return a single-element Tensor, got shape {value.shape}; "
                 "use jacobian() or vjp() for non-scalar outputs"
             )
-        grads = vjp_grads([value], [Tensor._make(np.ones_like(value.data), False, None)], wrt, create_graph=nested)
+        grads = vjp_grads([value], [Tensor.wrap(np.ones_like(value.data))], wrt, create_graph=nested)
         grads = _pick([_finish(g, nested) for g in grads], argnums)
         value = _finish(value, nested)
         return ((value, aux), grads) if has_aux else (value, grads)
@@ -144,18 +144,18 @@ def grad(f: Callable, argnums: ArgNums = 0, has_aux: bool = False) -> Callable:
     return grad_f
 
 
-def _jacobian_of(output: Tensor, wrt: list[Tensor], create_graph: bool) -> list[Tensor]:
+def jacobian_of(output: Tensor, wrt: list[Tensor], create_graph: bool) -> list[Tensor]:
     """∂output/∂w for each w, of shape ``output.shape + w.shape``: one vector-Jacobian product per output element."""
     rows: list[list[Tensor]] = [[] for _ in wrt]
     for m in range(output.size):
         seed = np.zeros(output.size, dtype=output.dtype)
         seed[m] = 1
-        seed_tensor = Tensor._make(seed.reshape(output.shape), False, None)
+        seed_tensor = Tensor.wrap(seed.reshape(output.shape))
         for row, g in zip(rows, vjp_grads([output], [seed_tensor], wrt, create_graph)):
             row.append(g)
     return [
-        stack(row).reshape(*output.shape, *w.shape) if row else Tensor._make(
-            np.zeros((*output.shape, *w.shape), dtype=w.dtype), False, None)
+        stack(row).reshape(*output.shape, *w.shape) if row else Tensor.wrap(
+            np.zeros((*output.shape, *w.shape), dtype=w.dtype))
         for row, w in zip(rows, wrt)
     ]
 
@@ -166,7 +166,7 @@ def jacobian(f: Callable, argnums: ArgNums = 0) -> Callable:
     def jacobian_f(*args: Any) -> Any:
         call_args, wrt, nested = _prepare(args, argnums, "jacobian")
         output = _as_output(f(*call_args), "jacobian")
-        jacobians = _jacobian_of(output, wrt, create_graph=nested)
+        jacobians = jacobian_of(output, wrt, create_graph=nested)
         return _pick([_finish(j, nested) for j in jacobians], argnums)
 
     return jacobian_f
@@ -183,7 +183,7 @@ def hessian(f: Callable, argnums: ArgNums = 0) -> Callable:
 
     def hessian_f(*args: Any) -> tuple:
         call_args, wrt, nested = _prepare(args, argnums, "hessian")
-        blocks = tuple(_jacobian_of(g, wrt, create_graph=nested) for g in gradient(*call_args))
+        blocks = tuple(jacobian_of(g, wrt, create_graph=nested) for g in gradient(*call_args))
         return tuple(tuple(_finish(b, nested) for b in row) for row in blocks)
 
     return hessian_f

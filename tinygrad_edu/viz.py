@@ -18,8 +18,8 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from . import engine
-from .tensor import Tensor
+from . import engine, grad_mode
+from ._tensor import Tensor
 
 # ----------------------------------------------------------------------------------------------- the explain table
 # Each op's local derivative in the seed's notation: z is the op's output, a (and b) its inputs in order, C the
@@ -157,12 +157,12 @@ def retain_grads(root: Tensor) -> None:
             tensor.retain_grad()
 
 
-def keep_intermediates() -> engine.keep_outputs:
+def keep_intermediates() -> grad_mode.keep_outputs:
     """Context manager: every op recorded inside keeps its output tensor alive for as long as the graph lives, so
     ``draw`` can show the values (and, with ``retain_grads``, the gradients) of tensors nobody holds. Outside it the
     engine frees them, keeping only what backward needs; inside, memory grows as with a graph that keeps everything.
     """
-    return engine.keep_outputs()
+    return grad_mode.keep_outputs()
 
 
 # ----------------------------------------------------------------------------------------------- naming
@@ -246,14 +246,13 @@ def _explain(fn: engine.Function) -> str:
         return _SQUARE.format(square="z = a·a: ∂z/∂a = a + a = 2a")
     if op == "Mul" and len(consts) == 1 and consts[0] is not None:
         return _SCALE.format(c=f"{consts[0]:.4g}")
-    if op == "Sum" and getattr(fn, "scale", 1.0) != 1.0:
-        return _MEAN.format(n=round(1 / fn.scale))
-    if op == "MatMul" and getattr(fn, "transpose_b", False):
+    if op == "Mean":
+        return _MEAN.format(n=fn.count)
+    if op == "MatMulT":
         return _LINEAR
     if op in LOCAL_DERIVATIVES:
         return LOCAL_DERIVATIVES[op]
-    doc = (type(fn).__doc__ or "").strip().splitlines()
-    return doc[0] if doc else "local derivative: see its backward()"
+    return type(fn).local_derivative()
 
 
 def _escape(text: str) -> str:
@@ -292,7 +291,7 @@ class _Drawing:
             return node
         view = self._views.get(id(node))
         if view is None:
-            output = node._output()
+            output = node.live_output()
             view = self._views[id(node)] = _FreedTensor(node) if output is None else output
         return view
 
@@ -544,7 +543,7 @@ class _FreedTensor:
     requires_grad = True
 
     def __init__(self, fn: engine.Function) -> None:
-        self.grad_fn, self.shape, self.dtype = fn, fn._shape, fn._dtype
+        self.grad_fn, self.shape, self.dtype = fn, fn.output_shape, fn.output_dtype
 
     @property
     def ndim(self) -> int:

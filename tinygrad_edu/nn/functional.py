@@ -11,9 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..functional import log_softmax, softmax
-from ..ops import MatMul
-from ..tensor import Tensor, cat, generator, stack, where
+from .. import ops
+from .._tensor import Tensor, cat, generator, stack, where
 
 __all__ = [
     "avg_pool2d", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout",
@@ -24,7 +23,7 @@ __all__ = [
 Pair = int | tuple[int, int]
 
 
-def _pair(value: Pair, what: str) -> tuple[int, int]:
+def as_pair(value: Pair, what: str) -> tuple[int, int]:
     pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
     if len(pair) != 2 or any(int(v) != v or v < 0 for v in pair):
         raise ValueError(f"{what} must be a non-negative int or a pair of them, got {value!r}")
@@ -32,6 +31,16 @@ def _pair(value: Pair, what: str) -> tuple[int, int]:
 
 
 # ----------------------------------------------------------------------------------------------- activations
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """exp(x) / Σ exp(x) along ``axis`` (see ``Tensor.softmax``)."""
+    return x.softmax(axis)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """x − log Σ exp(x) along ``axis`` (see ``Tensor.log_softmax``)."""
+    return x.log_softmax(axis)
+
+
 def relu(x: Tensor) -> Tensor:
     return x.relu()
 
@@ -45,37 +54,39 @@ def tanh(x: Tensor) -> Tensor:
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """x for x > 0, negative_slope·x otherwise: relu(x) − slope·relu(−x)."""
-    return x.relu() - (-x).relu() * negative_slope
+    """x for x > 0, negative_slope·x otherwise.  NOTE: the slope at 0 is ``negative_slope``, as PyTorch."""
+    return where(x.data > 0, x, x * negative_slope)
 
 
-def softplus(x: Tensor) -> Tensor:
-    """log(1 + eˣ) = max(x, 0) + log(1 + e^(−|x|)): finite for any x.
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """(1/β)·log(1 + e^(βx)), and x itself where βx > ``threshold`` (PyTorch's definition)."""
+    scaled = x * beta
+    linear = scaled.data > threshold
+    return where(linear, x, _log1p_exp(where(linear, 0.0, scaled)) / beta)
 
-    NOTE: at x = 0 the tie in max(x, 0) splits the gradient (½) and |x| contributes 0, giving σ(0) = ½ exactly.
+
+def _log1p_exp(x: Tensor, shift: Tensor | None = None) -> Tensor:
+    """log(1 + eˣ) − shift·x, finite for any x and exact for large |x| (no cancellation).
+
+    NOTE: written as two smooth branches (x + log1p(e⁻ˣ) for x > 0, log1p(eˣ) otherwise), each fed only values
+    where it is finite, rather than with |x| and max(x, 0): their kinks at 0 would make the second derivative
+    there 0 instead of σ'(0) = ¼.
     """
-    return x.maximum(0.0) + ((-x.abs()).exp() + 1.0).log()
-
-
-def _erf(x: Tensor) -> Tensor:
-    """erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32 resolution), from primitives.
-
-    NOTE: at exactly x = 0 the chain rule through |x| gives slope 0, not 2/√π; GELU multiplies it by x = 0.
-    """
-    sign = Tensor._make(np.sign(x.data), False, None)
-    a = x.abs()
-    t = 1.0 / (a * 0.3275911 + 1.0)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return sign * (1.0 - poly * (-(a * a)).exp())
+    positive = x.data > 0
+    above, below = where(positive, x, 0.0), where(positive, 0.0, x)
+    linear_above, linear_below = (above, None) if shift is None else (above * (1.0 - shift), below * shift)
+    upper = linear_above + (-above).exp().log1p()  # the linear part first: x·(1 − y) is exactly 0 for y = 1
+    lower = below.exp().log1p() if linear_below is None else below.exp().log1p() - linear_below
+    return where(positive, upper, lower)
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
-    """x·Φ(x); ``approximate='tanh'`` uses 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) as PyTorch."""
+    """x·Φ(x) = ½x(1 + erf(x/√2)); ``approximate='tanh'`` uses ½x(1 + tanh(√(2/π)(x + 0.044715x³))) as PyTorch."""
     if approximate == "tanh":
         return x * 0.5 * (((x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)).tanh() + 1.0)
     if approximate != "none":
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return x * 0.5 * (_erf(x * (1 / math.sqrt(2))) + 1.0)
+    return x * 0.5 * ((x * (1 / math.sqrt(2))).erf() + 1.0)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -87,7 +98,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     if p == 1:
         return x * 0.0
     keep = generator().random(x.shape) >= p
-    return x * Tensor._make((keep / (1 - p)).astype(x.dtype), False, None)
+    return x * Tensor.wrap((keep / (1 - p)).astype(x.dtype))
 
 
 # ----------------------------------------------------------------------------------------------- linear, conv, pool
@@ -97,18 +108,18 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}), weight expects "
                          f"{weight.shape[-1]} (shape {weight.shape})")
     one_op = x.ndim > 1 and x.dtype == weight.dtype  # else a vector, or an integer x promoted to W's dtype
-    y = MatMul.apply(x, weight, transpose_b=True) if one_op else x @ weight.T  # x @ Wᵀ: MatMul's transpose flag
+    y = ops.MatMulT.apply(x, weight) if one_op else x @ weight.T
     return y if bias is None else y + bias
 
 
 def pad2d(x: Tensor, padding: Pair, value: float = 0.0) -> Tensor:
     """Pad the last two axes of ``x`` by (ph, pw) on each side with ``value`` (a concatenation of constants)."""
-    ph, pw = _pair(padding, "padding")
+    ph, pw = as_pair(padding, "padding")
     if ph:
-        rows = Tensor._make(np.full((*x.shape[:-2], ph, x.shape[-1]), value, dtype=x.dtype), False, None)
+        rows = Tensor.wrap(np.full((*x.shape[:-2], ph, x.shape[-1]), value, dtype=x.dtype))
         x = cat([rows, x, rows], axis=-2)
     if pw:
-        cols = Tensor._make(np.full((*x.shape[:-1], pw), value, dtype=x.dtype), False, None)
+        cols = Tensor.wrap(np.full((*x.shape[:-1], pw), value, dtype=x.dtype))
         x = cat([cols, x, cols], axis=-1)
     return x
 
@@ -119,8 +130,8 @@ def unfold2d(x: Tensor, kernel_size: Pair, stride: Pair = 1) -> Tensor:
     Each slice is a basic-indexing view, so its backward is a plain slice assignment; the kernel offsets'
     gradients are summed by the engine. Convolution and pooling are reductions over the last axis.
     """
-    kh, kw = _pair(kernel_size, "kernel_size")
-    sh, sw = _pair(stride, "stride")
+    kh, kw = as_pair(kernel_size, "kernel_size")
+    sh, sw = as_pair(stride, "stride")
     if x.ndim != 4:
         raise ValueError(f"expected an NCHW input of 4 dimensions, got shape {x.shape}")
     if min(kh, kw, sh, sw) < 1:
@@ -161,7 +172,7 @@ def avg_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None, padding
 
 
 # ----------------------------------------------------------------------------------------------- losses
-_REDUCTIONS = ("mean", "sum", "none")
+REDUCTIONS = ("mean", "sum", "none")
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -171,7 +182,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
         return loss.sum()
     if reduction == "none":
         return loss
-    raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
 def _as_target(target: Any, like: Tensor, what: str) -> Tensor:
@@ -209,7 +220,7 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
         raise ValueError(f"cross_entropy: targets must lie in [0, {classes}), got values in "
                          f"[{labels.min()}, {labels.max()}]")
     logits = input if input.ndim == 1 else input.transpose(0, *range(2, input.ndim), 1)  # classes last
-    log_p = log_softmax(logits.reshape(-1, classes), axis=-1)
+    log_p = logits.reshape(-1, classes).log_softmax(axis=-1)
     picked = log_p[np.arange(log_p.shape[0]), labels.reshape(-1)]
     return _reduce(-picked.reshape(labels.shape), reduction)
 
@@ -224,12 +235,13 @@ def _clamped_log(p: Tensor) -> Tensor:
 def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """−[y log p + (1 − y) log(1 − p)] for probabilities p."""
     y = _as_target(target, input, "binary_cross_entropy")
-    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
-        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1] (use *_with_logits for logits)")
+    if not ((input.data >= 0) & (input.data <= 1)).all():  # NOTE: a NaN is outside too, as PyTorch
+        raise ValueError("binary_cross_entropy: all elements of input should be probabilities in [0, 1] "
+                         "(use binary_cross_entropy_with_logits for logits)")
     return _reduce(-(y * _clamped_log(input) + (1.0 - y) * _clamped_log(1.0 - input)), reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """BCE of σ(x) without forming σ(x): softplus(x) − x·y, finite for any logit."""
+    """BCE of σ(x) without forming σ(x): log(1 + eˣ) − x·y, exact for any logit (no cancellation at large x)."""
     y = _as_target(target, input, "binary_cross_entropy_with_logits")
-    return _reduce(softplus(input) - input * y, reduction)
+    return _reduce(_log1p_exp(input, shift=y), reduction)

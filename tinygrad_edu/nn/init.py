@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor, generator
+from .._tensor import Tensor, generator
 
 __all__ = [
     "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_", "uniform_",
@@ -16,6 +16,7 @@ __all__ = [
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     tensor.data[...] = values.astype(tensor.dtype)  # drawn in float64, stored in the tensor's own dtype
+    tensor.version_counter[0] += 1
     return tensor
 
 

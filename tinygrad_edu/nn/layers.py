@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
+from .._tensor import Tensor
 from . import functional as F  # noqa: N812 - PyTorch's customary alias
 from . import init
 from .module import Module, Parameter, Sequential
@@ -163,8 +163,8 @@ class Conv2d(Module):
                  padding: F.Pair = 0, bias: bool = True) -> None:
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = F._pair(kernel_size, "kernel_size")
-        self.stride, self.padding = F._pair(stride, "stride"), F._pair(padding, "padding")
+        self.kernel_size = F.as_pair(kernel_size, "kernel_size")
+        self.stride, self.padding = F.as_pair(stride, "stride"), F.as_pair(padding, "padding")
         self.weight = _empty(out_channels, in_channels, *self.kernel_size)
         self.bias = _empty(out_channels) if bias else None
         init.default_init_(self.weight, self.bias)
@@ -242,8 +242,9 @@ class _BatchNorm(Module):
         """running ← (1 − momentum)·running + momentum·batch, with the unbiased batch variance (as PyTorch)."""
         m = self.momentum
         unbiased = var * (count / max(count - 1, 1))
-        self.running_mean.data[...] = (1 - m) * self.running_mean.data + m * mean
-        self.running_var.data[...] = (1 - m) * self.running_var.data + m * unbiased
+        for buffer, batch in ((self.running_mean, mean), (self.running_var, unbiased)):
+            buffer.data[...] = (1 - m) * buffer.data + m * batch
+            buffer.version_counter[0] += 1
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

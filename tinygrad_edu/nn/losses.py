@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tensor import Tensor
+from .._tensor import Tensor
 from . import functional as F  # noqa: N812 - PyTorch's customary alias
 from .module import Module
 
@@ -14,8 +14,8 @@ class _Loss(Module):
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in F._REDUCTIONS:
-            raise ValueError(f"reduction must be one of {F._REDUCTIONS}, got {reduction!r}")
+        if reduction not in F.REDUCTIONS:
+            raise ValueError(f"reduction must be one of {F.REDUCTIONS}, got {reduction!r}")
         self.reduction = reduction
 
     def forward(self, input: Tensor, target: Any) -> Tensor:

@@ -6,47 +6,35 @@ A model is a tree of modules; ``named_parameters`` walks it and names each param
 
 from __future__ import annotations
 
-import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import engine
-from ..tensor import Tensor
+from .. import grad_mode
+from .._tensor import Tensor, clear_grads
 
 
-class _ParameterType(type):
-    """``isinstance(t, Parameter)`` is True for exactly the tensors ``Parameter(...)`` made."""
+class Parameter(Tensor):
+    """A tensor that a ``Module`` registers as learnable when it is assigned as an attribute: a leaf that requires
+    grad. ``Parameter(t)`` of a Tensor shares its memory, as PyTorch's does; other data is copied."""
 
-    def __instancecheck__(cls, obj: Any) -> bool:
-        return type(obj) is Tensor and obj in _parameters
+    __slots__ = ()
 
+    def __new__(cls, data: Any = None, requires_grad: bool = True) -> Parameter:
+        if isinstance(data, Tensor):
+            if requires_grad and data.dtype.kind != "f":
+                raise TypeError(f"only floating-point tensors can require gradients, got dtype {data.dtype}")
+            return cls.wrap(data.data, bool(requires_grad), None, data.version_counter)
+        tensor = Tensor(np.zeros(0, np.float32) if data is None else data, requires_grad=requires_grad)
+        return cls.wrap(tensor.data, tensor.requires_grad)
 
-_parameters: weakref.WeakSet[Tensor] = weakref.WeakSet()
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        """Everything happened in ``__new__``."""
 
-
-class Parameter(metaclass=_ParameterType):
-    """``Parameter(data)`` makes a leaf Tensor that requires grad and that a ``Module`` registers when assigned.
-
-    The result is a plain ``Tensor`` (``type(p) is Tensor``), so every op takes it on the engine's fast path;
-    it is only remembered (weakly) as a parameter, which is what ``isinstance(p, Parameter)`` checks.
-    """
-
-    def __new__(cls, data: Any, requires_grad: bool = True) -> Tensor:  # type: ignore[misc]
-        tensor = Tensor(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
-        _parameters.add(tensor)
-        return tensor
-
-
-def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
-    """Set each ``.grad`` to None (the default) or to zeros: what every ``zero_grad`` does."""
-    for param in params:
-        if param.grad is not None and not set_to_none:
-            param.grad = Tensor._make(np.zeros_like(param.data), False, None)
-        else:
-            param.grad = None
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
 
 
 class IncompatibleKeys(NamedTuple):
@@ -72,7 +60,7 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` with this module on the module stack, so every op it records knows its module."""
-        with engine.module_scope(self):
+        with grad_mode.module_scope(self):
             return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------------------------------- registration
@@ -189,7 +177,7 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear every parameter's ``.grad`` (to None, or to zeros)."""
+        """Clear every parameter's ``.grad``: to None, or zeroed in place (PyTorch's ``set_to_none=False``)."""
         clear_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:

@@ -12,8 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..nn.module import clear_grads
-from ..tensor import Tensor
+from .._tensor import Tensor, clear_grads
 from . import lr_scheduler
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
@@ -70,6 +69,7 @@ class Optimizer:
                     if state is None:
                         state = self.state[p] = {}
                     self._update(p, grad.data, state, **hyper)
+                    p.version_counter[0] += 1  # an in-place change: a graph that saved p refuses to backward
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], **hyper: Any) -> None:
         raise NotImplementedError

@@ -1,0 +1,715 @@
+"""The user's object: ``Tensor``, an ndarray that remembers the ops that made it, and its factories.
+
+Every differentiable method is a call into a primitive of ``ops``, or a composition of such calls (softmax, var,
+std): the calculus lives in ``ops``, the graph and the walk in ``engine``. (The module is ``_tensor`` so that the
+package's ``tensor(...)`` factory can have PyTorch's name.)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import engine, grad_mode, ops
+
+Axis = int | tuple[int, ...] | None
+DTypeLike = Any
+
+
+def _shape_args(shape: tuple) -> tuple[int, ...]:
+    """Accept both ``f(2, 3)`` and ``f((2, 3))``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it, so ``backward()`` can apply the chain rule.
+
+    The engine reads and writes ``grad``, ``requires_grad``, ``grad_fn``, ``retains_grad``, ``backward_hooks`` and
+    ``version_counter``: a one-element list shared by every tensor over the same memory (views, ``detach()``),
+    bumped by each in-place change, so backward can refuse a value modified after it was saved.
+    """
+
+    __slots__ = ("_grad", "backward_hooks", "data", "grad_fn", "requires_grad", "retains_grad", "version_counter",
+                 "__weakref__")
+    __array_ufunc__ = None  # ``ndarray + Tensor`` defers to Tensor.__radd__ and gives a Tensor
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: DTypeLike = None) -> None:
+        array = as_array(data, dtype)
+        if requires_grad and array.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype {array.dtype}")
+        self.data, self._grad, self.requires_grad, self.grad_fn = array, None, bool(requires_grad), None
+        self.retains_grad, self.backward_hooks, self.version_counter = False, None, [0]
+
+    @classmethod
+    def wrap(cls, data: np.ndarray, requires_grad: bool = False, grad_fn: Any = None,
+             version_counter: list[int] | None = None) -> Tensor:
+        """A tensor over ``data`` as it is — no copy, no checks: how ops and the engine make their results."""
+        tensor = object.__new__(cls)
+        tensor.data, tensor._grad, tensor.requires_grad, tensor.grad_fn = data, None, requires_grad, grad_fn
+        tensor.retains_grad, tensor.backward_hooks = False, None
+        tensor.version_counter = [0] if version_counter is None else version_counter
+        return tensor
+
+    # ------------------------------------------------------------------------------------------- properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by an op that records grad."""
+        return self.grad_fn is None
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's memory was modified in place (PyTorch's name)."""
+        return self.version_counter[0]
+
+    @property
+    def grad(self) -> Tensor | None:
+        """∂C/∂(this tensor), accumulated by ``backward()`` (leaves, and tensors that ``retain_grad()``)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad must be a Tensor or None, got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has shape {value.shape}, the tensor has shape {self.shape}")
+            if value.dtype != self.dtype:
+                raise RuntimeError(f"assigned grad has dtype {value.dtype}, the tensor has dtype {self.dtype}")
+        self._grad = value
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied)."""
+        return self.data
+
+    def item(self) -> Any:
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()")
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        extras = []
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    # ------------------------------------------------------------------------------------------- autograd
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) · gradient into ``.grad`` of every leaf that requires grad."""
+        if not self.requires_grad:
+            raise RuntimeError("backward(): this tensor does not require grad and has no grad_fn")
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward(): gradient can be omitted only for a single-element output, got shape {self.shape}"
+                )
+            gradient = Tensor.wrap(np.ones(self.data.shape, self.data.dtype))
+        else:
+            gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=self.dtype)
+            if gradient.shape != self.shape:
+                raise RuntimeError(f"backward(): gradient has shape {gradient.shape}, expected {self.shape}")
+            if gradient.dtype != self.dtype:
+                gradient = gradient.astype(self.dtype)
+        engine.backward(self, gradient, retain_graph=create_graph if retain_graph is None else retain_graph,
+                        create_graph=create_graph)
+
+    def detach(self) -> Tensor:
+        """The same data (and the same version counter), cut from the graph."""
+        return Tensor.wrap(self.data, False, None, self.version_counter)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place on a leaf; returns self."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.dtype}")
+        if not requires_grad and not self.is_leaf:
+            raise RuntimeError("requires_grad_(False) on a non-leaf tensor: use detach() instead")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves keep it anyway)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        self.retains_grad = True
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> engine.RemovableHandle:
+        """Call ``hook(grad)`` when the gradient for this tensor is computed; a returned tensor replaces it.
+
+        A leaf keeps its hooks; a computed tensor's hooks live on its ``grad_fn`` (as in PyTorch), so they still
+        run after the tensor itself is dropped.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook() on a tensor that does not require grad")
+        owner = self if self.grad_fn is None else self.grad_fn
+        if owner.backward_hooks is None:
+            owner.backward_hooks = {}
+        handle = engine.RemovableHandle(owner.backward_hooks)
+        owner.backward_hooks[handle.id] = hook
+        return handle
+
+    # ------------------------------------------------------------------------------------------- in place
+    def _modified_in_place(self, what: str) -> None:
+        """Check that an in-place change is legal (PyTorch's rules) before it happens; count it after."""
+        if grad_mode.state.grad_enabled and self.requires_grad:
+            if self.grad_fn is None:
+                raise RuntimeError(
+                    f"{what}: a leaf Variable that requires grad is being used in an in-place operation; do it "
+                    "inside `with tg.no_grad():` (a parameter update), or on a copy")
+            raise RuntimeError(f"{what}: in-place operations on a tensor that is part of a recorded graph are not "
+                               "supported; compute a new tensor instead (e.g. `y = y * 0` for `y.zero_()`)")
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place (bumps the version: backward refuses a saved value changed since)."""
+        self._modified_in_place("zero_()")
+        self.data[...] = 0
+        self.version_counter[0] += 1
+        return self
+
+    # ------------------------------------------------------------------------------------------- dtype
+    def astype(self, dtype: DTypeLike) -> Tensor:
+        """Cast to ``dtype``: differentiable between float dtypes; an integer or bool result carries no graph."""
+        dtype = np.dtype(dtype)
+        if dtype.kind not in "biuf":
+            raise TypeError(f"astype: tensors hold bool, integer or floating-point numbers, not {dtype}")
+        if dtype.kind != "f":
+            return Tensor.wrap(self.data.astype(dtype))
+        return ops.Cast.apply(self, dtype)
+
+    def float(self) -> Tensor:
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        return self.astype(np.float64)
+
+    def clone(self) -> Tensor:
+        """A copy in new memory; differentiable (its gradient is the identity)."""
+        return ops.Clone.apply(self)
+
+    # ------------------------------------------------------------------------------------------- arithmetic
+    def _operand(self, value: Any) -> Tensor:
+        """A non-Tensor operand as a constant tensor; a Python number takes this tensor's dtype (``x * 2`` stays
+        float32, ``x * 0.5`` of an integer x becomes float32)."""
+        if isinstance(value, Tensor):
+            return value
+        if type(value) is float and self.data.dtype.kind == "f":  # the common case, x * 0.5: no ABC checks
+            return Tensor.wrap(np.array(value, dtype=self.data.dtype))
+        if isinstance(value, numbers.Number) and not isinstance(value, (np.generic, complex)):
+            kind = self.data.dtype.kind
+            if kind == "f" or (isinstance(value, int) and kind in "iu"):
+                return Tensor.wrap(np.asarray(value, dtype=self.data.dtype))
+        return Tensor(value)
+
+    def _binary(self, op: Any, other: Any, reflected: bool = False) -> Tensor:
+        """Apply a binary primitive; an integer operand beside a float one takes the float dtype (as PyTorch)."""
+        if not isinstance(other, Tensor):
+            other = self._operand(other)
+        a, b = (other, self) if reflected else (self, other)
+        if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
+            a, b = _promote_int_to_float(a, b)
+        return op.apply(a, b)
+
+    def __add__(self, other: Any) -> Tensor:
+        return self._binary(ops.Add, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return self._binary(ops.Add, other, reflected=True)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return self._binary(ops.Sub, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return self._binary(ops.Sub, other, reflected=True)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return self._binary(ops.Mul, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return self._binary(ops.Mul, other, reflected=True)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return self._binary(ops.Div, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return self._binary(ops.Div, other, reflected=True)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return self._binary(ops.Pow, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return self._binary(ops.Pow, other, reflected=True)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return self._binary(ops.MatMul, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return self._binary(ops.MatMul, other, reflected=True)
+
+    def __neg__(self) -> Tensor:
+        return ops.Neg.apply(self)
+
+    add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
+
+    # ------------------------------------------------------------------------------------------- comparisons, logic
+    def _elementwise(self, function: Callable, other: Any = None) -> Tensor:
+        """A function of the values that carries no gradient (comparisons, logic), as a new tensor."""
+        if other is None:
+            return Tensor.wrap(np.asarray(function(self.data)))
+        return Tensor.wrap(np.asarray(function(self.data, other.data if isinstance(other, Tensor) else other)))
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._elementwise(np.equal, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._elementwise(np.not_equal, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._elementwise(np.less, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._elementwise(np.less_equal, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._elementwise(np.greater, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._elementwise(np.greater_equal, other)
+
+    __hash__ = object.__hash__  # tensors key dicts and sets by identity, as in PyTorch
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._elementwise(np.bitwise_and, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._elementwise(np.bitwise_or, other)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self._elementwise(np.bitwise_xor, other)
+
+    def __invert__(self) -> Tensor:
+        return self._elementwise(np.invert)
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def isnan(self) -> Tensor:
+        return self._elementwise(np.isnan)
+
+    # ------------------------------------------------------------------------------------------- elementwise
+    def exp(self) -> Tensor:
+        return ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return ops.Log.apply(self)
+
+    def log1p(self) -> Tensor:
+        return ops.Log1p.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return ops.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return ops.Abs.apply(self)
+
+    def tanh(self) -> Tensor:
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops.Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return ops.Relu.apply(self)
+
+    def erf(self) -> Tensor:
+        return ops.Erf.apply(self)
+
+    def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
+        """Limit values to ``[lo, hi]`` (either may be None)."""
+        if lo is None and hi is None:
+            raise ValueError("clip: at least one of the bounds must be given")
+        return ops.Clip.apply(self, lo, hi)
+
+    clamp = clip
+
+    def maximum(self, other: Any) -> Tensor:
+        return self._binary(ops.Maximum, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return self._binary(ops.Minimum, other)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """self where ``condition`` holds, else ``other`` (PyTorch's ``Tensor.where``)."""
+        return where(condition, self, other)
+
+    # ------------------------------------------------------------------------------------------- reductions
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return ops.Sum.apply(self, normalize_axes(axis, self.ndim, "sum"), keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return ops.Mean.apply(self, normalize_axes(axis, self.ndim, "mean"), keepdims)
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return ops.Max.apply(self, normalize_axes(axis, self.ndim, "max"), keepdims, axis is None)
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return ops.Min.apply(self, normalize_axes(axis, self.ndim, "min"), keepdims, axis is None)
+
+    def var(self, axis: Axis = None, keepdims: bool = False, correction: int | None = None,
+            ddof: int | None = None) -> Tensor:
+        """Σ(x − mean)² / (N − correction) along ``axis``: PyTorch's default ``correction=1`` (unbiased); numpy's
+        ``ddof`` is the same number under its name (pass ``ddof=0`` for numpy's default)."""
+        correction = _correction(correction, ddof, "var")
+        axes = normalize_axes(axis, self.ndim, "var")
+        centered = self - self.mean(axis=axes, keepdims=True)
+        count = math.prod([self.shape[a] for a in axes])
+        # NOTE: N − correction ≤ 0 gives inf (or nan for no spread), as PyTorch
+        return (centered * centered).sum(axis=axes, keepdims=keepdims) / float(max(count - correction, 0))
+
+    def std(self, axis: Axis = None, keepdims: bool = False, correction: int | None = None,
+            ddof: int | None = None) -> Tensor:
+        """√var (same arguments as ``var``).  NOTE: where the variance is 0 the gradient is 0, as PyTorch (not the
+        chain rule's 0 · ∞ = nan through √0)."""
+        variance = self.var(axis, keepdims, correction, ddof)
+        spread = variance.data != 0
+        return where(spread, where(spread, variance, 1.0).sqrt(), 0.0)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """exp(x) / Σ exp(x) along ``axis``; shifting by the (detached) max keeps it finite for large logits."""
+        shifted = self - self.max(axis=axis, keepdims=True).detach()
+        e = shifted.exp()
+        return e / e.sum(axis=axis, keepdims=True)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """x − log Σ exp(x) along ``axis``, computed as (x − m) − log Σ exp(x − m) for stability."""
+        shifted = self - self.max(axis=axis, keepdims=True).detach()
+        return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
+
+    # ------------------------------------------------------------------------------------------- shape
+    def reshape(self, *shape: Any) -> Tensor:
+        return ops.Reshape.apply(self, _shape_args(shape))
+
+    view = reshape
+
+    def transpose(self, *axes: int) -> Tensor:
+        """Permute axes as numpy does (no axes: reverse them); ``permute`` is the same, ``swapaxes`` swaps two."""
+        axes = _shape_args(axes)
+        if not axes:
+            axes = tuple(reversed(range(self.ndim)))
+        wrapped = tuple(a % self.ndim for a in axes) if self.ndim else axes
+        if sorted(wrapped) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the axes of shape {self.shape}")
+        return ops.Transpose.apply(self, wrapped)
+
+    permute = transpose
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        axes = list(range(self.ndim))
+        first, second = normalize_axis(axis1, self.ndim, "swapaxes"), normalize_axis(axis2, self.ndim, "swapaxes")
+        axes[first], axes[second] = axes[second], axes[first]
+        return ops.Transpose.apply(self, tuple(axes))
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - numpy's and PyTorch's name
+        """All axes reversed (the matrix transpose for 2-D)."""
+        return ops.Transpose.apply(self, tuple(range(self.data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """Swap the last two axes (batched matrix transpose)."""
+        n = self.data.ndim
+        if n < 2:
+            raise ValueError(f"mT needs at least 2 dimensions, got shape {self.shape}")
+        return ops.Transpose.apply(self, (*range(n - 2), n - 1, n - 2))
+
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = normalize_axis(start_axis, self.ndim, "flatten"), normalize_axis(end_axis, self.ndim, "flatten")
+        if start > end:
+            raise ValueError(f"flatten: start axis {start_axis} comes after end axis {end_axis} (ndim {self.ndim})")
+        return self.reshape(*self.shape[:start], -1, *self.shape[end + 1 :])
+
+    def squeeze(self, axis: Axis = None) -> Tensor:
+        axes = normalize_axes(axis, self.ndim, "squeeze")
+        axes = tuple(a for a in axes if self.shape[a] == 1)
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        axis = normalize_axis(axis, self.ndim + 1, "unsqueeze")
+        return self.reshape(*self.shape[:axis], 1, *self.shape[axis:])
+
+    def broadcast_to(self, *shape: Any) -> Tensor:
+        shape = _shape_args(shape)
+        return self if shape == self.shape else ops.Expand.apply(self, shape)
+
+    def expand(self, *shape: Any) -> Tensor:
+        """PyTorch's expand: like ``broadcast_to``, and -1 keeps a dimension's size."""
+        shape = _shape_args(shape)
+        offset = len(shape) - self.ndim
+        if offset < 0:
+            raise ValueError(f"expand: the new shape {shape} has fewer dimensions than the tensor's {self.shape}")
+        if any(n == -1 for n in shape[:offset]):
+            raise ValueError(f"expand: -1 is not allowed for a new leading dimension, got {shape} for {self.shape}")
+        return self.broadcast_to(tuple(self.shape[i - offset] if n == -1 else n for i, n in enumerate(shape)))
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return ops.GetItem.apply(self, _normalize_index(index))
+
+
+engine.register_tensor_class(Tensor)
+
+
+def as_array(data: Any, dtype: DTypeLike = None) -> np.ndarray:
+    """User data as a new ndarray of numbers: Python floats and lists become float32, arrays keep their dtype.
+    Strings, objects, dates, complex numbers and ragged lists are refused, naming what was found."""
+    if isinstance(data, Tensor):
+        array = data.data.copy()
+    elif isinstance(data, (np.ndarray, np.generic)):
+        array = np.array(data)
+    else:
+        try:
+            array = np.array(data)
+        except ValueError as error:  # a ragged list
+            raise TypeError(f"cannot make a Tensor from ragged or mixed data: {error}") from None
+        if array.dtype == np.float64:
+            array = array.astype(np.float32)
+    if array.dtype.kind not in "biuf":
+        found = {"U": "strings", "S": "bytes", "O": "Python objects (or ragged lists)", "M": "datetimes",
+                 "m": "timedeltas", "c": "complex numbers"}.get(array.dtype.kind, f"dtype {array.dtype}")
+        raise TypeError(f"a Tensor holds bool, integer or floating-point numbers; got {found} "
+                        f"({type(data).__name__} of dtype {array.dtype})")
+    if dtype is not None:
+        target = np.dtype(dtype)
+        if target.kind not in "biuf":
+            raise TypeError(f"a Tensor holds bool, integer or floating-point numbers, not dtype {target}")
+        array = array.astype(target, copy=False)
+    return array
+
+
+def clear_grads(tensors: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """What every ``zero_grad`` does: each ``.grad`` to None, or zeroed in place (PyTorch's ``set_to_none=False``;
+    a gradient recorded under ``create_graph`` is replaced by zeros instead)."""
+    for tensor in tensors:
+        if set_to_none or tensor.grad is None:
+            tensor.grad = None
+        elif tensor.grad.grad_fn is not None:
+            tensor.grad = Tensor.wrap(np.zeros_like(tensor.data))
+        else:
+            with grad_mode.no_grad():
+                tensor.grad.zero_()
+
+
+def _promote_int_to_float(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """float32 × int64 stays float32 (numpy alone would give float64); other mixes follow numpy."""
+    a_float, b_float = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
+    if a_float and not b_float:
+        return a, Tensor.wrap(b.data.astype(a.data.dtype))
+    if b_float and not a_float:
+        return Tensor.wrap(a.data.astype(b.data.dtype)), b
+    return a, b
+
+
+def _correction(correction: int | None, ddof: int | None, op: str) -> int:
+    if correction is not None and ddof is not None:
+        raise TypeError(f"{op}: pass correction= (PyTorch's name) or ddof= (numpy's), not both")
+    value = ddof if correction is None else correction
+    return 1 if value is None else value
+
+
+def normalize_axis(axis: int, ndim: int, op: str) -> int:
+    """One axis wrapped into [0, ndim); out of range is an IndexError naming the op (0-d tensors accept 0 and −1)."""
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise TypeError(f"{op}: an axis must be an int, got {type(axis).__name__}")
+    size = max(ndim, 1)
+    if not -size <= axis < size:
+        raise IndexError(f"{op}: axis {axis} is out of range for a tensor of {ndim} dimension(s) "
+                         f"(expected in [{-size}, {size - 1}])")
+    return int(axis) % size if ndim else 0
+
+
+def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
+    """``None`` → all axes; each axis wrapped and checked; a sorted tuple. A repeated axis is a ValueError."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = [normalize_axis(a, ndim, op) for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)]
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{op}: axis {axis} repeats an axis (tensor of {ndim} dimension(s))")
+    return tuple(sorted(a for a in axes if a < ndim))
+
+
+def _normalize_index(index: Any) -> Any:
+    """Replace Tensors and lists inside an index by ndarrays, so numpy's rules apply unchanged."""
+    if isinstance(index, tuple):
+        return tuple(_normalize_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+# ----------------------------------------------------------------------------------------------- free functions
+def cat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    if not tensors:
+        raise ValueError("cat() needs at least one tensor")
+    tensors = [_as_tensor(t) for t in tensors]
+    if tensors[0].ndim == 0:
+        raise ValueError("cat: zero-dimensional tensors cannot be joined; use stack()")
+    return ops.Cat.apply(*tensors, axis=normalize_axis(axis, tensors[0].ndim, "cat"))
+
+
+concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along a new axis."""
+    if not tensors:
+        raise ValueError("stack() needs at least one tensor")
+    tensors = [_as_tensor(t) for t in tensors]
+    shapes = {t.shape for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"stack() needs tensors of one shape, got {sorted(shapes)}")
+    axis = normalize_axis(axis, tensors[0].ndim + 1, "stack")
+    return cat([t.unsqueeze(axis) for t in tensors], axis=axis)
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """``x`` where ``condition`` holds, else ``y`` (broadcasting); the condition carries no gradient."""
+    condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if condition.dtype != np.bool_:
+        raise TypeError(f"where: the condition must be a bool tensor or array, got dtype {condition.dtype}")
+    x = x if isinstance(x, Tensor) else (y._operand(x) if isinstance(y, Tensor) else Tensor(x))
+    y = x._operand(y)
+    if x.dtype != y.dtype:
+        x, y = _promote_int_to_float(x, y)
+    return ops.Where.apply(condition, x, y)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    return _as_tensor(a).maximum(b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    return _as_tensor(a).minimum(b)
+
+
+def _as_tensor(value: Any) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+# ----------------------------------------------------------------------------------------------- factories
+_rng = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> None:
+    """Make ``randn``/``rand`` (and everything initialised with them) reproducible."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+
+
+def generator() -> np.random.Generator:
+    """The random generator that ``manual_seed`` controls (for layers' initialisation, dropout, shuffling)."""
+    return _rng
+
+
+def _factory(array: np.ndarray, dtype: DTypeLike, requires_grad: bool) -> Tensor:
+    return Tensor(array, requires_grad=requires_grad, dtype=np.float32 if dtype is None else dtype)
+
+
+def zeros(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.zeros(_shape_args(shape)), dtype, requires_grad)
+
+
+def ones(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.ones(_shape_args(shape)), dtype, requires_grad)
+
+
+def full(shape: Any, fill_value: float, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.full(_shape_args((shape,)), fill_value), dtype, requires_grad)
+
+
+def randn(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from the seeded generator."""
+    return _factory(_rng.standard_normal(_shape_args(shape)), dtype, requires_grad)
+
+
+def rand(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) from the seeded generator."""
+    return _factory(_rng.random(_shape_args(shape)), dtype, requires_grad)
+
+
+def arange(start: float, stop: float | None = None, step: float = 1, dtype: DTypeLike = None,
+           requires_grad: bool = False) -> Tensor:
+    """Like ``np.arange``; integer arguments give int64, others float32."""
+    array = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    return Tensor(array, requires_grad=requires_grad, dtype=dtype if dtype is not None else
+                  (np.int64 if array.dtype.kind in "iu" else np.float32))
+
+
+def eye(n: int, m: int | None = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.eye(n, m), dtype, requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros_like(t.data, dtype=dtype), requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones_like(t.data, dtype=dtype), requires_grad=requires_grad)

@@ -1,0 +1,133 @@
+"""The recording switches, one set per thread: grad mode, anomaly detection, kept outputs, the module being called.
+
+Each switch is set for a ``with`` block (or a decorated call) and restored after it, by the one ``Switch`` class
+below. The engine reads them through ``state`` when it records an op.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+
+class _State(threading.local):
+    """The switches of one thread (each thread starts from these defaults)."""
+
+    def __init__(self) -> None:
+        self.grad_enabled = True  # ops record themselves into the graph
+        self.anomaly = False  # every forward output and backward gradient is checked for nan/inf
+        self.keep_outputs = False  # recorded ops keep their output tensors alive (for drawing)
+        self.module_path: tuple = ()  # the nn.Modules being called, outermost first
+
+
+state = _State()
+
+
+class Switch(contextlib.ContextDecorator):
+    """Set one switch of ``state`` for a ``with`` block or a decorated call, then restore its previous value."""
+
+    switch = ""  # the attribute of ``state`` a subclass sets
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self._previous: list[Any] = []  # a stack, so one instance can be entered again inside itself
+
+    def __enter__(self) -> None:
+        self._previous.append(getattr(state, self.switch))
+        setattr(state, self.switch, self.value)
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(state, self.switch, self._previous.pop())
+
+    def _recreate_cm(self) -> Switch:
+        return type(self)(self.value)  # a fresh switch per decorated call keeps threads and recursion apart
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record themselves into the graph (the default)."""
+    return state.grad_enabled
+
+
+class set_grad_enabled(Switch):  # noqa: N801 - PyTorch's name
+    """Set grad mode: at once when called (``set_grad_enabled(False)``), and for a ``with`` block, restoring the
+    mode from before the call at its end (PyTorch's semantics)."""
+
+    switch = "grad_enabled"
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled(mode): mode must be a bool, got {type(mode).__name__}")
+        super().__init__(mode)
+        self._previous.append(state.grad_enabled)
+        state.grad_enabled = mode
+
+    def __enter__(self) -> None:
+        state.grad_enabled = self.value  # the mode was set on construction; __exit__ restores the one before it
+
+    def __call__(self, function: Any) -> Any:
+        state.grad_enabled = self._previous[0]  # as a decorator it changes nothing until the function runs
+        return super().__call__(function)
+
+    def _recreate_cm(self) -> Switch:
+        return _GradMode(self.value)
+
+
+class _GradMode(Switch):
+    switch = "grad_enabled"
+
+
+class no_grad(_GradMode):  # noqa: N801 - PyTorch's name
+    """Context manager and decorator: ops inside record no graph (inference, manual parameter updates)."""
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+    def _recreate_cm(self) -> Switch:
+        return no_grad()
+
+
+class enable_grad(_GradMode):  # noqa: N801 - PyTorch's name
+    """Context manager and decorator: turn recording back on inside a ``no_grad`` region."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+    def _recreate_cm(self) -> Switch:
+        return enable_grad()
+
+
+class detect_anomaly(Switch):  # noqa: N801 - PyTorch's name
+    """Check every forward output and backward gradient for nan/inf and raise at the first, naming the op and the
+    line that created it (slow: for debugging)."""
+
+    switch = "anomaly"
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(bool(mode))
+
+
+class keep_outputs(Switch):  # noqa: N801 - used like a function
+    """Ops recorded inside keep their output tensors alive as long as their graph lives (``viz`` draws with it).
+
+    The graph normally holds only what backward needs, so an intermediate nobody holds is freed at once. Op and
+    output then refer to each other, so such a graph is freed by Python's cycle collector rather than at once.
+    """
+
+    switch = "keep_outputs"
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+class module_scope(Switch):  # noqa: N801 - used like a function
+    """Record ``module`` as the innermost module for the ops created inside (``nn.Module.__call__`` uses it)."""
+
+    switch = "module_path"
+
+    def __init__(self, module: Any) -> None:
+        super().__init__(module)
+
+    def __enter__(self) -> None:
+        self._previous.append(state.module_path)
+        state.module_path = (*state.module_path, self.value)
