@@ -271,6 +271,26 @@ class Function:
         """PyTorch-style node name, e.g. ``MulBackward``."""
         return cls.__name__ + "Backward"
 
+    @classmethod
+    def local_derivative(cls) -> str:
+        """The op's forward and local derivative in one line: the first paragraph of its class docstring."""
+        doc = (cls.__doc__ or "").strip().split("\n\n")[0]
+        return " ".join(doc.split()) or f"{cls.__name__}: no docstring; its local derivative is in its backward()"
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """Shape of the tensor this op produced."""
+        return self._shape
+
+    @property
+    def output_dtype(self) -> np.dtype:
+        """dtype of the tensor this op produced."""
+        return self._dtype
+
+    def live_output(self) -> Any:
+        """The tensor this op produced if someone still holds it, else None."""
+        return self._output()
+
     def __repr__(self) -> str:
         return f"<{self.name()}>"
 
@@ -400,12 +420,14 @@ def _tensor_backward(fn: Function, grad: np.ndarray) -> Any:
     return type(fn).backward(fn, Tensor._make(grad, False, None))
 
 
-def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_graph: bool = False) -> None:
+def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_graph: bool = False,
+             observer: Callable | None = None) -> None:
     """Reverse mode from ``root`` seeded with ``gradient``; accumulate into leaves' (and retained) ``.grad``.
 
     Each tensor's gradient is the sum over its consumers, complete when its turn comes in the topological
     order; it is then popped, so intermediate gradients die as soon as they have been passed on. A plain
     backward carries raw ndarrays between the ops; ``create_graph`` carries Tensors, so the walk is recorded.
+    ``observer(node, grad, input_grads)``, if given, is called for every node processed (``viz.stepper``).
     """
     state = _state
     anomaly = state.anomaly
@@ -424,6 +446,8 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
             if type(node) is Tensor:  # a leaf: its gradient is complete
                 if node._hooks:
                     grad = _run_hooks(node._hooks, grad, arrays, node.data.shape, node.data.dtype)
+                if observer is not None:
+                    observer(node, grad, ())
                 _accumulate(node, grad, create_graph)
                 continue
             fn = node
@@ -451,6 +475,7 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
                 input_grads = (input_grads,)
             if len(input_grads) != len(fn.edges):
                 input_grads = _one_per_input(fn, input_grads)
+            sent = [None] * len(fn.edges) if observer is not None else None
             for index, (edge, input_grad, needs_grad) in enumerate(zip(fn.edges, input_grads, fn.needs_input_grad)):
                 if input_grad is None or not needs_grad:
                     continue
@@ -464,8 +489,12 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
                 if anomaly:
                     _check_finite(input_grad if arrays else input_grad.data,
                                   f"backward gradient for input {index}", fn)
+                if sent is not None:
+                    sent[index] = input_grad
                 previous = grads.get(edge)
                 grads[edge] = input_grad if previous is None else previous + input_grad
+            if sent is not None:
+                observer(fn, grad, tuple(sent))
             if not retain_graph:
                 fn._saved, fn._output_data, fn._released = None, None, True
     finally:
