@@ -519,12 +519,12 @@ def test_collapsing_keeps_the_first_and_last_layers_of_a_deep_mlp():
 
 
 # ----------------------------------------------------------------------------------------------- the example
-def test_example_runs_in_fast_mode(tmp_path):
+def test_example_renders_the_pictures_with_dot(tmp_path):
     require("dot", DOT)
     out = run_example("draw_graph.py", "--out", str(tmp_path))
     assert "0.weight" in out
-    for name in ("forward.svg", "backward.svg", "forward.dot", "backward.dot", "collapsed.svg"):
-        assert (tmp_path / name).stat().st_size > 0
+    for name in ("forward", "backward", "collapsed"):
+        assert (tmp_path / f"{name}.svg").stat().st_size > 0 and (tmp_path / f"{name}.dot").stat().st_size > 0
     forward = _svg_texts((tmp_path / "forward.svg").read_bytes())
     for text in ("MatMul", "0 (Linear)", "1 (Tanh)", "2 (Linear)", "MSELoss", "0.weight", "2.bias"):
         assert text in forward
@@ -532,3 +532,12 @@ def test_example_runs_in_fast_mode(tmp_path):
     for op in (ops.Tanh, ops.Mul, ops.Add):  # explain=True: each op's own local derivative
         assert op.local_derivative() in backward
     assert "more ops" in " ".join(_svg_texts((tmp_path / "collapsed.svg").read_bytes()))
+
+
+def test_example_without_dot_writes_dot_text_and_the_stepper_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))  # the example runs with no Graphviz at all
+    out = run_example("draw_graph.py", "--out", str(tmp_path))
+    assert "Graphviz's dot is not installed: open backward.html" in out
+    assert not list(tmp_path.glob("*.svg"))
+    assert 'label="0 (Linear)"' in (tmp_path / "forward.dot").read_text(encoding="utf-8")
+    assert 'id="tg-steps"' in (tmp_path / "backward.html").read_text(encoding="utf-8")
