@@ -146,6 +146,19 @@ def test_each_contribution_to_a_reused_value_and_its_running_sum():
     assert arrival["summed"] == 3 and arrival["name"] == "h"
 
 
+def test_cross_entropy_with_its_index_arrays_steps_to_pytorchs_gradients():
+    require("torch", "PyTorch's gradients are the independent truth for the stepper's numbers")
+    import torch
+
+    logits, labels = RNG.standard_normal((4, 3)), np.array([0, 2, 1, 2])
+    z = tg.Tensor(logits, requires_grad=True)
+    stepper = viz.stepper(nn.CrossEntropyLoss()(z, tg.Tensor(labels)), params={"logits": z})
+    tz = torch.tensor(logits, requires_grad=True)
+    torch.nn.functional.cross_entropy(tz, torch.tensor(labels)).backward()
+    (leaf,) = [step for step in stepper.steps if not step["op"] and step["name"] == "logits"]
+    np.testing.assert_allclose(array(leaf["final_grad"]), tz.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
 def test_a_value_squared_as_x_times_x_receives_one_gradient_2x():
     x = tg.Tensor([1.5, -2.0], requires_grad=True)
     stepper = viz.stepper((x * x).sum(), params={"x": x})

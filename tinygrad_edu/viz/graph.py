@@ -83,9 +83,11 @@ class RecordedGraph:
         if found is None:
             found = self._operands[id(fn)] = []
             for letter, edge in zip(LETTERS, fn.edges):
+                if not isinstance(edge, (engine.Function, Tensor)):
+                    continue  # a plain argument: a shape, an axis, an index array
                 if edge in self.position:  # an op's output or a leaf that needs a gradient
                     found.append((letter, f"t{self.position[edge]}", edge))
-                elif isinstance(edge, Tensor):
+                else:
                     found.append((letter, self.constant_ids.get(id(edge)), edge))
         return found
 

@@ -71,7 +71,7 @@
     return wrap;
   }
   function field(name, text, values, role) {
-    const div = el("div", "field " + name, text);
+    const div = el("div", "field f-" + name, text);
     div.dataset.field = name;
     if (values) div.append(" ", valuesBlock(values, role || name));
     return div;
@@ -260,7 +260,10 @@
     const step = steps[current - 1];
     if (step) {
       const node = drawn.get(anchor(step.node));
-      if (node) node.classList.add("current");
+      if (node) {
+        node.classList.add("current");
+        node.scrollIntoView({ block: "nearest", inline: "center" }); // follow the walk across a wide graph
+      }
       for (const [edge, path] of drawnEdges) {
         if (edge.from === step.node && edge.to === step.tensor) path.classList.add("incoming");
         const sent = step.sent.find((s) => s.to === edge.from && edge.to === step.node &&
