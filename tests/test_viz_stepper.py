@@ -253,6 +253,11 @@ def test_explain_of_a_stepper_reads_its_recording_and_a_tensor_runs_backward_onc
     np.testing.assert_allclose(y.grad.data, [2.0, 4.0])
     with pytest.raises(RuntimeError, match="second time"):  # its graph was used by that backward
         viz.stepper(loss)
+    z = tg.Tensor([3.0], requires_grad=True)
+    twice = (z * z).sum()
+    viz.stepper(twice, retain_graph=True)
+    twice.backward()  # the graph was kept: a second backward accumulates
+    np.testing.assert_allclose(z.grad.data, [12.0])
 
 
 # ----------------------------------------------------------------------------------------------- the page

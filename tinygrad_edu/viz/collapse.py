@@ -12,6 +12,8 @@ from .. import engine
 from ..tensor import Tensor
 from .graph import Parts, RecordedGraph, common_prefix
 
+MAX_NODES = 200  # the default: a picture (or page) larger than this collapses its middle
+
 
 def check_max_nodes(max_nodes: int) -> None:
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:

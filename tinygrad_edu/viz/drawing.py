@@ -13,7 +13,7 @@ import graphviz
 
 from ..tensor import Tensor
 from . import labels
-from .collapse import check_max_nodes, hidden_ops, summary_text
+from .collapse import MAX_NODES, check_max_nodes, hidden_ops, summary_text
 from .graph import Node, RecordedGraph
 
 INSTALL_HINT = (
@@ -42,7 +42,7 @@ class GraphvizNotFoundError(RuntimeError):
 
 
 def draw(root: Tensor, *, show_data: bool = False, show_grad: bool = False, params: Any = None, rankdir: str = "LR",
-         max_nodes: int = 200, explain: bool = False) -> graphviz.Digraph:
+         max_nodes: int = MAX_NODES, explain: bool = False) -> graphviz.Digraph:
     """The graph that produced ``root`` as a ``graphviz.Digraph``: tensors, ops, module boxes, edges in data flow.
 
     ``params`` names tensors (a dict name → Tensor, or a Module with ``named_parameters()``); past ``max_nodes``

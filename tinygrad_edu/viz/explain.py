@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
+from .collapse import MAX_NODES
 from .recording import Step
 from .stepper import Stepper, stepper
 
@@ -12,11 +13,11 @@ INDENT = "      "
 
 
 def explain(root: Tensor | Stepper, gradient: Any = None, *, params: Any = None, retain_graph: bool = False,
-            max_nodes: int = 200) -> str:
+            max_nodes: int = MAX_NODES) -> str:
     """The walk of ``stepper(root, ...)`` as text (``print`` it): a line per step, and under it a line per
     gradient the step sends on. Like ``stepper``, a Tensor's backward is run once; a ``Stepper`` is only read."""
     if isinstance(root, Stepper):
-        if gradient is not None or params is not None or retain_graph or max_nodes != 200:
+        if gradient is not None or params is not None or retain_graph or max_nodes != MAX_NODES:
             raise TypeError("explain(stepper) reads a recorded walk; options apply only to explain(tensor)")
         recorded = root
     else:

@@ -9,6 +9,7 @@ data, the target), ``s0`` for the note that stands for collapsed ops.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,7 +237,7 @@ def retain_grads(root: Tensor) -> None:
             tensor.retain_grad()
 
 
-def keep_intermediates() -> Any:
+def keep_intermediates() -> AbstractContextManager:
     """Context manager: every op recorded inside keeps its output tensor alive for as long as the graph lives, so
     the pictures can show the values (and, with ``retain_grads``, the gradients) of tensors nobody holds. Outside
     it the engine frees them, keeping only what backward needs; inside, memory grows as with a graph that keeps

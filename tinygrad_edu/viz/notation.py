@@ -17,7 +17,7 @@ from .. import engine
 from ..tensor import Tensor
 from .graph import RecordedGraph
 
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def sup(number: int) -> str:
@@ -59,25 +59,21 @@ class Notation:
 def notation(graph: RecordedGraph) -> Notation:
     """Name every tensor of ``graph`` and find the equations of the notes where its layers are."""
     found = Notation()
-    forward = graph.ops[::-1]  # the walk reversed: every op after the ops it used
-    layers: dict[int, list[int]] = {}  # id(module) → positions of its ops, forward order
-    for i in forward:
-        fn = graph.nodes[i]
-        module = fn.module_path[-1] if fn.module_path else None
-        weight = getattr(module, "weight", None)
-        if isinstance(weight, Tensor) and (id(module) in layers or any(e is weight for e in fn.edges)):
-            layers.setdefault(id(module), []).append(i)
     named: dict[str, list[str]] = {}
 
-    def call(node_id: str | None, name: str) -> None:
-        if node_id is not None and name not in named.setdefault(node_id, []):
-            named[node_id].append(name)
+    def name(node_id: str | None, symbol: str) -> None:
+        if node_id is not None and symbol not in named.setdefault(node_id, []):
+            named[node_id].append(symbol)
 
     if graph.root.data.size == 1:
-        call("t0", "C")
-    rows = 1
-    # numbered by their output z^l, each of which depends on the one before (a weight's Transpose may run early)
-    for l, positions in enumerate(sorted(layers.values(), key=min, reverse=True), start=1):
+        name("t0", "C")
+    activations = {}  # an op's output → the one-input op applied to it (tanh, sigmoid, relu: the notes' g)
+    for i in graph.ops:
+        edges = graph.nodes[i].edges
+        if len(edges) == 1 and isinstance(edges[0], engine.Function):
+            activations.setdefault(edges[0], i)
+    layers, rows, output = _layers(graph), 1, ""
+    for l, positions in enumerate(layers, start=1):
         module = graph.nodes[positions[0]].module_path[-1]
         inside = {graph.nodes[i] for i in positions}
         own = {id(getattr(module, "weight", None)): "W", id(getattr(module, "bias", None)): "b"}
@@ -85,42 +81,45 @@ def notation(graph: RecordedGraph) -> Notation:
             for _, source, edge in graph.operands(graph.nodes[i]):
                 kind = own.get(id(edge)) or ("" if edge in inside else "a")
                 if kind and source is not None:
-                    call(source, f"{kind}{sup(l - 1 if kind == 'a' else l)}")
+                    name(source, f"{kind}{sup(l - 1 if kind == 'a' else l)}")
                     if (kind, l) == ("a", 1):  # the notes' a⁰ = x; its rows are the batch's datapoints
-                        call(source, "x")
+                        name(source, "x")
                         x = graph.tensor(source)
                         rows = x.shape[0] if x.ndim > 1 else 1
                     found.equations[(source, f"o{i}")] = _equation(kind, l, rows)
         z = f"t{min(positions)}"  # the layer's last op: nearest the root
-        call(z, f"z{sup(l)}")
-        activation = _activation(graph, min(positions))
+        name(z, f"z{sup(l)}")
+        activation = activations.get(graph.nodes[min(positions)])
         if activation is not None:
             found.equations[(z, f"o{activation}")] = _equation("z", l, rows)
         output = z if activation is None else f"t{activation}"
-        call(output, f"a{sup(l)}")
+        name(output, f"a{sup(l)}")
         found.layers.append((graph.box_label(graph.box_of(graph.nodes[positions[0]])), f"W{sup(l)}, b{sup(l)}"))
     if layers:
-        call(output, "x̂")
+        name(output, "x̂")
         for i in graph.ops:  # the ops that use x̂ (the cost): their constant operand is the target y
             operands = graph.operands(graph.nodes[i])
             if any(source == output for _, source, _ in operands):
                 found.equations[(output, f"o{i}")] = _equation("x̂", len(layers), rows)
                 for _, source, _ in operands:
                     if source is not None and source.startswith("c"):
-                        call(source, "y")
-    found.names = {node_id: " = ".join(names) for node_id, names in named.items()}
+                        name(source, "y")
+    found.names = {node_id: " = ".join(symbols) for node_id, symbols in named.items()}
     _generic_names(graph, found.names)
     return found
 
 
-def _activation(graph: RecordedGraph, z_position: int) -> int | None:
-    """The position of a one-input op applied to z^l (the notes' g^l), if there is one."""
-    z_fn = graph.nodes[z_position]
-    for i in graph.ops:
+def _layers(graph: RecordedGraph) -> list[list[int]]:
+    """The positions of each layer's ops, layers in the order they ran: numbered by their output z^l, each of
+    which depends on the one before (a weight's Transpose may come anywhere in the walk)."""
+    layers: dict[int, list[int]] = {}  # id(module) → positions of its ops
+    for i in graph.ops[::-1]:  # the walk reversed: every op after the ops it used
         fn = graph.nodes[i]
-        if len(fn.edges) == 1 and fn.edges[0] is z_fn:
-            return i
-    return None
+        module = fn.module_path[-1] if fn.module_path else None
+        weight = getattr(module, "weight", None)
+        if isinstance(weight, Tensor) and (id(module) in layers or any(e is weight for e in fn.edges)):
+            layers.setdefault(id(module), []).append(i)
+    return sorted(layers.values(), key=min, reverse=True)
 
 
 def _generic_names(graph: RecordedGraph, names: dict[str, str]) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..tensor import Tensor
 from . import labels
-from .collapse import check_max_nodes, hidden_ops, summary_text
+from .collapse import MAX_NODES, check_max_nodes, hidden_ops, summary_text
 from .graph import LETTERS, Node, Parts, RecordedGraph
 from .layout import layered
 from .notation import Notation, describe, notation
@@ -26,7 +26,7 @@ IFRAME_HEIGHT = 640  # pixels: the page inline in a notebook
 
 
 def stepper(root: Tensor, gradient: Any = None, *, params: Any = None, retain_graph: bool = False,
-            max_nodes: int = 200) -> Stepper:
+            max_nodes: int = MAX_NODES) -> Stepper:
     """Run ``root``'s backward pass once, recording every step, and return it as a ``Stepper`` page.
 
     Call it instead of ``root.backward(gradient, retain_graph)`` (it sets ``.grad`` the same way). ``params``
