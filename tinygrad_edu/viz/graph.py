@@ -75,6 +75,7 @@ class RecordedGraph:
                 if isinstance(edge, Tensor) and edge not in self.position and not self.folded(edge):
                     self.constants.setdefault(id(edge), edge)
         self.constant_ids = {key: f"c{k}" for k, key in enumerate(self.constants)}
+        self.constant_tensors = list(self.constants.values())  # c<k> → its tensor
 
     # ---- reading one op
     def operands(self, fn: engine.Function) -> list[tuple[str, str | None, Any]]:
@@ -100,7 +101,7 @@ class RecordedGraph:
         """The tensor (or freed stand-in) behind a tensor node id ``t<i>`` or ``c<k>``."""
         index = int(node_id[1:])
         if node_id[0] == "c":
-            return list(self.constants.values())[index]
+            return self.constant_tensors[index]
         if index not in self._tensors:
             self._tensors[index] = _tensor_of(self.nodes[index])
         return self._tensors[index]
