@@ -2,20 +2,31 @@
 
     python examples/draw_graph.py [--out DIR] [--fast]
 
-Writes forward.svg/.dot (what autograd recorded, with values), backward.svg/.dot (gradients as colour, each op
-labelled with its local derivative) and collapsed.svg (a deep net past ``max_nodes``). The pictures in
-docs/visualization.md are made with ``--out docs/images``.
+Writes forward.dot (what autograd recorded, with values), backward.dot (gradients as colour, each op labelled with
+its local derivative), collapsed.dot (a deep net past ``max_nodes``) and, when Graphviz's ``dot`` is installed, the
+same pictures as .svg; without it, open backward.html (the stepper page: needs no Graphviz) or render the .dot
+files elsewhere. The pictures in docs/visualization.md are made with ``--out docs/images``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
+import graphviz
 import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, viz
+
+
+def write(graph: graphviz.Digraph, stem: Path) -> list[Path]:
+    """The DOT text always; an SVG too when Graphviz's ``dot`` program is installed."""
+    written = [viz.save(graph, stem.with_suffix(".dot"))]
+    with contextlib.suppress(viz.GraphvizNotFoundError):  # no dot: the .dot file and the stepper page remain
+        written.append(viz.save(graph, stem.with_suffix(".svg")))
+    return written
 
 
 def main() -> None:
@@ -35,23 +46,21 @@ def main() -> None:
         loss = criterion(model(x), y)
 
     # params=model: tensors named by named_parameters() (0.weight), module boxes by named_modules() (0 (Linear))
-    forward = viz.draw(loss, params=model, show_data=True, rankdir="TB")
-    for suffix in (".svg", ".dot"):
-        viz.save(forward, args.out / f"forward{suffix}")
+    written = write(viz.draw(loss, params=model, show_data=True, rankdir="TB"), args.out / "forward")
 
     viz.retain_grads(loss)  # keep ∂C/∂z for every intermediate, so the whole graph can be coloured
-    loss.backward()
-    backward = viz.draw(loss, params=model, show_grad=True, explain=True, rankdir="TB")
-    for suffix in (".svg", ".dot"):
-        viz.save(backward, args.out / f"backward{suffix}")
+    stepper = viz.stepper(loss, params=model)  # runs loss.backward(), recording each step for the page
+    written.append(stepper.save(args.out / "backward.html"))
+    written += write(viz.draw(loss, params=model, show_grad=True, explain=True, rankdir="TB"), args.out / "backward")
 
     deep = nn.MLP([2] + [4] * (12 if args.fast else 100) + [1])  # Linear, Tanh, Linear, Tanh, …, Linear
     deep_loss = criterion(deep(x), y)
-    collapsed = viz.draw(deep_loss, params=deep, max_nodes=40)
-    viz.save(collapsed, args.out / "collapsed.svg")
+    written += write(viz.draw(deep_loss, params=deep, max_nodes=40), args.out / "collapsed")
 
     print(f"loss {loss.item():.4f}; ∂C/∂W of the first layer (0.weight):\n{model[0].weight.grad.numpy()}")
-    print(f"wrote forward, backward and collapsed pictures to {args.out}/")
+    print("wrote " + ", ".join(p.name for p in written) + f" in {args.out}/")
+    if not any(p.suffix == ".svg" for p in written):
+        print("Graphviz's dot is not installed: open backward.html in a browser, or render the .dot files elsewhere")
 
 
 if __name__ == "__main__":

@@ -8,10 +8,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_example(script: str, *args: str) -> str:
+def run_example(script: str, *args: str, fast: bool = True) -> str:
     """``python examples/<script> --fast *args`` from the repository root; returns stdout, fails on a non-zero exit."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run([sys.executable, str(ROOT / "examples" / script), "--fast", *args],
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / script), *(["--fast"] if fast else []), *args],
                             capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout

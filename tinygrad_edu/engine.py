@@ -167,10 +167,11 @@ class Function:
 
     @classmethod
     def local_derivative(cls) -> str:
-        """The op's forward and local derivative in one line: the first line of its docstring (z is the output, a, b
-        its inputs, C the cost). The graph viewer and the op reference show this text."""
+        """The op's forward and local derivative in one line: the first line of its docstring, spaces collapsed (z is
+        the output, a, b its inputs, C the cost). The graph viewer and the op reference show this text."""
         doc = cls.__doc__ if cls.__doc__ is not Function.__doc__ else None
-        return doc.strip().splitlines()[0] if doc and doc.strip() else f"{cls.__name__}: see its backward()"
+        return " ".join(doc.strip().splitlines()[0].split()) if doc and doc.strip() else (
+            "no docstring; its local derivative is in its backward()")
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
