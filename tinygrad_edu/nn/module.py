@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -47,6 +47,41 @@ def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
             param.grad = Tensor._make(np.zeros_like(param.data), False, None)
         else:
             param.grad = None
+
+
+def _describe_value(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    return f"shape {tuple(shape)}" if isinstance(shape, tuple) else f"a {type(value).__name__}"
+
+
+def convert_state_value(value: Any, target: np.ndarray) -> np.ndarray:
+    """``value`` as a new array of ``target``'s shape and dtype, or a ValueError saying why it means something else.
+
+    Real numbers convert to any float dtype (float64 → float32 rounds, as in PyTorch); a value out of the target's
+    range, a non-integer for an integer target, and bool to or from numbers are refused, as are strings and objects.
+    """
+    try:
+        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(f"a {type(value).__name__} that is not an array ({error})") from None
+    if array.dtype.kind not in "biuf":
+        what = {"U": "strings", "S": "bytes", "O": "Python objects", "c": "complex numbers", "M": "dates",
+                "m": "time spans"}.get(array.dtype.kind, "raw records")
+        raise ValueError(f"an array of {what} (dtype {array.dtype}), not numbers for a {target.dtype} entry")
+    if array.shape != target.shape:
+        raise ValueError(f"shape {array.shape} in the state dict, {target.shape} in the model")
+    if (array.dtype.kind == "b") != (target.dtype.kind == "b"):
+        raise ValueError(f"{array.dtype} values for a {target.dtype} entry (convert with .astype if you mean 0 and 1)")
+    with np.errstate(over="ignore", invalid="ignore"):
+        converted = array.astype(target.dtype)
+    if target.dtype.kind == "f":
+        lost = np.isinf(converted) & ~np.isinf(array)
+        if lost.any():
+            raise ValueError(f"the value {array[lost].flat[0].item()!r} is beyond {target.dtype}'s range")
+    elif not np.array_equal(converted, array):
+        changed = converted != array
+        raise ValueError(f"the value {array[changed].flat[0].item()!r} is not a {target.dtype}, the entry's dtype")
+    return converted
 
 
 class IncompatibleKeys(NamedTuple):
@@ -216,27 +251,29 @@ class Module:
         """Dotted name → a copy of every parameter's and buffer's values."""
         return OrderedDict((key, tensor.data.copy()) for key, tensor in self._state_tensors().items())
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy values in by name; any missing/unexpected key (strict) or wrong shape raises before anything changes."""
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy values in by name, all or nothing: every key, shape and dtype is checked before any is assigned."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict expects a dict of name → array, got {type(state_dict).__name__}")
         own = self._state_tensors()
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
         problems = []
         if strict:
             problems += [f"missing key {key!r} (expected shape {own[key].shape})" for key in missing]
-            problems += [f"unexpected key {key!r} (shape {np.shape(state_dict[key])})" for key in unexpected]
+            problems += [f"unexpected key {key!r} ({_describe_value(state_dict[key])})" for key in unexpected]
         arrays = {}
         for key, target in own.items():
             if key in state_dict:
-                value = np.asarray(state_dict[key].data if isinstance(state_dict[key], Tensor) else state_dict[key])
-                if value.shape != target.shape:
-                    problems.append(f"key {key!r}: shape {value.shape} in the state dict, {target.shape} in the model")
-                arrays[key] = value
+                try:
+                    arrays[key] = convert_state_value(state_dict[key], target.data)
+                except ValueError as error:
+                    problems.append(f"key {key!r}: {error}")
         if problems:
             raise RuntimeError(f"load_state_dict for {type(self).__name__} failed, nothing was changed: "
                                + "; ".join(problems))
         for key, value in arrays.items():
-            np.copyto(own[key].data, value, casting="unsafe")
+            np.copyto(own[key].data, value)
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self) -> dict[str, Tensor]:
