@@ -474,6 +474,20 @@ def test_safetensors_without_the_package_names_the_extra(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
 
 
+def test_safetensors_has_no_checksum_where_npz_entries_have_one(tmp_path):
+    """What docs/checkpoints.md says: a flipped bit in the data loads silently from .safetensors, not from .npz."""
+    require_module("safetensors", "pip install 'tinygrad_edu[interop]'")
+    weights = {"w": np.arange(4.0)}
+    for suffix in (".safetensors", ".npz"):
+        tg.save(weights, tmp_path / f"m{suffix}")
+        data = bytearray((tmp_path / f"m{suffix}").read_bytes())
+        data[data.index(np.float64(3.0).tobytes())] ^= 1  # the lowest bit of the value 3.0
+        (tmp_path / f"m{suffix}").write_bytes(data)
+    assert tg.load(tmp_path / "m.safetensors")["w"][3] == np.nextafter(3.0, 4.0)
+    with pytest.raises(ValueError, match="Bad CRC-32"):
+        tg.load(tmp_path / "m.npz")
+
+
 flat_arrays = st.sampled_from([np.float16, np.float32, np.float64, np.int8, np.uint64, np.bool_, np.complex64]).flatmap(
     lambda dtype: hnp.arrays(dtype, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3)))
 

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from optional_tools import require_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,3 +69,18 @@ def test_visualization_doc_snippet_runs(capsys):
     out = capsys.readouterr().out
     assert 'label="0 (Linear)"' in out and 'label="1 (Tanh)"' in out and "0.weight" in out
     assert Path("loss.svg").read_bytes().lstrip().startswith(b"<?xml") and Path("loss.dot").exists()
+
+
+def test_checkpoints_doc_snippets_run(capsys):
+    require_module("torch", "pip install torch==2.13.0 (the CPU build)")
+    require_module("safetensors", "pip install 'tinygrad_edu[interop]'")
+    doc = ROOT / "docs" / "checkpoints.md"
+    blocks = python_blocks(doc)
+    assert len(blocks) >= 6
+    run_blocks(doc, blocks)
+    out = capsys.readouterr().out
+    assert "1 ['__structure__', 'model/0.bias', 'model/0.weight']" in out and "['0.bias', '0.weight']" in out
+    assert "load: notes.npz is a text file starting with 'epoch,loss'; expected a checkpoint" in out
+    assert "key '5.bias': an array of strings (dtype <U3)" in out and "nothing was changed" in out
+    assert "param_groups[0]: invalid lr: '0.01' (must be a real number)" in out
+    assert float(out.split("largest difference ")[1].split()[0]) < 1e-5

@@ -82,8 +82,7 @@ def test_a_model_saved_here_loads_into_pytorch_and_gives_the_same_outputs(tmp_pa
     else:
         state = {key: torch.from_numpy(value) for key, value in tg.load(tmp_path / "model.npz").items()}
     theirs = MODELS[name][1]().eval()
-    result = theirs.load_state_dict(state, strict=False)
-    assert result.unexpected_keys == [] and all(key.endswith(NOT_HERE) for key in result.missing_keys)
+    theirs.load_state_dict(state)  # strict: PyTorch's BatchNorm fills in a missing num_batches_tracked itself
     got, expected = outputs(here, theirs, MODELS[name][2](np.random.default_rng(3)))
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
 
@@ -121,7 +120,7 @@ def test_training_mode_batch_norm_and_its_running_statistics_agree_with_pytorch(
     here.train()
     theirs.train()
     got, expected = outputs(here, theirs, x)
-    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
     for key, value in theirs.state_dict().items():
         if not key.endswith(NOT_HERE):
             np.testing.assert_allclose(here.state_dict()[key], value.numpy(), rtol=1e-5, atol=1e-6, err_msg=key)
@@ -130,7 +129,7 @@ def test_training_mode_batch_norm_and_its_running_statistics_agree_with_pytorch(
 def test_float64_models_agree_to_rounding():
     here = trained_here("cnn").double()
     theirs = cnn_torch().double().eval()
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in here.state_dict().items()}, strict=False)
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in here.state_dict().items()})
     x = np.random.default_rng(6).standard_normal((4, 1, 8, 8))
     got, expected = outputs(here, theirs, x)
     assert got.dtype == expected.dtype == np.float64
