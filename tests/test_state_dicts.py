@@ -312,3 +312,20 @@ def test_scheduler_round_trip_through_a_checkpoint_resumes_the_schedule(tmp_path
     resumed.step()
     scheduler.step()
     assert resumed.get_last_lr() == scheduler.get_last_lr() == [1.0 * 0.5 ** (4 // 2)]
+
+
+def test_a_users_scheduler_with_its_own_fields_loads_without_a_check_of_its_own():
+    class Halving(lr_scheduler.LRScheduler):
+        def __init__(self, optimizer, factor=0.5):
+            self.factor = factor
+            super().__init__(optimizer)
+
+        def lr_at(self, base_lr, epoch):
+            return base_lr * self.factor**epoch
+
+    scheduler = Halving(optim.SGD([nn.Parameter(np.ones(1))], lr=1.0), factor=0.25)
+    scheduler.step()
+    resumed = Halving(optim.SGD([nn.Parameter(np.ones(1))], lr=1.0))
+    resumed.load_state_dict(scheduler.state_dict())
+    resumed.step()
+    assert resumed.get_last_lr() == [0.25**2]

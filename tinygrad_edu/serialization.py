@@ -183,9 +183,9 @@ def _describe(head: bytes, size: int) -> str:
         return "a safetensors file (tg.load reads it from a path ending in .safetensors)"
     if head.startswith(b"\x89HDF\r\n\x1a\n"):
         return "an HDF5 file"
-    text = head.decode("utf-8", errors="replace").rstrip("\ufffd")  # the last character may be cut in two
+    text = head.decode("utf-8", errors="replace").rstrip("\ufffd").strip()  # the last character may be cut in two
     if all(char.isprintable() or char in "\t\r\n" for char in text):
-        return f"a text file starting with {text.splitlines()[0][:40]!r}" if text.strip() else "a blank text file"
+        return f"a text file starting with {text.splitlines()[0][:40]!r}" if text else "a blank text file"
     return f"a binary file of {size} bytes starting with {head[:8].hex(' ')}"
 
 

@@ -35,8 +35,8 @@ class LRScheduler:
     def get_last_lr(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
 
-    def check_settings(self) -> None:
-        """Raise if a subclass's own settings (its constructor's arguments) are invalid; the base class has none."""
+    def check_settings(self, **settings: Any) -> None:
+        """Raise if a subclass's own settings (its constructor's arguments) are invalid; subclasses say how."""
 
     def state_dict(self) -> dict[str, Any]:
         """``base_lrs``, ``last_epoch`` and the subclass's settings (``step_size``, ``T_max``, ...)."""
