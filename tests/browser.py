@@ -12,19 +12,20 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-from requirements import require
+from optional_tools import require_executable, require_module
 
 # Without these, Chromium on a machine with no network stalls on its background services.
 FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars")
-WHY = "the stepper page is tested in a real browser"
+INSTALL = "apt-get install chromium chromium-driver (the stepper page is tested in a real browser)"
 
 
 @contextlib.contextmanager
 def chromium(width: int = 1400, height: int = 900) -> Iterator[Any]:
     """A fresh headless Chromium (its own profile directory) as a selenium WebDriver, quit afterwards."""
-    for tool in ("chromium", "chromedriver", "selenium"):
-        require(tool, WHY)
+    for program in ("chromium", "chromedriver"):
+        require_executable(program, INSTALL)
+    require_module("selenium", "pip install selenium (in the test extra)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from optional_tools import require_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,3 +87,18 @@ def test_op_reference_is_generated_from_the_ops():
     page = (ROOT / "docs" / "tensor.md").read_text()
     assert generator.rewritten(page) == page, "stale op reference: run python docs/op_reference.py"
     assert len(generator.primitives()) >= 30 and "| `Tanh` | z = tanh a; ∂z/∂a = 1 − tanh²(a) = 1 − z² |" in page
+
+
+def test_checkpoints_doc_snippets_run(capsys):
+    require_module("torch", "pip install torch==2.13.0 (the CPU build)")
+    require_module("safetensors", "pip install 'tinygrad_edu[interop]'")
+    doc = ROOT / "docs" / "checkpoints.md"
+    blocks = python_blocks(doc)
+    assert len(blocks) >= 6
+    run_blocks(doc, blocks)
+    out = capsys.readouterr().out
+    assert "1 ['__structure__', 'model/0.bias', 'model/0.weight']" in out and "['0.bias', '0.weight']" in out
+    assert "load: notes.npz is a text file starting with 'epoch,loss'; expected a checkpoint" in out
+    assert "key '5.bias': an array of strings (dtype <U3)" in out and "nothing was changed" in out
+    assert "param_groups[0]: invalid lr: '0.01' (must be a real number)" in out
+    assert float(out.split("largest difference ")[1].split()[0]) < 1e-5

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from browser import chromium, console_errors, picture_stats
 from examples_runner import ROOT, run_example
-from requirements import require
+from optional_tools import require_executable
 from test_viz_drawing import parse
 
 from tinygrad_edu import ops
@@ -40,7 +40,7 @@ WINDOW = (1280, 720)
 
 def make_pictures(out: Path) -> None:
     """Run the examples into ``out`` and screenshot their stepper pages in headless Chromium."""
-    require("dot", "the docs' pictures are SVG rendered by Graphviz's dot")
+    require_executable("dot", "apt-get install graphviz (the docs' pictures are SVG rendered by dot)")
     run_example("draw_graph.py", "--out", str(out), fast=False)
     (out / "narration.txt").write_text(run_example("step_through.py", "--out", str(out), fast=False))
     with chromium(*WINDOW) as browser:

@@ -170,7 +170,7 @@ def test_optimizer_load_state_dict_mismatch_raises_and_changes_nothing():
     state["state"][0]["momentum_buffer"] = np.zeros((5, 5), dtype=np.float32)
     state["param_groups"][0]["lr"] = 9.0
     before = opt.state_dict()
-    with pytest.raises(ValueError, match=r"momentum_buffer has shape \(5, 5\), the parameter \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"momentum_buffer'\]: shape \(5, 5\) in the state dict, \(2, 3\)"):
         opt.load_state_dict(state)
     assert opt.param_groups[0]["lr"] == 0.1
     np.testing.assert_array_equal(opt.state[model.weight]["momentum_buffer"], before["state"][0]["momentum_buffer"])

@@ -143,3 +143,12 @@ def test_retain_graph_checks_versions_on_every_backward():
         w.zero_()
     with pytest.raises(RuntimeError, match=MODIFIED):
         loss.backward()
+
+
+def test_loading_a_state_dict_is_an_in_place_change():
+    model = nn.Linear(2, 1)
+    x = tg.Tensor(np.ones((1, 2), np.float32), requires_grad=True)
+    loss = model(x).sum()  # saved the weight for ∂C/∂x
+    model.load_state_dict({"weight": np.zeros((1, 2)), "bias": np.zeros(1)})
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        loss.backward()

@@ -14,14 +14,14 @@ import pytest
 from examples_runner import run_example
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from requirements import require
+from optional_tools import require_executable
 
 import tinygrad_edu as tg
 from tinygrad_edu import engine, nn, ops, viz
 from tinygrad_edu.viz import labels
 
 ROOT = Path(__file__).resolve().parents[1]
-DOT = "Graphviz's dot renders the DOT text to SVG, PNG and PDF"
+DOT = "apt-get install graphviz (dot renders the DOT text to SVG, PNG and PDF)"
 _NODE = re.compile(r"^\s*(\w+) \[(.*)\]$")
 _EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[(.*)\])?$")
 _ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^ \]]+)')
@@ -434,7 +434,7 @@ def _svg_texts(svg: bytes) -> list[str]:
 
 
 def test_svg_rendered_by_dot_contains_the_op_names(tmp_path):
-    require("dot", DOT)
+    require_executable("dot", DOT)
     model, _, loss = autoencoder()
     graph = viz.draw(loss, params=model, explain=True)
     texts = _svg_texts(viz.render(graph, "svg"))
@@ -521,7 +521,7 @@ def test_collapsing_keeps_the_first_and_last_layers_of_a_deep_mlp():
 
 # ----------------------------------------------------------------------------------------------- the example
 def test_example_renders_the_pictures_with_dot(tmp_path):
-    require("dot", DOT)
+    require_executable("dot", DOT)
     out = run_example("draw_graph.py", "--out", str(tmp_path))
     assert "0.weight" in out
     for name in ("forward", "backward", "collapsed"):

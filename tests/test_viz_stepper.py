@@ -16,7 +16,7 @@ import pytest
 from examples_runner import run_example
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from requirements import require
+from optional_tools import require_module
 
 import tinygrad_edu as tg
 from tinygrad_edu import engine, nn, viz
@@ -60,7 +60,7 @@ def ours(values: list[np.ndarray]):
 
 def theirs(values: list[np.ndarray]):
     """The same graph in PyTorch, every intermediate's gradient retained, after backward."""
-    require("torch", "PyTorch's gradients are the independent truth for the stepper's numbers")
+    require_module("torch", "pip install torch==2.13.0 (PyTorch's gradients are the truth for the stepper's numbers)")
     import torch
 
     x, y, *params = (torch.tensor(v) for v in values)
@@ -118,7 +118,7 @@ def test_every_number_of_every_step_is_pytorchs():
 
 def test_each_contribution_to_a_reused_value_and_its_running_sum():
     """h feeds Mul, Tanh and Add: three gradients, summed in the engine's order (PyTorch: one clone per use)."""
-    require("torch", "PyTorch's gradients are the independent truth for the stepper's numbers")
+    require_module("torch", "pip install torch==2.13.0 (PyTorch's gradients are the truth for the stepper's numbers)")
     import torch
 
     a_np, w_np = RNG.standard_normal(3), RNG.standard_normal(3)
@@ -147,7 +147,7 @@ def test_each_contribution_to_a_reused_value_and_its_running_sum():
 
 
 def test_cross_entropy_with_its_index_arrays_steps_to_pytorchs_gradients():
-    require("torch", "PyTorch's gradients are the independent truth for the stepper's numbers")
+    require_module("torch", "pip install torch==2.13.0 (PyTorch's gradients are the truth for the stepper's numbers)")
     import torch
 
     logits, labels = RNG.standard_normal((4, 3)), np.array([0, 2, 1, 2])

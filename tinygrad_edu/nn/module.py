@@ -7,13 +7,14 @@ A model is a tree of modules; ``named_parameters`` walks it and names each param
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import grad_mode
 from .._tensor import Tensor, clear_grads
+from ..serialization import convert_state_value
 
 
 class Parameter(Tensor):
@@ -35,6 +36,11 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+def _describe_value(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    return f"shape {tuple(shape)}" if isinstance(shape, tuple) else f"a {type(value).__name__}"
 
 
 class IncompatibleKeys(NamedTuple):
@@ -204,27 +210,30 @@ class Module:
         """Dotted name → a copy of every parameter's and buffer's values."""
         return OrderedDict((key, tensor.data.copy()) for key, tensor in self._state_tensors().items())
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy values in by name; any missing/unexpected key (strict) or wrong shape raises before anything changes."""
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy values in by name, all or nothing: every key, shape and dtype is checked before any is assigned."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict expects a dict of name → array, got {type(state_dict).__name__}")
         own = self._state_tensors()
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
         problems = []
         if strict:
             problems += [f"missing key {key!r} (expected shape {own[key].shape})" for key in missing]
-            problems += [f"unexpected key {key!r} (shape {np.shape(state_dict[key])})" for key in unexpected]
+            problems += [f"unexpected key {key!r} ({_describe_value(state_dict[key])})" for key in unexpected]
         arrays = {}
         for key, target in own.items():
             if key in state_dict:
-                value = np.asarray(state_dict[key].data if isinstance(state_dict[key], Tensor) else state_dict[key])
-                if value.shape != target.shape:
-                    problems.append(f"key {key!r}: shape {value.shape} in the state dict, {target.shape} in the model")
-                arrays[key] = value
+                try:
+                    arrays[key] = convert_state_value(state_dict[key], target.data)
+                except ValueError as error:
+                    problems.append(f"key {key!r}: {error}")
         if problems:
             raise RuntimeError(f"load_state_dict for {type(self).__name__} failed, nothing was changed: "
                                + "; ".join(problems))
         for key, value in arrays.items():
-            np.copyto(own[key].data, value, casting="unsafe")
+            np.copyto(own[key].data, value)
+            own[key].version_counter[0] += 1  # an in-place change, as PyTorch's copy_: a graph that saved it refuses
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self) -> dict[str, Tensor]:

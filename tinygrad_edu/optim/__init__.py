@@ -7,13 +7,14 @@ own dtype: hyperparameters are Python floats, so float32 stays float32.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from .._tensor import Tensor, clear_grads
-from . import lr_scheduler
+from ..serialization import convert_state_value
+from . import checks, lr_scheduler
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
 
@@ -29,7 +30,7 @@ class Optimizer:
     """Holds parameter groups (each a dict with ``params`` and its hyperparameters) and per-parameter state."""
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
-        self.defaults = defaults
+        self.defaults = self.check_hyperparameters(defaults)
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
         params = list(params)
@@ -52,7 +53,19 @@ class Optimizer:
         unknown = set(group) - set(self.defaults) - {"params"}
         if unknown:
             raise TypeError(f"unknown hyperparameter(s) {sorted(unknown)} for {type(self).__name__}")
-        self.param_groups.append({**self.defaults, **group, "params": params})
+        hyper = self.check_hyperparameters({**self.defaults, **{k: v for k, v in group.items() if k != "params"}})
+        self.param_groups.append({**hyper, "params": params})
+
+    def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        """``hyper`` checked as the constructor checks its arguments (and normalised); raises if invalid."""
+        return dict(hyper)
+
+    def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        """The per-parameter state ``step`` keeps under ``group``'s settings: (required, optional) name → kind.
+
+        Kinds: ``step`` (a count), ``moment`` (an array like the parameter), ``square`` (the same, never negative).
+        """
+        return {}, {}
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad`` (to None, or to zeros)."""
@@ -84,29 +97,81 @@ class Optimizer:
                   for g in self.param_groups]
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore hyperparameters and state; any mismatch raises before anything changes."""
-        groups = state_dict["param_groups"]
-        if len(groups) != len(self.param_groups) or any(
-            len(saved["params"]) != len(own["params"]) for saved, own in zip(groups, self.param_groups)
-        ):
-            raise ValueError(f"optimizer state dict has groups of sizes {[len(g['params']) for g in groups]}, this "
-                             f"optimizer has {[len(g['params']) for g in self.param_groups]}")
-        params = {i: p for saved, own in zip(groups, self.param_groups) for i, p in zip(saved["params"], own["params"])}
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore hyperparameters and state, all or nothing: every entry is checked before anything changes."""
+        if not isinstance(state_dict, Mapping) or set(state_dict) != {"state", "param_groups"}:
+            keys = sorted(map(str, state_dict)) if isinstance(state_dict, Mapping) else type(state_dict).__name__
+            raise ValueError(f"an optimizer state dict has the keys 'param_groups' and 'state', got {keys}")
+        groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(groups, (list, tuple)) or not all(isinstance(g, Mapping) for g in groups):
+            raise ValueError("the optimizer state dict's 'param_groups' must be a list of dicts")
+        if not isinstance(saved_state, Mapping):
+            raise ValueError("the optimizer state dict's 'state' must be a dict of parameter index → state")
+        sizes = [len(g["params"]) if isinstance(g.get("params"), (list, tuple)) else None for g in groups]
+        if sizes != [len(g["params"]) for g in self.param_groups]:
+            raise ValueError(f"optimizer state dict has groups of sizes {sizes}, this optimizer has "
+                             f"{[len(g['params']) for g in self.param_groups]}")
+        new_groups, owners = [], {}  # owners: saved parameter index → (parameter, its new group)
+        for i, saved in enumerate(groups):
+            new_groups.append(self._checked_group(i, saved))
+            for index, p in zip(saved["params"], self.param_groups[i]["params"]):
+                if type(index) is not int or index in owners:
+                    raise ValueError(f"param_groups[{i}] lists the parameter index {index!r}, expected an int that "
+                                     "no other position lists")
+                owners[index] = (p, new_groups[-1])
         new_state: dict[Tensor, dict[str, Any]] = {}
-        for key, saved in state_dict["state"].items():
-            if int(key) not in params:
-                raise ValueError(f"optimizer state for parameter index {key}, which no group lists")
-            p = params[int(key)]
-            entry = {}
-            for name, value in saved.items():
-                if isinstance(value, np.ndarray) and value.ndim and value.shape != p.shape:
-                    raise ValueError(f"optimizer state {key}.{name} has shape {value.shape}, the parameter {p.shape}")
-                entry[name] = value.astype(p.dtype) if isinstance(value, np.ndarray) and value.ndim else value
-            new_state[p] = entry
-        for saved, own in zip(groups, self.param_groups):
-            own.update({k: v for k, v in saved.items() if k != "params"})
+        for index, saved in saved_state.items():
+            if index not in owners or type(index) is not int:
+                raise ValueError(f"optimizer state for parameter index {index!r}, which no group lists")
+            p, group = owners[index]
+            new_state[p] = self._checked_state(f"state[{index}]", saved, p, group)
+        for own, new in zip(self.param_groups, new_groups):
+            params = own["params"]
+            own.clear()
+            own.update(new, params=params)
         self.state = new_state
+
+    def _checked_group(self, i: int, saved: Mapping[str, Any]) -> dict[str, Any]:
+        hyper = {k: v for k, v in saved.items() if k != "params"}
+        mismatch = _key_mismatch("hyperparameter(s)", hyper, set(self.defaults) | {"initial_lr"}, self.defaults)
+        if mismatch:
+            raise ValueError(f"param_groups[{i}] {mismatch} (a {type(self).__name__} has {sorted(self.defaults)})")
+        try:
+            checked = self.check_hyperparameters({k: hyper[k] for k in self.defaults})
+            if "initial_lr" in hyper:  # written by a learning-rate scheduler
+                checked["initial_lr"] = checks.real("initial_lr", hyper["initial_lr"], low=0.0)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"param_groups[{i}]: {error}") from None
+        return checked
+
+    def _checked_state(self, where: str, saved: Any, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        """One parameter's saved state, checked against what ``step`` keeps for it and converted to its dtype."""
+        if not isinstance(saved, Mapping):
+            raise ValueError(f"optimizer {where} is a {type(saved).__name__}, expected a dict")
+        if not saved:
+            return {}
+        required, optional = self.state_fields(group)
+        kinds = {**required, **optional}
+        mismatch = _key_mismatch("entries", saved, kinds, required)
+        if mismatch:
+            raise ValueError(f"optimizer {where} {mismatch} (a {type(self).__name__} keeps {sorted(required)}"
+                             + (f", optionally {sorted(optional)})" if optional else ")"))
+        entry: dict[str, Any] = {}
+        for name, value in saved.items():
+            try:
+                if kinds[name] == "step":
+                    entry[name] = checks.integer("step", value, low=0)
+                elif value is None and name in optional:
+                    entry[name] = None
+                else:
+                    entry[name] = array = convert_state_value(value, p.data)
+                    if not np.isfinite(array).all():
+                        raise ValueError("non-finite values (the next step would turn the parameter into NaN)")
+                    if kinds[name] == "square" and (array < 0).any():
+                        raise ValueError("negative values in a running average of squares")
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"optimizer {where}[{name!r}]: {error}") from None
+        return entry
 
     def __repr__(self) -> str:
         lines = [f"Parameter Group {i}: " + ", ".join(f"{k}={v}" for k, v in g.items() if k != "params")
@@ -114,9 +179,12 @@ class Optimizer:
         return f"{type(self).__name__} (\n  " + "\n  ".join(lines) + "\n)"
 
 
-def _check(name: str, value: float, low: float = 0.0) -> None:
-    if not value >= low:
-        raise ValueError(f"invalid {name}: {value} (must be >= {low})")
+def _key_mismatch(what: str, given: Mapping[Any, Any], allowed: Iterable[Any], required: Iterable[Any]) -> str:
+    """'has unknown … and lacks …' for the keys of ``given``, or '' when they fit."""
+    unknown = sorted(map(str, set(given) - set(allowed)))
+    missing = sorted(set(required) - set(given))
+    parts = ([f"has unknown {what} {unknown}"] if unknown else []) + ([f"lacks {missing}"] if missing else [])
+    return " and ".join(parts)
 
 
 class SGD(Optimizer):
@@ -124,12 +192,19 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False) -> None:
-        for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
-            _check(name, value)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov))
+
+    def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        for name in ("lr", "momentum", "weight_decay"):
+            checks.real(name, hyper[name], low=0.0)
+        checks.real("dampening", hyper["dampening"])
+        if checks.flag("nesterov", hyper["nesterov"]) and (hyper["momentum"] <= 0 or hyper["dampening"] != 0):
+            raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
+        return dict(hyper)
+
+    def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        return {}, {"momentum_buffer": "moment"}  # None until the first step with momentum, as in PyTorch
 
     def _update(self, p, grad, state, lr, momentum, dampening, weight_decay, nesterov):
         if weight_decay:
@@ -153,11 +228,20 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float | None = None) -> None:
         weight_decay = (0.01 if self._decoupled else 0.0) if weight_decay is None else weight_decay
-        for name, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
-            _check(name, value)
-        if not all(0 <= b < 1 for b in betas):
-            raise ValueError(f"invalid betas {betas}: each must lie in [0, 1)")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        for name in ("lr", "eps", "weight_decay"):
+            checks.real(name, hyper[name], low=0.0)
+        betas = hyper["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"invalid betas {betas!r}: expected a pair (beta1, beta2)")
+        for beta in betas:
+            checks.real("beta", beta, low=0.0, below=1.0)
+        return {**hyper, "betas": tuple(betas)}
+
+    def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        return {"step": "step", "exp_avg": "moment", "exp_avg_sq": "square"}, {}
 
     def _update(self, p, grad, state, lr, betas, eps, weight_decay):
         beta1, beta2 = (float(b) for b in betas)
@@ -188,11 +272,22 @@ class RMSprop(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:
-        for name, value in (("lr", lr), ("alpha", alpha), ("eps", eps), ("weight_decay", weight_decay),
-                            ("momentum", momentum)):
-            _check(name, value)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered))
+
+    def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        for name in ("lr", "alpha", "eps", "weight_decay", "momentum"):
+            checks.real(name, hyper[name], low=0.0)
+        checks.flag("centered", hyper["centered"])
+        return dict(hyper)
+
+    def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        required = {"step": "step", "square_avg": "square"}
+        if group["momentum"]:
+            required["momentum_buffer"] = "moment"
+        if group["centered"]:
+            required["grad_avg"] = "moment"
+        return required, {}
 
     def _update(self, p, grad, state, lr, alpha, eps, weight_decay, momentum, centered):
         if weight_decay:
