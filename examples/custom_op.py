@@ -12,6 +12,7 @@ A straight-through estimator shows the other side: its gradient is a deliberate 
 from __future__ import annotations
 
 import argparse
+import itertools
 
 import numpy as np
 
@@ -111,7 +112,7 @@ def main() -> None:
     prove_the_ops()
     # ρ = 0.03: C falls at every one of the 2000 steps; from ρ ≈ 0.035 on it starts to oscillate late in training
     costs = train(steps=60 if args.fast else 2000, lr=0.03)
-    rises = sum(after > before for before, after in zip(costs, costs[1:]))
+    rises = sum(after > before for before, after in itertools.pairwise(costs))
     print(f"cost: first {costs[0]:.5f}  final {costs[-1]:.5f}  (C rose at {rises} of {len(costs) - 1} steps)")
     if rises or not costs[-1] < 0.5 * costs[0]:
         raise SystemExit("training failed: C must fall at every step and end below half its first value")

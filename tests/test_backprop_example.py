@@ -145,11 +145,11 @@ def by_finite_differences(p: dict) -> dict:
     averaged = dict(zip([(None, f"∂C/∂{n}") for n in names],
                         numerical_gradients(lambda *ps: numpy_cost(*ps, X), params)))
     backward = {}
+    W1, b1, W2, b2 = params
     for d in range(len(X)):
         row = X[d:d + 1]
         backward |= dict(zip([(d + 1, f"∂C_d/∂{n}") for n in names],
                              numerical_gradients(lambda *ps, row=row: numpy_cost(*ps, row), params)))
-        W1, b1, W2, b2 = params
         a1 = np.tanh(W1 @ X[d] + b1)
         z1 = W1 @ X[d] + b1
         x_hat = W2 @ a1 + b2
