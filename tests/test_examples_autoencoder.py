@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -10,16 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from examples_runner import load_example
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def load_example():
-    """The example as a module, to test its pieces without running ``main``."""
-    spec = importlib.util.spec_from_file_location("autoencoder_example", ROOT / "examples" / "autoencoder.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_example(*args: str) -> subprocess.CompletedProcess:
@@ -64,7 +57,7 @@ def test_autoencoder_example_rejects_bad_options(tmp_path: Path, option: list[st
 
 
 def test_progress_falls_back_to_plain_lines_without_tqdm(monkeypatch, capsys) -> None:
-    example = load_example()
+    example = load_example("autoencoder.py")
     monkeypatch.setitem(sys.modules, "tqdm", None)  # makes ``from tqdm import tqdm`` raise ImportError
     bar = example.progress_bar(20)
     assert isinstance(bar, example.PlainProgress)
@@ -79,7 +72,7 @@ def test_progress_falls_back_to_plain_lines_without_tqdm(monkeypatch, capsys) ->
 
 def test_progress_is_plain_lines_when_stdout_is_not_a_terminal(monkeypatch) -> None:
     pytest.importorskip("tqdm")
-    example = load_example()
+    example = load_example("autoencoder.py")
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
     assert isinstance(example.progress_bar(20), example.PlainProgress)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)

@@ -3,12 +3,11 @@ Hessian built by finite differences of the hand-derived gradient), and the sweep
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import numpy as np
-from examples_runner import run_example
+from examples_runner import load_example, run_example
 
 import tinygrad_edu as tg
 from tinygrad_edu import handwritten as hw
@@ -16,12 +15,6 @@ from tinygrad_edu import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def load_example():
-    spec = importlib.util.spec_from_file_location("learning_rate_example", ROOT / "examples" / "learning_rate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def finite_difference_hessian(net: hw.Network, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
@@ -48,7 +41,7 @@ def finite_difference_hessian(net: hw.Network, x: np.ndarray, eps: float = 1e-5)
 
 
 def test_sharpness_is_the_largest_hessian_eigenvalue() -> None:
-    example = load_example()
+    example = load_example("learning_rate.py")
     net = hw.Network.init([3, 4, 3], hidden="tanh", seed=1)
     x = np.random.default_rng(0).uniform(size=(6, 3))
     model = nn.MLP(net.sizes, activation=nn.Tanh)
