@@ -149,6 +149,12 @@ def test_an_output_block_must_follow_a_snippet(tmp_path: Path) -> None:
         page_snippets(page)
 
 
+def test_not_run_blocks_are_neither_run_nor_checked_as_quotes(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text('```python title="not run: needs a GPU"\nraise SystemExit\n```\n', encoding="utf-8")
+    assert page_snippets(page) == [] and quoted_blocks(page) == []
+
+
 def test_readme_example_saves_a_checkpoint() -> None:
     run_page(ROOT / "README.md")
     assert Path("model.npz").exists()
