@@ -1,9 +1,11 @@
 """Run an example script in fast mode, as a user would: a fresh interpreter, this checkout's package first."""
 
+import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,3 +17,11 @@ def run_example(script: str, *args: str, fast: bool = True) -> str:
                             capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def load_example(script: str) -> ModuleType:
+    """``examples/<script>`` as a module, to test its pieces without running its ``main``."""
+    spec = importlib.util.spec_from_file_location(Path(script).stem + "_example", ROOT / "examples" / script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -10,16 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from examples_runner import load_example
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def load_example():
-    """The example as a module, to test its pieces without running ``main``."""
-    spec = importlib.util.spec_from_file_location("autoencoder_example", ROOT / "examples" / "autoencoder.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_example(*args: str) -> subprocess.CompletedProcess:
@@ -37,8 +30,12 @@ def test_autoencoder_example_runs_fast(tmp_path: Path, options: list[str]) -> No
     check = re.search(r"max relative difference autograd vs hand-derived = (\S+)", out)
     assert check is not None, out
     assert float(check.group(1)) < 1e-10
-    before, after = map(float, re.search(r"cost C: (\S+) before training, (\S+) after", out).groups())
-    assert after < before
+    before, after = re.search(r"cost C: (\S+) before training, (\S+) after", out).groups()
+    assert float(after) < float(before)
+    progress = re.findall(r"^step (\d+)/(\d+) C=(\S+)$", out, flags=re.M)  # a pipe is no terminal: plain lines
+    assert 3 <= len(progress) <= 10 and progress[-1][0] == progress[-1][1] and progress[-1][2] == after
+    if not options:
+        assert "C fell at every one of the 20 steps" in out
     for name in ("reconstructions.png", "loss.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     graphs = list(tmp_path.glob("graph.*"))
@@ -60,7 +57,7 @@ def test_autoencoder_example_rejects_bad_options(tmp_path: Path, option: list[st
 
 
 def test_progress_falls_back_to_plain_lines_without_tqdm(monkeypatch, capsys) -> None:
-    example = load_example()
+    example = load_example("autoencoder.py")
     monkeypatch.setitem(sys.modules, "tqdm", None)  # makes ``from tqdm import tqdm`` raise ImportError
     bar = example.progress_bar(20)
     assert isinstance(bar, example.PlainProgress)
@@ -71,3 +68,26 @@ def test_progress_falls_back_to_plain_lines_without_tqdm(monkeypatch, capsys) ->
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 10 and lines[0] == "step 2/20 C=1" and lines[-1] == "step 20/20 C=19"
 
+
+
+def test_progress_is_plain_lines_when_stdout_is_not_a_terminal(monkeypatch) -> None:
+    pytest.importorskip("tqdm")
+    example = load_example("autoencoder.py")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    assert isinstance(example.progress_bar(20), example.PlainProgress)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert not isinstance(example.progress_bar(20), example.PlainProgress)
+
+
+def test_help_shows_the_defaults_and_the_run_time() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "autoencoder.py"), "--help"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    text = " ".join(result.stdout.split())
+    assert "default: 2000 for gd, 100 for adam" in text and "default: 0.01 for gd, 3e-3 for adam" in text
+    assert "A default run (2000 full-batch steps over 1797 digits) takes a few minutes" in text
+
+
+def test_a_learning_rate_beyond_the_edge_is_reported(tmp_path: Path) -> None:
+    result = run_example("--lr", "0.2", "--steps", "30", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"C rose at \d+ of 30 steps: ρ = 0.2 overshoots", result.stdout), result.stdout

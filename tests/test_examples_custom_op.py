@@ -10,5 +10,5 @@ def test_custom_op_example_fast():
     assert "gradcheck(Softplus): True" in out and "gradgradcheck(Softplus): True" in out
     assert "deliberate lie: True" in out and "gradcheck(whole network's cost, float64 copy): True" in out
     assert "‖∂C/∂a¹‖ at step 0" in out
-    first, final = map(float, re.search(r"cost: first (\S+)\s+final (\S+)", out).groups())
-    assert final < 0.75 * first, out
+    first, final, rises = re.search(r"cost: first (\S+)\s+final (\S+)\s+\(C rose at (\d+) of", out).groups()
+    assert float(final) < 0.5 * float(first) and rises == "0", out

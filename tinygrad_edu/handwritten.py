@@ -1,11 +1,11 @@
 """The seed's backprop by hand: its equations in plain numpy — no Tensor, no autograd — as the reference.
 
-Notation (derivation and errata in docs/backprop.md): layers l = 1..L; a⁰ = x is the input, a^L = x̂ the output.
-W^l has shape (M, N) = (height of layer l, height of layer l−1), exactly like ``nn.Linear.weight``, and b^l has
-shape (M,). Arrays hold one datapoint per row, so the seed's column equation z^l = W^l a^{l−1} + b^l is written
-``a[l - 1] @ W[l].T + b[l]`` for all D datapoints at once. Lists are indexed by layer as in the notes: ``W[l]`` is
-W^l, ``a[0]`` is x (``W[0]``, ``b[0]``, ``g[0]``, ``z[0]`` are unused ``None``). The numbers (1)–(9) cite the
-equations of docs/backprop.md.
+Notation (derivation in docs/backprop.md, errata in docs/backprop-errata.md): layers l = 1..L; a⁰ = x is the input,
+a^L = x̂ the output. W^l has shape (M, N) = (height of layer l, height of layer l−1), exactly like
+``nn.Linear.weight``, and b^l has shape (M,). Arrays hold one datapoint per row, so the seed's column equation z^l =
+W^l a^{l−1} + b^l is written ``a[l - 1] @ W[l].T + b[l]`` for all D datapoints at once. Lists are indexed by layer
+as in the notes: ``W[l]`` is W^l, ``a[0]`` is x (``W[0]``, ``b[0]``, ``g[0]``, ``z[0]`` are unused ``None``). The
+numbers (1)–(9) cite the equations of docs/backprop.md.
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def output_gradient(x_hat: Array, y: Array) -> Array:
 
 
 def output_gradient_as_written(x_hat: Array, y: Array) -> Array:
-    """The notes' literal ∂C/∂x̂_n = 2(x̂_n − y_n)² — WRONG (erratum 1): it loses the sign and scales by the error."""
+    """The notes' literal ∂C/∂x̂_n = 2(x̂_n − y_n)² — WRONG (erratum 13): it loses the sign and scales by the error."""
     _check_target(x_hat, y)
     return 2 * (x_hat - y) ** 2
 
