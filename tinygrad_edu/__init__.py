@@ -6,7 +6,6 @@ from . import data, nn, optim
 from .engine import Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .functional import log_softmax, softmax
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .memory import keep_freed_memory
 from .serialization import load, save
 from .tensor import (
     Tensor,
@@ -36,7 +35,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Function", "GradcheckError", "Tensor", "arange", "bool_", "cat", "concatenate", "data", "detect_anomaly",
     "enable_grad", "eye", "float32", "float64", "full", "grad", "gradcheck", "gradgradcheck", "hessian", "int64",
-    "is_grad_enabled", "jacobian", "jvp", "keep_freed_memory", "load", "log_softmax", "manual_seed", "maximum",
+    "is_grad_enabled", "jacobian", "jvp", "load", "log_softmax", "manual_seed", "maximum",
     "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "save", "set_grad_enabled", "softmax",
     "stack", "value_and_grad", "vjp", "where", "zeros", "zeros_like",
 ]
