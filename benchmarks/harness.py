@@ -14,6 +14,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -27,12 +28,12 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 @dataclass(frozen=True)
 class Settings:
-    """How long to measure: blocks of about ``block_seconds`` per candidate, rounds filling about
-    ``seconds_per_workload`` (within ``min_rounds``..``max_rounds``, or exactly ``rounds``)."""
+    """How long to measure: blocks of about ``block_seconds`` per candidate, rounds until ``seconds_per_workload``
+    have passed (at least ``min_rounds``, at most ``max_rounds``), or exactly ``rounds``."""
 
     block_seconds: float = 0.025
-    seconds_per_workload: float = 25.0
-    min_rounds: int = 15
+    seconds_per_workload: float = 20.0
+    min_rounds: int = 10
     max_rounds: int = 80
     rounds: int | None = None
     warmup_seconds: float = 0.3
@@ -56,8 +57,7 @@ class Worker:
 
     def __init__(self, workload: str, candidate: str, settings: Settings) -> None:
         self.name = f"{workload} / {candidate}"
-        spec = {"workload": workload, "candidate": candidate, "warmup_seconds": settings.warmup_seconds,
-                "keep_freed_memory": settings.keep_freed_memory}
+        spec = {"workload": workload, "candidate": candidate, "keep_freed_memory": settings.keep_freed_memory}
         environment = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(settings.threads)),
                        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self._errors = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed in close()
@@ -89,13 +89,15 @@ class Worker:
 
 
 @contextmanager
-def workers(workload: Workload, candidates: list[str], settings: Settings) -> Iterator[dict[str, Worker]]:
-    """One started worker per candidate (they start, check and warm up side by side), closed on the way out."""
+def ready_workers(workload: Workload, candidates: list[str], settings: Settings) -> Iterator[dict[str, Worker]]:
+    """One worker per candidate, checked and built (side by side, each in its process), closed on the way out."""
     with ExitStack() as stack:
         started = {}
         for candidate in candidates:
             started[candidate] = Worker(workload.key, candidate, settings)
             stack.callback(started[candidate].close)
+        for worker in started.values():
+            worker.receive()  # {"ready": true}
         yield started
 
 
@@ -112,41 +114,42 @@ class Measurement:
         return len(next(iter(self.seconds.values()))[True])
 
 
-def rounds_for(block_seconds: dict[str, float], settings: Settings) -> int:
-    """As many rounds as fit the workload's time (two blocks per candidate a round), within the bounds."""
-    if settings.rounds is not None:
-        return settings.rounds
-    per_round = 2 * sum(block_seconds.values())
-    return max(settings.min_rounds, min(settings.max_rounds, round(settings.seconds_per_workload / per_round)))
-
-
 def measure(workload: Workload, candidates: list[str], settings: Settings,
             progress: Callable[[str], None] = lambda message: None) -> Measurement:
-    """Time every candidate in interleaved blocks, a fresh random order of (candidate, gc on/off) each round."""
-    with workers(workload, candidates, settings) as running:
-        estimates = {candidate: worker.receive()["seconds_per_call"] for candidate, worker in running.items()}
-        calls = {candidate: max(1, round(settings.block_seconds / estimate)) for candidate, estimate in
-                 estimates.items()}
-        rounds = rounds_for({c: calls[c] * estimates[c] for c in candidates}, settings)
-        progress(f"{workload.title}: {rounds} rounds, calls per block " +
-                 ", ".join(f"{candidate} {calls[candidate]}" for candidate in candidates))
+    """Time every candidate in interleaved blocks, a fresh random order of (candidate, gc on/off) each round, for
+    ``settings.rounds`` rounds, or until the workload's time is spent (within the minimum and maximum rounds)."""
+    started = time.perf_counter()
+    progress(f"{workload.title}: checking and warming up " + ", ".join(candidates))
+    with ready_workers(workload, candidates, settings) as running:
+        # one at a time, so no warm-up shares the machine with a sibling's
+        estimates = {c: worker.request(warm_up=settings.warmup_seconds)["seconds_per_call"]
+                     for c, worker in running.items()}
+        calls = {c: max(1, round(settings.block_seconds / estimate)) for c, estimate in estimates.items()}
         measurement = Measurement(workload.key, calls, {c: {True: [], False: []} for c in candidates})
         blocks = [(candidate, gc_enabled) for candidate in candidates for gc_enabled in (True, False)]
         shuffle = random.Random(settings.seed).shuffle
-        for _ in range(rounds):
+        deadline = time.perf_counter() + settings.seconds_per_workload
+        while more_rounds(measurement.rounds, time.perf_counter() > deadline, settings):
             shuffle(blocks)
             for candidate, gc_enabled in blocks:
                 reply = running[candidate].request(calls=calls[candidate], gc=gc_enabled)
                 measurement.seconds[candidate][gc_enabled].append(reply["seconds_per_call"])
+    progress(f"{workload.title}: {measurement.rounds} rounds in {time.perf_counter() - started:.0f} s, calls per "
+             "block " + ", ".join(f"{candidate} {calls[candidate]}" for candidate in candidates))
     return measurement
+
+
+def more_rounds(done: int, time_is_up: bool, settings: Settings) -> bool:
+    """Exactly ``settings.rounds`` if given; otherwise at least the minimum, then until time is up or the maximum."""
+    if settings.rounds is not None:
+        return done < settings.rounds
+    return done < settings.min_rounds or (done < settings.max_rounds and not time_is_up)
 
 
 def measure_memory(workload: Workload, candidates: list[str], traced: tuple[str, ...],
                    settings: Settings) -> dict[str, dict[str, float | None]]:
     """Each candidate's resident memory before and after many steps, and one step's traced peak, side by side."""
-    with workers(workload, candidates, settings) as running:
-        for worker in running.values():
-            worker.receive()  # ready
+    with ready_workers(workload, candidates, settings) as running:
         for candidate, worker in running.items():
             worker.send(memory={"warmup": settings.memory_warmup, "steps": settings.memory_steps,
                                 "trace_arrays": candidate in traced})

@@ -1,8 +1,9 @@
 """A benchmark worker: one candidate of one workload in its own process, checked, warmed up, then timed on request.
 
 The parent (``harness.Worker``) starts ``python -m benchmarks.worker SPEC`` and they exchange one JSON line per
-message: first the worker's ``{"seconds_per_call": estimate}`` once it is ready, then per request
-``{"calls": n, "gc": true}`` → ``{"seconds_per_call": s}``, or ``{"memory": {...}}`` → ``memory.memory_use``'s dict.
+message: first the worker's ``{"ready": true}`` once its candidate is checked and built, then per request
+``{"warm_up": seconds}`` → ``{"seconds_per_call": estimate}``, ``{"calls": n, "gc": true}`` →
+``{"seconds_per_call": s}``, or ``{"memory": {...}}`` → ``memory.memory_use``'s dict.
 A wrong answer, or any other error, ends the worker with its traceback on stderr, which the parent reports.
 """
 
@@ -47,7 +48,7 @@ def time_block(call: Callable[[], object], calls: int, gc_enabled: bool) -> floa
 
 
 def serve(spec: dict, requests: TextIO, replies: TextIO) -> None:
-    """Check the candidate, build it, warm it up, then answer timing and memory requests until stdin closes."""
+    """Check the candidate and build it, then answer warm-up, timing and memory requests until stdin closes."""
     if spec["keep_freed_memory"] and not keep_freed_memory():
         raise RuntimeError("--keep-freed-memory needs glibc's malloc (Linux with glibc)")
     workload = BY_KEY[spec["workload"]]
@@ -58,10 +59,12 @@ def serve(spec: dict, requests: TextIO, replies: TextIO) -> None:
         replies.write(json.dumps(message) + "\n")
         replies.flush()
 
-    reply({"seconds_per_call": warm_up(call, spec["warmup_seconds"])})
+    reply({"ready": True})
     for line in requests:
         request = json.loads(line)
-        if "calls" in request:
+        if "warm_up" in request:
+            reply({"seconds_per_call": warm_up(call, request["warm_up"])})
+        elif "calls" in request:
             reply({"seconds_per_call": time_block(call, request["calls"], request["gc"])})
         elif "memory" in request:
             reply(memory_use(call, **request["memory"]))

@@ -18,7 +18,7 @@ from .targets import MemoryTarget, Target
 REFERENCE = "numpy"
 LABELS = {  # candidate: how the report names it
     "numpy": "numpy (reference)",
-    "numpy-out": "numpy out= (floor)",
+    "numpy-out": "numpy out= (preallocated)",
     "tinygrad_edu": "tinygrad_edu",
     "torch": "PyTorch",
 }

@@ -134,6 +134,14 @@ def test_spread_is_the_median_and_linearly_interpolated_quartiles():
         paired_ratios([1.0, 2.0], [1.0, 2.0, 3.0])
 
 
+def test_rounds_run_until_time_is_up_within_the_bounds_or_exactly_as_asked():
+    settings = harness.Settings(min_rounds=3, max_rounds=5)
+    assert [harness.more_rounds(done, False, settings) for done in range(7)] == [True] * 5 + [False] * 2
+    assert [harness.more_rounds(done, True, settings) for done in range(7)] == [True] * 3 + [False] * 4
+    exactly = harness.Settings(min_rounds=3, max_rounds=5, rounds=7)
+    assert [harness.more_rounds(done, True, exactly) for done in range(9)] == [True] * 7 + [False] * 2
+
+
 def synthetic(seconds: dict[str, list[float]]) -> harness.Measurement:
     """A measurement with the same per-round times gc on and off."""
     return harness.Measurement("W2-floats", dict.fromkeys(seconds, 1),
