@@ -13,6 +13,8 @@ import importlib.metadata
 import json
 import os
 import platform
+import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -20,7 +22,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .harness import QUICK, Settings, WorkerError, measure, measure_memory
+from .harness import QUICK, ROOT, Settings, WorkerError, measure, measure_memory
 from .report import Run, render, summarise, to_json
 from .stats import Spread, spread
 from .workloads import (
@@ -84,8 +86,10 @@ def machine() -> dict[str, str]:
         with open("/proc/cpuinfo") as cpuinfo:
             model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), model)
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"]
-    facts = {"cpu": f"{model}, {os.cpu_count()} cores", "system": platform.platform(),
-             "python": platform.python_version(), "numpy": f"{np.__version__} ({blas})"}
+    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True,
+                            text=True, check=False).stdout.strip() if shutil.which("git") else ""
+    facts = {"code": f"commit {commit}" if commit else "not a git checkout", "cpu": f"{model}, {os.cpu_count()} cores",
+             "system": platform.platform(), "python": platform.python_version(), "numpy": f"{np.__version__} ({blas})"}
     if installed("torch"):
         facts["torch"] = importlib.metadata.version("torch")
     return facts
