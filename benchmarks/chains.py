@@ -171,8 +171,8 @@ def w3_framework(lib_name: str, length: int) -> Callable[[], object]:
     return call
 
 
-# No preallocated variant: numpy multiplies a one-element array in place (out= the input) about 2.3× slower than into
-# a fresh array, which comes from its cache of small blocks, so here the reference is already the floor.
+# No preallocated variant: numpy multiplies a one-element array in place (out= the input) 2-3× slower than into a
+# fresh array, which comes from its cache of small blocks, so here the reference is already the floor.
 W3_CANDIDATES: dict[str, Callable[[int], Callable[[], object]]] = {
     "numpy": w3_reference,
     "tinygrad_edu": lambda length: w3_framework("tinygrad_edu", length),

@@ -39,7 +39,9 @@ def judge(target: Target, measurement: Measurement, ratios: dict[str, dict[bool,
     if missing:
         return Verdict(None, NOT_INSTALLED.format(LABELS[missing[0]]))
     if target.versus is None:
-        return Verdict(ratios[target.candidate][True].median <= target.limit)
+        median = ratios[target.candidate][True].median
+        close = f"{median:.2f}" == f"{target.limit:.2f}"  # the table's rounding hides which side it fell on
+        return Verdict(median <= target.limit, f"{median:.4f}×" if close else "")
     seconds = measurement.seconds
     relative = spread(paired_ratios(seconds[target.candidate][True], seconds[target.versus][True])).median
     return Verdict(relative <= 1, f"{relative:.2f}× {LABELS[target.versus]}'s time")

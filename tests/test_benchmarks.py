@@ -154,6 +154,7 @@ def test_targets_are_judged_on_the_median_paired_ratio():
     assert ratios["tinygrad_edu"][True] == Spread(4.0, 3.5, 4.5)  # ratios 4, 3, 5
     assert report.judge(Target("tinygrad_edu", limit=4.0), measurement, ratios).met is True
     assert report.judge(Target("tinygrad_edu", limit=3.9), measurement, ratios).met is False
+    assert report.judge(Target("tinygrad_edu", limit=3.999), measurement, ratios).text == "NO (4.0000×)"
     versus = report.judge(Target("tinygrad_edu", versus="torch"), measurement, ratios)
     assert versus.met is True and versus.note == "0.80× PyTorch's time"  # paired: 0.8, 0.6, 1.25
     without_torch = synthetic({"numpy": [1.0], "tinygrad_edu": [2.0]})
