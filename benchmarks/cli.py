@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -58,6 +59,14 @@ def positive(text: str) -> int:
     return value
 
 
+def json_path(text: str) -> Path:
+    """A path whose folder exists, checked before the run rather than after it."""
+    path = Path(text)
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"no folder {str(path.parent)!r} to write {path.name!r} into")
+    return path
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__, epilog=workload_list(),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -70,7 +79,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=positive, help="exactly this many rounds per workload")
     parser.add_argument("--check", action="store_true",
                         help="exit with status 1 if a target is missed (without it the exit status ignores targets)")
-    parser.add_argument("--json", metavar="PATH", help="also save every measurement and verdict as JSON")
+    parser.add_argument("--json", metavar="PATH", type=json_path,
+                        help="also save every measurement and verdict as JSON")
     parser.add_argument("--threads", type=positive, default=1,
                         help="BLAS and PyTorch threads per worker (default 1: one core for every candidate)")
     parser.add_argument("--keep-freed-memory", action="store_true",
@@ -139,7 +149,6 @@ def main(argv: list[str] | None = None) -> int:
     print(render(result))
     if args.json:
         command = ["python", "-m", "benchmarks", *(sys.argv[1:] if argv is None else argv)]
-        with open(args.json, "w") as out:
-            json.dump(to_json(result, command), out, indent=1)
+        args.json.write_text(json.dumps(to_json(result, command), indent=1))
     progress("done")
     return MISSED if args.check and result.missed else 0

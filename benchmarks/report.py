@@ -24,6 +24,7 @@ class Row:
 
 
 def summarise(workload: Workload, measurement: Measurement) -> Row:
+    """Paired ratios to the reference per candidate (gc on against gc on, off against off), and the verdicts."""
     seconds = measurement.seconds
     ratios = {candidate: {gc: spread(paired_ratios(seconds[candidate][gc], seconds[REFERENCE][gc]))
                           for gc in (True, False)}
@@ -48,6 +49,7 @@ def judge(target: Target, measurement: Measurement, ratios: dict[str, dict[bool,
 
 
 def judge_memory(target: MemoryTarget, memory: dict[str, dict[str, float | None]]) -> Verdict:
+    """Growth below the limit; not judged where the candidate didn't run or the system hides resident memory."""
     if target.candidate not in memory:
         return Verdict(None, NOT_INSTALLED.format(LABELS[target.candidate]))
     growth = resident_growth(memory[target.candidate])
@@ -57,16 +59,16 @@ def judge_memory(target: MemoryTarget, memory: dict[str, dict[str, float | None]
 
 
 def resident_growth(use: dict[str, float | None]) -> float | None:
+    """MiB gained over the measured steps (None where the system doesn't expose resident memory)."""
     before, after = use["rss_before_mib"], use["rss_after_mib"]
     return None if before is None or after is None else after - before
 
 
 def duration(seconds: float) -> str:
-    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale or unit == "µs":
-            value = seconds / scale
-            return f"{value:.3g} {unit}" if value < 100 else f"{value:.0f} {unit}"
-    raise AssertionError("unreachable")
+    """Seconds in the unit that reads best (s, ms or µs), to three significant digits."""
+    unit, scale = next(((unit, scale) for unit, scale in (("s", 1.0), ("ms", 1e-3)) if seconds >= scale), ("µs", 1e-6))
+    value = seconds / scale
+    return f"{value:.3g} {unit}" if value < 100 else f"{value:.0f} {unit}"
 
 
 def _ratio(value: Spread) -> str:
@@ -74,9 +76,12 @@ def _ratio(value: Spread) -> str:
 
 
 def _table(header: list[str], lines: list[list[str]]) -> list[str]:
+    """A Markdown table with its columns padded, readable in a terminal too."""
     widths = [max(len(cell) for cell in column) for column in zip(header, *lines)]
+
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths)) + " |"
+
     return [line(header), "|" + "|".join("-" * (width + 2) for width in widths) + "|", *map(line, lines)]
 
 
@@ -178,6 +183,7 @@ def _row_json(row: Row) -> dict:
 
 
 def to_json(run: Run, command: list[str]) -> dict:
+    """The whole run for ``--json``: facts, settings, the machine's state, every row and the memory probe."""
     return {
         "command": command, "machine": run.facts, "settings": asdict(run.settings),
         "load_average_1min": dict(zip(("start", "end"), run.load_average)),

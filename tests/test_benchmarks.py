@@ -192,10 +192,14 @@ def test_an_unknown_name_is_an_error_naming_the_valid_ones(argv, valid, capsys):
     assert f"invalid choice: '{argv[-1]}'" in err and valid in err
 
 
-def test_rounds_must_be_positive(capsys):
+def test_rounds_must_be_positive_and_json_needs_a_folder_before_the_run(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main(["--rounds", "0"])
     assert "must be at least 1, got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["--json", str(tmp_path / "missing" / "run.json")])
+    err = capsys.readouterr().err
+    assert "no folder" in err and "missing" in err and "'run.json'" in err
 
 
 def test_check_sets_the_exit_status_only_when_a_target_is_missed(monkeypatch, capsys):
