@@ -1,1 +1,1 @@
-"""On-demand benchmarks: ``python -m benchmarks`` (never part of the unit tests)."""
+"""On-demand benchmarks: ``python -m benchmarks`` (``--help`` lists the workloads; never part of the unit tests)."""

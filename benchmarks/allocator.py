@@ -1,10 +1,9 @@
-"""The process's memory allocator, seen from a training loop.
+"""glibc's allocator policy for a benchmark worker: ``--keep-freed-memory`` times every candidate without page faults.
 
-Every training step allocates the same arrays again: the graph's values, then the gradients. glibc's malloc
-hands large freed blocks back to the operating system, so the next step gets fresh pages and pays a page fault
-for every 4 KiB it touches (about 2 µs each on the benchmark machine: several milliseconds a step for a medium
-MLP, docs/performance.md). ``keep_freed_memory`` asks malloc to keep what it frees, so every step reuses the
-pages of the one before.
+Every training step allocates the same arrays again. glibc's malloc hands large freed blocks back to the operating
+system, so the next step gets fresh pages and pays a page fault for every 4 KiB it touches. ``keep_freed_memory``
+changes that **for the whole process, for good**, which is why it lives here, applied to each worker process alike,
+and not in the tinygrad_edu package.
 """
 
 from __future__ import annotations
