@@ -123,7 +123,9 @@ REDUCTIONS = {
     "mean": (tg.Tensor.mean, np.mean),
     "max": (tg.Tensor.max, np.max),
     "min": (tg.Tensor.min, np.min),
-    "var": (lambda t, axis, keepdims: t.var(axis, keepdims, correction=0), np.var),
+    "amax": (tg.Tensor.amax, np.max),
+    "amin": (tg.Tensor.amin, np.min),
+    "var": (lambda t, axis, keepdims: t.var(axis=axis, keepdims=keepdims, correction=0), np.var),
 }
 
 
@@ -134,11 +136,11 @@ def test_reductions(name, case, seed):
     shape, axis, keepdims = case
     op, reference = REDUCTIONS[name]
     x = distinct(np.random.default_rng(seed), shape)
-    out = op(tg.Tensor(x), axis, keepdims)
+    out = op(tg.Tensor(x), axis=axis, keepdims=keepdims)
     expected = reference(x, axis=axis, keepdims=keepdims)
     assert out.shape == np.shape(expected)
     np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
-    check_gradients(lambda t: op(t, axis, keepdims), x)
+    check_gradients(lambda t: op(t, axis=axis, keepdims=keepdims), x)
 
 
 def test_var_default_is_unbiased_like_pytorch():
@@ -196,13 +198,26 @@ def test_reshape_flatten_squeeze_unsqueeze(shape, seed):
 
 @SETTINGS
 @given(shape=array_shapes(min_dims=1, max_dims=4, max_side=3), data=st.data())
-def test_transpose(shape, data):
+def test_permute(shape, data):
     axes = data.draw(st.permutations(range(len(shape))))
     x = np.random.default_rng(0).standard_normal(shape)
-    np.testing.assert_array_equal(tg.Tensor(x).transpose(*axes).data, x.transpose(axes))
+    np.testing.assert_array_equal(tg.Tensor(x).permute(*axes).data, x.transpose(axes))
     np.testing.assert_array_equal(tg.Tensor(x).T.data, x.T)
-    check_gradients(lambda t: t.transpose(*axes), x)
+    if len(axes) != 2:  # two axes mean PyTorch's swap (tested below); a longer permutation keeps numpy's meaning
+        np.testing.assert_array_equal(tg.Tensor(x).transpose(*axes).data, x.transpose(axes))
+    check_gradients(lambda t: t.permute(*axes), x)
     check_gradients(lambda t: t.T, x)
+
+
+def test_transpose_of_two_axes_swaps_them_as_pytorch():
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    np.testing.assert_array_equal(tg.Tensor(x).transpose(0, 2).data, np.swapaxes(x, 0, 2))
+    m = x[0]
+    np.testing.assert_array_equal(tg.Tensor(m).transpose(0, 1).data, m.T)  # numpy's transpose(0, 1) is m itself
+    np.testing.assert_array_equal(tg.Tensor(m).transpose().data, m.T)
+    np.testing.assert_array_equal(tg.Tensor(x).transpose().data, x.transpose())
+    with pytest.raises(ValueError, match="permute: 2 axes given for a tensor of 3"):
+        tg.Tensor(x).permute(0, 1)
 
 
 def test_swapaxes_and_mT():

@@ -10,6 +10,7 @@ from ._tensor import (
     concatenate,
     eye,
     full,
+    get_default_dtype,
     manual_seed,
     maximum,
     minimum,
@@ -17,6 +18,8 @@ from ._tensor import (
     ones_like,
     rand,
     randn,
+    result_type,
+    set_default_dtype,
     stack,
     where,
     zeros,
@@ -35,8 +38,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Function", "GradcheckError", "Tensor", "arange", "bool_", "cat", "concatenate", "data", "detect_anomaly",
-    "enable_grad", "eye", "float32", "float64", "full", "grad", "gradcheck", "gradgradcheck",
+    "enable_grad", "eye", "float32", "float64", "full", "get_default_dtype", "grad", "gradcheck", "gradgradcheck",
     "hessian", "int64", "is_grad_enabled", "jacobian", "jvp", "load", "log_softmax", "manual_seed", "maximum",
-    "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "save", "set_grad_enabled",
-    "softmax", "stack", "value_and_grad", "vjp", "where", "zeros", "zeros_like",
+    "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "result_type", "save",
+    "set_default_dtype", "set_grad_enabled", "softmax", "stack", "value_and_grad", "vjp", "where", "zeros",
+    "zeros_like",
 ]

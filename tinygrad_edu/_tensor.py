@@ -8,9 +8,8 @@ package's ``tensor(...)`` factory can have PyTorch's name.)
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -242,27 +241,24 @@ class Tensor:
         return ops.Clone.apply(self)
 
     # ------------------------------------------------------------------------------------------- arithmetic
-    def _operand(self, value: Any) -> Tensor:
-        """A non-Tensor operand as a constant tensor; a Python number takes this tensor's dtype (``x * 2`` stays
-        float32, ``x * 0.5`` of an integer x becomes float32)."""
-        if isinstance(value, Tensor):
-            return value
-        if type(value) is float and self.data.dtype.kind == "f":  # the common case, x * 0.5: no ABC checks
-            return Tensor.wrap(np.array(value, dtype=self.data.dtype))
-        if isinstance(value, numbers.Number) and not isinstance(value, (np.generic, complex)):
-            kind = self.data.dtype.kind
-            if kind == "f" or (isinstance(value, int) and kind in "iu"):
-                return Tensor.wrap(np.asarray(value, dtype=self.data.dtype))
-        return Tensor(value)
-
     def _binary(self, op: Any, other: Any, reflected: bool = False) -> Tensor:
-        """Apply a binary primitive; an integer operand beside a float one takes the float dtype (as PyTorch)."""
-        if not isinstance(other, Tensor):
-            other = self._operand(other)
-        a, b = (other, self) if reflected else (self, other)
-        if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
-            a, b = _promote_int_to_float(a, b)
-        return op.apply(a, b)
+        """Apply a binary primitive to this tensor and ``other``, both in PyTorch's result dtype (``result_type``)."""
+        if (type(other) is float or type(other) is int) and self.data.dtype.kind == "f":  # x * 0.5: x's dtype
+            other = Tensor.wrap(np.array(other, dtype=self.data.dtype))
+        elif not isinstance(other, Tensor) or other.data.dtype != self.data.dtype or (
+                op is ops.Div and self.data.dtype.kind != "f"):
+            dtype = result_type(self, other)
+            if op is ops.Div and dtype.kind != "f":
+                dtype = _default_float  # true division of integers: the default float dtype, as PyTorch
+            return op.apply(*((_as_dtype(other, dtype), self._as(dtype)) if reflected else
+                              (self._as(dtype), _as_dtype(other, dtype))))
+        return op.apply(other, self) if reflected else op.apply(self, other)
+
+    def _as(self, dtype: np.dtype) -> Tensor:
+        """This tensor in ``dtype``: itself, a differentiable cast between floats, or an unrecorded conversion."""
+        if self.data.dtype == dtype:
+            return self
+        return self.astype(dtype) if self.requires_grad else Tensor.wrap(self.data.astype(dtype))
 
     def __add__(self, other: Any) -> Tensor:
         return self._binary(ops.Add, other)
@@ -398,46 +394,114 @@ class Tensor:
         return where(condition, self, other)
 
     # ------------------------------------------------------------------------------------------- reductions
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return ops.Sum.apply(self, normalize_axes(axis, self.ndim, "sum"), keepdims)
+    # Each takes numpy's ``axis=``/``keepdims=`` and PyTorch's ``dim=``/``keepdim=`` (one spelling at a time).
+    def sum(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
+            keepdim: bool | None = None) -> Tensor:
+        axes, keep = reduction_args("sum", self.ndim, axis, keepdims, dim, keepdim)
+        return ops.Sum.apply(self, axes, keep)
 
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return ops.Mean.apply(self, normalize_axes(axis, self.ndim, "mean"), keepdims)
+    def mean(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
+             keepdim: bool | None = None) -> Tensor:
+        axes, keep = reduction_args("mean", self.ndim, axis, keepdims, dim, keepdim)
+        return ops.Mean.apply(self, axes, keep)
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return ops.Max.apply(self, normalize_axes(axis, self.ndim, "max"), keepdims, axis is None)
+    def max(self, dim: Any = None, keepdim: bool | None = None, *, axis: Axis = None,
+            keepdims: bool | None = None) -> Any:
+        """PyTorch's three meanings: ``max()`` the largest element; ``max(dim)`` (or ``dim=``) the named tuple
+        ``(values, indices)``; ``max(other)`` the elementwise ``maximum``. numpy's ``max(axis=…)`` gives the values."""
+        return self._extremum("max", ops.Max, dim, keepdim, axis, keepdims)
 
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return ops.Min.apply(self, normalize_axes(axis, self.ndim, "min"), keepdims, axis is None)
+    def min(self, dim: Any = None, keepdim: bool | None = None, *, axis: Axis = None,
+            keepdims: bool | None = None) -> Any:
+        """The smallest: the mirror of ``max`` (``min()``, ``min(dim)`` → (values, indices), ``min(other)``)."""
+        return self._extremum("min", ops.Min, dim, keepdim, axis, keepdims)
 
-    def var(self, axis: Axis = None, keepdims: bool = False, correction: int | None = None,
-            ddof: int | None = None) -> Tensor:
-        """Σ(x − mean)² / (N − correction) along ``axis``: PyTorch's default ``correction=1`` (unbiased); numpy's
+    def _extremum(self, name: str, op: Any, dim: Any, keepdim: bool | None, axis: Axis,
+                  keepdims: bool | None) -> Any:
+        if isinstance(dim, Tensor):
+            if keepdim is not None or axis is not None or keepdims is not None:
+                raise TypeError(f"{name}(other) takes no axis: it is the elementwise {name}imum")
+            return self._binary(ops.Maximum if name == "max" else ops.Minimum, dim)
+        if dim is not None:  # PyTorch: one axis, the values and where they are
+            if isinstance(dim, (tuple, list)):
+                raise TypeError(f"{name}(dim) takes one axis; use a{name}(dim={tuple(dim)}) or {name}(axis=...) "
+                                "for several")
+            if axis is not None:
+                raise TypeError(f"{name}: pass dim (PyTorch's spelling) or axis (numpy's), not both")
+            keep = _one_spelling(keepdims, keepdim, name, "keepdims", "keepdim")
+            axis = normalize_axis(dim, self.ndim, name)
+            indices = (self.argmax if name == "max" else self.argmin)(axis=axis, keepdims=True)
+            values = take_along_axis(self, indices, axis)
+            return ValuesIndices(values if keep else values.squeeze(axis), indices if keep else indices.squeeze(axis))
+        axes, keep = reduction_args(name, self.ndim, axis, keepdims, None, keepdim)
+        return op.apply(self, axes, keep, axis is None)
+
+    def amax(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
+             keepdim: bool | None = None) -> Tensor:
+        """The largest values along the axes (all by default); tied maxima share the gradient."""
+        axes, keep = reduction_args("amax", self.ndim, axis, keepdims, dim, keepdim)
+        return ops.Max.apply(self, axes, keep, False)
+
+    def amin(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
+             keepdim: bool | None = None) -> Tensor:
+        """The smallest values along the axes (all by default); tied minima share the gradient."""
+        axes, keep = reduction_args("amin", self.ndim, axis, keepdims, dim, keepdim)
+        return ops.Min.apply(self, axes, keep, False)
+
+    def argmax(self, axis: int | None = None, keepdims: bool | None = None, *, dim: int | None = None,
+               keepdim: bool | None = None) -> Tensor:
+        """Indices (int64) of the largest values along one axis, or into the flattened tensor; the first of ties."""
+        return self._arg("argmax", np.argmax, axis, keepdims, dim, keepdim)
+
+    def argmin(self, axis: int | None = None, keepdims: bool | None = None, *, dim: int | None = None,
+               keepdim: bool | None = None) -> Tensor:
+        """Indices (int64) of the smallest values along one axis, or into the flattened tensor; the first of ties."""
+        return self._arg("argmin", np.argmin, axis, keepdims, dim, keepdim)
+
+    def _arg(self, name: str, find: Callable, axis: int | None, keepdims: bool | None, dim: int | None,
+             keepdim: bool | None) -> Tensor:
+        axis = _one_spelling(axis, dim, name, "axis", "dim")
+        keep = bool(_one_spelling(keepdims, keepdim, name, "keepdims", "keepdim"))
+        if self.data.size == 0:
+            raise ValueError(f"{name} of an empty tensor (shape {self.shape})")
+        if self.ndim == 0:  # PyTorch lets a 0-d tensor take dim 0 or -1: its one element is at index 0
+            normalize_axis(0 if axis is None else axis, 0, name)
+            return Tensor.wrap(np.zeros((), np.int64))
+        if axis is None:
+            index = find(self.data)
+            return Tensor.wrap(np.asarray(index, dtype=np.int64).reshape((1,) * self.ndim if keep else ()))
+        return Tensor.wrap(find(self.data, axis=normalize_axis(axis, self.ndim, name), keepdims=keep).astype(np.int64))
+
+    def var(self, axis: Axis = None, keepdims: bool | None = None, *, correction: int | None = None,
+            ddof: int | None = None, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """Σ(x − mean)² / (N − correction) along the axes: PyTorch's default ``correction=1`` (unbiased); numpy's
         ``ddof`` is the same number under its name (pass ``ddof=0`` for numpy's default)."""
         correction = _correction(correction, ddof, "var")
-        axes = normalize_axes(axis, self.ndim, "var")
+        axes, keep = reduction_args("var", self.ndim, axis, keepdims, dim, keepdim)
         centered = self - self.mean(axis=axes, keepdims=True)
         count = math.prod([self.shape[a] for a in axes])
         # NOTE: N − correction ≤ 0 gives inf (or nan for no spread), as PyTorch
-        return (centered * centered).sum(axis=axes, keepdims=keepdims) / float(max(count - correction, 0))
+        return (centered * centered).sum(axis=axes, keepdims=keep) / float(max(count - correction, 0))
 
-    def std(self, axis: Axis = None, keepdims: bool = False, correction: int | None = None,
-            ddof: int | None = None) -> Tensor:
+    def std(self, axis: Axis = None, keepdims: bool | None = None, *, correction: int | None = None,
+            ddof: int | None = None, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
         """√var (same arguments as ``var``).  NOTE: where the variance is 0 the gradient is 0, as PyTorch (not the
         chain rule's 0 · ∞ = nan through √0)."""
-        variance = self.var(axis, keepdims, correction, ddof)
+        variance = self.var(axis, keepdims, correction=correction, ddof=ddof, dim=dim, keepdim=keepdim)
         spread = variance.data != 0
         return where(spread, where(spread, variance, 1.0).sqrt(), 0.0)
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        """exp(x) / Σ exp(x) along ``axis``; shifting by the (detached) max keeps it finite for large logits."""
-        shifted = self - self.max(axis=axis, keepdims=True).detach()
+    def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """exp(x) / Σ exp(x) along an axis (the last by default); shifting by the (detached) max keeps it finite."""
+        axis = _softmax_axis(axis, dim, self.ndim, "softmax")
+        shifted = self - self.amax(axis=axis, keepdims=True).detach()
         e = shifted.exp()
         return e / e.sum(axis=axis, keepdims=True)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """x − log Σ exp(x) along ``axis``, computed as (x − m) − log Σ exp(x − m) for stability."""
-        shifted = self - self.max(axis=axis, keepdims=True).detach()
+    def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """x − log Σ exp(x) along an axis (the last by default), computed as (x − m) − log Σ exp(x − m)."""
+        axis = _softmax_axis(axis, dim, self.ndim, "log_softmax")
+        shifted = self - self.amax(axis=axis, keepdims=True).detach()
         return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
     # ------------------------------------------------------------------------------------------- shape
@@ -447,16 +511,22 @@ class Tensor:
     view = reshape
 
     def transpose(self, *axes: int) -> Tensor:
-        """Permute axes as numpy does (no axes: reverse them); ``permute`` is the same, ``swapaxes`` swaps two."""
+        """Two axes: swap them (PyTorch's ``transpose(d0, d1)``). Otherwise numpy's meaning: no axes reverses them,
+        a full permutation permutes (``permute`` is the same)."""
+        axes = _shape_args(axes)
+        return self.swapaxes(*axes) if len(axes) == 2 else self.permute(*axes)
+
+    def permute(self, *axes: int) -> Tensor:
+        """Reorder the axes: output axis i is input axis ``axes[i]`` (no axes: reverse them)."""
         axes = _shape_args(axes)
         if not axes:
             axes = tuple(reversed(range(self.ndim)))
-        wrapped = tuple(a % self.ndim for a in axes) if self.ndim else axes
+        if len(axes) != self.ndim:
+            raise ValueError(f"permute: {len(axes)} axes given for a tensor of {self.ndim} dimension(s)")
+        wrapped = tuple(normalize_axis(a, self.ndim, "permute") for a in axes)
         if sorted(wrapped) != list(range(self.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of the axes of shape {self.shape}")
+            raise ValueError(f"permute: axes {axes} repeat an axis (tensor of {self.ndim} dimension(s))")
         return ops.Transpose.apply(self, wrapped)
-
-    permute = transpose
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         axes = list(range(self.ndim))
@@ -477,7 +547,12 @@ class Tensor:
             raise ValueError(f"mT needs at least 2 dimensions, got shape {self.shape}")
         return ops.Transpose.apply(self, (*range(n - 2), n - 1, n - 2))
 
-    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+    def flatten(self, start_axis: int = 0, end_axis: int = -1, *, start_dim: int | None = None,
+                end_dim: int | None = None) -> Tensor:
+        start_axis = _one_spelling(None if start_axis == 0 else start_axis, start_dim, "flatten", "start_axis",
+                                   "start_dim") or 0
+        end_axis = _one_spelling(None if end_axis == -1 else end_axis, end_dim, "flatten", "end_axis", "end_dim")
+        end_axis = -1 if end_axis is None else end_axis
         if self.ndim == 0:
             return self.reshape(1)
         start, end = normalize_axis(start_axis, self.ndim, "flatten"), normalize_axis(end_axis, self.ndim, "flatten")
@@ -485,12 +560,15 @@ class Tensor:
             raise ValueError(f"flatten: start axis {start_axis} comes after end axis {end_axis} (ndim {self.ndim})")
         return self.reshape(*self.shape[:start], -1, *self.shape[end + 1 :])
 
-    def squeeze(self, axis: Axis = None) -> Tensor:
-        axes = normalize_axes(axis, self.ndim, "squeeze")
+    def squeeze(self, axis: Axis = None, *, dim: Axis = None) -> Tensor:
+        axes = normalize_axes(_one_spelling(axis, dim, "squeeze", "axis", "dim"), self.ndim, "squeeze")
         axes = tuple(a for a in axes if self.shape[a] == 1)
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
 
-    def unsqueeze(self, axis: int) -> Tensor:
+    def unsqueeze(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        axis = _one_spelling(axis, dim, "unsqueeze", "axis", "dim")
+        if axis is None:
+            raise TypeError("unsqueeze: say where the new axis goes (axis= or dim=)")
         axis = normalize_axis(axis, self.ndim + 1, "unsqueeze")
         return self.reshape(*self.shape[:axis], 1, *self.shape[axis:])
 
@@ -516,7 +594,7 @@ engine.register_tensor_class(Tensor)
 
 
 def as_array(data: Any, dtype: DTypeLike = None) -> np.ndarray:
-    """User data as a new ndarray of numbers: Python floats and lists become float32, arrays keep their dtype.
+    """User data as a new ndarray of numbers: Python floats take the default float dtype, arrays keep theirs.
     Strings, objects, dates, complex numbers and ragged lists are refused, naming what was found."""
     if isinstance(data, Tensor):
         array = data.data.copy()
@@ -528,7 +606,7 @@ def as_array(data: Any, dtype: DTypeLike = None) -> np.ndarray:
         except ValueError as error:  # a ragged list
             raise TypeError(f"cannot make a Tensor from ragged or mixed data: {error}") from None
         if array.dtype == np.float64:
-            array = array.astype(np.float32)
+            array = array.astype(_default_float)  # Python floats take the default float dtype
     if array.dtype.kind not in "biuf":
         found = {"U": "strings", "S": "bytes", "O": "Python objects (or ragged lists)", "M": "datetimes",
                  "m": "timedeltas", "c": "complex numbers"}.get(array.dtype.kind, f"dtype {array.dtype}")
@@ -555,14 +633,71 @@ def clear_grads(tensors: Iterable[Tensor], set_to_none: bool = True) -> None:
                 tensor.grad.zero_()
 
 
-def _promote_int_to_float(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    """float32 × int64 stays float32 (numpy alone would give float64); other mixes follow numpy."""
-    a_float, b_float = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
-    if a_float and not b_float:
-        return a, Tensor.wrap(b.data.astype(a.data.dtype))
-    if b_float and not a_float:
-        return Tensor.wrap(a.data.astype(b.data.dtype)), b
-    return a, b
+_default_float = np.dtype(np.float32)
+
+
+def set_default_dtype(dtype: DTypeLike) -> None:
+    """The floating dtype of Python floats, float factories and integer true division (float32 unless set)."""
+    global _default_float
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: the default must be a floating dtype, got {dtype}")
+    _default_float = dtype
+
+
+def get_default_dtype() -> np.dtype:
+    return _default_float
+
+
+def _category(dtype: np.dtype) -> int:
+    return 2 if dtype.kind == "f" else 1 if dtype.kind in "iu" else 0  # float > integer > bool
+
+
+def _promote(a: np.ndarray | np.dtype, b: np.dtype) -> np.dtype:
+    """The smallest dtype holding both (float32 with int64 stays float32, where numpy says float64)."""
+    a, b = np.dtype(a), np.dtype(b)
+    if _category(a) != _category(b):
+        return a if _category(a) > _category(b) else b
+    return np.promote_types(a, b)
+
+
+def result_type(*operands: Any) -> np.dtype:
+    """PyTorch's type promotion: tensors with dimensions decide; 0-d tensors, then Python and numpy scalars, only
+    where they bring a higher category (bool < integer < float), a float scalar in the default float dtype."""
+    ranked: list[np.dtype | None] = [None, None, None]  # tensors with dimensions, 0-d tensors, scalars
+    for value in operands:
+        if isinstance(value, Tensor):
+            rank, dtype = (0 if value.ndim else 1), value.data.dtype
+        elif isinstance(value, (bool, np.bool_)):
+            rank, dtype = 2, np.dtype(np.bool_)
+        elif isinstance(value, (int, np.integer)):
+            rank, dtype = 2, np.dtype(np.int64)
+        elif isinstance(value, (float, np.floating)):
+            rank, dtype = 2, _default_float
+        else:
+            array = as_array(value)
+            rank, dtype = (0 if array.ndim else 1), array.dtype
+        ranked[rank] = dtype if ranked[rank] is None else _promote(ranked[rank], dtype)
+    dimensioned, zero_d, scalar = ranked
+    return _combine(dimensioned, _combine(zero_d, scalar))
+
+
+def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    """Two ranks of operands (PyTorch's combine_categories): the higher rank's dtype, unless the lower one is of a
+    higher category (a float beside integers, an integer beside bools), which then promotes it."""
+    if higher is None or lower is None:
+        return lower if higher is None else higher
+    if higher.kind == "f":
+        return higher
+    return _promote(higher, lower) if higher.kind == "b" or lower.kind == "f" else higher
+
+
+def _as_dtype(value: Any, dtype: np.dtype) -> Tensor:
+    """An operand in ``dtype``: a tensor cast (differentiably if it requires grad), anything else converted."""
+    if isinstance(value, Tensor):
+        return value._as(dtype)
+    array = as_array(value)
+    return Tensor.wrap(array if array.dtype == dtype else array.astype(dtype))
 
 
 def _correction(correction: int | None, ddof: int | None, op: str) -> int:
@@ -570,6 +705,43 @@ def _correction(correction: int | None, ddof: int | None, op: str) -> int:
         raise TypeError(f"{op}: pass correction= (PyTorch's name) or ddof= (numpy's), not both")
     value = ddof if correction is None else correction
     return 1 if value is None else value
+
+
+class ValuesIndices(NamedTuple):
+    """What ``max(dim)``, ``min(dim)`` (and ops like them) return, as PyTorch's ``torch.return_types``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _one_spelling(numpy_value: Any, torch_value: Any, op: str, numpy_name: str, torch_name: str) -> Any:
+    """The argument given under numpy's name or PyTorch's; both is an error naming the two."""
+    if torch_value is None:
+        return numpy_value
+    if numpy_value is not None:
+        raise TypeError(f"{op}: pass {torch_name}= (PyTorch's spelling) or {numpy_name}= (numpy's), not both")
+    return torch_value
+
+
+def reduction_args(op: str, ndim: int, axis: Axis, keepdims: bool | None, dim: Axis,
+                   keepdim: bool | None) -> tuple[tuple[int, ...], bool]:
+    """A reduction's axes (checked, sorted) and keepdims, from either spelling."""
+    axes = normalize_axes(_one_spelling(axis, dim, op, "axis", "dim"), ndim, op)
+    return axes, bool(_one_spelling(keepdims, keepdim, op, "keepdims", "keepdim"))
+
+
+def _softmax_axis(axis: int | None, dim: int | None, ndim: int, op: str) -> int:
+    axis = _one_spelling(axis, dim, op, "axis", "dim")
+    return normalize_axis(-1 if axis is None else axis, ndim, op)
+
+
+def take_along_axis(x: Tensor, indices: Tensor, axis: int) -> Tensor:
+    """``x`` at ``indices`` along ``axis`` (numpy's ``take_along_axis``; the gradient goes to the picked elements)."""
+    if x.ndim == 0:
+        return x.reshape(())
+    grid = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
+    grid[axis] = indices.data
+    return x[tuple(grid)]
 
 
 def normalize_axis(axis: int, ndim: int, op: str) -> int:
@@ -605,21 +777,24 @@ def _normalize_index(index: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------------------------- free functions
-def cat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+def cat(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (the first by default)."""
+    axis = _one_spelling(axis, dim, "cat", "axis", "dim") or 0
     if not tensors:
         raise ValueError("cat() needs at least one tensor")
     tensors = [_as_tensor(t) for t in tensors]
     if tensors[0].ndim == 0:
         raise ValueError("cat: zero-dimensional tensors cannot be joined; use stack()")
-    return ops.Cat.apply(*tensors, axis=normalize_axis(axis, tensors[0].ndim, "cat"))
+    dtype = result_type(*tensors)
+    return ops.Cat.apply(*[t._as(dtype) for t in tensors], axis=normalize_axis(axis, tensors[0].ndim, "cat"))
 
 
 concatenate = cat
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along a new axis."""
+def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join tensors along a new axis (the first by default)."""
+    axis = _one_spelling(axis, dim, "stack", "axis", "dim") or 0
     if not tensors:
         raise ValueError("stack() needs at least one tensor")
     tensors = [_as_tensor(t) for t in tensors]
@@ -635,11 +810,8 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
     if condition.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor or array, got dtype {condition.dtype}")
-    x = x if isinstance(x, Tensor) else (y._operand(x) if isinstance(y, Tensor) else Tensor(x))
-    y = x._operand(y)
-    if x.dtype != y.dtype:
-        x, y = _promote_int_to_float(x, y)
-    return ops.Where.apply(condition, x, y)
+    dtype = result_type(x, y)
+    return ops.Where.apply(condition, _as_dtype(x, dtype), _as_dtype(y, dtype))
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -670,7 +842,7 @@ def generator() -> np.random.Generator:
 
 
 def _factory(array: np.ndarray, dtype: DTypeLike, requires_grad: bool) -> Tensor:
-    return Tensor(array, requires_grad=requires_grad, dtype=np.float32 if dtype is None else dtype)
+    return Tensor(array, requires_grad=requires_grad, dtype=_default_float if dtype is None else dtype)
 
 
 def zeros(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
@@ -697,10 +869,10 @@ def rand(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> T
 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: DTypeLike = None,
            requires_grad: bool = False) -> Tensor:
-    """Like ``np.arange``; integer arguments give int64, others float32."""
+    """Like ``np.arange``; integer arguments give int64, others the default float dtype."""
     array = np.arange(start, stop, step) if stop is not None else np.arange(start)
     return Tensor(array, requires_grad=requires_grad, dtype=dtype if dtype is not None else
-                  (np.int64 if array.dtype.kind in "iu" else np.float32))
+                  (np.int64 if array.dtype.kind in "iu" else _default_float))
 
 
 def eye(n: int, m: int | None = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:

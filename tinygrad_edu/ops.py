@@ -58,6 +58,10 @@ def exp(x: Any) -> Any:
     return np.exp(x) if isinstance(x, _ARRAYS) else x.exp()
 
 
+def permute(x: Any, axes: tuple[int, ...]) -> Any:
+    return x.transpose(axes) if isinstance(x, _ARRAYS) else x.permute(axes)
+
+
 def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
     if not isinstance(x, _ARRAYS):
         return x.broadcast_to(shape)
@@ -577,7 +581,7 @@ class Transpose(Primitive):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.transpose(_inverse_permutation(ctx.axes)), None
+        return permute(grad, _inverse_permutation(ctx.axes)), None
 
 
 @functools.cache

@@ -31,14 +31,32 @@ def as_pair(value: Pair, what: str) -> tuple[int, int]:
 
 
 # ----------------------------------------------------------------------------------------------- activations
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x) / Σ exp(x) along ``axis`` (see ``Tensor.softmax``)."""
-    return x.softmax(axis)
+def one_axis(axis: int | None, dim: int | None, op: str) -> int | None:
+    """The axis given as numpy's ``axis`` or PyTorch's ``dim`` (not both)."""
+    if axis is not None and dim is not None:
+        raise TypeError(f"{op}: pass dim= (PyTorch's spelling) or axis= (numpy's), not both")
+    return dim if axis is None else axis
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """x − log Σ exp(x) along ``axis`` (see ``Tensor.log_softmax``)."""
-    return x.log_softmax(axis)
+def _implicit_axis(x: Tensor, axis: int | None, op: str) -> int:
+    """PyTorch's F.softmax without ``dim`` picks axis 0 for 0-, 1- and 3-d input and 1 otherwise (deprecated);
+    where that differs from the last axis, say so instead of choosing silently."""
+    if axis is not None:
+        return axis
+    if x.ndim <= 2:
+        return -1
+    raise TypeError(f"{op}: pass dim= for a {x.ndim}-d input (PyTorch's implicit choice would be "
+                    f"{0 if x.ndim == 3 else 1}, tinygrad_edu's the last axis)")
+
+
+def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """exp(x) / Σ exp(x) along ``dim`` (see ``Tensor.softmax``)."""
+    return x.softmax(_implicit_axis(x, one_axis(axis, dim, "softmax"), "softmax"))
+
+
+def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """x − log Σ exp(x) along ``dim`` (see ``Tensor.log_softmax``)."""
+    return x.log_softmax(_implicit_axis(x, one_axis(axis, dim, "log_softmax"), "log_softmax"))
 
 
 def relu(x: Tensor) -> Tensor:
@@ -219,7 +237,7 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"cross_entropy: targets must lie in [0, {classes}), got values in "
                          f"[{labels.min()}, {labels.max()}]")
-    logits = input if input.ndim == 1 else input.transpose(0, *range(2, input.ndim), 1)  # classes last
+    logits = input if input.ndim == 1 else input.permute(0, *range(2, input.ndim), 1)  # classes last
     log_p = logits.reshape(-1, classes).log_softmax(axis=-1)
     picked = log_p[np.arange(log_p.shape[0]), labels.reshape(-1)]
     return _reduce(-picked.reshape(labels.shape), reduction)

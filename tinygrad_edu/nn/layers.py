@@ -66,25 +66,27 @@ class GELU(Module):
 
 
 class Softmax(Module):
-    """softmax along ``axis`` (numpy's keyword; PyTorch calls it ``dim``)."""
+    """softmax along ``dim`` (PyTorch's keyword; numpy's ``axis`` works too)."""
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, dim: int | None = None, *, axis: int | None = None) -> None:
         super().__init__()
-        self.axis = axis
+        self.dim = F.one_axis(axis, dim, "Softmax")
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.softmax(x, self.axis)
+        return F.softmax(x, self.dim)
 
     def extra_repr(self) -> str:
-        return f"axis={self.axis}"
+        return f"dim={self.dim}"
 
 
 class Flatten(Module):
-    """Flatten axes ``start_axis``…``end_axis`` (by default all but the batch axis)."""
+    """Flatten axes ``start_dim``…``end_dim`` (by default all but the batch axis); numpy's names work too."""
 
-    def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
+    def __init__(self, start_dim: int = 1, end_dim: int = -1, *, start_axis: int | None = None,
+                 end_axis: int | None = None) -> None:
         super().__init__()
-        self.start_axis, self.end_axis = start_axis, end_axis
+        self.start_axis = start_dim if start_axis is None else start_axis
+        self.end_axis = end_dim if end_axis is None else end_axis
 
     def forward(self, x: Tensor) -> Tensor:
         return x.flatten(self.start_axis, self.end_axis)
