@@ -151,11 +151,12 @@ class Program:
     steps: list[tuple] = field(default_factory=list)  # (kind, op name, operand indices)
     shapes: list[tuple[int, ...]] = field(default_factory=list)
 
-    def run_ours(self, leaves: list[tg.Tensor]) -> list[tg.Tensor]:
+    def run_ours(self, leaves: list[tg.Tensor], held: list[np.ndarray] | None = None) -> list[tg.Tensor]:
+        """The program in tinygrad_edu; with ``held``, a detached value is that constant (the unperturbed run's)."""
         pool: list[tg.Tensor] = [*leaves, *(tg.Tensor(c) for c in self.constants)]
         for kind, name, operands in self.steps:
             if kind == "detach":
-                pool.append(pool[operands[0]].detach())
+                pool.append(pool[operands[0]].detach() if held is None else tg.Tensor(held[operands[0]]))
             else:
                 pool.append(CATALOG[name].ours(*(pool[i] for i in operands)))
         return pool
@@ -271,10 +272,11 @@ def _check_hessian_vector_product(program: Program, weights: list[np.ndarray], t
                                   rng: np.random.Generator) -> None:
     """d/dx ⟨v, ∂C/∂x⟩ from a recorded backward against finite differences of plain-backward gradients."""
     vs = [rng.standard_normal(v.shape) for v in program.leaf_values]
+    held = program.run_numpy(program.leaf_values)
 
     def first_derivative(values: list[np.ndarray]) -> float:
         leaves = [tg.Tensor(v, requires_grad=True) for v in values]
-        objective(program.run_ours(leaves), weights, take).backward()
+        objective(program.run_ours(leaves, held), weights, take).backward()
         return float(sum((leaf.grad.data * v).sum() for leaf, v in zip(leaves, vs) if leaf.grad is not None))
 
     numeric = finite_difference_jacobians(first_derivative, program.leaf_values, eps=1e-5)
