@@ -136,7 +136,21 @@ CATALOG: dict[str, Op] = {
     "stack": Op(2, lambda a, b: tg.stack([a, b], axis=0), lambda a, b: np.stack([a, b]),
                 fits=lambda s, t: s == t),
     "clone": Op(1, lambda a: a.clone(), np.copy),
+    # in-place, where legal: on a fresh intermediate, recorded in the graph
+    "iadd": Op(2, lambda a, b: _changed(a, lambda x: x.__iadd__(b)), np.add,
+               fits=lambda s, t: _broadcastable(s, t) and np.broadcast_shapes(s, t) == s),
+    "imul": Op(2, lambda a, b: _changed(a, lambda x: x.mul_(b)), np.multiply,
+               fits=lambda s, t: _broadcastable(s, t) and np.broadcast_shapes(s, t) == s),
+    "setitem": Op(2, lambda a, b: _changed(a, lambda x: x.__setitem__(0, b.sum())),
+                  lambda a, b: np.concatenate([np.full((1, *a.shape[1:]), b.sum()), a[1:]]), fits=_last_axis),
 }
+
+
+def _changed(a: tg.Tensor, change: Callable) -> tg.Tensor:
+    """A fresh copy of ``a`` changed in place (an intermediate of the graph, as ``y = x * 1; y += …`` makes)."""
+    x = a * 1.0
+    change(x)
+    return x
 
 LEAF_SHAPES = [(3,), (2, 3), (1, 3), (2, 1), (3, 2), (2, 2, 3), ()]
 

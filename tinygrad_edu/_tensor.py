@@ -8,6 +8,7 @@ package's ``tensor(...)`` factory can have PyTorch's name.)
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -30,8 +31,9 @@ class Tensor:
     """An n-dimensional array that records the ops applied to it, so ``backward()`` can apply the chain rule.
 
     The engine reads and writes ``grad``, ``requires_grad``, ``grad_fn``, ``retains_grad``, ``backward_hooks`` and
-    ``version_counter``: a one-element list shared by every tensor over the same memory (views, ``detach()``),
-    bumped by each in-place change, so backward can refuse a value modified after it was saved.
+    ``version_counter``: a list shared by every tensor over the same memory (views, ``detach()``) — its first
+    element counts the in-place changes, so backward can refuse a value modified after it was saved; the rest are
+    weak references to the tensors sharing it.
     """
 
     __slots__ = ("_grad", "backward_hooks", "data", "grad_fn", "requires_grad", "retains_grad", "version_counter",
@@ -52,7 +54,12 @@ class Tensor:
         tensor = object.__new__(cls)
         tensor.data, tensor._grad, tensor.requires_grad, tensor.grad_fn = data, None, requires_grad, grad_fn
         tensor.retains_grad, tensor.backward_hooks = False, None
-        tensor.version_counter = [0] if version_counter is None else version_counter
+        if version_counter is None:
+            tensor.version_counter = [0]
+        else:  # another tensor over the same memory: noted (weakly), so an in-place op can tell it is shared
+            version_counter[1:] = [ref for ref in version_counter[1:] if ref() is not None]
+            version_counter.append(weakref.ref(tensor))
+            tensor.version_counter = version_counter
         return tensor
 
     # ------------------------------------------------------------------------------------------- properties
@@ -203,22 +210,92 @@ class Tensor:
         return handle
 
     # ------------------------------------------------------------------------------------------- in place
-    def _modified_in_place(self, what: str) -> None:
-        """Check that an in-place change is legal (PyTorch's rules) before it happens; count it after."""
-        if grad_mode.state.grad_enabled and self.requires_grad:
-            if self.grad_fn is None:
-                raise RuntimeError(
-                    f"{what}: a leaf Variable that requires grad is being used in an in-place operation; do it "
-                    "inside `with tg.no_grad():` (a parameter update), or on a copy")
-            raise RuntimeError(f"{what}: in-place operations on a tensor that is part of a recorded graph are not "
-                               "supported; compute a new tensor instead (e.g. `y = y * 0` for `y.zero_()`)")
+    def _in_place(self, what: str, result: Callable[[Tensor], Tensor]) -> Tensor:
+        """Make this tensor ``result(its current self)``, in place, with PyTorch's rules: on a leaf that requires
+        grad only under ``no_grad``; in a recorded graph the tensor takes the op's place (``engine.take_over``) and
+        the op sees the values from before; otherwise the values are written into the tensor's own memory, which
+        its views share. Every change bumps the version."""
+        recording = grad_mode.state.grad_enabled
+        if recording and self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(f"{what}: a leaf Variable that requires grad is being used in an in-place operation; "
+                               "do it inside `with tg.no_grad():` (a parameter update), or on a copy")
+        if recording and self.grad_fn is not None and self.grad_fn.may_view_input and self.grad_fn.array_backward:
+            raise RuntimeError(f"{what}: an in-place operation on a view of a tensor in a recorded graph; change the "
+                               "tensor it views, or compute the result out of place")
+        before = Tensor.wrap(self.data, self.requires_grad, self.grad_fn)  # what the op reads (and may save)
+        out = result(before)
+        if out.shape != self.shape:
+            raise RuntimeError(f"{what}: the result has shape {out.shape}, which can't be written into a tensor of "
+                               f"shape {self.shape}")
+        if _category(out.dtype) > _category(self.dtype):
+            raise RuntimeError(f"{what}: the result type {out.dtype} can't be cast to the tensor's dtype {self.dtype}")
+        if out.requires_grad:
+            engine.take_over(self, out if out.dtype == self.dtype else out.astype(self.dtype))
+        else:
+            np.copyto(self.data, out.data, casting="unsafe")
+            self.version_counter[0] += 1
+        return self
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._in_place("add_", lambda x: x + (other if alpha == 1 else other * alpha))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._in_place("sub_", lambda x: x - (other if alpha == 1 else other * alpha))
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._in_place("mul_", lambda x: x * other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._in_place("div_", lambda x: x / other)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return self._in_place("clamp_", lambda x: x.clip(min, max))
+
+    def fill_(self, value: float) -> Tensor:
+        """Fill with ``value`` in place; in a recorded graph the old values get a gradient of 0."""
+        return self._in_place("fill_", lambda x: _replaced(x, value))
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (bumps the version: backward refuses a saved value changed since)."""
-        self._modified_in_place("zero_()")
-        self.data[...] = 0
-        self.version_counter[0] += 1
-        return self
+        return self.fill_(0)
+
+    def copy_(self, source: Any) -> Tensor:
+        """Copy ``source`` (broadcast to this shape, cast to this dtype) in; differentiable with respect to it, and
+        the old values get a gradient of 0."""
+        return self._in_place("copy_", lambda x: _replaced(x, source if isinstance(source, Tensor) else Tensor(source)))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        """Fill with samples of N(mean, std²) from the seeded generator, in place."""
+        return self._in_place("normal_", lambda x: Tensor.wrap(_rng.normal(mean, std, x.shape).astype(x.dtype)))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        """Fill with samples of U(a, b) from the seeded generator, in place."""
+        return self._in_place("uniform_", lambda x: Tensor.wrap(_rng.uniform(a, b, x.shape).astype(x.dtype)))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``x[index] = value``: in place; in a recorded graph differentiable with respect to ``value`` and the
+        elements of ``x`` it leaves alone."""
+        index = _normalize_index(index)
+        if not grad_mode.state.grad_enabled or not (self.requires_grad or getattr(value, "requires_grad", False)):
+            self._in_place("__setitem__", lambda x: _assigned(x, index, value))
+            return
+        value = _as_dtype(value, self.dtype)
+        self._in_place("__setitem__", lambda x: ops.SetItem.apply(x, value, index))
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._in_place("+=", lambda x: x + other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._in_place("-=", lambda x: x - other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._in_place("*=", lambda x: x * other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._in_place("/=", lambda x: x / other)
+
+    def __imatmul__(self, other: Any) -> Tensor:
+        return self._in_place("@=", lambda x: x @ other)
 
     # ------------------------------------------------------------------------------------------- dtype
     def astype(self, dtype: DTypeLike) -> Tensor:
@@ -763,6 +840,21 @@ def normalize_axes(axis: Axis, ndim: int, op: str) -> tuple[int, ...]:
     if len(set(axes)) != len(axes):
         raise ValueError(f"{op}: axis {axis} repeats an axis (tensor of {ndim} dimension(s))")
     return tuple(sorted(a for a in axes if a < ndim))
+
+
+def _replaced(old: Tensor, value: Any) -> Tensor:
+    """``value`` broadcast to ``old``'s shape in its dtype; in a graph still joined to ``old`` with a zero gradient
+    (a ``where``, so an inf or nan among the old values can't leak into it), as PyTorch's fill_ and copy_."""
+    if not (old.requires_grad or getattr(value, "requires_grad", False)):
+        return Tensor.wrap(np.broadcast_to(_as_dtype(value, old.dtype).data, old.shape).copy())
+    return where(np.ones(old.shape, dtype=bool), _as_dtype(value, old.dtype), old)
+
+
+def _assigned(tensor: Tensor, index: Any, value: Any) -> Tensor:
+    """A copy of ``tensor`` with ``value`` assigned at ``index`` (numpy's rules), outside any graph."""
+    values = tensor.data.copy()
+    values[index] = value.data if isinstance(value, Tensor) else value
+    return Tensor.wrap(values)
 
 
 def _normalize_index(index: Any) -> Any:

@@ -235,6 +235,31 @@ def _storage_version(data: np.ndarray, args: tuple) -> list[int] | None:
     return None
 
 
+def take_over(tensor: Tensor, result: Tensor) -> None:
+    """``tensor`` becomes ``result``, an op recorded in the graph: an in-place operation (``x += y``, ``x[i] = v``)
+    in grad mode, as PyTorch records it. The tensor takes the op's place — its values, its node, a version one
+    higher — while the op and any op that saved the tensor's earlier values keep those (its old memory), so every
+    backward still sees what its forward saw. A view or alias of the tensor would not see the change: refused."""
+    counter = tensor.version_counter
+    if any(ref() is not None and ref() is not tensor for ref in counter[1:]):
+        raise RuntimeError(
+            "an in-place operation in a recorded graph on a tensor that has views or aliases (a reshape, a slice, "
+            "detach()) still in use: they would not follow the change. Compute the result out of place, or change "
+            "the values under `with tg.no_grad():`")
+    fn = result.grad_fn
+    old, tensor.grad_fn = tensor.grad_fn, fn
+    if old is not None:
+        old._output = _no_output  # the old node's output is not this tensor any more
+    tensor.data, tensor.requires_grad, tensor.version_counter = result.data, True, [counter[0] + 1]
+    fn._output = weakref.ref(tensor)
+    if fn._output_version:
+        fn._output_version = (tensor.version_counter, tensor.version_counter[0])
+
+
+def _no_output() -> None:
+    return None
+
+
 def _modified_error(fn: Function, what: str, now: int, saved: int) -> RuntimeError:
     return RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an inplace operation: "

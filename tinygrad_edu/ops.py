@@ -618,6 +618,24 @@ class GetItem(Primitive):
         return scatter_add(grad, ctx.index, ctx.input_shape), None
 
 
+class SetItem(Primitive):
+    """z = a with z[index] = b;  ∂z/∂a = 1 outside index, 0 at index; ∂C/∂b = (∂C/∂z)[index]"""
+
+    @staticmethod
+    def forward(ctx, a, b, index):
+        ctx.index = index
+        ctx.kept = np.ones(a.shape, dtype=bool)
+        ctx.kept[index] = False
+        out = a.data.copy()
+        out[index] = b.data
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        needs_a, needs_b = ctx.needs_input_grad[:2]
+        return (where(ctx.kept, grad, 0.0) if needs_a else None), (grad[ctx.index] if needs_b else None), None
+
+
 class ScatterAdd(Primitive):
     """z = zeros(shape) with a added at index;  ∂C/∂a = (∂C/∂z)[index]  (GetItem's adjoint)"""
 
