@@ -846,13 +846,14 @@ def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = 
 
 def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0, weight: Any = None
                ) -> Tensor:
-    """½d² where |d| < δ, else δ(|d| − ½δ), for d = x̂ − y: quadratic near 0, linear (slope δ) beyond."""
+    """½d² where |d| < δ, else δ(|d| − ½δ), for d = x̂ − y: quadratic near 0, linear (slope δ) beyond. With
+    ``weight``, the mean is the plain mean of w·loss (PyTorch's, unlike mse_loss's and l1_loss's Σ w·l / Σ w)."""
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     d = input - _as_target(target, input, "huber_loss")
     size = d.abs()
     loss = where(size.data < delta, d * d * 0.5, (size - 0.5 * delta) * delta)
-    return _weighted(loss, weight, reduction, "huber_loss")
+    return _reduce(loss if weight is None else loss * _as_target(weight, loss, "huber_loss weight"), reduction)
 
 
 def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
@@ -871,7 +872,11 @@ def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce:
 def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
     """KL(target ‖ exp(input)) pointwise, for log-probabilities ``input``: y·(log y − x) (0 where y = 0), or
-    eʸ·(y − x) with ``log_target``. ``reduction='batchmean'`` divides the sum by the batch size (the true KL)."""
+    eʸ·(y − x) with ``log_target``. ``reduction='batchmean'`` divides the sum by the batch size (the true KL).
+
+    NOTE: at a target of exactly 0 the gradient with respect to the target is −x here; PyTorch's is NaN (the
+    derivative of its xlogy there), the true one-sided derivative −∞.
+    """
     no_legacy(size_average, reduce, "kl_div")
     y = _as_target(target, input, "kl_div")
     if log_target:
