@@ -135,7 +135,8 @@ def transformer_state(d_model: int, feedforward: int, seed: int = 0) -> State:
               "self_attn.out_proj.weight": (d_model, d_model), "self_attn.out_proj.bias": (d_model,),
               "linear1.weight": (feedforward, d_model), "linear1.bias": (feedforward,),
               "linear2.weight": (d_model, feedforward), "linear2.bias": (d_model,),
-              "norm1.weight": (d_model,), "norm1.bias": (d_model,), "norm2.weight": (d_model,), "norm2.bias": (d_model,)}
+              "norm1.weight": (d_model,), "norm1.bias": (d_model,),
+              "norm2.weight": (d_model,), "norm2.bias": (d_model,)}
     state = {}
     for key, shape in shapes.items():
         scale = 1 / np.sqrt(shape[1]) if len(shape) == 2 else 0.1
@@ -271,13 +272,15 @@ def interleaved_medians(steps: dict[str, Callable[[], object]], repeats: int, wa
 def workloads() -> dict[str, dict[str, Callable[[], object]]]:
     """name → {candidate → step}: numpy, tinygrad_edu and (when installed) torch, from the same weights."""
     lstm, x, target = lstm_data()
-    steps = {"numpy": (lambda s=copy_state(lstm): numpy_lstm_step(s, x, target)),
+    numpy_lstm = copy_state(lstm)
+    steps = {"numpy": lambda: numpy_lstm_step(numpy_lstm, x, target),
              "tinygrad_edu": make_lstm_step(tg, copy_state(lstm), x, target)}
     if torch is not None:
         steps["torch"] = make_lstm_step(torch, copy_state(lstm), x, target)
     layer, tx, ttarget = transformer_data()
     nhead = TRANSFORMER_SIZES["nhead"]
-    layer_steps = {"numpy": (lambda s=copy_state(layer): numpy_transformer_step(s, tx, ttarget, nhead)),
+    numpy_layer = copy_state(layer)
+    layer_steps = {"numpy": lambda: numpy_transformer_step(numpy_layer, tx, ttarget, nhead),
                    "tinygrad_edu": make_transformer_step(tg, copy_state(layer), tx, ttarget, nhead)}
     if torch is not None:
         layer_steps["torch"] = make_transformer_step(torch, copy_state(layer), tx, ttarget, nhead)

@@ -107,7 +107,7 @@ def test_dropout_between_layers_only_in_training():
 
 
 def test_errors_name_what_is_wrong():
-    with pytest.raises(ValueError, match="input.size\\(-1\\) must be equal to input_size. Expected 3, got 2"):
+    with pytest.raises(ValueError, match=r"input\.size\(-1\) must be equal to input_size\. Expected 3, got 2"):
         nn.LSTM(3, 4)(tg.randn(5, 2, 2))
     with pytest.raises(ValueError, match=r"Expected hidden size \(1, 2, 4\), got \(1, 3, 4\)"):
         nn.GRU(3, 4)(tg.randn(5, 2, 3), tg.randn(1, 3, 4))

@@ -64,7 +64,7 @@ __all__ = [
     "GRUCell", "GroupNorm", "HuberLoss", "Identity", "InstanceNorm1d", "InstanceNorm2d", "KLDivLoss", "L1Loss",
     "LSTMCell", "LayerNorm", "LeakyReLU", "Linear", "MSELoss", "MarginRankingLoss", "MaxPool1d", "MaxPool2d",
     "Module", "ModuleDict", "ModuleList", "MultiheadAttention", "NLLLoss", "Parameter", "ParameterDict",
-    "ParameterList", "RMSNorm", "RNNBase", "RNNCell", "ReLU", "Sequential", "Sigmoid", "SmoothL1Loss", "Softmax", "Tanh",
-    "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer",
-    "Upsample", "functional", "init", "utils",
+    "ParameterList", "RMSNorm", "RNNBase", "RNNCell", "ReLU", "Sequential", "Sigmoid", "SmoothL1Loss", "Softmax",
+    "Tanh", "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+    "TransformerEncoderLayer", "Upsample", "functional", "init", "utils",
 ]
