@@ -4,6 +4,9 @@ warm-up and cosine schedule and gradient clipping, the validation loss, sampling
 
 ``char_lstm.py`` and ``tiny_transformer.py`` differ only in their model. A model maps character ids (N, T) to
 logits (N, T, V) for the next character at every position, seeing only the characters before it.
+
+The budget is CPU time spent training (evaluations excluded), and the learning rate follows it, so both models get
+exactly the same budget and a complete schedule within it, however fast a step is on the machine.
 """
 
 from __future__ import annotations
@@ -144,17 +147,38 @@ class Budget:
         return self.limit - self.spent
 
 
+def budget_schedule(budget: Budget, warmup: float = 0.05, floor: float = 0.05) -> Callable[[int], float]:
+    """The learning-rate factor as a function of the budget spent: a linear warm-up from 0.1 over the first
+    ``warmup`` of the CPU time, then a cosine down to ``floor`` at its end (for ``LambdaLR``)."""
+    def factor(_: int) -> float:
+        spent = min(budget.spent / budget.limit, 1.0)
+        if spent < warmup:
+            return 0.1 + 0.9 * spent / warmup
+        return floor + (1 - floor) * (1 + math.cos(math.pi * (spent - warmup) / (1 - warmup))) / 2
+    return factor
+
+
 def train(model: nn.Module, logits_of: Callable[[np.ndarray], tg.Tensor], ids: np.ndarray, args: argparse.Namespace,
           train_fraction: float = 0.9) -> dict[str, Any]:
-    """Adam with a linear warm-up and a cosine decay over as many steps as fit the budget (measured on the first
-    steps), gradients clipped to norm 1; the validation loss ten times along the way. Returns the history."""
+    """AdamW on random windows until the CPU-time budget is spent, the learning rate following the budget (warm-up,
+    cosine), gradients clipped to norm 1; the validation loss at every tenth of the budget. Returns the history."""
     split = int(len(ids) * train_fraction)
     train_ids, val_ids = ids[:split], ids[split:]
     rng = np.random.default_rng(args.seed)
     opt = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     budget = Budget(args.minutes * 60)
-
-    def step() -> float:
+    schedule = optim.lr_scheduler.LambdaLR(opt, budget_schedule(budget))
+    history: dict[str, Any] = {"steps": [], "cpu_seconds": [], "validation": [], "train": []}
+    bar = progress_bar(round(budget.limit), "CPU-seconds")
+    while True:
+        if budget.spent >= len(history["steps"]) * budget.limit / 10 or budget.left <= 0:
+            model.eval()
+            history["steps"].append(len(history["train"]))
+            history["cpu_seconds"].append(budget.spent)
+            history["validation"].append(validation_loss(logits_of, val_ids[:20_000], args.context))
+        if budget.left <= 0:
+            break
+        spent = budget.spent
         with budget:
             model.train()
             x, y = random_windows(train_ids, args.batch_size, args.context, rng)
@@ -163,38 +187,13 @@ def train(model: nn.Module, logits_of: Callable[[np.ndarray], tg.Tensor], ids: n
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
-            if schedule is not None:
-                schedule.step()
-        return loss.item()
-
-    schedule = None
-    opt.param_groups[0]["lr"] = args.lr / 10
-    calibration = [step() for _ in range(3)]  # how long a step takes, at the warm-up's first rate
-    opt.param_groups[0]["lr"] = args.lr
-    total_steps = max(int(budget.limit / (budget.spent / len(calibration))), len(calibration) + 10)
-    warmup = max(1, (total_steps - len(calibration)) // 20)
-    schedule = optim.lr_scheduler.SequentialLR(opt, [
-        optim.lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=warmup),
-        optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps - len(calibration) - warmup,
-                                             eta_min=args.lr / 20)], milestones=[warmup])
-    history: dict[str, Any] = {"steps": [], "cpu_seconds": [], "validation": [], "train": list(calibration)}
-    evaluate_at = set(np.linspace(len(calibration), total_steps, 11).astype(int).tolist())
-    bar = progress_bar(total_steps, "step")
-    bar.update(len(calibration))
-    for done in range(len(calibration), total_steps + 1):
-        if done in evaluate_at:
-            model.eval()
-            history["steps"].append(done)
-            history["cpu_seconds"].append(budget.spent)
-            history["validation"].append(validation_loss(logits_of, val_ids[:20_000], args.context))
-        if done == total_steps:
-            break
-        history["train"].append(step())
-        bar.set_postfix_str(f"loss={np.mean(history['train'][-20:]):.3f}")
-        bar.update()
+            schedule.step()
+        history["train"].append(loss.item())
+        bar.set_postfix_str(f"loss={np.mean(history['train'][-20:]):.3f} step={len(history['train'])}")
+        bar.update(min(budget.spent, budget.limit) - min(spent, budget.limit))
     bar.close()
     model.eval()
-    history.update(total_steps=total_steps, budget_spent=budget.spent,
+    history.update(total_steps=len(history["train"]), budget_spent=budget.spent,
                    final_validation=validation_loss(logits_of, val_ids, args.context), train_chars=len(train_ids),
                    validation_chars=len(val_ids))
     return history

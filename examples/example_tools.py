@@ -23,7 +23,7 @@ class PlainProgress:
         tenths = 10 if self.done >= self.total else int(10 * self.done / self.total) if self.total else 10
         if tenths > self.tenths_shown:
             self.tenths_shown = tenths
-            done = self.done if isinstance(self.done, int) else f"{min(self.done, self.total):.0f}"
+            done = self.done if isinstance(self.done, int) else f"{min(self.done, self.total):.0f}"  # seconds
             print(f"{self.unit} {done}/{self.total} {self.postfix}".rstrip(), flush=True)
 
     def set_postfix_str(self, text: str) -> None:

@@ -17,7 +17,7 @@ def test_character_models_train_report_and_sample(tmp_path: Path, script: str) -
     out = run_example(script, "--out", str(tmp_path))
     loss = float(re.search(r"validation loss (\S+) nats/char \((\S+) bits/char\)", out).group(1))
     assert 2.0 < loss < 4.6  # below log(96) = 4.56, the loss of guessing uniformly, after a few seconds
-    progress = re.findall(r"^step (\d+)/(\d+) loss=\S+$", out, flags=re.M)
+    progress = re.findall(r"^CPU-seconds (\d+)/(\d+) loss=\S+ step=\d+$", out, flags=re.M)
     assert 3 <= len(progress) <= 10 and progress[-1][0] == progress[-1][1]
     sample = out.split("sample:\n", 1)[1].split("\nwrote ", 1)[0]
     assert sample.startswith("Return the ") and len(sample) == len("Return the ") + 60
