@@ -85,7 +85,7 @@ def test_loader_errors():
         DataLoader(dataset, shuffle=True, sampler=[0, 1])
     with pytest.raises(ValueError, match="batch_sampler option is mutually exclusive"):
         DataLoader(dataset, batch_size=3, batch_sampler=[[0]])
-    with pytest.raises(TypeError, match="numpy.random.Generator"):
+    with pytest.raises(TypeError, match=r"numpy\.random\.Generator"):
         DataLoader(dataset, shuffle=True, generator=3)
     with pytest.raises(NotImplementedError, match="num_workers must be 0"):
         DataLoader(dataset, num_workers=2)

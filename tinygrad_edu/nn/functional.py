@@ -106,14 +106,19 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     return x * 0.5 * ((x * (1 / math.sqrt(2))).erf() + 1.0)
 
 
-def _dropout_mask(x: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple[int, ...]) -> Tensor:
-    """Inverted dropout with one Bernoulli draw per element of ``mask_shape`` (broadcast over ``x``): kept values
-    scaled by 1/(1−p); identity when not training."""
+def _drops(p: float, training: bool, inplace: bool) -> bool:
+    """Whether dropout with probability ``p`` changes anything (checking ``p`` and refusing in-place)."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if inplace:
         raise NotImplementedError("inplace=True: in-place dropout is not supported; use the returned tensor")
-    if not training or p == 0:
+    return training and p > 0
+
+
+def _dropout_mask(x: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple[int, ...]) -> Tensor:
+    """Inverted dropout with one Bernoulli draw per element of ``mask_shape`` (broadcast over ``x``): kept values
+    scaled by 1/(1−p); identity when not training."""
+    if not _drops(p, training, inplace):
         return x
     if p == 1:
         return x * 0.0
@@ -151,11 +156,7 @@ SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.050700987355480493
 def alpha_dropout(x: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
     """Dropout for SELU networks: dropped values become α' = −λα and an affine map a·x + b keeps mean 0 and
     variance 1 (Klambauer et al.), a = ((1 − p)(1 + p·α'²))^(−1/2), b = −a·α'·p. PyTorch's default training=False."""
-    if not 0 <= p <= 1:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if inplace:
-        raise NotImplementedError("inplace=True: in-place dropout is not supported; use the returned tensor")
-    if not training or p == 0:
+    if not _drops(p, training, inplace):
         return x
     if p == 1:
         return x * 0.0
