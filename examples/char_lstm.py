@@ -11,7 +11,7 @@ loss in nats and bits per character, a sample, and writes loss.png.
 from __future__ import annotations
 
 import numpy as np
-from char_text import ALPHABET, arguments, encode, report, sample, stdlib_docstrings, train
+from char_text import ALPHABET, encode, report, sample, setup, train
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
@@ -33,11 +33,7 @@ class CharLSTM(nn.Module):
 
 
 def main() -> None:
-    args = arguments(__doc__.splitlines()[0], {"lr": 3e-3, "out": "char_lstm_out"})
-    tg.manual_seed(args.seed)
-    text = stdlib_docstrings()
-    if args.fast:
-        text = text[:30_000]
+    args, text = setup(__doc__.splitlines()[0], {"lr": 3e-3, "out": "char_lstm_out"})
     embedding, hidden = (16, 32) if args.fast else (64, 256)
     model = CharLSTM(len(ALPHABET), embedding, hidden)
     print(f"{len(text)} characters of standard-library docstrings, {len(ALPHABET)} symbols; "

@@ -102,8 +102,17 @@ def validation_loss(logits_of: Callable[[np.ndarray], tg.Tensor], ids: np.ndarra
     return total / targets.size
 
 
+def setup(description: str, defaults: dict[str, Any]) -> tuple[argparse.Namespace, str]:
+    """The command line (``defaults``: each model's learning rate and output folder), the seed set, and the text
+    (its first 30,000 characters with ``--fast``)."""
+    args = arguments(description, defaults)
+    tg.manual_seed(args.seed)
+    text = stdlib_docstrings()
+    return args, text[:30_000] if args.fast else text
+
+
 def arguments(description: str, defaults: dict[str, Any]) -> argparse.Namespace:
-    """The shared command line; ``defaults`` sets each model's own (learning rate, sizes)."""
+    """The shared command line; ``defaults`` sets each model's own (learning rate, output folder)."""
     parser = argparse.ArgumentParser(description=description, epilog="The budget is CPU time spent training "
                                      "(not evaluating), so a busy machine shortchanges neither model; run with "
                                      "OMP_NUM_THREADS=1 so that CPU time is one core's time.")

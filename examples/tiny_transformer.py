@@ -11,7 +11,7 @@ as ``char_lstm.py``, to compare the two. Prints the validation loss, a sample, a
 from __future__ import annotations
 
 import numpy as np
-from char_text import ALPHABET, arguments, encode, report, sample, stdlib_docstrings, train
+from char_text import ALPHABET, encode, report, sample, setup, train
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
@@ -45,11 +45,7 @@ class TinyTransformer(nn.Module):
 
 
 def main() -> None:
-    args = arguments(__doc__.splitlines()[0], {"lr": 1e-3, "out": "tiny_transformer_out"})
-    tg.manual_seed(args.seed)
-    text = stdlib_docstrings()
-    if args.fast:
-        text = text[:30_000]
+    args, text = setup(__doc__.splitlines()[0], {"lr": 1e-3, "out": "tiny_transformer_out"})
     width, heads, feedforward = (16, 2, 32) if args.fast else (128, 4, 512)
     model = TinyTransformer(len(ALPHABET), width, heads, feedforward, 2, args.context)
     print(f"{len(text)} characters of standard-library docstrings, {len(ALPHABET)} symbols; 2 layers of width "
