@@ -170,12 +170,20 @@ def alpha_dropout(x: Tensor, p: float = 0.5, training: bool = False, inplace: bo
 
 # ----------------------------------------------------------------------------------------------- linear, embedding
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """y = x @ Wᵀ + b, W of shape (out, in): the seed's z = W·a + b for a batch of rows."""
+    """y = x @ Wᵀ + b, W of shape (out, in): the seed's z = W·a + b for a batch of rows.
+
+    An input of more than two axes (batch, time, features) goes through as one matrix of rows, so the weight's
+    gradient is one matmul over all of them rather than a batch of small ones summed afterwards.
+    """
     if x.shape[-1] != weight.shape[-1]:
         raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}), weight expects "
                          f"{weight.shape[-1]} (shape {weight.shape})")
-    one_op = x.ndim > 1 and x.dtype == weight.dtype  # else a vector, or an integer x promoted to W's dtype
-    y = ops.MatMulT.apply(x, weight) if one_op else x @ weight.T
+    if x.ndim < 2 or x.dtype != weight.dtype:  # a vector, or an integer x promoted to W's dtype
+        y = x @ weight.T
+    elif x.ndim == 2:
+        y = ops.MatMulT.apply(x, weight)
+    else:
+        y = ops.MatMulT.apply(x.reshape(-1, x.shape[-1]), weight).reshape(*x.shape[:-1], weight.shape[0])
     return y if bias is None else y + bias
 
 
