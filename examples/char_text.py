@@ -117,7 +117,7 @@ def arguments(description: str, defaults: dict[str, Any]) -> argparse.Namespace:
                                      "(not evaluating), so a busy machine shortchanges neither model; run with "
                                      "OMP_NUM_THREADS=1 so that CPU time is one core's time.")
     parser.add_argument("--minutes", type=float, default=5.0, help="training budget in CPU minutes (default: "
-                        "%(default)s; 0.05 with --fast)")
+                        "%(default)s; 0.03 with --fast)")
     parser.add_argument("--batch-size", type=int, default=32, help="windows per step (default: %(default)s)")
     parser.add_argument("--context", type=int, default=64, help="characters per window (default: %(default)s)")
     parser.add_argument("--lr", type=float, default=defaults["lr"], help="peak learning rate of Adam (default: "
@@ -130,7 +130,7 @@ def arguments(description: str, defaults: dict[str, Any]) -> argparse.Namespace:
                         "(for tests)")
     args = parser.parse_args()
     if args.fast and args.minutes == parser.get_default("minutes"):
-        args.minutes = 0.05
+        args.minutes = 0.03
     for name in ("batch_size", "context"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
