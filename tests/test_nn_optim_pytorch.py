@@ -173,6 +173,21 @@ def test_state_dicts_resume_exactly(tmp_path, name, hyper):
         assert p.data.tobytes() == q.data.tobytes()
 
 
+def test_a_checkpoint_from_before_the_new_options_loads_with_their_defaults():
+    param = nn.Parameter(np.ones(2))
+    opt = optim.AdamW([param], lr=0.1)
+    state = opt.state_dict()
+    for key in ("amsgrad", "maximize", "decoupled_weight_decay"):
+        del state["param_groups"][0][key]
+    opt.param_groups[0]["decoupled_weight_decay"] = False
+    opt.load_state_dict(state)
+    group = opt.param_groups[0]
+    assert group["amsgrad"] is False and group["maximize"] is False and group["decoupled_weight_decay"] is True
+    del state["param_groups"][0]["eps"]
+    with pytest.raises(ValueError, match=r"lacks \['eps'\]"):
+        opt.load_state_dict(state)
+
+
 def test_bad_hyperparameters_and_state_are_refused():
     with pytest.raises(ValueError, match="invalid lr_decay"):
         optim.Adagrad([nn.Parameter(np.ones(1))], lr_decay=-1.0)

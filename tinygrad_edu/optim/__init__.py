@@ -59,6 +59,10 @@ class Optimizer:
         hyper = self.check_hyperparameters({**self.defaults, **{k: v for k, v in group.items() if k != "params"}})
         self.param_groups.append({**hyper, "params": params})
 
+    added_later: tuple[str, ...] = ()
+    """Hyperparameters this optimizer gained after checkpoints were first written: a saved group without one gets
+    the optimizer's default (as PyTorch's ``__setstate__`` fills in ``maximize``, ``amsgrad``, ...)."""
+
     def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
         """``hyper`` checked as the constructor checks its arguments (and normalised); raises if invalid."""
         return dict(hyper)
@@ -136,7 +140,8 @@ class Optimizer:
         self.state = new_state
 
     def _checked_group(self, i: int, saved: Mapping[str, Any]) -> dict[str, Any]:
-        hyper = {k: v for k, v in saved.items() if k != "params"}
+        later = {k: self.defaults[k] for k in self.added_later}  # absent from older checkpoints: the defaults
+        hyper = {**later, **{k: v for k, v in saved.items() if k != "params"}}
         mismatch = _key_mismatch("hyperparameter(s)", hyper, set(self.defaults) | set(SCHEDULER_KEYS),
                                  self.defaults)
         if mismatch:
@@ -201,6 +206,8 @@ class SGD(Optimizer):
     """g ← ∇ + λθ;  b ← μb + (1 − τ)g (b = g at the first step);  g ← g + μb (Nesterov) or b;  θ ← θ − ρg.
     (``maximize``: ∇ ← −∇ first, as for every optimizer here.)"""
 
+    added_later = ("maximize",)
+
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
@@ -259,6 +266,8 @@ class Adam(Optimizer):
     ``amsgrad``: v̂ uses the running maximum of v. Weight decay adds λθ to g, or with
     ``decoupled_weight_decay`` (AdamW) scales θ by 1 − ρλ first.
     """
+
+    added_later = ("amsgrad", "maximize", "decoupled_weight_decay")
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
@@ -414,6 +423,8 @@ class Adagrad(Optimizer):
 
 class RMSprop(Optimizer):
     """v ← αv + (1 − α)g²;  θ ← θ − ρ·g/(√v + ε)  (centered: v − ḡ² under the root; momentum: a buffer of g/…)."""
+
+    added_later = ("maximize",)
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
