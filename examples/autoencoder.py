@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from example_tools import PlainProgress, progress_bar  # noqa: F401 - PlainProgress: the tests' handle
 from sklearn.datasets import load_digits
 
 import tinygrad_edu as tg
@@ -59,38 +59,6 @@ def gradient_check(model: nn.MLP, net: hw.Network, x: np.ndarray) -> float:
         for got, want in [(linear.weight.grad.data, expected.W[l]), (linear.bias.grad.data, expected.b[l])]:
             worst = max(worst, float(np.abs(got - want).max() / np.abs(want).max()))
     return worst
-
-
-class PlainProgress:
-    """Progress as a line every tenth of the way: for output that is not a terminal, or when tqdm is missing."""
-
-    def __init__(self, total: int) -> None:
-        self.total, self.done, self.postfix = total, 0, ""
-
-    def update(self, n: int = 1) -> None:
-        self.done += n
-        if self.done == self.total or self.done % max(1, self.total // 10) == 0:
-            print(f"step {self.done}/{self.total} {self.postfix}", flush=True)
-
-    def set_postfix_str(self, text: str) -> None:
-        self.postfix = text
-
-    def close(self) -> None:
-        pass
-
-
-def progress_bar(total: int) -> PlainProgress:
-    """tqdm's bar on a terminal when installed (the optional ``examples`` extra), else ``PlainProgress``.
-
-    A redirected stdout gets ten plain lines, not the bar's hundreds of carriage-return updates.
-    """
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return PlainProgress(total)
-    if not sys.stdout.isatty():
-        return PlainProgress(total)
-    return tqdm(total=total, desc="training", file=sys.stdout, mininterval=0.5, ascii=True)
 
 
 def unit(args: argparse.Namespace) -> str:

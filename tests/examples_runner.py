@@ -21,6 +21,8 @@ def run_example(script: str, *args: str, fast: bool = True) -> str:
 
 def load_example(script: str) -> ModuleType:
     """``examples/<script>`` as a module, to test its pieces without running its ``main``."""
+    if str(ROOT / "examples") not in sys.path:
+        sys.path.insert(0, str(ROOT / "examples"))  # as when run: the examples import example_tools beside them
     spec = importlib.util.spec_from_file_location(Path(script).stem + "_example", ROOT / "examples" / script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -46,6 +46,13 @@ def test_linear_forward_is_x_WT_plus_b_and_gradients_match_finite_differences():
     np.testing.assert_allclose(out.data, x.data @ layer.weight.data.T + layer.bias.data, rtol=1e-12)
 
 
+def test_linear_on_three_axes_acts_row_by_row_and_its_gradients_match_finite_differences():
+    layer = nn.Linear(4, 3).double()
+    x = leaf(2, 5, 4)
+    out = check_closure_gradients(lambda: layer(x), [x, layer.weight, layer.bias])
+    np.testing.assert_allclose(out.data, x.data @ layer.weight.data.T + layer.bias.data, rtol=1e-12)
+
+
 def test_linear_without_bias_and_wrong_features_error():
     layer = nn.Linear(4, 3, bias=False)
     assert layer.bias is None and [n for n, _ in layer.named_parameters()] == ["weight"]

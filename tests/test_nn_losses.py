@@ -50,7 +50,7 @@ def test_mse_is_the_seeds_cost_and_its_gradient_is_2_xhat_minus_y_over_count():
 def test_cross_entropy_forward_and_gradients(reduction):
     logits = leaf(5, 4)
     target = np.array([0, 3, 1, 1, 2])
-    out = check_closure_gradients(lambda: F.cross_entropy(logits, target, reduction), [logits])
+    out = check_closure_gradients(lambda: F.cross_entropy(logits, target, reduction=reduction), [logits])
     per_sample = -np_log_softmax(logits.data, 1)[np.arange(5), target]
     expected = {"mean": per_sample.mean(), "sum": per_sample.sum(), "none": per_sample}[reduction]
     np.testing.assert_allclose(out.data, expected, rtol=1e-12)

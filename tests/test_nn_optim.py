@@ -195,7 +195,9 @@ def test_step_lr_and_cosine_annealing_schedules():
     expected = [0.02 + 0.08 * (1 + math.cos(math.pi * t / 4)) / 2 for t in range(5)]
     np.testing.assert_allclose(lrs, expected, rtol=1e-12)
     assert lrs[-1] == pytest.approx(0.02)
-    resumed = optim.lr_scheduler.CosineAnnealingLR(optim.SGD([nn.Parameter([1.0])], lr=0.1), T_max=4, eta_min=0.02)
+    resumed_opt = optim.SGD([nn.Parameter([1.0])], lr=0.1)
+    resumed = optim.lr_scheduler.CosineAnnealingLR(resumed_opt, T_max=4, eta_min=0.02)
+    resumed_opt.load_state_dict(opt.state_dict())
     resumed.load_state_dict(cosine.state_dict())
     resumed.step()
     assert resumed.last_epoch == 6 and resumed.get_last_lr()[0] == pytest.approx(expected[2])  # cos is 2·T_max-periodic

@@ -190,8 +190,8 @@ BAD_OPTIMIZER_STATES = {
     "negative lr": (edit(lambda s: s["param_groups"][0].update(lr=-1.0)), r"invalid lr: -1.0 \(must be >= 0.0\)"),
     "three betas": (edit(lambda s: s["param_groups"][0].update(betas=(0.9, 0.99, 0.1))), "expected a pair"),
     "beta of 1": (edit(lambda s: s["param_groups"][0].update(betas=(0.9, 1.0))), r"invalid beta: 1.0 \(must be < 1"),
-    "unknown hyperparameter": (edit(lambda s: s["param_groups"][0].update(amsgrad=False)),
-                               r"unknown hyperparameter\(s\) \['amsgrad'\]"),
+    "unknown hyperparameter": (edit(lambda s: s["param_groups"][0].update(momentum=0.9)),
+                               r"unknown hyperparameter\(s\) \['momentum'\]"),
     "missing hyperparameter": (edit(lambda s: s["param_groups"][0].pop("eps")), r"lacks \['eps'\]"),
     "unknown top-level key": (edit(lambda s: s.update(version=2)), "has the keys 'param_groups' and 'state'"),
     "index no group lists": (edit(lambda s: s["state"].update({7: {}})), "parameter index 7, which no group lists"),
@@ -273,7 +273,7 @@ def stepped_scheduler():
     (lambda s: s.update(last_epoch=-2), r"invalid last_epoch: -2 \(must be >= -1\)"),
     (lambda s: s.update(base_lrs=[1.0, 1.0]), "one learning rate per parameter group"),
     (lambda s: s.update(base_lrs=[-1.0]), "invalid base_lrs: -1.0"),
-    (lambda s: s.pop("gamma"), r"has the keys \['base_lrs', 'gamma', 'last_epoch', 'step_size'\]"),
+    (lambda s: s.pop("gamma"), r"has the keys \['_last_lr', 'base_lrs', 'gamma', 'last_epoch', 'step_size'\]"),
     (lambda s: s.update(T_max=3), "has the keys"),
 ])
 def test_a_bad_scheduler_state_is_refused_and_nothing_changes(change, pattern):
@@ -305,13 +305,25 @@ def test_schedulers_check_loaded_settings_with_their_constructors_rules(make, se
 
 def test_scheduler_round_trip_through_a_checkpoint_resumes_the_schedule(tmp_path):
     scheduler = stepped_scheduler()
-    tg.save(scheduler.state_dict(), tmp_path / "sched.npz")
+    tg.save({"sched": scheduler.state_dict(), "opt": scheduler.optimizer.state_dict()}, tmp_path / "sched.npz")
     opt = optim.SGD([nn.Parameter(np.ones(1))], lr=1.0)
     resumed = lr_scheduler.StepLR(opt, step_size=5, gamma=0.9)
-    resumed.load_state_dict(tg.load(tmp_path / "sched.npz"))
+    checkpoint = tg.load(tmp_path / "sched.npz")
+    opt.load_state_dict(checkpoint["opt"])
+    resumed.load_state_dict(checkpoint["sched"])
     resumed.step()
     scheduler.step()
     assert resumed.get_last_lr() == scheduler.get_last_lr() == [1.0 * 0.5 ** (4 // 2)]
+
+
+def test_a_chainable_schedule_refuses_to_step_from_a_learning_rate_it_did_not_set():
+    """PyTorch's StepLR would continue from the optimizer's current rate; ours is a closed form: it refuses."""
+    scheduler = stepped_scheduler()
+    scheduler.optimizer.param_groups[0]["lr"] = 0.3  # by hand, or a second scheduler, or a half-loaded checkpoint
+    with pytest.raises(RuntimeError, match=r"StepLR.step\(\): the learning rates \[0.3\] are not the \[0.5\]"):
+        scheduler.step()
+    scheduler.step(4)  # an explicit epoch is a closed form in PyTorch too
+    assert scheduler.get_last_lr() == [0.25]
 
 
 def test_a_users_scheduler_with_its_own_fields_loads_without_a_check_of_its_own():

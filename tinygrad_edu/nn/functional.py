@@ -1,12 +1,15 @@
 """Layers and losses as functions, every one composed from primitive ops (no backward of their own).
 
 Their gradients come from the chain rule through the primitives in ``ops``; the tests check them against
-central finite differences.
+central finite differences and against PyTorch. Arguments, defaults and conventions are PyTorch's
+(``torch.nn.functional``); axes are spelled ``axis`` where numpy's spelling differs.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -15,12 +18,17 @@ from .. import ops
 from .._tensor import Tensor, cat, generator, stack, where
 
 __all__ = [
-    "avg_pool2d", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout",
-    "gelu", "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "pad2d", "relu", "sigmoid",
-    "softmax", "softplus", "tanh", "unfold2d",
+    "adaptive_avg_pool2d", "adaptive_max_pool2d", "alpha_dropout", "avg_pool1d", "avg_pool2d",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose2d",
+    "cosine_embedding_loss", "cross_entropy", "dropout", "dropout1d", "dropout2d", "embedding", "gelu", "group_norm",
+    "huber_loss", "instance_norm", "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear",
+    "log_softmax", "margin_ranking_loss", "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "pad2d", "relu",
+    "rms_norm", "scaled_dot_product_attention", "sigmoid", "smooth_l1_loss", "softmax", "softplus", "tanh",
+    "unfold2d",
 ]
 
 Pair = int | tuple[int, int]
+Size = int | Sequence[int]
 
 
 def as_pair(value: Pair, what: str) -> tuple[int, int]:
@@ -28,6 +36,15 @@ def as_pair(value: Pair, what: str) -> tuple[int, int]:
     if len(pair) != 2 or any(int(v) != v or v < 0 for v in pair):
         raise ValueError(f"{what} must be a non-negative int or a pair of them, got {value!r}")
     return int(pair[0]), int(pair[1])
+
+
+def as_tuple(value: Size, n: int, what: str, low: int = 0) -> tuple[int, ...]:
+    """``value`` (an int, or a sequence of ``n`` ints) as a tuple of ``n`` ints, each at least ``low``."""
+    values = (value,) * n if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != n or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low
+                               for v in values):
+        raise ValueError(f"{what} must be an int >= {low} or a tuple of {n} of them, got {value!r}")
+    return tuple(int(v) for v in values)
 
 
 # ----------------------------------------------------------------------------------------------- activations
@@ -107,42 +124,168 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     return x * 0.5 * ((x * (1 / math.sqrt(2))).erf() + 1.0)
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
-    """Inverted dropout: zero each element with probability p, scale the rest by 1/(1−p); identity if not training."""
+def _drops(p: float, training: bool, inplace: bool) -> bool:
+    """Whether dropout with probability ``p`` changes anything (checking ``p`` and refusing in-place)."""
     if not 0 <= p <= 1:
-        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-    if not training or p == 0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if inplace:
+        raise NotImplementedError("inplace=True: in-place dropout is not supported; use the returned tensor")
+    return training and p > 0
+
+
+def _dropout_mask(x: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple[int, ...]) -> Tensor:
+    """Inverted dropout with one Bernoulli draw per element of ``mask_shape`` (broadcast over ``x``): kept values
+    scaled by 1/(1−p); identity when not training."""
+    if not _drops(p, training, inplace):
         return x
     if p == 1:
         return x * 0.0
-    keep = generator().random(x.shape) >= p
+    keep = generator().random(mask_shape) >= p
     return x * Tensor.wrap((keep / (1 - p)).astype(x.dtype))
 
 
-# ----------------------------------------------------------------------------------------------- linear, conv, pool
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Inverted dropout: zero each element with probability p, scale the rest by 1/(1−p); identity if not training."""
+    return _dropout_mask(x, p, training, inplace, x.shape)
+
+
+def dropout1d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) input with probability p (one draw per channel)."""
+    if x.ndim not in (2, 3):
+        raise ValueError(f"dropout1d: expected a 2-D or 3-D input (C, L) or (N, C, L), got shape {x.shape}")
+    return _dropout_mask(x, p, training, inplace, (*x.shape[:-1], 1))
+
+
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, H, W) input with probability p. A 3-D input is taken as (N, C, L), as
+    PyTorch does today (with its warning)."""
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected a 3-D or 4-D input, got shape {x.shape}")
+    if x.ndim == 3:
+        warnings.warn("dropout2d: received a 3-D input; as PyTorch, it is taken as (N, C, L) and whole channels are "
+                      "dropped (use dropout1d for that)", UserWarning, stacklevel=2)
+        return _dropout_mask(x, p, training, inplace, (*x.shape[:2], 1))
+    return _dropout_mask(x, p, training, inplace, (*x.shape[:2], 1, 1))
+
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def alpha_dropout(x: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: dropped values become α' = −λα and an affine map a·x + b keeps mean 0 and
+    variance 1 (Klambauer et al.), a = ((1 − p)(1 + p·α'²))^(−1/2), b = −a·α'·p. PyTorch's default training=False."""
+    if not _drops(p, training, inplace):
+        return x
+    if p == 1:
+        return x * 0.0
+    alpha = -SELU_SCALE * SELU_ALPHA
+    a = ((1 - p) * (1 + p * alpha**2)) ** -0.5
+    keep = generator().random(x.shape) >= p
+    scale = Tensor.wrap((keep * a).astype(x.dtype))
+    shift = Tensor.wrap((~keep * (a * alpha) - a * alpha * p).astype(x.dtype))
+    return x * scale + shift
+
+
+# ----------------------------------------------------------------------------------------------- linear, embedding
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """y = x @ Wᵀ + b, W of shape (out, in): the seed's z = W·a + b for a batch of rows."""
+    """y = x @ Wᵀ + b, W of shape (out, in): the seed's z = W·a + b for a batch of rows.
+
+    An input of more than two axes (batch, time, features) goes through as one matrix of rows, so the weight's
+    gradient is one matmul over all of them rather than a batch of small ones summed afterwards.
+    """
     if x.shape[-1] != weight.shape[-1]:
         raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}), weight expects "
                          f"{weight.shape[-1]} (shape {weight.shape})")
-    one_op = x.ndim > 1 and x.dtype == weight.dtype  # else a vector, or an integer x promoted to W's dtype
-    y = ops.MatMulT.apply(x, weight) if one_op else x @ weight.T
+    if x.ndim < 2 or x.dtype != weight.dtype:  # a vector, or an integer x promoted to W's dtype
+        y = x @ weight.T
+    elif x.ndim == 2:
+        y = ops.MatMulT.apply(x, weight)
+    else:
+        y = ops.MatMulT.apply(x.reshape(-1, x.shape[-1]), weight).reshape(*x.shape[:-1], weight.shape[0])
     return y if bias is None else y + bias
+
+
+def class_indices(values: Any, what: str) -> np.ndarray:
+    """Integer indices (a Tensor, an array or a list) as an int ndarray; anything else is a TypeError."""
+    indices = np.asarray(values.data if isinstance(values, Tensor) else values)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"{what} needs integer indices, got dtype {indices.dtype}")
+    return indices
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Row i of ``weight`` for each index i. NOTE: rows looked up at ``padding_idx`` get no gradient (PyTorch's
+    rule), so that row keeps its value — zeros, as ``nn.Embedding`` initialises it."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+    indices = class_indices(input, "embedding")
+    rows = weight.shape[0]
+    if indices.size and (indices.min() < 0 or indices.max() >= rows):
+        raise IndexError(f"embedding: indices must lie in [0, {rows}), got values in [{indices.min()}, "
+                         f"{indices.max()}]")
+    looked_up = weight[indices]
+    if padding_idx is None:
+        return looked_up
+    padding_idx = padding_idx + rows if padding_idx < 0 else padding_idx
+    padded = indices == padding_idx
+    if not padded.any():
+        return looked_up
+    return where(padded[..., None], weight.detach()[padding_idx], looked_up)
+
+
+# ----------------------------------------------------------------------------------------------- padding
+def _pad_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
+    """Indices into an axis of ``size`` that pad it by (before, after) with ``mode`` (PyTorch's limits)."""
+    if mode == "reflect" and (before >= size or after >= size):
+        raise ValueError(f"reflect padding ({before}, {after}) must be smaller than the axis it pads ({size})")
+    if mode == "circular" and (before > size or after > size):
+        raise ValueError(f"circular padding ({before}, {after}) may wrap around at most once ({size} elements)")
+    if mode == "replicate" and size == 0:
+        raise ValueError("replicate padding needs a non-empty axis")
+    return np.pad(np.arange(size), (before, after), mode={"reflect": "reflect", "replicate": "edge",
+                                                         "circular": "wrap"}[mode])
+
+
+def _constant_block(like: Tensor, axis: int, amount: int, value: float) -> Tensor:
+    """A constant tensor shaped like ``like`` but ``amount`` long along ``axis``."""
+    return Tensor.wrap(np.full((*like.shape[:axis], amount, *like.shape[axis + 1 :]), value, dtype=like.dtype))
+
+
+def pad_last_axes(x: Tensor, pads: Sequence[tuple[int, int]], mode: str = "constant", value: float = 0.0
+                  ) -> Tensor:
+    """Pad the last ``len(pads)`` axes of ``x`` by ``pads[i] = (before, after)``: ``constant`` (``value``;
+    negative amounts crop), ``reflect``, ``replicate`` or ``circular`` (an index per padded position).
+
+    What convolution padding modes and pooling need; ``F.pad`` is the general form.
+    """
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise ValueError(f"padding mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+    first = x.ndim - len(pads)
+    for axis, (before, after) in enumerate(pads, start=first):
+        if before == after == 0:
+            continue
+        leading = (slice(None),) * axis
+        if mode != "constant":
+            x = x[(*leading, _pad_index(x.shape[axis], before, after, mode))]
+            continue
+        if before < 0 or after < 0:
+            x = x[(*leading, slice(max(-before, 0), x.shape[axis] - max(-after, 0)))]
+            before, after = max(before, 0), max(after, 0)
+        parts = ([_constant_block(x, axis, before, value)] if before else []) + [x] + (
+            [_constant_block(x, axis, after, value)] if after else [])
+        x = cat(parts, axis=axis) if len(parts) > 1 else x
+    return x
 
 
 def pad2d(x: Tensor, padding: Pair, value: float = 0.0) -> Tensor:
     """Pad the last two axes of ``x`` by (ph, pw) on each side with ``value`` (a concatenation of constants)."""
     ph, pw = as_pair(padding, "padding")
-    if ph:
-        rows = Tensor.wrap(np.full((*x.shape[:-2], ph, x.shape[-1]), value, dtype=x.dtype))
-        x = cat([rows, x, rows], axis=-2)
-    if pw:
-        cols = Tensor.wrap(np.full((*x.shape[:-1], pw), value, dtype=x.dtype))
-        x = cat([cols, x, cols], axis=-1)
-    return x
+    return pad_last_axes(x, [(ph, ph), (pw, pw)], value=value)
 
 
-def unfold2d(x: Tensor, kernel_size: Pair, stride: Pair = 1) -> Tensor:
+# ----------------------------------------------------------------------------------------------- convolution
+def unfold2d(x: Tensor, kernel_size: Pair, stride: Pair = 1, dilation: Pair = 1) -> Tensor:
     """Sliding windows of an (N, C, H, W) input as (N, C, OH, OW, kh·kw): one strided slice per kernel offset.
 
     Each slice is a basic-indexing view, so its backward is a plain slice assignment; the kernel offsets'
@@ -150,57 +293,548 @@ def unfold2d(x: Tensor, kernel_size: Pair, stride: Pair = 1) -> Tensor:
     """
     kh, kw = as_pair(kernel_size, "kernel_size")
     sh, sw = as_pair(stride, "stride")
+    dh, dw = as_pair(dilation, "dilation")
     if x.ndim != 4:
         raise ValueError(f"expected an NCHW input of 4 dimensions, got shape {x.shape}")
-    if min(kh, kw, sh, sw) < 1:
-        raise ValueError(f"kernel_size and stride must be positive, got {(kh, kw)} and {(sh, sw)}")
+    if min(kh, kw, sh, sw, dh, dw) < 1:
+        raise ValueError(f"kernel_size, stride and dilation must be positive, got {(kh, kw)}, {(sh, sw)} and "
+                         f"{(dh, dw)}")
     height, width = x.shape[2], x.shape[3]
-    if kh > height or kw > width:
-        raise ValueError(f"kernel {(kh, kw)} is larger than the (padded) input {(height, width)}")
-    oh, ow = (height - kh) // sh + 1, (width - kw) // sw + 1
-    windows = [x[:, :, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw]
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    if span_h > height or span_w > width:
+        raise ValueError(f"kernel {(kh, kw)} (dilation {(dh, dw)}) is larger than the (padded) input "
+                         f"{(height, width)}")
+    oh, ow = (height - span_h) // sh + 1, (width - span_w) // sw + 1
+    windows = [x[:, :, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw]
                for i in range(kh) for j in range(kw)]
     return stack(windows, axis=-1)
 
 
-def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Pair = 1, padding: Pair = 0) -> Tensor:
-    """2-D cross-correlation on NCHW input with weight (out, in, kh, kw): im2col windows, then one matmul."""
-    if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
-        raise ValueError(f"conv2d: input {x.shape} (N, C, H, W) and weight {weight.shape} (out, C, kh, kw) "
-                         "must agree on C")
-    out_channels, in_channels, kh, kw = weight.shape
-    cols = unfold2d(pad2d(x, padding), (kh, kw), stride)  # (N, C, OH, OW, kh·kw)
+def conv_padding(padding: str | Size, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
+                 ) -> list[tuple[int, int]]:
+    """(before, after) per spatial axis for ``padding`` = an int, a tuple, 'valid' or 'same' (PyTorch puts the odd
+    element of an even total after)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return [(0, 0)] * len(kernel)
+        if padding != "same":
+            raise ValueError(f"padding must be 'valid', 'same', an int or a tuple of ints, got {padding!r}")
+        if any(s != 1 for s in stride):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return [(total // 2, total - total // 2) for total in totals]
+    return [(p, p) for p in as_tuple(padding, len(kernel), "padding")]
+
+
+def _batched(x: Tensor, spatial: int, what: str) -> tuple[Tensor, bool]:
+    """``x`` with a batch axis (added to an unbatched input), and whether one was added."""
+    if x.ndim == spatial + 1:
+        return x.unsqueeze(0), True
+    if x.ndim != spatial + 2:
+        raise ValueError(f"{what}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D (batched) input, got "
+                         f"shape {x.shape}")
+    return x, False
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: str | Size = 0,
+           dilation: Size = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation of (N, C, H, W) input with weight (out, C/groups, kh, kw): im2col windows, then one
+    matmul (one per group, batched)."""
+    x, unbatched = _batched(x, 2, "conv2d")
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must be (out, in/groups, kh, kw), got shape {weight.shape}")
+    out_channels, group_channels, kh, kw = weight.shape
+    if groups < 1 or x.shape[1] != group_channels * groups or out_channels % groups:
+        raise ValueError(f"conv2d: input {x.shape} (N, C, H, W) and weight {weight.shape} (out, C/groups, kh, kw) "
+                         f"do not agree for groups={groups}")
+    stride, dilation = as_tuple(stride, 2, "stride", 1), as_tuple(dilation, 2, "dilation", 1)
+    pads = conv_padding(padding, (kh, kw), stride, dilation)
+    cols = unfold2d(pad_last_axes(x, pads), (kh, kw), stride, dilation)  # (N, C, OH, OW, kh·kw)
     n, _, oh, ow, _ = cols.shape
-    rows = cols.transpose(0, 2, 3, 1, 4).reshape(n * oh * ow, in_channels * kh * kw)
-    y = rows @ weight.reshape(out_channels, -1).T  # (N·OH·OW, out)
+    if groups == 1:
+        rows = cols.transpose(0, 2, 3, 1, 4).reshape(n * oh * ow, group_channels * kh * kw)
+        y = linear(rows, weight.reshape(out_channels, -1), bias)  # (N·OH·OW, out)
+        y = y.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)
+    else:
+        rows = cols.reshape(n, groups, group_channels, oh, ow, kh * kw).transpose(1, 0, 3, 4, 2, 5)
+        rows = rows.reshape(groups, n * oh * ow, group_channels * kh * kw)
+        y = rows @ weight.reshape(groups, out_channels // groups, -1).mT  # (G, N·OH·OW, out/G)
+        y = y.reshape(groups, n, oh, ow, out_channels // groups).transpose(1, 0, 4, 2, 3)
+        y = y.reshape(n, out_channels, oh, ow)
+        if bias is not None:
+            y = y + bias.reshape(1, -1, 1, 1)
+    return y[0] if unbatched else y
+
+
+def _one_dimensional(padding: str | Size) -> str | tuple[int, int]:
+    return padding if isinstance(padding, str) else (0, *as_tuple(padding, 1, "padding"))
+
+
+def conv1d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: str | Size = 0,
+           dilation: Size = 1, groups: int = 1) -> Tensor:
+    """1-D cross-correlation of (N, C, L) input with weight (out, C/groups, k): ``conv2d`` on a height of 1."""
+    x, unbatched = _batched(x, 1, "conv1d")
+    if weight.ndim != 3:
+        raise ValueError(f"conv1d: weight must be (out, in/groups, k), got shape {weight.shape}")
+    y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, *as_tuple(stride, 1, "stride", 1)),
+               _one_dimensional(padding), (1, *as_tuple(dilation, 1, "dilation", 1)), groups)[:, :, 0]
+    return y[0] if unbatched else y
+
+
+def _insert_zeros(x: Tensor, axis: int, stride: int) -> Tensor:
+    """``stride − 1`` zeros between neighbours along ``axis``: the input of a transposed convolution."""
+    if stride == 1:
+        return x
+    n = x.shape[axis]
+    zeros = Tensor.wrap(np.zeros((*x.shape[: axis + 1], stride - 1, *x.shape[axis + 1 :]), dtype=x.dtype))
+    spread = cat([x.unsqueeze(axis + 1), zeros], axis=axis + 1)  # (…, n, stride, …)
+    merged = spread.reshape(*x.shape[:axis], n * stride, *x.shape[axis + 1 :])
+    return merged[(slice(None),) * axis + (slice(0, (n - 1) * stride + 1),)]
+
+
+def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: Size = 0,
+                     output_padding: Size = 0, groups: int = 1, dilation: Size = 1) -> Tensor:
+    """The adjoint of ``conv2d`` (the gradient of a convolution with respect to its input), weight of shape
+    (in, out/groups, kh, kw): zeros inserted between input pixels (stride), then a stride-1 convolution with the
+    flipped kernel. Output size (H − 1)·s − 2p + d(k − 1) + output_padding + 1."""
+    x, unbatched = _batched(x, 2, "conv_transpose2d")
+    if weight.ndim != 4 or groups < 1 or x.shape[1] != weight.shape[0] or weight.shape[0] % groups:
+        raise ValueError(f"conv_transpose2d: input {x.shape} (N, C, H, W) and weight {weight.shape} "
+                         f"(C, out/groups, kh, kw) do not agree for groups={groups}")
+    in_channels, group_out, kh, kw = weight.shape
+    stride, dilation = as_tuple(stride, 2, "stride", 1), as_tuple(dilation, 2, "dilation", 1)
+    padding, extra = as_tuple(padding, 2, "padding"), as_tuple(output_padding, 2, "output_padding")
+    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"output_padding {extra} must be smaller than either stride {stride} or dilation "
+                         f"{dilation}")
+    spread = _insert_zeros(_insert_zeros(x, 2, stride[0]), 3, stride[1])
+    pads = [(d * (k - 1) - p, d * (k - 1) - p + e) for k, d, p, e in zip((kh, kw), dilation, padding, extra)]
+    flipped = weight.reshape(groups, in_channels // groups, group_out, kh, kw).transpose(0, 2, 1, 3, 4)
+    flipped = flipped.reshape(groups * group_out, in_channels // groups, kh, kw)[:, :, ::-1, ::-1]
+    y = conv2d(pad_last_axes(spread, pads), flipped, bias, 1, 0, dilation, groups)
+    return y[0] if unbatched else y
+
+
+# ----------------------------------------------------------------------------------------------- pooling
+def _pool_geometry(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool
+                   ) -> tuple[int, int]:
+    """(output size, padding after) along one axis, with PyTorch's rule that the last window must start inside
+    the input or the padding before it."""
+    span = dilation * (kernel - 1) + 1
+    room = size + 2 * padding - span
+    if room < 0:
+        raise ValueError(f"pooling: the window ({span} with dilation) is larger than the padded input "
+                         f"({size + 2 * padding})")
+    out = (-(-room // stride) if ceil_mode else room // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out, (out - 1) * stride + span - size - padding
+
+
+def _pool_arguments(spatial: int, kernel_size: Size, stride: Size | None, padding: Size, dilation: Size,
+                    what: str) -> tuple[tuple[int, ...], ...]:
+    kernel = as_tuple(kernel_size, spatial, "kernel_size", 1)
+    stride = kernel if stride is None or stride == () else as_tuple(stride, spatial, "stride", 1)
+    padding, dilation = as_tuple(padding, spatial, "padding"), as_tuple(dilation, spatial, "dilation", 1)
+    for k, p, d in zip(kernel, padding, dilation):
+        if 2 * p > d * (k - 1) + 1:
+            raise ValueError(f"{what}: pad should be at most half of effective kernel size, but got pad={p}, "
+                             f"kernel_size={k} and dilation={d}")
+    return kernel, stride, padding, dilation
+
+
+def max_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over each window (stride defaults to the kernel size); with ``return_indices``, also where each
+    maximum is, as an index into the flattened H·W plane.
+
+    NOTE: the gradient goes to one element per window, PyTorch's: the first maximum (a NaN, the last NaN);
+    padding never wins.
+    """
+    x, unbatched = _batched(x, 2, "max_pool2d")
+    kernel, stride, padding, dilation = _pool_arguments(2, kernel_size, stride, padding, dilation, "max_pool2d")
+    geometry = [_pool_geometry(n, k, s, p, d, ceil_mode)
+                for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation)]
+    padded = pad_last_axes(x, [(p, after) for p, (_, after) in zip(padding, geometry)], value=-np.inf)
+    cols = unfold2d(padded, kernel, stride, dilation)  # (N, C, OH, OW, kh·kw)
+    # where each window's offsets fall in the input (not in the padding): (OH, OW, kh·kw) per axis
+    rows, columns = (np.arange(out)[:, None] * s - p + np.arange(k)[None, :] * d
+                     for (out, _), s, p, k, d in zip(geometry, stride, padding, kernel, dilation))
+    row_at = np.broadcast_to(rows[:, None, :, None], (*rows.shape[:1], columns.shape[0], kernel[0], kernel[1]))
+    column_at = np.broadcast_to(columns[None, :, None, :], row_at.shape)
+    row_at, column_at = row_at.reshape(*row_at.shape[:2], -1), column_at.reshape(*row_at.shape[:2], -1)
+    inside = (row_at >= 0) & (row_at < x.shape[2]) & (column_at >= 0) & (column_at < x.shape[3])
+    choice = _first_maximum(np.where(inside, cols.data, -np.inf), inside)
+    picked = choice[..., None] == np.arange(cols.shape[-1])
+    out = where(picked, cols, 0.0).sum(axis=-1)
+    if unbatched:
+        out = out[0]
+    if not return_indices:
+        return out
+    flat = (np.take_along_axis(np.broadcast_to(row_at, choice.shape + row_at.shape[-1:]), choice[..., None], -1)
+            * x.shape[3]
+            + np.take_along_axis(np.broadcast_to(column_at, choice.shape + row_at.shape[-1:]), choice[..., None], -1))
+    indices = Tensor.wrap(flat[..., 0].astype(np.int64))
+    return out, indices[0] if unbatched else indices
+
+
+def _first_maximum(values: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Index of each last-axis slice's maximum as PyTorch's pooling loops pick it: the first maximum, or the last
+    NaN; when every allowed value is −inf, the first allowed position."""
+    choice = values.argmax(axis=-1)
+    nans = np.isnan(values)
+    if nans.any():
+        last_nan = values.shape[-1] - 1 - nans[..., ::-1].argmax(axis=-1)
+        choice = np.where(nans.any(axis=-1), last_nan, choice)
+    if allowed is not None:
+        allowed = np.broadcast_to(allowed, values.shape)
+        first_allowed = allowed.argmax(axis=-1)
+        chosen_allowed = np.take_along_axis(allowed, choice[..., None], -1)[..., 0]
+        choice = np.where(chosen_allowed, choice, first_allowed)
+    return choice
+
+
+def max_pool1d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """``max_pool2d`` over the last axis of (N, C, L) or (C, L) input (indices index L)."""
+    stride = None if stride is None or stride == () else (1, *as_tuple(stride, 1, "stride", 1))
+    result = max_pool2d(x.unsqueeze(-2), (1, *as_tuple(kernel_size, 1, "kernel_size", 1)), stride,
+                        (0, *as_tuple(padding, 1, "padding")), (1, *as_tuple(dilation, 1, "dilation", 1)),
+                        ceil_mode, return_indices)
+    if return_indices:
+        return result[0].squeeze(-2), result[1].squeeze(-2)
+    return result.squeeze(-2)
+
+
+def _window_counts(size: int, kernel: int, stride: int, padding: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per output position along one axis: the window's size counting the padding (not the ceil-mode overhang), and
+    the number of input elements it covers (PyTorch's avg_pool divisors)."""
+    start = np.arange(out) * stride - padding
+    end = np.minimum(start + kernel, size + padding)
+    return end - start, np.minimum(end, size) - np.maximum(start, 0)
+
+
+def avg_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """Mean over each window: the window sum divided by the window's size with its padding
+    (``count_include_pad``), by the input elements it covers, or by ``divisor_override``."""
+    x, unbatched = _batched(x, 2, "avg_pool2d")
+    kernel, stride, padding, _ = _pool_arguments(2, kernel_size, stride, padding, 1, "avg_pool2d")
+    geometry = [_pool_geometry(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip(x.shape[2:], kernel, stride, padding)]
+    padded = pad_last_axes(x, [(p, after) for p, (_, after) in zip(padding, geometry)])
+    sums = unfold2d(padded, kernel, stride).sum(axis=-1)
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise ValueError("avg_pool2d: divisor_override must not be zero")
+        divisor = np.asarray(float(divisor_override))
+    else:
+        (padded_h, covered_h), (padded_w, covered_w) = (
+            _window_counts(n, k, s, p, out) for n, k, s, p, (out, _) in zip(x.shape[2:], kernel, stride, padding,
+                                                                            geometry))
+        divisor = np.outer(padded_h, padded_w) if count_include_pad else np.outer(covered_h, covered_w)
+    out = sums / Tensor.wrap(divisor.astype(x.dtype))
+    return out[0] if unbatched else out
+
+
+def avg_pool1d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """``avg_pool2d`` over the last axis of (N, C, L) or (C, L) input."""
+    stride = None if stride is None or stride == () else (1, *as_tuple(stride, 1, "stride", 1))
+    return avg_pool2d(x.unsqueeze(-2), (1, *as_tuple(kernel_size, 1, "kernel_size", 1)), stride,
+                      (0, *as_tuple(padding, 1, "padding")), ceil_mode, count_include_pad).squeeze(-2)
+
+
+def _adaptive_windows(size: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive windows: [⌊i·size/out⌋, ⌈(i+1)·size/out⌉) for i < out."""
+    return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
+
+
+def _adaptive_sizes(x: Tensor, output_size: Any) -> tuple[int, int]:
+    sizes = (output_size, output_size) if output_size is None or isinstance(output_size, (int, np.integer)) else (
+        tuple(output_size))
+    if len(sizes) != 2:
+        raise ValueError(f"output_size must be an int or a pair (None keeps the input's size), got {output_size!r}")
+    sizes = tuple(x.shape[-2 + i] if n is None else int(n) for i, n in enumerate(sizes))
+    if min(sizes) < 1:
+        raise ValueError(f"output_size must be positive, got {output_size!r}")
+    return sizes
+
+
+def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
+    """Mean over PyTorch's adaptive windows; separable, so two matmuls with constant averaging matrices
+    A_h (OH, H) and A_w (OW, W): y = A_h · x · A_wᵀ."""
+    x, unbatched = _batched(x, 2, "adaptive_avg_pool2d")
+    matrices = []
+    for size, out in zip(x.shape[2:], _adaptive_sizes(x, output_size)):
+        averaging = np.zeros((out, size), dtype=x.dtype)
+        for i, (start, end) in enumerate(_adaptive_windows(size, out)):
+            averaging[i, start:end] = 1.0 / (end - start)
+        matrices.append(Tensor.wrap(averaging))
+    y = matrices[0] @ x @ matrices[1].T
+    return y[0] if unbatched else y
+
+
+def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = False
+                        ) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over PyTorch's adaptive windows, gathered by index (the first maximum, as ``max_pool2d``)."""
+    x, unbatched = _batched(x, 2, "adaptive_max_pool2d")
+    n, c, height, width = x.shape
+    out_h, out_w = _adaptive_sizes(x, output_size)
+    flat = np.empty((n, c, out_h, out_w), dtype=np.int64)
+    for i, (top, bottom) in enumerate(_adaptive_windows(height, out_h)):
+        for j, (left, right) in enumerate(_adaptive_windows(width, out_w)):
+            window = x.data[:, :, top:bottom, left:right].reshape(n, c, -1)
+            choice = _first_maximum(window)
+            flat[:, :, i, j] = (top + choice // (right - left)) * width + left + choice % (right - left)
+    out = x.reshape(n, c, height * width)[np.arange(n)[:, None, None], np.arange(c)[None, :, None],
+                                         flat.reshape(n, c, -1)].reshape(n, c, out_h, out_w)
+    if unbatched:
+        out, flat = out[0], flat[0]
+    return (out, Tensor.wrap(flat)) if return_indices else out
+
+
+# ----------------------------------------------------------------------------------------------- interpolate
+INTERPOLATION_MODES = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
+
+
+def interpolate(input: Tensor, size: Size | None = None, scale_factor: float | Sequence[float] | None = None,
+                mode: str = "nearest", align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resize the spatial axes of (N, C, L) or (N, C, H, W) input: ``nearest``, ``linear`` or ``bilinear`` with
+    PyTorch's source coordinates (``align_corners``), axis by axis (bilinear is separable)."""
+    if mode not in INTERPOLATION_MODES:
+        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (supported: "
+                                  f"{', '.join(INTERPOLATION_MODES)})")
+    spatial = input.ndim - 2
+    if spatial not in INTERPOLATION_MODES[mode]:
+        raise ValueError(f"interpolate: mode {mode!r} needs a {INTERPOLATION_MODES[mode][0] + 2}-D input, got "
+                         f"shape {input.shape}")
+    if align_corners is not None and mode == "nearest":
+        raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: only one of size or scale_factor should be defined")
+    in_sizes = input.shape[2:]
+    if size is not None:
+        out_sizes, scales = as_tuple(size, spatial, "size", 1), (None,) * spatial
+    else:
+        factors = (scale_factor,) * spatial if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
+        if len(factors) != spatial or any(not f > 0 for f in factors):
+            raise ValueError(f"interpolate: scale_factor must be positive, one per spatial axis, got {scale_factor!r}")
+        out_sizes = tuple(math.floor(n * f) for n, f in zip(in_sizes, factors))
+        scales = (None,) * spatial if recompute_scale_factor else factors
+    y = input
+    for offset, (n_in, n_out, scale) in enumerate(zip(in_sizes, out_sizes, scales)):
+        axis = 2 + offset
+        if mode == "nearest":
+            y = y[(slice(None),) * axis + (_nearest_sources(n_in, n_out, scale),)]
+            continue
+        weights = _linear_weights(n_in, n_out, scale, bool(align_corners), input.dtype)
+        y = weights @ y if axis == input.ndim - 2 else y @ weights.T
+    return y
+
+
+def _nearest_sources(n_in: int, n_out: int, scale: float | None) -> np.ndarray:
+    """PyTorch's nearest source index ⌊dst · s⌋ (clamped), with s = 1/scale_factor or n_in/n_out in float32."""
+    if n_out == n_in:
+        return np.arange(n_out)
+    step = np.float32(1.0 / scale) if scale is not None else np.float32(n_in) / np.float32(n_out)
+    return np.minimum(np.floor(np.arange(n_out, dtype=np.float32) * step).astype(np.int64), n_in - 1)
+
+
+def _linear_weights(n_in: int, n_out: int, scale: float | None, align_corners: bool, dtype: np.dtype) -> Tensor:
+    """The (n_out, n_in) matrix of linear interpolation: row i mixes the two inputs around PyTorch's source
+    coordinate of output i (computed in the input's precision, as PyTorch's kernel)."""
+    real = np.float64 if dtype == np.float64 else np.float32
+    dst = np.arange(n_out).astype(real)
+    if align_corners:
+        step = real(n_in - 1) / real(n_out - 1) if n_out > 1 else real(0)
+        source = step * dst
+    else:
+        step = real(1.0 / scale) if scale is not None else real(n_in) / real(n_out)
+        source = np.maximum(step * (dst + real(0.5)) - real(0.5), real(0))
+    lower = np.minimum(np.floor(source).astype(np.int64), n_in - 1)
+    upper = lower + (lower < n_in - 1)
+    fraction = np.clip(source - lower, 0, 1)
+    weights = np.zeros((n_out, n_in), dtype=dtype)
+    np.add.at(weights, (np.arange(n_out), lower), 1 - fraction)
+    np.add.at(weights, (np.arange(n_out), upper), fraction)
+    return Tensor.wrap(weights)
+
+
+# ----------------------------------------------------------------------------------------------- normalisation
+def _normalize(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
+    """(x − mean) / √(var + ε) over ``axes``, with the biased variance (the batch's own spread)."""
+    centered = x - x.mean(axis=axes, keepdims=True)
+    variance = (centered * centered).mean(axis=axes, keepdims=True)
+    return centered / (variance + eps).sqrt()
+
+
+def _trailing_axes(x: Tensor, normalized_shape: Size, what: str) -> tuple[int, ...]:
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    if x.shape[x.ndim - len(shape) :] != shape or len(shape) > x.ndim:
+        raise ValueError(f"{what}: normalized_shape {shape} does not match the last dimensions of input of shape "
+                         f"{x.shape}")
+    return tuple(range(x.ndim - len(shape), x.ndim))
+
+
+def layer_norm(x: Tensor, normalized_shape: Size, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise each sample over its last dims ``normalized_shape``, then y·weight + bias elementwise."""
+    y = _normalize(x, _trailing_axes(x, normalized_shape, "layer_norm"), eps)
+    if weight is not None:
+        y = y * weight
+    return y if bias is None else y + bias
+
+
+def rms_norm(x: Tensor, normalized_shape: Size, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """x / √(mean(x²) + ε) over the last dims ``normalized_shape``, times weight (ε: the dtype's eps by default)."""
+    axes = _trailing_axes(x, normalized_shape, "rms_norm")
+    eps = float(np.finfo(x.dtype).eps) if eps is None else eps
+    y = x / ((x * x).mean(axis=axes, keepdims=True) + eps).sqrt()
+    return y if weight is None else y * weight
+
+
+def _channel_affine(y: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """y·weight[c] + bias[c] along axis 1 (the channels)."""
+    shape = (1, -1) + (1,) * (y.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    return y if bias is None else y + bias.reshape(shape)
+
+
+def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise each sample over each group of C/num_groups channels (and all their positions), then scale and
+    shift per channel."""
+    if x.ndim < 2 or x.shape[1] % num_groups:
+        raise ValueError(f"group_norm: input of shape {x.shape} needs (N, C, ...) with C divisible by "
+                         f"num_groups={num_groups}")
+    grouped = x.reshape(x.shape[0], num_groups, -1)
+    return _channel_affine(_normalize(grouped, (2,), eps).reshape(x.shape), weight, bias)
+
+
+def instance_norm(x: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample over its positions; with ``use_input_stats`` the running statistics
+    (if given) move towards the batch's average instance statistics (the unbiased variance, as PyTorch)."""
+    if x.ndim < 3:
+        raise ValueError(f"instance_norm: expected (N, C, ...) input with positions, got shape {x.shape}")
+    axes = tuple(range(2, x.ndim))
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm: use_input_stats=False needs running_mean and running_var")
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        y = (x - running_mean.reshape(shape)) / (running_var.reshape(shape) + eps).sqrt()
+        return _channel_affine(y, weight, bias)
+    if running_mean is not None and running_var is not None:
+        count = math.prod(x.shape[2:])
+        mean = x.data.mean(axis=axes)
+        unbiased = x.data.var(axis=axes) * (count / max(count - 1, 1))
+        for buffer, batch in ((running_mean, mean.mean(axis=0)), (running_var, unbiased.mean(axis=0))):
+            buffer.data[...] = (1 - momentum) * buffer.data + momentum * batch
+            buffer.version_counter[0] += 1
+    return _channel_affine(_normalize(x, axes, eps), weight, bias)
+
+
+# ----------------------------------------------------------------------------------------------- attention
+def _fully_masked_rows(bias: np.ndarray) -> np.ndarray | None:
+    """Rows of an additive mask that are −inf everywhere (they attend to nothing), or None if there are none."""
+    fully = np.isneginf(bias).all(axis=-1, keepdims=True)
+    return fully if fully.any() else None
+
+
+def attention_bias(attn_mask: Any, length: int, source_length: int, is_causal: bool, dtype: np.dtype,
+                   allowed_when_true: bool = True) -> np.ndarray | Tensor | None:
+    """The additive mask of ``attn_mask`` and ``is_causal``: 0 where a query may attend, −inf where not.
+
+    A bool mask marks allowed positions with True (``scaled_dot_product_attention``) or, with
+    ``allowed_when_true=False``, forbidden ones (``nn.MultiheadAttention``); a float mask is added as it is (a
+    Tensor mask stays a Tensor, so it may carry a gradient).
+    """
+    bias = None
+    if is_causal:
+        bias = np.where(np.tril(np.ones((length, source_length), dtype=bool)), 0.0, -np.inf).astype(dtype)
+    if attn_mask is None:
+        return bias
+    if isinstance(attn_mask, Tensor) and attn_mask.dtype.kind == "f":
+        return attn_mask if bias is None else attn_mask + Tensor.wrap(bias)
+    mask = np.asarray(attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask)
+    if mask.dtype == np.bool_:
+        allowed = mask if allowed_when_true else ~mask
+        mask = np.where(allowed, 0.0, -np.inf)
+    elif mask.dtype.kind != "f":
+        raise TypeError(f"attention masks must be bool or floating point, got dtype {mask.dtype}")
+    mask = mask.astype(dtype)
+    return mask if bias is None else mask + bias
+
+
+def attend(query: Tensor, key: Tensor, value: Tensor, bias: np.ndarray | Tensor | None, dropout_p: float,
+           scale: float, fully_masked_rows_give_zeros: bool = True) -> tuple[Tensor, Tensor]:
+    """softmax(q·kᵀ·scale + bias)·v and the attention weights, batched over the leading axes.
+
+    NOTE: a query whose every key is masked attends to nothing: its output and weights are 0, as PyTorch's
+    ``scaled_dot_product_attention`` (not the NaN of softmax over −inf), unless
+    ``fully_masked_rows_give_zeros=False`` (``nn.MultiheadAttention`` with ``need_weights``, NaN as PyTorch).
+    """
+    scores = (query @ key.mT) * scale
+    fully = None
     if bias is not None:
-        y = y + bias
-    return y.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)
+        if fully_masked_rows_give_zeros:
+            fully = _fully_masked_rows(bias.data if isinstance(bias, Tensor) else bias)
+        scores = scores + (bias if isinstance(bias, Tensor) else Tensor.wrap(bias))
+    if fully is not None:
+        scores = where(fully, 0.0, scores)
+    weights = scores.softmax(axis=-1)
+    if fully is not None:
+        weights = where(fully, 0.0, weights)
+    if dropout_p > 0:
+        weights = dropout(weights, dropout_p)
+    return weights @ value, weights
 
 
-def max_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0) -> Tensor:
-    """Maximum over each window (stride defaults to the kernel size).  NOTE: tied maxima share the gradient."""
-    padded = pad2d(x, padding, value=-np.inf)
-    return unfold2d(padded, kernel_size, kernel_size if stride is None else stride).max(axis=-1)
-
-
-def avg_pool2d(x: Tensor, kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0) -> Tensor:
-    """Mean over each window (zero padding counts towards the mean, as PyTorch's default)."""
-    return unfold2d(pad2d(x, padding), kernel_size, kernel_size if stride is None else stride).mean(axis=-1)
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Any = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(Q·Kᵀ/√d + mask)·V over (…, L, d) queries and (…, S, d) keys and values, PyTorch's definition:
+    a bool ``attn_mask`` is True where a query may attend, a float one is added; ``is_causal`` lets query i see
+    keys 0…i; dropout on the weights whenever ``dropout_p`` > 0 (pass 0 in evaluation)."""
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2 or query.shape[-1] != key.shape[-1]:
+        raise ValueError(f"scaled_dot_product_attention: query {query.shape}, key {key.shape} and value "
+                         f"{value.shape} must be (..., L, E), (..., S, E) and (..., S, Ev)")
+    if is_causal and attn_mask is not None:
+        raise ValueError("scaled_dot_product_attention: pass attn_mask or is_causal=True, not both")
+    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        repeats = query.shape[-3] // key.shape[-3]
+        key, value = (t[(Ellipsis, np.repeat(np.arange(t.shape[-3]), repeats), slice(None), slice(None))]
+                      for t in (key, value))
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    bias = attention_bias(attn_mask, query.shape[-2], key.shape[-2], is_causal, query.dtype)
+    return attend(query, key, value, bias, dropout_p, scale)[0]
 
 
 # ----------------------------------------------------------------------------------------------- losses
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
+def _reduce(loss: Tensor, reduction: str, weight_sum: float | None = None) -> Tensor:
+    """``loss`` averaged (over ``weight_sum`` when given: a weighted mean), summed, or kept as it is."""
     if reduction == "mean":
-        return loss.mean()
+        return loss.mean() if weight_sum is None else loss.sum() / weight_sum
     if reduction == "sum":
         return loss.sum()
     if reduction == "none":
         return loss
     raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def no_legacy(size_average: Any, reduce: Any, what: str) -> None:
+    """PyTorch's deprecated ``size_average``/``reduce`` keep their positions in the signatures, refused by name."""
+    if size_average is not None or reduce is not None:
+        raise ValueError(f"{what}: size_average and reduce are deprecated (PyTorch too) and not supported; use "
+                         "reduction='mean', 'sum' or 'none'")
 
 
 def _as_target(target: Any, like: Tensor, what: str) -> Tensor:
@@ -213,34 +847,190 @@ def _as_target(target: Any, like: Tensor, what: str) -> Tensor:
     return target
 
 
-def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def _weighted(loss: Tensor, weight: Any, reduction: str, what: str) -> Tensor:
+    """Elementwise losses times per-element ``weight`` (input-shaped), reduced; the mean is Σ w·l / Σ w."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    weight = _as_target(weight, loss, f"{what} weight")
+    return _reduce(loss * weight, reduction, float(weight.data.sum()) if reduction == "mean" else None)
+
+
+def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+             weight: Any = None) -> Tensor:
     """(x̂ − y)², reduced. The seed's cost C (summed over features, averaged over datapoints) is
     ``reduction='sum'`` divided by the batch size, or the default mean times the number of features."""
+    no_legacy(size_average, reduce, "mse_loss")
     diff = input - _as_target(target, input, "mse_loss")
-    return _reduce(diff * diff, reduction)
+    return _weighted(diff * diff, weight, reduction, "mse_loss")
 
 
-def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+            weight: Any = None) -> Tensor:
     """|x̂ − y|, reduced.  NOTE: the gradient at x̂ = y is 0."""
-    return _reduce((input - _as_target(target, input, "l1_loss")).abs(), reduction)
+    no_legacy(size_average, reduce, "l1_loss")
+    return _weighted((input - _as_target(target, input, "l1_loss")).abs(), weight, reduction, "l1_loss")
 
 
-def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """−log softmax(x)[target] for logits (N, C) or (N, C, d…) and integer targets (N) or (N, d…)."""
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0, weight: Any = None
+               ) -> Tensor:
+    """½d² where |d| < δ, else δ(|d| − ½δ), for d = x̂ − y: quadratic near 0, linear (slope δ) beyond. With
+    ``weight``, the mean is the plain mean of w·loss (PyTorch's, unlike mse_loss's and l1_loss's Σ w·l / Σ w)."""
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    d = input - _as_target(target, input, "huber_loss")
+    size = d.abs()
+    loss = where(size.data < delta, d * d * 0.5, (size - 0.5 * delta) * delta)
+    return _reduce(loss if weight is None else loss * _as_target(weight, loss, "huber_loss weight"), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """½d²/β where |d| < β, else |d| − ½β (Huber divided by β; β = 0 is the L1 loss)."""
+    no_legacy(size_average, reduce, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    d = input - _as_target(target, input, "smooth_l1_loss")
+    size = d.abs()
+    if beta == 0:
+        return _reduce(size, reduction)
+    return _reduce(where(size.data < beta, d * d * (0.5 / beta), size - 0.5 * beta), reduction)
+
+
+def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """KL(target ‖ exp(input)) pointwise, for log-probabilities ``input``: y·(log y − x) (0 where y = 0), or
+    eʸ·(y − x) with ``log_target``. ``reduction='batchmean'`` divides the sum by the batch size (the true KL).
+
+    NOTE: at a target of exactly 0 the gradient with respect to the target is −x here; PyTorch's is NaN (the
+    derivative of its xlogy there), the true one-sided derivative −∞.
+    """
+    no_legacy(size_average, reduce, "kl_div")
+    y = _as_target(target, input, "kl_div")
+    if log_target:
+        loss = y.exp() * (y - input)
+    else:
+        positive = y.data > 0  # NOTE: 0·log 0 = 0 (xlogy), with no nan from log 0 in the backward
+        loss = where(positive, y * where(positive, y, 1.0).log(), 0.0) - y * input
+    if reduction == "batchmean":
+        return loss.sum() / float(input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction)
+
+
+def _class_targets(input: Tensor, target: Any, ignore_index: int, what: str) -> tuple[np.ndarray, int]:
+    """Integer class targets of shape (N, d…) for input (N, C, d…) (or () for (C,)), checked; and C."""
     labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: targets must be integer class indices, got dtype {labels.dtype}")
-    if input.ndim < 1 or (labels.shape != input.shape[:1] + input.shape[2:] and labels.shape != input.shape[:-1]):
-        raise ValueError(f"cross_entropy: logits of shape {input.shape} need targets of shape "
-                         f"{input.shape[:1] + input.shape[2:]}, got {labels.shape}")
+        raise TypeError(f"{what}: targets must be integer class indices (or, for cross_entropy, class "
+                        f"probabilities shaped like the input), got dtype {labels.dtype} and shape {labels.shape}")
+    if input.ndim < 1:
+        raise ValueError(f"{what}: input must have a class axis, got a 0-d tensor")
+    expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
+    if labels.shape != expected:
+        raise ValueError(f"{what}: input of shape {input.shape} (classes on axis {min(input.ndim - 1, 1)}) needs "
+                         f"targets of shape {expected}, got {labels.shape}")
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        raise ValueError(f"cross_entropy: targets must lie in [0, {classes}), got values in "
-                         f"[{labels.min()}, {labels.max()}]")
-    logits = input if input.ndim == 1 else input.permute(0, *range(2, input.ndim), 1)  # classes last
-    log_p = logits.reshape(-1, classes).log_softmax(axis=-1)
-    picked = log_p[np.arange(log_p.shape[0]), labels.reshape(-1)]
-    return _reduce(-picked.reshape(labels.shape), reduction)
+    counted = labels[labels != ignore_index]
+    if counted.size and (counted.min() < 0 or counted.max() >= classes):
+        raise ValueError(f"{what}: targets must lie in [0, {classes}) (or be ignore_index={ignore_index}), got "
+                         f"values in [{counted.min()}, {counted.max()}]")
+    return labels, classes
+
+
+def _classes_last(x: Tensor) -> Tensor:
+    """(N, C, d…) as (N·d…, C) rows of classes; (C,) as one row."""
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    if x.ndim > 2:
+        x = x.permute(0, *range(2, x.ndim), 1)
+    return x.reshape(-1, x.shape[-1])
+
+
+def _class_weights(weight: Any, classes: int, dtype: np.dtype, what: str) -> np.ndarray | None:
+    if weight is None:
+        return None
+    if isinstance(weight, str):
+        raise TypeError(f"{what}: weight must be a tensor of {classes} class weights, got the string {weight!r} "
+                        "(pass reduction= by name)")
+    values = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=dtype)
+    if values.shape != (classes,):
+        raise ValueError(f"{what}: weight must hold one value per class ({classes}), got shape {values.shape}")
+    return values
+
+
+def _picked_log_probabilities(log_p: Tensor, labels: np.ndarray, weights: np.ndarray | None, ignore_index: int,
+                              reduction: str) -> Tensor:
+    """NLL of rows ``log_p`` (M, C) at ``labels``: −w[y]·log p[y] per row (0 where ignored), reduced; the mean is
+    over Σ w[y] of the rows not ignored."""
+    flat = labels.reshape(-1)
+    counted = flat != ignore_index
+    safe = np.where(counted, flat, 0)
+    row_weight = counted.astype(log_p.dtype) if weights is None else np.where(counted, weights[safe], 0).astype(
+        log_p.dtype)
+    picked = log_p[np.arange(flat.size), safe]
+    every_row_counts = weights is None and counted.all()
+    loss = -picked if every_row_counts else -picked * Tensor.wrap(row_weight)
+    if reduction == "none":
+        return loss.reshape(labels.shape)
+    return _reduce(loss, reduction, None if every_row_counts else float(row_weight.sum()))
+
+
+def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
+             reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """−w[y]·input[y] for log-probabilities (N, C) or (N, C, d…) and integer targets (N) or (N, d…); targets equal
+    to ``ignore_index`` count for nothing; the mean divides by the total weight of the targets counted."""
+    no_legacy(size_average, reduce, "nll_loss")
+    labels, classes = _class_targets(input, target, ignore_index, "nll_loss")
+    weights = _class_weights(weight, classes, input.dtype, "nll_loss")
+    return _picked_log_probabilities(_classes_last(input), labels, weights, ignore_index, reduction)
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
+                  reduce: Any = None, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """−log softmax(x)[y] for logits (N, C) or (N, C, d…) and integer targets (N) or (N, d…), or −Σ_c y_c log p_c
+    for class-probability targets shaped like the logits; PyTorch's ``weight``, ``ignore_index`` and
+    ``label_smoothing`` (ε: the target mixed with the uniform ε/C)."""
+    no_legacy(size_average, reduce, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    if input.ndim < 1:
+        raise ValueError("cross_entropy: input must have a class axis, got a 0-d tensor")
+    classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    is_probabilities = (isinstance(target, Tensor) and target.dtype.kind == "f") or (
+        not isinstance(target, Tensor) and np.asarray(target).dtype.kind == "f")
+    if is_probabilities and np.shape(target.data if isinstance(target, Tensor) else target) == input.shape:
+        return _soft_cross_entropy(input, target, weight, reduction, label_smoothing, classes)
+    labels, classes = _class_targets(input, target, ignore_index, "cross_entropy")
+    weights = _class_weights(weight, classes, input.dtype, "cross_entropy")
+    log_p = _classes_last(input).log_softmax(axis=-1)
+    loss = _picked_log_probabilities(log_p, labels, weights, ignore_index, reduction)
+    if label_smoothing == 0:
+        return loss
+    # PyTorch's smoothing term: −Σ_c w_c log p_c per target counted, reduced as the NLL, times ε/C
+    counted = (labels.reshape(-1) != ignore_index).astype(input.dtype)
+    spread = log_p if weights is None else log_p * Tensor.wrap(weights)
+    smooth = -spread.sum(axis=-1) * Tensor.wrap(counted)
+    if reduction == "none":
+        smooth = smooth.reshape(labels.shape)
+    else:
+        safe = np.where(counted > 0, labels.reshape(-1), 0)
+        total = counted.sum() if weights is None else (weights[safe] * counted).sum()
+        smooth = _reduce(smooth, reduction, float(total) if reduction == "mean" else None)
+    return loss * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
+
+
+def _soft_cross_entropy(input: Tensor, target: Any, weight: Any, reduction: str, label_smoothing: float,
+                        classes: int) -> Tensor:
+    """−Σ_c w_c·y_c·log softmax(x)_c over the class axis, for probability targets y (PyTorch's mean: over the
+    positions, not the weights)."""
+    axis = 1 if input.ndim > 1 else 0
+    y = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=input.dtype))
+    if label_smoothing:
+        y = y * (1.0 - label_smoothing) + label_smoothing / classes
+    terms = input.log_softmax(axis=axis) * y
+    weights = _class_weights(weight, classes, input.dtype, "cross_entropy")
+    if weights is not None:
+        terms = terms * Tensor.wrap(weights.reshape((-1,) + (1,) * (input.ndim - axis - 1)))
+    return _reduce(-terms.sum(axis=axis), reduction)
 
 
 def _clamped_log(p: Tensor) -> Tensor:
@@ -250,16 +1040,64 @@ def _clamped_log(p: Tensor) -> Tensor:
     return where(positive, safe.log(), -100.0).clip(lo=-100.0)
 
 
-def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """−[y log p + (1 − y) log(1 − p)] for probabilities p."""
+def _times_weight(loss: Tensor, weight: Any) -> Tensor:
+    """Elementwise losses times a ``weight`` that broadcasts to them (PyTorch's BCE ``weight``)."""
+    if weight is None:
+        return loss
+    return loss * (weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=loss.dtype)))
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                         reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """−w·[y log p + (1 − y) log(1 − p)] for probabilities p."""
+    no_legacy(size_average, reduce, "binary_cross_entropy")
     y = _as_target(target, input, "binary_cross_entropy")
     if not ((input.data >= 0) & (input.data <= 1)).all():  # NOTE: a NaN is outside too, as PyTorch
         raise ValueError("binary_cross_entropy: all elements of input should be probabilities in [0, 1] "
                          "(use binary_cross_entropy_with_logits for logits)")
-    return _reduce(-(y * _clamped_log(input) + (1.0 - y) * _clamped_log(1.0 - input)), reduction)
+    loss = -(y * _clamped_log(input) + (1.0 - y) * _clamped_log(1.0 - input))
+    return _reduce(_times_weight(loss, weight), reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """BCE of σ(x) without forming σ(x): log(1 + eˣ) − x·y, exact for any logit (no cancellation at large x)."""
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                                     reduce: Any = None, reduction: str = "mean", pos_weight: Any = None) -> Tensor:
+    """BCE of σ(x) without forming σ(x): log(1 + eˣ) − x·y, exact for any logit (no cancellation at large x).
+
+    With ``pos_weight`` p (per class, broadcast over the last axis) the positive term counts p times:
+    −[p·y log σ(x) + (1 − y) log(1 − σ(x))] = l·(log(1 + eˣ) − x·p·y/l) with l = 1 + (p − 1)·y.
+    """
+    no_legacy(size_average, reduce, "binary_cross_entropy_with_logits")
     y = _as_target(target, input, "binary_cross_entropy_with_logits")
-    return _reduce(_log1p_exp(input, shift=y), reduction)
+    if pos_weight is None:
+        loss = _log1p_exp(input, shift=y)
+    else:
+        p = pos_weight if isinstance(pos_weight, Tensor) else Tensor(np.asarray(pos_weight, dtype=input.dtype))
+        scale = (p - 1.0) * y + 1.0
+        loss = _log1p_exp(input, shift=p * y / scale) * scale
+    return _reduce(_times_weight(loss, weight), reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0, size_average: Any = None,
+                          reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """1 − cos(x₁, x₂) for target 1, max(0, cos(x₁, x₂) − margin) for target −1; cos over the last axis of (N, D)
+    or (D,) inputs, with PyTorch's ε = 10⁻¹² added to each squared norm."""
+    no_legacy(size_average, reduce, "cosine_embedding_loss")
+    if input1.shape != input2.shape or input1.ndim not in (1, 2):
+        raise ValueError(f"cosine_embedding_loss: inputs must both be (N, D) or (D,), got {input1.shape} and "
+                         f"{input2.shape}")
+    y = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if y.shape != input1.shape[:-1]:
+        raise ValueError(f"cosine_embedding_loss: target must have shape {input1.shape[:-1]}, got {y.shape}")
+    eps = 1e-12
+    cos = (input1 * input2).sum(axis=-1) / (((input1 * input1).sum(axis=-1) + eps)
+                                            * ((input2 * input2).sum(axis=-1) + eps)).sqrt()
+    loss = where(y == 1, 1.0 - cos, 0.0) + where(y == -1, (cos - margin).clip(lo=0.0), 0.0)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0, size_average: Any = None,
+                        reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """max(0, −y·(x₁ − x₂) + margin): x₁ should rank above x₂ by ``margin`` where y = 1, below where y = −1."""
+    no_legacy(size_average, reduce, "margin_ranking_loss")
+    y = _as_target(target, input1, "margin_ranking_loss")
+    return _reduce((-y * (input1 - input2) + margin).clip(lo=0.0), reduction)

@@ -1,4 +1,6 @@
-"""Layers: thin ``Module`` wrappers that own parameters and call the compositions in ``nn.functional``."""
+"""Layers: thin ``Module`` wrappers that own parameters and call the compositions in ``nn.functional``: activations,
+dropout, ``Linear``, ``MLP``, ``Embedding``. Convolution and pooling are in ``conv``, normalisation in
+``normalization``, recurrent layers in ``recurrent``, attention and transformers in ``attention``."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import numpy as np
 from .._tensor import Tensor
 from . import functional as F  # noqa: N812 - PyTorch's customary alias
 from . import init
-from .module import Module, Parameter, Sequential
+from .container import Sequential
+from .module import Module, Parameter
 
 
 def _empty(*shape: int) -> Parameter:
@@ -92,20 +95,46 @@ class Flatten(Module):
         return x.flatten(self.start_axis, self.end_axis)
 
 
-class Dropout(Module):
-    """Inverted dropout with probability ``p`` in training mode; the identity in eval mode."""
+class _DropoutNd(Module):
+    _function: Any
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if not 0 <= p <= 1:
-            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-        self.p = p
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        if inplace:
+            raise NotImplementedError("inplace=True: in-place dropout is not supported; use the returned tensor")
+        self.p, self.inplace = p, inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.dropout(x, self.p, self.training)
+        return type(self)._function(x, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """Inverted dropout with probability ``p`` in training mode; the identity in eval mode."""
+
+    _function = F.dropout
+
+
+class Dropout1d(_DropoutNd):
+    """Zeroes whole channels of (N, C, L) input in training mode."""
+
+    _function = F.dropout1d
+
+
+class Dropout2d(_DropoutNd):
+    """Zeroes whole channels of (N, C, H, W) input in training mode."""
+
+    _function = F.dropout2d
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout that keeps a SELU network's mean and variance (``F.alpha_dropout``)."""
+
+    _function = F.alpha_dropout
 
 
 # ----------------------------------------------------------------------------------------------- linear
@@ -157,154 +186,48 @@ def _activation(choice: Any, default: type[Module]) -> Module:
     raise TypeError(f"an activation must be a Module class or instance, got {choice!r}")
 
 
-# ----------------------------------------------------------------------------------------------- convolution, pooling
-class Conv2d(Module):
-    """2-D convolution on NCHW input, weight (out, in, kh, kw), built as im2col windows and a matmul."""
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: F.Pair, stride: F.Pair = 1,
-                 padding: F.Pair = 0, bias: bool = True) -> None:
-        super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = F.as_pair(kernel_size, "kernel_size")
-        self.stride, self.padding = F.as_pair(stride, "stride"), F.as_pair(padding, "padding")
-        self.weight = _empty(out_channels, in_channels, *self.kernel_size)
-        self.bias = _empty(out_channels) if bias else None
-        init.default_init_(self.weight, self.bias)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
-                f"padding={self.padding}, bias={self.bias is not None}")
-
-
-class _Pool2d(Module):
-    def __init__(self, kernel_size: F.Pair, stride: F.Pair | None = None, padding: F.Pair = 0) -> None:
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, kernel_size if stride is None else stride, padding
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class MaxPool2d(_Pool2d):
-    def forward(self, x: Tensor) -> Tensor:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-
-class AvgPool2d(_Pool2d):
-    def forward(self, x: Tensor) -> Tensor:
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-
-# ----------------------------------------------------------------------------------------------- normalisation
-class _BatchNorm(Module):
-    """Normalise each channel by batch statistics in training (updating running ones), by running ones in eval."""
-
-    _axes: tuple[int, ...]
-    _ndims: tuple[int, ...]
-
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
-                 track_running_stats: bool = True) -> None:
-        super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.weight = Parameter(np.ones(num_features, dtype=np.float32)) if affine else None
-        self.bias = _empty(num_features) if affine else None
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-
-    def forward(self, x: Tensor) -> Tensor:
-        if x.ndim not in self._ndims or x.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}({self.num_features}) expects input of "
-                             f"{' or '.join(map(str, self._ndims))} dimensions with {self.num_features} channels "
-                             f"on axis 1, got shape {x.shape}")
-        axes = (0, *range(2, x.ndim))
-        shape = (1, -1) + (1,) * (x.ndim - 2)
-        if self.training and x.size == x.shape[1]:
-            raise ValueError(f"{type(self).__name__} in training needs more than one value per channel, got input "
-                             f"of shape {x.shape} (use eval() to normalise single samples by running statistics)")
-        if self.training or self.running_mean is None:
-            mean = x.mean(axis=axes, keepdims=True)
-            var = x.var(axis=axes, keepdims=True, correction=0)  # biased: the batch's own spread
-            if self.training and self.running_mean is not None:
-                self._update_running(mean.data.reshape(-1), var.data.reshape(-1), x.size // x.shape[1])
-        else:
-            mean, var = self.running_mean.reshape(shape), self.running_var.reshape(shape)
-        y = (x - mean) / (var + self.eps).sqrt()
-        if self.weight is not None:
-            y = y * self.weight.reshape(shape) + self.bias.reshape(shape)
-        return y
-
-    def _update_running(self, mean: np.ndarray, var: np.ndarray, count: int) -> None:
-        """running ← (1 − momentum)·running + momentum·batch, with the unbiased batch variance (as PyTorch)."""
-        m = self.momentum
-        unbiased = var * (count / max(count - 1, 1))
-        for buffer, batch in ((self.running_mean, mean), (self.running_var, unbiased)):
-            buffer.data[...] = (1 - m) * buffer.data + m * batch
-            buffer.version_counter[0] += 1
-
-    def extra_repr(self) -> str:
-        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
-
-
-class BatchNorm1d(_BatchNorm):
-    """Batch norm over (N, C) or (N, C, L) inputs."""
-
-    _ndims = (2, 3)
-
-
-class BatchNorm2d(_BatchNorm):
-    """Batch norm over (N, C, H, W) inputs, one statistic per channel."""
-
-    _ndims = (4,)
-
-
-class LayerNorm(Module):
-    """Normalise over the last dims ``normalized_shape`` of each sample, then scale and shift elementwise."""
-
-    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5, elementwise_affine: bool = True
-                 ) -> None:
-        super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        self.normalized_shape, self.eps = shape, eps
-        self.weight = Parameter(np.ones(shape, dtype=np.float32)) if elementwise_affine else None
-        self.bias = _empty(*shape) if elementwise_affine else None
-
-    def forward(self, x: Tensor) -> Tensor:
-        n = len(self.normalized_shape)
-        if x.shape[x.ndim - n :] != self.normalized_shape:
-            raise ValueError(f"LayerNorm{self.normalized_shape} got input of shape {x.shape}")
-        axes = tuple(range(x.ndim - n, x.ndim))
-        mean = x.mean(axis=axes, keepdims=True)
-        var = x.var(axis=axes, keepdims=True, correction=0)
-        y = (x - mean) / (var + self.eps).sqrt()
-        return y if self.weight is None else y * self.weight + self.bias
-
-    def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}"
-
-
+# ----------------------------------------------------------------------------------------------- embedding
 class Embedding(Module):
-    """A lookup table: row i of ``weight`` (num_embeddings, embedding_dim) for index i, initialised N(0, 1)."""
+    """A lookup table: row i of ``weight`` (num_embeddings, embedding_dim) for index i, initialised N(0, 1); the row
+    at ``padding_idx`` starts at zeros and gets no gradient."""
 
-    def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, _weight: Any = None, _freeze: bool = False) -> None:
         super().__init__()
-        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        self.weight = init.normal_(_empty(num_embeddings, embedding_dim))
+        if max_norm is not None or scale_grad_by_freq or sparse:
+            raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"padding_idx must be within num_embeddings ({num_embeddings}), got {padding_idx}")
+            padding_idx %= num_embeddings
+        self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
+        if _weight is None:
+            self.weight = _empty(num_embeddings, embedding_dim)
+            self.reset_parameters()
+        else:
+            weight = Parameter(_weight, requires_grad=not _freeze)
+            if weight.shape != (num_embeddings, embedding_dim):
+                raise ValueError(f"Embedding: _weight has shape {weight.shape}, expected "
+                                 f"{(num_embeddings, embedding_dim)}")
+            self.weight = weight
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None) -> Embedding:
+        """An Embedding over a copy of ``embeddings`` (2-D); ``freeze`` keeps it from being trained."""
+        values = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        if values.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained needs a 2-D tensor, got shape {values.shape}")
+        return cls(*values.shape, padding_idx=padding_idx, _weight=values.copy(), _freeze=freeze)
 
     def forward(self, indices: Any) -> Tensor:
-        idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-        if idx.dtype.kind not in "iu":
-            raise TypeError(f"Embedding needs integer indices, got dtype {idx.dtype}")
-        if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):
-            raise IndexError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): indices must lie in "
-                             f"[0, {self.num_embeddings}), got values in [{idx.min()}, {idx.max()}]")
-        return self.weight[idx]
+        return F.embedding(indices, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:
-        return f"{self.num_embeddings}, {self.embedding_dim}"
+        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{padding}"

@@ -1,4 +1,5 @@
-"""Loss modules: each holds its ``reduction`` and calls the composition of the same name in ``nn.functional``."""
+"""Loss modules: each holds its settings (``reduction``, and class ``weight`` as a buffer, as PyTorch) and calls the
+composition of the same name in ``nn.functional``."""
 
 from __future__ import annotations
 
@@ -10,46 +11,148 @@ from .module import Module
 
 
 class _Loss(Module):
-    _function: Any
+    _reductions = F.REDUCTIONS
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in F.REDUCTIONS:
-            raise ValueError(f"reduction must be one of {F.REDUCTIONS}, got {reduction!r}")
+        F.no_legacy(size_average, reduce, type(self).__name__)
+        if reduction not in self._reductions:
+            raise ValueError(f"reduction must be one of {self._reductions}, got {reduction!r}")
         self.reduction = reduction
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:
-        return type(self)._function(input, target, self.reduction)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
 
 
+class _WeightedLoss(_Loss):
+    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
+                 ) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", _as_tensor(weight))
+
+
+def _as_tensor(value: Any) -> Tensor | None:
+    return value if value is None or isinstance(value, Tensor) else Tensor(value)
+
+
 class MSELoss(_Loss):
     """(x̂ − y)², averaged over every element; the seed's C is ``reduction='sum'`` over the batch size."""
 
-    _function = F.mse_loss
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
     """|x̂ − y|, averaged."""
 
-    _function = F.l1_loss
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.l1_loss(input, target, reduction=self.reduction)
 
 
-class CrossEntropyLoss(_Loss):
-    """−log softmax(logits)[class] for integer class targets; stable for large logits."""
+class HuberLoss(_Loss):
+    """½d² for |d| < δ, δ(|d| − ½δ) beyond (d = x̂ − y)."""
 
-    _function = F.cross_entropy
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
-class BCELoss(_Loss):
-    """Binary cross-entropy of probabilities."""
+class SmoothL1Loss(_Loss):
+    """½d²/β for |d| < β, |d| − ½β beyond."""
 
-    _function = F.binary_cross_entropy
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean", beta: float = 1.0
+                 ) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class KLDivLoss(_Loss):
+    """KL divergence of ``target`` from exp(input) (input: log-probabilities); ``reduction='batchmean'`` is the
+    true KL per sample."""
+
+    _reductions = (*F.REDUCTIONS, "batchmean")
+
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                 log_target: bool = False) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class NLLLoss(_WeightedLoss):
+    """−w[y]·input[y] for log-probabilities and integer targets; ``ignore_index`` targets count for nothing."""
+
+    def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """−log softmax(logits)[class] for integer targets (or −Σ y log p for probability targets); stable for large
+    logits; class ``weight``, ``ignore_index`` and ``label_smoothing`` as PyTorch."""
+
+    def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
+                               label_smoothing=self.label_smoothing)
+
+
+class BCELoss(_WeightedLoss):
+    """Binary cross-entropy of probabilities (``weight`` multiplies each element's loss)."""
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Binary cross-entropy of logits, computed stably without forming σ(x)."""
+    """Binary cross-entropy of logits, computed stably without forming σ(x); ``pos_weight`` weighs positives."""
 
-    _function = F.binary_cross_entropy_with_logits
+    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                 pos_weight: Any = None) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", _as_tensor(weight))
+        self.register_buffer("pos_weight", _as_tensor(pos_weight))
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """1 − cos(x₁, x₂) for target 1, max(0, cos − margin) for target −1."""
+
+    def __init__(self, margin: float = 0.0, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
+                 ) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
+        return F.cosine_embedding_loss(input1, input2, target, self.margin, reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """max(0, −y·(x₁ − x₂) + margin)."""
+
+    def __init__(self, margin: float = 0.0, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
+                 ) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Any) -> Tensor:
+        return F.margin_ranking_loss(input1, input2, target, self.margin, reduction=self.reduction)

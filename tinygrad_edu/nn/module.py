@@ -1,18 +1,20 @@
 """``Module``: a container of ``Parameter``s, buffers and sub-modules, registered by attribute assignment.
 
 A model is a tree of modules; ``named_parameters`` walks it and names each parameter by its path
-(``encoder.1.bias``), ``state_dict``/``load_state_dict`` copy values out and back in by those names.
+(``encoder.1.bias``), ``state_dict``/``load_state_dict`` copy values out and back in by those names. Forward hooks
+run around ``forward`` with PyTorch's signatures. The containers (``Sequential``, ``ModuleList``, ...) live in
+``container``.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import grad_mode
+from .. import engine, grad_mode
 from .._tensor import Tensor, clear_grads
 from ..serialization import convert_state_value
 
@@ -59,15 +61,69 @@ class Module:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())  # handle id → (hook, with_kwargs)
+        object.__setattr__(self, "_forward_hooks", OrderedDict())  # handle id → (hook, with_kwargs, always_call)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Run ``forward`` with this module on the module stack, so every op it records knows its module."""
-        with grad_mode.module_scope(self):
-            return self.forward(*args, **kwargs)
+        """Run ``forward`` with this module on the module stack, so every op it records knows its module; forward
+        pre-hooks may replace the arguments first, forward hooks the result after (PyTorch's order)."""
+        if not (self._forward_pre_hooks or self._forward_hooks):
+            with grad_mode.module_scope(self):
+                return self.forward(*args, **kwargs)
+        for hook, with_kwargs in list(self._forward_pre_hooks.values()):
+            if with_kwargs:
+                replaced = hook(self, args, kwargs)
+                if replaced is not None:
+                    if not (isinstance(replaced, tuple) and len(replaced) == 2):
+                        raise RuntimeError("a forward pre-hook registered with_kwargs=True must return None or a "
+                                           f"tuple (args, kwargs), got {type(replaced).__name__}")
+                    args, kwargs = replaced
+            else:
+                replaced = hook(self, args)
+                if replaced is not None:
+                    args = replaced if isinstance(replaced, tuple) else (replaced,)
+        called: set[int] = set()
+        try:
+            with grad_mode.module_scope(self):
+                result = self.forward(*args, **kwargs)
+            for key, (hook, with_kwargs, _) in list(self._forward_hooks.items()):
+                called.add(key)
+                replaced = hook(self, args, kwargs, result) if with_kwargs else hook(self, args, result)
+                if replaced is not None:
+                    result = replaced
+        except BaseException:
+            for key, (hook, with_kwargs, always_call) in list(self._forward_hooks.items()):
+                if always_call and key not in called:
+                    hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
+            raise
+        return result
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> engine.RemovableHandle:
+        """Call ``hook(module, args)`` before each ``forward``; a non-None result replaces the positional arguments
+        (a single value is wrapped in a tuple). ``with_kwargs=True``: ``hook(module, args, kwargs)`` returns None or
+        ``(args, kwargs)``."""
+        return self._add_hook(self._forward_pre_hooks, (hook, bool(with_kwargs)), prepend)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> engine.RemovableHandle:
+        """Call ``hook(module, args, output)`` after each ``forward``; a non-None result replaces the output.
+        ``with_kwargs=True``: ``hook(module, args, kwargs, output)``; ``always_call=True``: also called (with
+        output None) when ``forward`` raises."""
+        return self._add_hook(self._forward_hooks, (hook, bool(with_kwargs), bool(always_call)), prepend)
+
+    @staticmethod
+    def _add_hook(hooks: OrderedDict, entry: tuple, prepend: bool) -> engine.RemovableHandle:
+        handle = engine.RemovableHandle(hooks)
+        hooks[handle.id] = entry
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
 
     # ------------------------------------------------------------------------------------------- registration
     def __setattr__(self, name: str, value: Any) -> None:
@@ -88,6 +144,7 @@ class Module:
 
     def _forget(self, name: str) -> None:
         self.__dict__.pop(name, None)
+        self._non_persistent_buffers.discard(name)
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
 
@@ -102,6 +159,7 @@ class Module:
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
+                self._non_persistent_buffers.discard(name)
                 return
         object.__delattr__(self, name)
 
@@ -110,10 +168,15 @@ class Module:
         self._forget(name)
         self._parameters[name] = param
 
-    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
-        """Register non-learnable state (e.g. running statistics) that ``state_dict`` saves."""
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register non-learnable state (e.g. running statistics); ``state_dict`` saves it if ``persistent``."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot register {type(tensor).__name__} as buffer {name!r}: a Tensor (or None) is "
+                            "required")
         self._forget(name)
         self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent_buffers.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         self._forget(name)
@@ -145,6 +208,20 @@ class Module:
     def children(self) -> Iterator[Module]:
         for _, module in self.named_children():
             yield module
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every module of the tree, children before their parent (as PyTorch's recursion, e.g. to
+        initialise weights: ``model.apply(init_weights)``); returns self."""
+        stack: list[tuple[Module, bool]] = [(self, False)]
+        while stack:
+            module, children_done = stack.pop()
+            if children_done:
+                fn(module)
+                continue
+            stack.append((module, True))
+            unique = list({id(child): child for child in module.children()}.values())
+            stack.extend((child, False) for child in reversed(unique))
+        return self
 
     def _named_members(self, registry: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
         seen: set[int] = set()
@@ -237,11 +314,13 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self) -> dict[str, Tensor]:
+        """Dotted name → every parameter and persistent buffer: what ``state_dict`` saves."""
         tensors = {}
         for prefix, module in self.named_modules():
             for registry in (module._parameters, module._buffers):
                 for name, value in registry.items():
-                    if value is not None:
+                    if value is not None and not (registry is module._buffers
+                                                  and name in module._non_persistent_buffers):
                         tensors[f"{prefix}.{name}" if prefix else name] = value
         return tensors
 
@@ -257,61 +336,3 @@ class Module:
         head = self.extra_repr()
         body = "\n  ".join(([head] if head else []) + lines)
         return f"{type(self).__name__}(\n  {body}\n)"
-
-
-class ModuleList(Module):
-    """A list of modules, registered under their indices ``0``, ``1``, …"""
-
-    def __init__(self, modules: Iterable[Module] = ()) -> None:
-        super().__init__()
-        for module in modules:
-            self.append(module)
-
-    def append(self, module: Module) -> ModuleList:
-        if not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__} holds Modules, got {type(module).__name__}")
-        self.add_module(str(len(self._modules)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        for module in modules:
-            self.append(module)
-        return self
-
-    def _key(self, index: int) -> str:
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} is out of range for {type(self).__name__} of length {len(self)}")
-        return list(self._modules)[index]
-
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return type(self)(list(self._modules.values())[index])
-        return self._modules[self._key(index)]
-
-    def __setitem__(self, index: int, module: Module) -> None:
-        if not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__} holds Modules, got {type(module).__name__}")
-        self._modules[self._key(index)] = module
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-
-class Sequential(ModuleList):
-    """Modules applied one after another: the seed's f_NN(x) = f^L(… f^1(f^0(x)))."""
-
-    def __init__(self, *modules: Module) -> None:
-        if len(modules) == 1 and isinstance(modules[0], dict):
-            Module.__init__(self)
-            for name, module in modules[0].items():
-                self.add_module(name, module)
-        else:
-            super().__init__(modules[0] if len(modules) == 1 and isinstance(modules[0], list) else modules)
-
-    def forward(self, x: Any) -> Any:
-        for module in self._modules.values():
-            x = module(x)
-        return x

@@ -16,7 +16,10 @@ from .._tensor import Tensor, clear_grads
 from ..serialization import convert_state_value
 from . import checks, lr_scheduler
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RMSprop", "lr_scheduler"]
+
+SCHEDULER_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
+"""What learning-rate schedulers write into parameter groups beside the hyperparameters (PyTorch's names)."""
 
 
 def _as_python_float(value: Any) -> Any:
@@ -56,6 +59,10 @@ class Optimizer:
         hyper = self.check_hyperparameters({**self.defaults, **{k: v for k, v in group.items() if k != "params"}})
         self.param_groups.append({**hyper, "params": params})
 
+    added_later: tuple[str, ...] = ()
+    """Hyperparameters this optimizer gained after checkpoints were first written: a saved group without one gets
+    the optimizer's default (as PyTorch's ``__setstate__`` fills in ``maximize``, ``amsgrad``, ...)."""
+
     def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
         """``hyper`` checked as the constructor checks its arguments (and normalised); raises if invalid."""
         return dict(hyper)
@@ -63,7 +70,8 @@ class Optimizer:
     def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         """The per-parameter state ``step`` keeps under ``group``'s settings: (required, optional) name → kind.
 
-        Kinds: ``step`` (a count), ``moment`` (an array like the parameter), ``square`` (the same, never negative).
+        Kinds: ``step`` (a count), ``moment`` (an array like the parameter), ``square`` (the same, never negative),
+        ``scalar`` (a positive number).
         """
         return {}, {}
 
@@ -132,14 +140,17 @@ class Optimizer:
         self.state = new_state
 
     def _checked_group(self, i: int, saved: Mapping[str, Any]) -> dict[str, Any]:
-        hyper = {k: v for k, v in saved.items() if k != "params"}
-        mismatch = _key_mismatch("hyperparameter(s)", hyper, set(self.defaults) | {"initial_lr"}, self.defaults)
+        later = {k: self.defaults[k] for k in self.added_later}  # absent from older checkpoints: the defaults
+        hyper = {**later, **{k: v for k, v in saved.items() if k != "params"}}
+        mismatch = _key_mismatch("hyperparameter(s)", hyper, set(self.defaults) | set(SCHEDULER_KEYS),
+                                 self.defaults)
         if mismatch:
             raise ValueError(f"param_groups[{i}] {mismatch} (a {type(self).__name__} has {sorted(self.defaults)})")
         try:
             checked = self.check_hyperparameters({k: hyper[k] for k in self.defaults})
-            if "initial_lr" in hyper:  # written by a learning-rate scheduler
-                checked["initial_lr"] = checks.real("initial_lr", hyper["initial_lr"], low=0.0)
+            for key in SCHEDULER_KEYS:  # written by a learning-rate scheduler
+                if key in hyper:
+                    checked[key] = checks.real(key, hyper[key], low=0.0)
         except (TypeError, ValueError) as error:
             raise ValueError(f"param_groups[{i}]: {error}") from None
         return checked
@@ -161,6 +172,10 @@ class Optimizer:
             try:
                 if kinds[name] == "step":
                     entry[name] = checks.integer("step", value, low=0)
+                elif kinds[name] == "scalar":
+                    entry[name] = float(checks.real(name, value, low=0.0))
+                    if not math.isfinite(entry[name]):
+                        raise ValueError(f"non-finite value {value}")
                 elif value is None and name in optional:
                     entry[name] = None
                 else:
@@ -188,17 +203,21 @@ def _key_mismatch(what: str, given: Mapping[Any, Any], allowed: Iterable[Any], r
 
 
 class SGD(Optimizer):
-    """g ← ∇ + λθ;  b ← μb + (1 − τ)g (b = g at the first step);  g ← g + μb (Nesterov) or b;  θ ← θ − ρg."""
+    """g ← ∇ + λθ;  b ← μb + (1 − τ)g (b = g at the first step);  g ← g + μb (Nesterov) or b;  θ ← θ − ρg.
+    (``maximize``: ∇ ← −∇ first, as for every optimizer here.)"""
+
+    added_later = ("maximize",)
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False) -> None:
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov))
+                                      nesterov=nesterov, maximize=maximize))
 
     def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
         for name in ("lr", "momentum", "weight_decay"):
             checks.real(name, hyper[name], low=0.0)
         checks.real("dampening", hyper["dampening"])
+        checks.flag("maximize", hyper["maximize"])
         if checks.flag("nesterov", hyper["nesterov"]) and (hyper["momentum"] <= 0 or hyper["dampening"] != 0):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
         return dict(hyper)
@@ -206,7 +225,9 @@ class SGD(Optimizer):
     def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         return {}, {"momentum_buffer": "moment"}  # None until the first step with momentum, as in PyTorch
 
-    def _update(self, p, grad, state, lr, momentum, dampening, weight_decay, nesterov):
+    def _update(self, p, grad, state, lr, momentum, dampening, weight_decay, nesterov, maximize):
+        if maximize:
+            grad = -grad
         if weight_decay:
             grad = grad + weight_decay * p.data
         if momentum:
@@ -220,43 +241,70 @@ class SGD(Optimizer):
         p.data -= lr * grad
 
 
-class Adam(Optimizer):
-    """m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  θ ← θ − ρ·m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ)."""
+def _check_betas(hyper: dict[str, Any]) -> dict[str, Any]:
+    """``hyper`` with its ``betas`` checked (a pair in [0, 1)) and made a tuple."""
+    betas = hyper["betas"]
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"invalid betas {betas!r}: expected a pair (beta1, beta2)")
+    for beta in betas:
+        checks.real("beta", beta, low=0.0, below=1.0)
+    return {**hyper, "betas": tuple(betas)}
 
-    _decoupled = False
+
+def _check(hyper: dict[str, Any], reals: tuple[str, ...], flags: tuple[str, ...] = ("maximize",)) -> dict[str, Any]:
+    """``hyper`` with the named non-negative reals and flags checked (and betas, if it has them)."""
+    for name in reals:
+        checks.real(name, hyper[name], low=0.0)
+    for name in flags:
+        checks.flag(name, hyper[name])
+    return _check_betas(hyper) if "betas" in hyper else dict(hyper)
+
+
+class Adam(Optimizer):
+    """m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  θ ← θ − ρ·m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ).
+
+    ``amsgrad``: v̂ uses the running maximum of v. Weight decay adds λθ to g, or with
+    ``decoupled_weight_decay`` (AdamW) scales θ by 1 − ρλ first.
+    """
+
+    added_later = ("amsgrad", "maximize", "decoupled_weight_decay")
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float | None = None) -> None:
-        weight_decay = (0.01 if self._decoupled else 0.0) if weight_decay is None else weight_decay
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize, decoupled_weight_decay=decoupled_weight_decay))
 
     def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
-        for name in ("lr", "eps", "weight_decay"):
-            checks.real(name, hyper[name], low=0.0)
-        betas = hyper["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"invalid betas {betas!r}: expected a pair (beta1, beta2)")
-        for beta in betas:
-            checks.real("beta", beta, low=0.0, below=1.0)
-        return {**hyper, "betas": tuple(betas)}
+        return _check(hyper, ("lr", "eps", "weight_decay"), ("amsgrad", "maximize", "decoupled_weight_decay"))
 
     def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-        return {"step": "step", "exp_avg": "moment", "exp_avg_sq": "square"}, {}
+        required = {"step": "step", "exp_avg": "moment", "exp_avg_sq": "square"}
+        if group["amsgrad"]:
+            required["max_exp_avg_sq"] = "square"
+        return required, {}
 
-    def _update(self, p, grad, state, lr, betas, eps, weight_decay):
+    def _update(self, p, grad, state, lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay):
         beta1, beta2 = (float(b) for b in betas)
-        if weight_decay and self._decoupled:
+        if maximize:
+            grad = -grad
+        if weight_decay and decoupled_weight_decay:
             p.data *= 1 - lr * weight_decay  # AdamW: decay the weights directly, not through the gradient
         elif weight_decay:
             grad = grad + weight_decay * p.data  # Adam: L2 penalty added to the gradient
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+            if amsgrad:
+                state["max_exp_avg_sq"] = np.zeros_like(p.data)
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
         m *= beta1
         m += (1 - beta1) * grad
         v *= beta2
         v += (1 - beta2) * grad * grad
+        if amsgrad:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
         denom = np.sqrt(v) * (1 / math.sqrt(1 - beta2**t)) + eps
         p.data -= (lr / (1 - beta1**t)) * m / denom
 
@@ -264,22 +312,128 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay: θ ← θ(1 − ρλ) before the Adam step (default λ = 0.01)."""
 
-    _decoupled = True
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.01, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)
+
+
+class Adamax(Optimizer):
+    """Adam with the infinity norm: m ← β₁m + (1 − β₁)g;  u ← max(β₂u, |g| + ε);  θ ← θ − ρ/(1 − β₁ᵗ)·m/u."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, *, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize))
+
+    def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        return _check(hyper, ("lr", "eps", "weight_decay"))
+
+    def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        return {"step": "step", "exp_avg": "moment", "exp_inf": "square"}, {}
+
+    def _update(self, p, grad, state, lr, betas, eps, weight_decay, maximize):
+        beta1, beta2 = (float(b) for b in betas)
+        if maximize:
+            grad = -grad
+        if weight_decay:
+            grad = grad + weight_decay * p.data
+        if not state:
+            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_inf=np.zeros_like(p.data))
+        state["step"] += 1
+        m, u = state["exp_avg"], state["exp_inf"]
+        m *= beta1
+        m += (1 - beta1) * grad
+        u *= beta2
+        np.maximum(u, np.abs(grad) + eps, out=u)
+        p.data -= (lr / (1 - beta1 ** state["step"])) * m / u
+
+
+class NAdam(Optimizer):
+    """Adam with Nesterov momentum (Dozat): μ_t = β₁(1 − ½·0.96^(tψ)) (ψ the momentum decay), Π_t = Π μ_i;
+    θ ← θ − ρ(1 − μ_t)/(1 − Π_t)·g/d − ρμ_{t+1}/(1 − Π_t μ_{t+1})·m/d, d = √(v/(1 − β₂ᵗ)) + ε."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize))
+
+    def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        return _check(hyper, ("lr", "eps", "weight_decay", "momentum_decay"), ("decoupled_weight_decay", "maximize"))
+
+    def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        return {"step": "step", "mu_product": "scalar", "exp_avg": "moment", "exp_avg_sq": "square"}, {}
+
+    def _update(self, p, grad, state, lr, betas, eps, weight_decay, momentum_decay, decoupled_weight_decay,
+                maximize):
+        beta1, beta2 = (float(b) for b in betas)
+        if maximize:
+            grad = -grad
+        if not state:
+            state.update(step=0, mu_product=1.0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+        state["step"] += 1
+        t = state["step"]
+        if weight_decay and decoupled_weight_decay:
+            p.data *= 1 - lr * weight_decay
+        elif weight_decay:
+            grad = grad + weight_decay * p.data
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+        state["mu_product"] *= mu
+        product = state["mu_product"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        denom = np.sqrt(v / (1 - beta2**t)) + eps
+        p.data -= (lr * (1.0 - mu) / (1.0 - product)) * grad / denom
+        p.data -= (lr * mu_next / (1.0 - product * mu_next)) * m / denom
+
+
+class Adagrad(Optimizer):
+    """s ← s + g²;  θ ← θ − ρ/(1 + (t − 1)·η)·g/(√s + ε) (η the lr decay; s starts at
+    ``initial_accumulator_value``)."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps,
+                                      maximize=maximize))
+
+    def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        return _check(hyper, ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"))
+
+    def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        return {"step": "step", "sum": "square"}, {}
+
+    def _update(self, p, grad, state, lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize):
+        if maximize:
+            grad = -grad
+        if weight_decay:
+            grad = grad + weight_decay * p.data
+        if not state:
+            state.update(step=0, sum=np.full_like(p.data, initial_accumulator_value))
+        state["step"] += 1
+        state["sum"] += grad * grad
+        p.data -= (lr / (1 + (state["step"] - 1) * lr_decay)) * grad / (np.sqrt(state["sum"]) + eps)
 
 
 class RMSprop(Optimizer):
     """v ← αv + (1 − α)g²;  θ ← θ − ρ·g/(√v + ε)  (centered: v − ḡ² under the root; momentum: a buffer of g/…)."""
 
+    added_later = ("maximize",)
+
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
+                 maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      centered=centered))
+                                      centered=centered, maximize=maximize))
 
     def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
-        for name in ("lr", "alpha", "eps", "weight_decay", "momentum"):
-            checks.real(name, hyper[name], low=0.0)
-        checks.flag("centered", hyper["centered"])
-        return dict(hyper)
+        return _check(hyper, ("lr", "alpha", "eps", "weight_decay", "momentum"), ("centered", "maximize"))
 
     def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         required = {"step": "step", "square_avg": "square"}
@@ -289,7 +443,9 @@ class RMSprop(Optimizer):
             required["grad_avg"] = "moment"
         return required, {}
 
-    def _update(self, p, grad, state, lr, alpha, eps, weight_decay, momentum, centered):
+    def _update(self, p, grad, state, lr, alpha, eps, weight_decay, momentum, centered, maximize):
+        if maximize:
+            grad = -grad
         if weight_decay:
             grad = grad + weight_decay * p.data
         if not state:

@@ -1,18 +1,40 @@
-"""Learning-rate schedules: call ``step()`` once per epoch, after ``optimizer.step()``."""
+"""Learning-rate schedules: call ``step()`` once per epoch (or per batch, for ``OneCycleLR``), after
+``optimizer.step()``. PyTorch's names, arguments and values.
+
+Each schedule here computes the learning rate from the initial one (a closed form of PyTorch's rule), so it can't
+continue from a learning rate someone else changed, as PyTorch's chainable schedules (``StepLR``, ``MultiStepLR``,
+``ExponentialLR``, ``LinearLR``, ``CosineAnnealingLR``) do: their ``step()`` refuses instead of silently giving
+another schedule. Combine schedules with ``SequentialLR``.
+"""
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Mapping
+import types
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import checks
 
-__all__ = ["CosineAnnealingLR", "LRScheduler", "StepLR"]
+__all__ = [
+    "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR",
+    "MultiStepLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "StepLR",
+]
+
+
+def _reals(name: str, values: Any, count: int) -> list[float]:
+    """A list of ``count`` non-negative reals (one per parameter group), checked."""
+    if not isinstance(values, (list, tuple)) or len(values) != count:
+        raise ValueError(f"{name} must list one learning rate per parameter group ({count}), got {values!r}")
+    return [checks.real(name, v, low=0.0) for v in values]
 
 
 class LRScheduler:
     """Sets each group's ``lr`` to ``lr_at(base_lr, epoch)``; ``base_lr`` is the group's lr when scheduling began."""
+
+    chainable = False
+    """Whether PyTorch's version of this schedule continues from the optimizer's current learning rate."""
 
     def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
         checks.integer("last_epoch", last_epoch, low=-1)
@@ -21,25 +43,48 @@ class LRScheduler:
             group.setdefault("initial_lr", group["lr"])
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._last_lr: list[float] = []
         self.step()
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
         raise NotImplementedError
 
-    def step(self) -> None:
-        """Advance one epoch and write the new learning rates into the optimizer."""
-        self.last_epoch += 1
-        for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
-            group["lr"] = self.lr_at(base_lr, self.last_epoch)
+    def lrs_at(self, epoch: float) -> list[float]:
+        """Every group's learning rate at ``epoch`` (subclasses whose groups differ in more than ``base_lr`` override
+        this instead of ``lr_at``)."""
+        return [self.lr_at(base_lr, epoch) for base_lr in self.base_lrs]
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch (or jump to ``epoch``) and write the new learning rates into the optimizer."""
+        if epoch is None and self.chainable:
+            self._refuse_changed_lrs()
+        self.last_epoch = self.last_epoch + 1 if epoch is None else checks.integer("epoch", epoch, low=0)
+        self._write(self.lrs_at(self.last_epoch))
+
+    def _write(self, lrs: list[float]) -> None:
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _refuse_changed_lrs(self) -> None:
+        current = [group["lr"] for group in self.optimizer.param_groups]
+        if self._last_lr and current != self._last_lr:
+            raise RuntimeError(
+                f"{type(self).__name__}.step(): the learning rates {current} are not the {self._last_lr} this "
+                "scheduler set (changed by hand, by another scheduler, or by loading only one of the optimizer's "
+                f"and the scheduler's state). PyTorch's {type(self).__name__} would continue from the new value; "
+                "this one computes each rate from the initial one, so it refuses rather than differ. Chain "
+                "schedules with SequentialLR, or make a new scheduler.")
 
     def get_last_lr(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
+        """The learning rates this scheduler set last."""
+        return list(self._last_lr)
 
     def check_settings(self, **settings: Any) -> None:
         """Raise if a subclass's own settings (its constructor's arguments) are invalid; subclasses say how."""
 
     def state_dict(self) -> dict[str, Any]:
-        """``base_lrs``, ``last_epoch`` and the subclass's settings (``step_size``, ``T_max``, ...)."""
+        """``base_lrs``, ``last_epoch``, ``_last_lr`` and the subclass's settings (``step_size``, ``T_max``, ...)."""
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
@@ -48,22 +93,23 @@ class LRScheduler:
         if not isinstance(state_dict, Mapping) or set(state_dict) != set(own):
             keys = sorted(map(str, state_dict)) if isinstance(state_dict, Mapping) else type(state_dict).__name__
             raise ValueError(f"a {type(self).__name__} state dict has the keys {sorted(own)}, got {keys}")
-        base_lrs = state_dict["base_lrs"]
+        count = len(self.optimizer.param_groups)
         try:
             checks.integer("last_epoch", state_dict["last_epoch"], low=-1)
-            if not isinstance(base_lrs, (list, tuple)) or len(base_lrs) != len(self.optimizer.param_groups):
-                raise ValueError(f"base_lrs must list one learning rate per parameter group "
-                                 f"({len(self.optimizer.param_groups)}), got {base_lrs!r}")
-            for lr in base_lrs:
-                checks.real("base_lrs", lr, low=0.0)
-            self.check_settings(**{k: v for k, v in state_dict.items() if k not in ("base_lrs", "last_epoch")})
+            base_lrs = _reals("base_lrs", state_dict["base_lrs"], count)
+            last_lrs = state_dict["_last_lr"]
+            last_lrs = _reals("_last_lr", last_lrs, count) if len(last_lrs) else []
+            self.check_settings(**{k: v for k, v in state_dict.items()
+                                   if k not in ("base_lrs", "last_epoch", "_last_lr")})
         except (TypeError, ValueError) as error:
             raise ValueError(f"{type(self).__name__}.load_state_dict: {error}") from None
-        self.__dict__.update({**state_dict, "base_lrs": list(base_lrs)})
+        self.__dict__.update({**state_dict, "base_lrs": base_lrs, "_last_lr": last_lrs})
 
 
 class StepLR(LRScheduler):
     """lr = base_lr · γ^⌊epoch / step_size⌋."""
+
+    chainable = True
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         self.check_settings(step_size, gamma)
@@ -78,8 +124,73 @@ class StepLR(LRScheduler):
         return base_lr * self.gamma ** (epoch // self.step_size)
 
 
+class MultiStepLR(LRScheduler):
+    """lr = base_lr · γ^(number of milestones ≤ epoch) (a milestone listed twice counts twice)."""
+
+    chainable = True
+
+    def __init__(self, optimizer: Any, milestones: Sequence[int], gamma: float = 0.1, last_epoch: int = -1) -> None:
+        milestones = sorted(milestones)
+        self.check_settings(milestones, gamma)
+        self.milestones, self.gamma = milestones, gamma
+        super().__init__(optimizer, last_epoch)
+
+    def check_settings(self, milestones: Any, gamma: Any) -> None:
+        if not isinstance(milestones, (list, tuple)):
+            raise TypeError(f"invalid milestones: {milestones!r} (must be a list of epochs)")
+        for milestone in milestones:
+            checks.integer("milestone", milestone, low=0)
+        checks.real("gamma", gamma, low=0.0)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * self.gamma ** bisect.bisect_right(self.milestones, epoch)
+
+
+class ExponentialLR(LRScheduler):
+    """lr = base_lr · γ^epoch."""
+
+    chainable = True
+
+    def __init__(self, optimizer: Any, gamma: float, last_epoch: int = -1) -> None:
+        self.check_settings(gamma)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def check_settings(self, gamma: Any) -> None:
+        checks.real("gamma", gamma, low=0.0)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * self.gamma**epoch
+
+
+class LinearLR(LRScheduler):
+    """lr = base_lr · (s + (e − s)·min(epoch, total_iters)/total_iters): a linear ramp of the factor from
+    ``start_factor`` s to ``end_factor`` e (a warm-up, by default from a third of the rate)."""
+
+    chainable = True
+
+    def __init__(self, optimizer: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        self.check_settings(start_factor, end_factor, total_iters)
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def check_settings(self, start_factor: Any, end_factor: Any, total_iters: Any) -> None:
+        if not 0 < checks.real("start_factor", start_factor) <= 1:
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
+        if not 0 <= checks.real("end_factor", end_factor) <= 1:
+            raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
+        checks.integer("total_iters", total_iters, low=1)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        progress = min(self.total_iters, epoch) / self.total_iters
+        return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
+
+
 class CosineAnnealingLR(LRScheduler):
     """lr = η_min + (base_lr − η_min)·(1 + cos(π·epoch / T_max))/2 (the closed form of PyTorch's schedule)."""
+
+    chainable = True
 
     def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         self.check_settings(T_max, eta_min)
@@ -92,3 +203,297 @@ class CosineAnnealingLR(LRScheduler):
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+
+class LambdaLR(LRScheduler):
+    """lr = base_lr · λ(epoch), one function for every group or one per group. ``state_dict`` keeps the state of
+    callable objects but not of functions and lambdas (as PyTorch)."""
+
+    def __init__(self, optimizer: Any, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
+        count = len(optimizer.param_groups)
+        lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * count
+        if len(lambdas) != count or not all(callable(f) for f in lambdas):
+            raise ValueError(f"Expected {count} lr_lambdas, but got {len(lambdas)}")
+        self.lr_lambdas = lambdas
+        super().__init__(optimizer, last_epoch)
+
+    def lrs_at(self, epoch: float) -> list[float]:
+        return [base_lr * f(epoch) for base_lr, f in zip(self.base_lrs, self.lr_lambdas)]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["lr_lambdas"] = [None if isinstance(f, types.FunctionType) else dict(f.__dict__)
+                               for f in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        saved = state_dict.get("lr_lambdas") if isinstance(state_dict, Mapping) else None
+        if not isinstance(saved, (list, tuple)) or len(saved) != len(self.lr_lambdas):
+            raise ValueError(f"LambdaLR.load_state_dict: lr_lambdas must list {len(self.lr_lambdas)} entries (None "
+                             f"for functions), got {saved!r}")
+        lambdas = self.lr_lambdas
+        super().load_state_dict({**state_dict, "lr_lambdas": lambdas})
+        for f, state in zip(lambdas, saved):
+            if state is not None:
+                f.__dict__.update(state)
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing restarted every T_i epochs, T_0 first and each period T_mult times the last:
+    lr = η_min + (base_lr − η_min)·(1 + cos(π·T_cur/T_i))/2. ``step(epoch)`` accepts fractional epochs
+    (``epoch + i / iterations`` within an epoch)."""
+
+    def __init__(self, optimizer: Any, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
+                 ) -> None:
+        self.check_settings(T_0, T_mult, eta_min)
+        self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
+        self.T_cur: float = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def check_settings(self, T_0: Any, T_mult: Any, eta_min: Any, T_i: Any = 1, T_cur: Any = 0) -> None:
+        checks.integer("T_0", T_0, low=1)
+        checks.integer("T_mult", T_mult, low=1)
+        checks.real("eta_min", eta_min, low=0.0)
+        checks.integer("T_i", T_i, low=1)
+        checks.real("T_cur", T_cur, low=-1)
+
+    def step(self, epoch: float | None = None) -> None:
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur -= self.T_i
+                self.T_i *= self.T_mult
+        else:
+            epoch = checks.real("epoch", epoch, low=0)
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:
+                    n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult**n
+            else:
+                self.T_i, self.T_cur = self.T_0, epoch
+        self.last_epoch = math.floor(epoch)
+        self._write([self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+                     for base_lr in self.base_lrs])
+
+
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy (Smith & Topin), stepped once per batch: the rate rises from max_lr/div_factor to
+    ``max_lr`` over the first ``pct_start`` of ``total_steps``, then anneals (cosine or linear) to
+    initial/final_div_factor; momentum (or Adam's β₁) cycles the other way between ``max_momentum`` and
+    ``base_momentum``. ``three_phase`` comes back down symmetrically before the final annealing."""
+
+    def __init__(self, optimizer: Any, max_lr: float | Sequence[float], total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True, base_momentum: float = 0.85,
+                 max_momentum: float = 0.95, div_factor: float = 25.0, final_div_factor: float = 1e4,
+                 three_phase: bool = False, last_epoch: int = -1) -> None:
+        if total_steps is None:
+            if epochs is None or steps_per_epoch is None:
+                raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+            total_steps = checks.integer("epochs", epochs, low=1) * checks.integer("steps_per_epoch",
+                                                                                    steps_per_epoch, low=1)
+        self.check_settings(total_steps, pct_start, anneal_strategy, cycle_momentum, three_phase)
+        self.total_steps, self.pct_start, self.anneal_strategy = total_steps, pct_start, anneal_strategy
+        self.cycle_momentum, self.three_phase = cycle_momentum, three_phase
+        groups = optimizer.param_groups
+        if cycle_momentum and "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+            raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+        self.use_beta1 = "betas" in optimizer.defaults
+        per_group = {name: _per_group(name, value, len(groups)) for name, value in
+                     (("max_lr", max_lr), ("base_momentum", base_momentum), ("max_momentum", max_momentum))}
+        for i, group in enumerate(groups):
+            if last_epoch == -1:
+                group["initial_lr"] = per_group["max_lr"][i] / div_factor
+                group["max_lr"] = per_group["max_lr"][i]
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+                if cycle_momentum:
+                    self._set_momentum(group, per_group["max_momentum"][i])
+                    group["max_momentum"], group["base_momentum"] = (per_group["max_momentum"][i],
+                                                                     per_group["base_momentum"][i])
+        super().__init__(optimizer, last_epoch)
+
+    def check_settings(self, total_steps: Any, pct_start: Any, anneal_strategy: Any, cycle_momentum: Any,
+                       three_phase: Any, use_beta1: Any = False) -> None:
+        checks.integer("total_steps", total_steps, low=1)
+        if not 0 <= checks.real("pct_start", pct_start) <= 1:
+            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy!r}")
+        for name, value in (("cycle_momentum", cycle_momentum), ("three_phase", three_phase),
+                            ("use_beta1", use_beta1)):
+            checks.flag(name, value)
+
+    def _phases(self) -> list[tuple[float, str, str, str, str]]:
+        """(end step, start lr key, end lr key, start momentum key, end momentum key) per phase (PyTorch's)."""
+        up = float(self.pct_start * self.total_steps) - 1
+        last = self.total_steps - 1
+        if self.three_phase:
+            return [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                    (float(2 * self.pct_start * self.total_steps) - 2, "max_lr", "initial_lr", "base_momentum",
+                     "max_momentum"),
+                    (last, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+        return [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (last, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def lrs_at(self, epoch: float) -> list[float]:
+        if epoch > self.total_steps:
+            raise ValueError(f"Tried to step {epoch} times. The specified number of total steps is "
+                             f"{self.total_steps}")
+        lrs = []
+        phases = self._phases()
+        for group in self.optimizer.param_groups:
+            start_step = 0.0
+            for i, (end_step, lr_from, lr_to, m_from, m_to) in enumerate(phases):
+                if epoch <= end_step or i == len(phases) - 1:
+                    pct = (epoch - start_step) / (end_step - start_step)
+                    lrs.append(self._anneal(group[lr_from], group[lr_to], pct))
+                    if self.cycle_momentum:
+                        self._set_momentum(group, self._anneal(group[m_from], group[m_to], pct))
+                    break
+                start_step = end_step
+        return lrs
+
+    def _set_momentum(self, group: dict[str, Any], momentum: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (momentum, *group["betas"][1:])
+        else:
+            group["momentum"] = momentum
+
+
+def _per_group(name: str, value: Any, count: int) -> list[float]:
+    values = list(value) if isinstance(value, (list, tuple)) else [value] * count
+    if len(values) != count:
+        raise ValueError(f"expected {count} values for {name}, got {len(values)}")
+    return [checks.real(name, v, low=0.0) for v in values]
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Multiply the learning rate by ``factor`` when a metric (passed to ``step(metric)``) has not improved for
+    ``patience`` epochs; ``threshold`` (relative or absolute) says what counts as better; wait ``cooldown`` epochs
+    after a reduction; never below ``min_lr``."""
+
+    def __init__(self, optimizer: Any, mode: str = "min", factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
+                 min_lr: float | Sequence[float] = 0.0, eps: float = 1e-8) -> None:
+        self.check_settings(mode, factor, patience, threshold, threshold_mode, cooldown, eps)
+        self.optimizer = optimizer
+        self.mode, self.factor, self.patience, self.threshold = mode, factor, patience, threshold
+        self.threshold_mode, self.cooldown, self.eps = threshold_mode, cooldown, eps
+        self.min_lrs = _per_group("min_lr", min_lr, len(optimizer.param_groups))
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = self.cooldown_counter = self.last_epoch = 0
+        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
+        self._last_lr = list(self.base_lrs)
+
+    def check_settings(self, mode: Any, factor: Any, patience: Any, threshold: Any, threshold_mode: Any,
+                       cooldown: Any, eps: Any, min_lrs: Any = (), best: Any = 0.0, num_bad_epochs: Any = 0,
+                       cooldown_counter: Any = 0) -> None:
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode {mode!r} is unknown!")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"threshold mode {threshold_mode!r} is unknown!")
+        if not checks.real("factor", factor, low=0.0) < 1.0:
+            raise ValueError("Factor should be < 1.0.")
+        for name, value in (("patience", patience), ("cooldown", cooldown), ("num_bad_epochs", num_bad_epochs),
+                            ("cooldown_counter", cooldown_counter)):
+            checks.integer(name, value, low=0)
+        for name, value in (("threshold", threshold), ("eps", eps), *(("min_lr", v) for v in min_lrs)):
+            checks.real(name, value, low=0.0)
+        checks.real("best", best)
+
+    def step(self, metrics: float) -> None:  # type: ignore[override]
+        """Record this epoch's ``metrics`` and reduce the learning rates if it has stopped improving."""
+        current = float(metrics)
+        self.last_epoch += 1
+        if self._is_better(current):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+                new_lr = max(float(group["lr"]) * self.factor, min_lr)
+                if float(group["lr"]) - new_lr > self.eps:
+                    group["lr"] = new_lr
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _is_better(self, value: float) -> bool:
+        if self.mode == "min":
+            bar = self.best * (1 - self.threshold) if self.threshold_mode == "rel" else self.best - self.threshold
+            return value < bar
+        bar = self.best * (1 + self.threshold) if self.threshold_mode == "rel" else self.best + self.threshold
+        return value > bar
+
+
+class SequentialLR(LRScheduler):
+    """Run ``schedulers`` one after another, switching at each of the ``milestones`` (each scheduler counts its
+    epochs from its own start)."""
+
+    def __init__(self, optimizer: Any, schedulers: Sequence[LRScheduler], milestones: Sequence[int],
+                 last_epoch: int = -1) -> None:
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("SequentialLR expects at least one scheduler")
+        for index, scheduler in enumerate(schedulers):
+            if isinstance(scheduler, ReduceLROnPlateau) or not isinstance(scheduler, LRScheduler):
+                raise ValueError(f"SequentialLR does not support {type(scheduler).__name__} at index {index}")
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(f"SequentialLR expects all schedulers to belong to the same optimizer, but the "
+                                 f"scheduler at index {index} has a different one")
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"Sequential Schedulers expects number of schedulers provided to be one more than the "
+                             f"number of milestone points, but got {len(schedulers)} and {len(milestones)}")
+        checks.integer("last_epoch", last_epoch, low=-1)
+        self.optimizer, self._schedulers, self._milestones = optimizer, schedulers, list(milestones)
+        self.last_epoch = last_epoch + 1
+        for group in optimizer.param_groups:  # undo the steps the schedulers' constructors took
+            group["lr"] = group["initial_lr"]
+        for scheduler in schedulers:
+            scheduler.last_epoch -= 1
+        schedulers[0].step(schedulers[0].last_epoch + 1)
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self._last_lr = schedulers[0].get_last_lr()
+
+    def step(self, epoch: int | None = None) -> None:
+        if epoch is not None:
+            raise TypeError("SequentialLR.step() takes no epoch")
+        self.last_epoch += 1
+        index = bisect.bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            scheduler.step(0)
+        else:
+            scheduler.step(scheduler.last_epoch + 1)
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        saved = state_dict.get("_schedulers") if isinstance(state_dict, Mapping) else None
+        if not isinstance(saved, (list, tuple)) or len(saved) != len(self._schedulers):
+            raise ValueError(f"SequentialLR.load_state_dict: expected {len(self._schedulers)} scheduler states")
+        own = {k: v for k, v in state_dict.items() if k != "_schedulers"}
+        if set(own) != set(self.state_dict()) - {"_schedulers"}:
+            raise ValueError(f"a SequentialLR state dict has the keys {sorted(self.state_dict())}, got "
+                             f"{sorted(map(str, state_dict))}")
+        for scheduler, state in zip(self._schedulers, saved):
+            scheduler.load_state_dict(state)
+        self.__dict__.update(own)

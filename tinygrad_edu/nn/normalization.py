@@ -1,0 +1,188 @@
+"""Normalisation layers: batch, layer, group, instance and RMS norm, with PyTorch's arguments, parameters
+(``weight`` ones, ``bias`` zeros) and buffers (``running_mean``, ``running_var``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .._tensor import Tensor
+from . import functional as F  # noqa: N812 - PyTorch's customary alias
+from .module import Module, Parameter
+
+
+def _ones(*shape: int) -> Parameter:
+    return Parameter(np.ones(shape, dtype=np.float32))
+
+
+def _zeros(*shape: int) -> Parameter:
+    return Parameter(np.zeros(shape, dtype=np.float32))
+
+
+class _BatchNorm(Module):
+    """Normalise each channel by batch statistics in training (updating running ones), by running ones in eval."""
+
+    _axes: tuple[int, ...]
+    _ndims: tuple[int, ...]
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
+                 track_running_stats: bool = True) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.weight = _ones(num_features) if affine else None
+        self.bias = _zeros(num_features) if affine else None
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim not in self._ndims or x.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}({self.num_features}) expects input of "
+                             f"{' or '.join(map(str, self._ndims))} dimensions with {self.num_features} channels "
+                             f"on axis 1, got shape {x.shape}")
+        axes = (0, *range(2, x.ndim))
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        if self.training and x.size == x.shape[1]:
+            raise ValueError(f"{type(self).__name__} in training needs more than one value per channel, got input "
+                             f"of shape {x.shape} (use eval() to normalise single samples by running statistics)")
+        if self.training or self.running_mean is None:
+            mean = x.mean(axis=axes, keepdims=True)
+            var = x.var(axis=axes, keepdims=True, correction=0)  # biased: the batch's own spread
+            if self.training and self.running_mean is not None:
+                self._update_running(mean.data.reshape(-1), var.data.reshape(-1), x.size // x.shape[1])
+        else:
+            mean, var = self.running_mean.reshape(shape), self.running_var.reshape(shape)
+        y = (x - mean) / (var + self.eps).sqrt()
+        if self.weight is not None:
+            y = y * self.weight.reshape(shape) + self.bias.reshape(shape)
+        return y
+
+    def _update_running(self, mean: np.ndarray, var: np.ndarray, count: int) -> None:
+        """running ← (1 − momentum)·running + momentum·batch, with the unbiased batch variance (as PyTorch)."""
+        m = self.momentum
+        unbiased = var * (count / max(count - 1, 1))
+        for buffer, batch in ((self.running_mean, mean), (self.running_var, unbiased)):
+            buffer.data[...] = (1 - m) * buffer.data + m * batch
+            buffer.version_counter[0] += 1
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L) inputs."""
+
+    _ndims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W) inputs, one statistic per channel."""
+
+    _ndims = (4,)
+
+
+class LayerNorm(Module):
+    """Normalise over the last dims ``normalized_shape`` of each sample, then scale and shift elementwise."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        self.weight = _ones(*shape) if elementwise_affine else None
+        self.bias = _zeros(*shape) if elementwise_affine and bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.shape[x.ndim - len(self.normalized_shape) :] != self.normalized_shape:
+            raise ValueError(f"LayerNorm{self.normalized_shape} got input of shape {x.shape}")
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class RMSNorm(Module):
+    """x / √(mean(x²) + ε) over the last dims ``normalized_shape``, times ``weight`` (ε: the dtype's eps if None)."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
+        self.weight = _ones(*shape) if elementwise_affine else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(Module):
+    """Normalise each sample over groups of ``num_channels / num_groups`` channels, then scale and shift per channel."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True) -> None:
+        super().__init__()
+        if num_groups < 1 or num_channels % num_groups:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.weight = _ones(num_channels) if affine else None
+        self.bias = _zeros(num_channels) if affine else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ValueError(f"GroupNorm({self.num_groups}, {self.num_channels}) expects (N, {self.num_channels}, "
+                             f"...) input, got shape {x.shape}")
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class _InstanceNorm(Module):
+    """Normalise each channel of each sample over its positions; no affine and no running statistics by default."""
+
+    spatial: int
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
+                 track_running_stats: bool = False) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = _ones(num_features) if affine else None
+        self.bias = _zeros(num_features) if affine else None
+        for name, fill in (("running_mean", np.zeros), ("running_var", np.ones)):
+            self.register_buffer(name, Tensor(fill(num_features, dtype=np.float32)) if track_running_stats else None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        unbatched = x.ndim == self.spatial + 1
+        if unbatched:
+            x = x.unsqueeze(0)
+        if x.ndim != self.spatial + 2 or x.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}({self.num_features}) expects ({self.num_features}, ...) or "
+                             f"(N, {self.num_features}, ...) input with {self.spatial} spatial axes, got shape "
+                             f"{x.shape}")
+        use_input_stats = self.training or not self.track_running_stats
+        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_input_stats,
+                            self.momentum, self.eps)
+        return y[0] if unbatched else y
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm over (N, C, L) or (C, L) input."""
+
+    spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm over (N, C, H, W) or (C, H, W) input."""
+
+    spatial = 2
