@@ -8,7 +8,6 @@ package's ``tensor(...)`` factory can have PyTorch's name.)
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -31,35 +30,34 @@ class Tensor:
     """An n-dimensional array that records the ops applied to it, so ``backward()`` can apply the chain rule.
 
     The engine reads and writes ``grad``, ``requires_grad``, ``grad_fn``, ``retains_grad``, ``backward_hooks`` and
-    ``version_counter``: a list shared by every tensor over the same memory (views, ``detach()``) — its first
-    element counts the in-place changes, so backward can refuse a value modified after it was saved; the rest are
-    weak references to the tensors sharing it.
+    ``version_counter`` (see ``engine.version_of``). Those the engine rarely sets start as the class's defaults, so
+    making the output of an op costs three assignments.
     """
 
-    __slots__ = ("_grad", "backward_hooks", "data", "grad_fn", "requires_grad", "retains_grad", "version_counter",
-                 "__weakref__")
     __array_ufunc__ = None  # ``ndarray + Tensor`` defers to Tensor.__radd__ and gives a Tensor
+    requires_grad = False
+    grad_fn = None
+    retains_grad = False
+    backward_hooks: dict[int, Callable] | None = None
+    version_counter: list | None = None  # created when first needed (engine.version_counter_of)
+    _grad: Tensor | None = None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: DTypeLike = None) -> None:
-        array = as_array(data, dtype)
-        if requires_grad and array.dtype.kind != "f":
-            raise TypeError(f"only floating-point tensors can require gradients, got dtype {array.dtype}")
-        self.data, self._grad, self.requires_grad, self.grad_fn = array, None, bool(requires_grad), None
-        self.retains_grad, self.backward_hooks, self.version_counter = False, None, [0]
+        self.data = as_array(data, dtype)
+        if requires_grad:
+            if self.data.dtype.kind != "f":
+                raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+            self.requires_grad = True
 
     @classmethod
     def wrap(cls, data: np.ndarray, requires_grad: bool = False, grad_fn: Any = None,
-             version_counter: list[int] | None = None) -> Tensor:
-        """A tensor over ``data`` as it is — no copy, no checks: how ops and the engine make their results."""
+             version_counter: list | None = None) -> Tensor:
+        """A tensor over ``data`` as it is — no copy, no checks: how ops and the engine make their results; with
+        ``version_counter``, one more tensor over the memory that counter counts the changes of."""
         tensor = object.__new__(cls)
-        tensor.data, tensor._grad, tensor.requires_grad, tensor.grad_fn = data, None, requires_grad, grad_fn
-        tensor.retains_grad, tensor.backward_hooks = False, None
-        if version_counter is None:
-            tensor.version_counter = [0]
-        else:  # another tensor over the same memory: noted (weakly), so an in-place op can tell it is shared
-            version_counter[1:] = [ref for ref in version_counter[1:] if ref() is not None]
-            version_counter.append(weakref.ref(tensor))
-            tensor.version_counter = version_counter
+        tensor.data, tensor.requires_grad, tensor.grad_fn = data, requires_grad, grad_fn
+        if version_counter is not None:
+            engine.share_version_counter(tensor, version_counter)
         return tensor
 
     # ------------------------------------------------------------------------------------------- properties
@@ -87,7 +85,7 @@ class Tensor:
     @property
     def _version(self) -> int:
         """How many times this tensor's memory was modified in place (PyTorch's name)."""
-        return self.version_counter[0]
+        return engine.version_of(self)
 
     @property
     def grad(self) -> Tensor | None:
@@ -177,7 +175,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data (and the same version counter), cut from the graph."""
-        return Tensor.wrap(self.data, False, None, self.version_counter)
+        return Tensor.wrap(self.data, False, None, engine.version_counter_of(self))
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf; returns self."""
@@ -233,7 +231,7 @@ class Tensor:
             engine.take_over(self, out if out.dtype == self.dtype else out.astype(self.dtype))
         else:
             np.copyto(self.data, out.data, casting="unsafe")
-            self.version_counter[0] += 1
+            engine.bump_version(self)
         return self
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:

@@ -61,7 +61,7 @@ class Function:
     _unpacked_output: Any = None
 
     _saved: tuple = ()
-    _saved_versions: tuple = ()
+    _saved_versions: tuple | None = None  # the saved tensors' versions, where one was not 0
     _output_version: tuple = ()
     _released = False
 
@@ -89,7 +89,7 @@ class Function:
                     needs.append(False)
                     edges.append(a)
             record = True in needs
-            ctx.needs_input_grad = tuple(needs)
+            ctx.needs_input_grad = _shared(_NEEDS, tuple(needs))
         else:  # backward passes and parameter updates run here
             ctx.needs_input_grad = _NO_GRADS[len(args)] if len(args) < 4 else (False,) * len(args)
         try:
@@ -108,16 +108,20 @@ class Function:
         if state.anomaly:  # every op, recorded or not (no_grad regions, ops inside a backward)
             ctx.created_at = _user_frame()
             _check_finite(data, "forward output", ctx)
-        out = Tensor.wrap(data, record, ctx if record else None,
-                          _storage_version(data, args) if cls.may_view_input else None)
+        out = Tensor.__new__(Tensor)
+        out.data = data
+        if cls.may_view_input:
+            _share_memory_version(out, args)
         if record:
+            out.requires_grad, out.grad_fn = True, ctx
             ctx.edges = tuple(edges)
             ctx.module_path = state.module_path
-            ctx.output_shape, ctx.output_dtype = data.shape, data.dtype
+            ctx.output_shape, ctx.output_dtype = _shared(_SHAPES, data.shape), data.dtype
             ctx._output = weakref.ref(out)
             if cls.saves_output:
                 ctx._output_data = data
-                ctx._output_version = (out.version_counter, out.version_counter[0])
+                counter = version_counter_of(out)
+                ctx._output_version = (counter, counter[0])
             if state.keep_outputs:
                 ctx._kept = out
         return out
@@ -128,10 +132,10 @@ class Function:
 
         The version of each Tensor is noted: backward raises if one was modified in place in between."""
         self._saved = values
-        versions = []
-        for value in values:  # a plain loop: cheaper than a comprehension for the usual one or two values
-            versions.append(value.version_counter[0] if isinstance(value, Tensor) else None)
-        self._saved_versions = tuple(versions)
+        for value in values:  # the usual case, every version 0, needs no record at all
+            if isinstance(value, Tensor) and value.version_counter is not None and value.version_counter[0]:
+                self._saved_versions = tuple([version_of(v) if isinstance(v, Tensor) else 0 for v in values])
+                return
 
     @property
     def saved_tensors(self) -> tuple:
@@ -183,14 +187,15 @@ class Function:
         if self._released:
             raise RuntimeError(_SECOND_BACKWARD)
         unpacked = []
-        for index, (value, version) in enumerate(zip(self._saved, self._saved_versions)):
-            if version is None:  # not a tensor: an array or a number, as it was saved
+        versions = self._saved_versions or (0,) * len(self._saved)
+        for index, (value, version) in enumerate(zip(self._saved, versions)):
+            if not isinstance(value, Tensor):  # an array or a number, as it was saved
                 unpacked.append(value)
-                continue
-            if value.version_counter[0] != version:
+            elif value.version_counter is None or value.version_counter[0] == version:
+                unpacked.append(value.data if on_arrays else value)
+            else:
                 raise _modified_error(self, f"saved tensor {index} (shape {value.shape})", value.version_counter[0],
                                       version)
-            unpacked.append(value.data if on_arrays else value)
         self._unpacked = tuple(unpacked)
         if self._output_version:
             counter, version = self._output_version
@@ -198,14 +203,17 @@ class Function:
                 raise _modified_error(self, f"its output (shape {self.output_shape})", counter[0], version)
             self._unpacked_output = self._output_data if on_arrays else self.output
 
-    def _release(self) -> None:
-        """Free what backward needed (after a backward without ``retain_graph``)."""
-        self._saved = ()
-        self._output_data = None
-        self._released = True
-
-
 _NO_GRADS = ((), (False,), (False, False), (False, False, False))  # needs_input_grad of unrecorded ops
+_NEEDS: dict[tuple, tuple] = {}
+_SHAPES: dict[tuple, tuple] = {}  # two tables: (True,) == (1,) in Python
+
+
+def _shared(table: dict[tuple, tuple], key: tuple) -> tuple:
+    """One tuple for every equal needs_input_grad (or shape): a graph of a million ops then holds a handful of
+    them, and the cycle collector has fewer objects to visit."""
+    if len(table) > 4096:  # many shapes come and go (sequences of every length): start afresh
+        table.clear()
+    return table.setdefault(key, key)
 
 
 def _forward_result(cls: type, result: Any) -> np.ndarray:
@@ -226,13 +234,41 @@ def _forward_result(cls: type, result: Any) -> np.ndarray:
     return data
 
 
-def _storage_version(data: np.ndarray, args: tuple) -> list[int] | None:
-    """The version counter of the input whose memory ``data`` views (a reshape, a slice, the input itself), so an
-    in-place change through either is seen by both; None for new memory."""
+# ----------------------------------------------------------------------------------------------- version counters
+# A tensor's version counter counts the in-place changes of its memory; every tensor over that memory (a view, a
+# detach()) shares it. It is a list — [changes, weak references to the tensors sharing it…] — made when first
+# needed: a tensor that is never changed, viewed or aliased never has one (its version is 0).
+def version_of(tensor: Tensor) -> int:
+    counter = tensor.version_counter
+    return 0 if counter is None else counter[0]
+
+
+def version_counter_of(tensor: Tensor) -> list:
+    if tensor.version_counter is None:
+        tensor.version_counter = [0]
+    return tensor.version_counter
+
+
+def bump_version(tensor: Tensor) -> None:
+    """Count an in-place change of the tensor's memory (an optimizer step, ``x += 1``, ``load_state_dict``)."""
+    version_counter_of(tensor)[0] += 1
+
+
+def share_version_counter(tensor: Tensor, counter: list) -> None:
+    """``tensor`` is one more tensor over the memory ``counter`` counts the changes of (noted weakly, so an
+    in-place op recorded in a graph can tell whether anyone else still sees that memory)."""
+    counter[1:] = [ref for ref in counter[1:] if ref() is not None]
+    counter.append(weakref.ref(tensor))
+    tensor.version_counter = counter
+
+
+def _share_memory_version(out: Tensor, args: tuple) -> None:
+    """If ``out``'s array views an input's memory (a reshape, a slice, the input itself), share its counter."""
+    data = out.data
     for a in args:
         if isinstance(a, Tensor) and (a.data is data or (data.base is not None and np.may_share_memory(data, a.data))):
-            return a.version_counter
-    return None
+            share_version_counter(out, version_counter_of(a))
+            return
 
 
 def take_over(tensor: Tensor, result: Tensor) -> None:
@@ -240,7 +276,7 @@ def take_over(tensor: Tensor, result: Tensor) -> None:
     in grad mode, as PyTorch records it. The tensor takes the op's place — its values, its node, a version one
     higher — while the op and any op that saved the tensor's earlier values keep those (its old memory), so every
     backward still sees what its forward saw. A view or alias of the tensor would not see the change: refused."""
-    counter = tensor.version_counter
+    counter = version_counter_of(tensor)
     if any(ref() is not None and ref() is not tensor for ref in counter[1:]):
         raise RuntimeError(
             "an in-place operation in a recorded graph on a tensor that has views or aliases (a reshape, a slice, "
@@ -345,7 +381,7 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
     with grad_mode.set_grad_enabled(create_graph), np.errstate(all="ignore"):
         for node in topological_order(root):
             grad = grads.pop(node, None)
-            if grad is None:
+            if grad is None:  # its consumers sent nothing (e.g. a custom backward returned None for it)
                 continue
             if not create_graph and type(grad) is not np.ndarray:
                 grad = np.asarray(grad)  # numpy returns a scalar, not a 0-d array, for 0-d arithmetic
@@ -372,10 +408,11 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
                     shared.discard(edge)  # the sum is a new array
                 else:
                     grads[edge] = input_grad
-                    if input_grad is grad or not node.array_backward or _data(input_grad).base is not None:
+                    if input_grad is grad or not node.array_backward or (
+                            input_grad.data if create_graph else input_grad).base is not None:
                         shared.add(edge)  # passed through, made by code that may keep it, or a view
             if not retain_graph:
-                node._release()
+                node._saved, node._output_data, node._released = (), None, True  # what backward needed
 
 
 def _call_backward(fn: Function, grad: Any, create_graph: bool, anomaly: bool) -> list:
@@ -400,14 +437,18 @@ def _call_backward(fn: Function, grad: Any, create_graph: bool, anomaly: bool) -
         results = _one_per_input(fn, results)
     conformed = []
     for index, (edge, g, needs) in enumerate(zip(fn.edges, results, fn.needs_input_grad)):
-        if g is not None and needs:
-            shape, dtype = (edge.output_shape, edge.output_dtype) if isinstance(edge, Function) else (
-                edge.data.shape, edge.data.dtype)
+        if g is None or not needs:
+            conformed.append(None)
+        else:
+            if isinstance(edge, Function):
+                shape, dtype = edge.output_shape, edge.output_dtype
+            else:
+                shape, dtype = edge.data.shape, edge.data.dtype
             if create_graph or type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
                 g = _conform(fn, index, g, shape, dtype, create_graph)
             if anomaly:
                 _check_finite(_data(g), f"backward gradient for input {index}", fn)
-        conformed.append(g if needs else None)
+            conformed.append(g)
     return conformed
 
 
@@ -457,7 +498,7 @@ def _accumulate(tensor: Tensor, grad: Any, shared: bool, create_graph: bool) -> 
         tensor.grad = Tensor.wrap(grad)
     elif tensor.grad.data.flags.writeable and tensor.grad.requires_grad is False:
         tensor.grad.data += grad
-        tensor.grad.version_counter[0] += 1
+        bump_version(tensor.grad)
     else:
         tensor.grad = Tensor.wrap(tensor.grad.data + grad)
 

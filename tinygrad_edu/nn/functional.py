@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import ops
+from .. import engine, ops
 from .._tensor import Tensor, cat, generator, stack, where
 
 __all__ = [
@@ -735,7 +735,7 @@ def instance_norm(x: Tensor, running_mean: Tensor | None = None, running_var: Te
         unbiased = x.data.var(axis=axes) * (count / max(count - 1, 1))
         for buffer, batch in ((running_mean, mean.mean(axis=0)), (running_var, unbiased.mean(axis=0))):
             buffer.data[...] = (1 - momentum) * buffer.data + momentum * batch
-            buffer.version_counter[0] += 1
+            engine.bump_version(buffer)
     return _channel_affine(_normalize(x, axes, eps), weight, bias)
 
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from .. import engine
 from .._tensor import Tensor, generator
 
 __all__ = [
@@ -16,7 +17,7 @@ __all__ = [
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     tensor.data[...] = values.astype(tensor.dtype)  # drawn in float64, stored in the tensor's own dtype
-    tensor.version_counter[0] += 1
+    engine.bump_version(tensor)
     return tensor
 
 

@@ -29,7 +29,7 @@ class Parameter(Tensor):
         if isinstance(data, Tensor):
             if requires_grad and data.dtype.kind != "f":
                 raise TypeError(f"only floating-point tensors can require gradients, got dtype {data.dtype}")
-            return cls.wrap(data.data, bool(requires_grad), None, data.version_counter)
+            return cls.wrap(data.data, bool(requires_grad), None, engine.version_counter_of(data))
         tensor = Tensor(np.zeros(0, np.float32) if data is None else data, requires_grad=requires_grad)
         return cls.wrap(tensor.data, tensor.requires_grad)
 
@@ -310,7 +310,7 @@ class Module:
                                + "; ".join(problems))
         for key, value in arrays.items():
             np.copyto(own[key].data, value)
-            own[key].version_counter[0] += 1  # an in-place change, as PyTorch's copy_: a graph that saved it refuses
+            engine.bump_version(own[key])  # an in-place change, as PyTorch's copy_: a graph that saved it refuses
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self) -> dict[str, Tensor]:

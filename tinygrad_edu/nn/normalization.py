@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .. import engine
 from .._tensor import Tensor
 from . import functional as F  # noqa: N812 - PyTorch's customary alias
 from .module import Module, Parameter
@@ -67,7 +68,7 @@ class _BatchNorm(Module):
         unbiased = var * (count / max(count - 1, 1))
         for buffer, batch in ((self.running_mean, mean), (self.running_var, unbiased)):
             buffer.data[...] = (1 - m) * buffer.data + m * batch
-            buffer.version_counter[0] += 1
+            engine.bump_version(buffer)
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

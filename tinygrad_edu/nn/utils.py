@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import engine
 from .._tensor import Tensor, cat
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "parameters_to_vector", "vector_to_parameters"]
@@ -49,7 +50,7 @@ def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float = 2.0, er
     if coefficient < 1.0 or not math.isfinite(coefficient):
         for grad in grads:
             grad.data *= grad.data.dtype.type(coefficient)
-            grad.version_counter[0] += 1
+            engine.bump_version(grad)
     return total
 
 
@@ -59,7 +60,7 @@ def clip_grad_value_(parameters: Any, clip_value: float, foreach: bool | None = 
     for p in _tensors(parameters):
         if p.grad is not None:
             np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
-            p.grad.version_counter[0] += 1
+            engine.bump_version(p.grad)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -80,5 +81,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     offset = 0
     for p in params:
         p.data[...] = vec.data[offset : offset + p.size].reshape(p.shape)
-        p.version_counter[0] += 1
+        engine.bump_version(p)
         offset += p.size

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import engine
 from .._tensor import Tensor, clear_grads
 from ..serialization import convert_state_value
 from . import checks, lr_scheduler
@@ -90,7 +91,7 @@ class Optimizer:
                     if state is None:
                         state = self.state[p] = {}
                     self._update(p, grad.data, state, **hyper)
-                    p.version_counter[0] += 1  # an in-place change: a graph that saved p refuses to backward
+                    engine.bump_version(p)  # an in-place change: a graph that saved p refuses to backward
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], **hyper: Any) -> None:
         raise NotImplementedError
