@@ -57,10 +57,10 @@ def _softmax(a: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _gap(a: np.ndarray, axis: int | None) -> np.ndarray:
-    """Distance between the largest value and the next different one (ties are fine; near-ties are kinks)."""
+    """Distance between the largest value and the next one. A tie is a kink too: where tied values come from
+    different leaves, a one-sided perturbation is not PyTorch's half-and-half (tested as a closed form instead)."""
     values = np.sort(np.moveaxis(a, axis, -1) if axis is not None else a.reshape(-1), axis=-1)
-    gaps = np.abs(values[..., -1:] - values)
-    return np.where(gaps == 0, np.inf, gaps)
+    return values[..., -1] - values[..., -2] if values.shape[-1] > 1 else np.array([np.inf])
 
 
 def _last_axis(*shapes: tuple[int, ...]) -> bool:
@@ -94,10 +94,8 @@ CATALOG: dict[str, Op] = {
     "leaky_relu": Op(1, lambda a: F.leaky_relu(a, 0.1), lambda a: np.where(a > 0, a, 0.1 * a), kinks=np.abs),
     "clip": Op(1, lambda a: a.clip(-0.5, 0.7), lambda a: np.clip(a, -0.5, 0.7),
                kinks=lambda a: np.minimum(np.abs(a + 0.5), np.abs(a - 0.7))),
-    "maximum": Op(2, lambda a, b: a.maximum(b), np.maximum, fits=_broadcastable,
-                  kinks=lambda a, b: np.where(a == b, np.inf, np.abs(a - b))),
-    "minimum": Op(2, lambda a, b: tg.minimum(a, b), np.minimum, fits=_broadcastable,
-                  kinks=lambda a, b: np.where(a == b, np.inf, np.abs(a - b))),
+    "maximum": Op(2, lambda a, b: a.maximum(b), np.maximum, fits=_broadcastable, kinks=lambda a, b: np.abs(a - b)),
+    "minimum": Op(2, lambda a, b: tg.minimum(a, b), np.minimum, fits=_broadcastable, kinks=lambda a, b: np.abs(a - b)),
     "where": Op(2, lambda a, b: tg.where(a.data > 0, a, b), lambda a, b: np.where(a > 0, a, b), fits=_broadcastable,
                 kinks=lambda a, b: np.abs(a)),
     "matmul": Op(2, lambda a, b: a @ b, np.matmul,
