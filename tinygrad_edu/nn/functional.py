@@ -247,7 +247,7 @@ def _clamped_log(p: Tensor) -> Tensor:
     """log p clamped below at −100, as PyTorch's BCELoss (so p = 0 or 1 gives a finite loss)."""
     positive = p.data > 0
     safe = where(positive, p, 1.0)  # NOTE: log is never taken of 0, so no inf·0 = nan in the backward
-    return where(positive, safe.log(), -100.0).clip(lo=-100.0)
+    return where(positive, safe.log(), -100.0).clip(min=-100.0)
 
 
 def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
