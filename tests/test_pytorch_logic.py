@@ -108,6 +108,7 @@ def test_isclose_broadcasts_promotes_and_refuses_negative_tolerances():
     assert third.isclose(third.float()).item() and not third.isclose(third.float(), rtol=0, atol=0).item()
     assert tg.tensor(np.float64(0.1)).isclose(0.1, rtol=0, atol=0).item()  # a Python float is not rounded to float32
     assert tg.tensor([1, 2]).isclose(tg.tensor([1, 3])).data.tolist() == [True, False]
+    assert tg.isclose(tg.tensor([True, False]), tg.tensor([True, True])).data.tolist() == [True, False]  # bools
     for bad in ({"rtol": -1.0}, {"atol": -1e-9}, {"rtol": NAN}):
         with pytest.raises(ValueError, match="rtol and atol must be ≥ 0"):
             x.isclose(x, **bad)
