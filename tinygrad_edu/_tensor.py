@@ -71,7 +71,7 @@ class Tensor:
     @property
     def size(self) -> ElementCount:
         """numpy's number of elements (an int), which PyTorch's ``x.size()`` and ``x.size(d)`` can call."""
-        return ElementCount(self.data.shape)
+        return ElementCount(self.data.size, self.data.shape)
 
     @property
     def is_leaf(self) -> bool:
@@ -1063,10 +1063,10 @@ class ElementCount(int):
     """``x.size``: numpy's number of elements, an int, that PyTorch's ``x.size()`` (the shape) and ``x.size(d)``
     (the length of dimension d) can call."""
 
-    def __new__(cls, shape: tuple[int, ...]) -> ElementCount:
-        count = super().__new__(cls, math.prod(shape))
-        count.shape = shape
-        return count
+    def __new__(cls, count: int, shape: tuple[int, ...]) -> ElementCount:
+        element_count = super().__new__(cls, count)
+        element_count.shape = shape
+        return element_count
 
     def __call__(self, dim: int | None = None) -> Any:
         if dim is None:
