@@ -19,6 +19,8 @@ ALLOWED = {  # room → the rooms it may import (a room is a top-level module or
     "nn": CORE | {"serialization"},  # load_state_dict converts values as checkpoints do
     "optim": CORE | {"serialization"},
     "data": CORE,
+    "dtypes": set(),
+    "logic": CORE,
     "transforms": CORE,
     "gradcheck": CORE | {"transforms"},
     "viz": CORE,

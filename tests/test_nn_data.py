@@ -1,10 +1,14 @@
-"""TensorDataset and DataLoader: batching, drop_last, full batch, seeded shuffling, errors."""
+"""TensorDataset and DataLoader: batching, drop_last, full batch, seeded shuffling, errors; the default collate
+(PyTorch's, refusing what is not numbers)."""
+
+import collections
 
 import numpy as np
 import pytest
+from optional_tools import require_module
 
 import tinygrad_edu as tg
-from tinygrad_edu.data import DataLoader, Dataset, TensorDataset
+from tinygrad_edu.data import DataLoader, Dataset, TensorDataset, default_collate
 
 X = np.arange(20, dtype=np.float32).reshape(10, 2)
 Y = np.arange(10)
@@ -71,3 +75,97 @@ def test_errors():
         TensorDataset(X, Y[:5])
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(TensorDataset(X), batch_size=0)
+
+
+# ----------------------------------------------------------------------------------------------- default collate
+class Listed(Dataset):
+    """A dataset over a list of ready-made samples."""
+
+    def __init__(self, samples):
+        self.samples = samples
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, i):
+        return self.samples[i]
+
+
+def test_numbers_become_tensors_with_pytorchs_dtypes():
+    """PyTorch's default_collate: Python floats → float64 (torch.tensor(batch, dtype=torch.float64)), ints → int64,
+    bools → bool; numpy scalars and arrays keep their dtype."""
+    assert default_collate([1.5, 2.5]).dtype == np.float64 and default_collate([1.5, 2.5]).tolist() == [1.5, 2.5]
+    assert default_collate([1, 2]).dtype == np.int64 and default_collate([True, False]).dtype == np.bool_
+    assert default_collate([1, 2.5]).dtype == np.float32  # PyTorch infers [1, 2.5] as torch.tensor does
+    assert default_collate([np.float32(1), np.float32(2)]).dtype == np.float32
+    batch = default_collate([np.zeros(2, np.int16), np.ones(2, np.int16)])
+    assert batch.dtype == np.int16 and batch.tolist() == [[0, 0], [1, 1]]
+
+
+def test_tuples_lists_dicts_and_named_tuples_keep_their_structure():
+    Pair = collections.namedtuple("Pair", "image label")
+    samples = [{"x": (np.full(2, i, np.float32), [i, i + 0.5]), "y": Pair(tg.tensor([float(i)]), i % 2 == 0)}
+               for i in range(3)]
+    batch = default_collate(samples)
+    assert list(batch) == ["x", "y"] and isinstance(batch["x"], tuple) and isinstance(batch["x"][1], list)
+    assert isinstance(batch["y"], Pair)
+    np.testing.assert_array_equal(batch["x"][0].data, [[0, 0], [1, 1], [2, 2]])
+    assert batch["x"][1][0].tolist() == [0, 1, 2] and batch["x"][1][1].tolist() == [0.5, 1.5, 2.5]
+    assert batch["y"].image.shape == (3, 1) and batch["y"].label.tolist() == [True, False, True]
+    (x, y), = list(DataLoader(Listed([(np.ones(2), 1), (np.zeros(2), 0)]), batch_size=2))
+    assert x.shape == (2, 2) and y.tolist() == [1, 0]
+
+
+def test_tensors_that_require_grad_are_stacked_in_the_graph():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    (default_collate([w, w * 3]) * tg.tensor([[1.0], [10.0]])).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [31.0, 31.0])
+
+
+BAD_SAMPLES = [
+    (["a", "b"], TypeError, "sample 0 is of type str"),
+    ([None, None], TypeError, "sample 0 is None"),
+    ([(1.0, object()), (2.0, object())], TypeError, r"sample 0 at \[1\] is of type object"),
+    ([1 + 2j, 3j], TypeError, "sample 0 is of type complex"),
+    ([np.array(["a"]), np.array(["b"])], TypeError, "sample 0 is of type ndarray with dtype <U1"),
+    ([{"a": 1.0}, {"a": None}], TypeError, r"sample 1 at \['a'\] is None"),
+    ([{"a": 1}, {"b": 1}], ValueError, r"sample 1 has the keys \['b'\], in sample 0 the keys \['a'\]"),
+    ([(1, 2), (1,)], ValueError, "sample 1 has length 1, in sample 0 length 2"),
+    ([(1,), 2], TypeError, "sample 1 is of type int, in sample 0 of type tuple"),
+    ([np.ones(2), np.ones(3)], ValueError, r"sample 1 has shape \(3,\), in sample 0 \(2,\)"),
+]
+
+
+@pytest.mark.parametrize(("samples", "error", "message"), BAD_SAMPLES)
+def test_the_default_collate_refuses_what_is_not_numbers_naming_where(samples, error, message):
+    with pytest.raises(error, match="default_collate: " + message):
+        default_collate(samples)
+    with pytest.raises(error, match=message):
+        next(iter(DataLoader(Listed(samples), batch_size=len(samples))))
+
+
+def test_collate_fn_batches_anything_the_user_wants():
+    names = DataLoader(Listed([("a", 1.0), ("b", 2.0)]), batch_size=2,
+                       collate_fn=lambda samples: ([s[0] for s in samples], default_collate([s[1] for s in samples])))
+    (words, values), = list(names)
+    assert words == ["a", "b"] and values.tolist() == [1.0, 2.0]
+    rows = list(DataLoader(TensorDataset(X, Y), batch_size=4, collate_fn=lambda samples: len(samples)))
+    assert rows == [4, 4, 2]  # a TensorDataset's samples go through the given collate_fn too
+
+
+def test_the_default_collate_agrees_with_pytorchs():
+    torch = require_module("torch", "pip install torch==2.13.0")
+    samples = [{"x": np.full(3, i, np.float32), "n": (i, 0.5 * i, i > 0), "t": [np.int8(i)]} for i in range(4)]
+    ours, theirs = default_collate(samples), torch.utils.data.default_collate(samples)
+
+    def flat(batch):
+        if isinstance(batch, dict):
+            return [leaf for key in batch for leaf in flat(batch[key])]
+        if isinstance(batch, (tuple, list)):  # PyTorch returns a list for a tuple; here a tuple (docs/pytorch.md)
+            return [leaf for field in batch for leaf in flat(field)]
+        return [batch]
+
+    assert list(ours) == list(theirs)
+    for mine, reference in zip(flat(ours), flat(theirs), strict=True):
+        assert str(mine.dtype) == str(reference.dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(mine.data, reference.numpy())

@@ -1,14 +1,14 @@
 """tinygrad_edu: a small, honest autograd framework on numpy, where backprop falls out of the chain rule."""
 
-import numpy as _np
-
-from . import data, nn, optim
+from . import data, dtypes, logic, nn, optim
 from ._tensor import (
     Tensor,
     arange,
+    as_tensor,
     cat,
     concatenate,
     eye,
+    from_numpy,
     full,
     get_default_dtype,
     manual_seed,
@@ -21,26 +21,56 @@ from ._tensor import (
     result_type,
     set_default_dtype,
     stack,
+    tensor,
     where,
     zeros,
     zeros_like,
 )
+from .dtypes import (
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
+)
 from .engine import Function
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .logic import (
+    allclose,
+    equal,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+)
 from .nn.functional import log_softmax, softmax
 from .serialization import load, save
 from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
-float32, float64, int64, bool_ = _np.float32, _np.float64, _np.int64, _np.bool_
+# PyTorch's names that Python's builtins also have: not in __all__, so `from tinygrad_edu import *` keeps Python's
+bool, int, float, any, all = dtypes.bool, dtypes.int, dtypes.float, logic.any, logic.all
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "GradcheckError", "Tensor", "arange", "bool_", "cat", "concatenate", "data", "detect_anomaly",
-    "enable_grad", "eye", "float32", "float64", "full", "get_default_dtype", "grad", "gradcheck", "gradgradcheck",
-    "hessian", "int64", "is_grad_enabled", "jacobian", "jvp", "load", "log_softmax", "manual_seed", "maximum",
-    "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "result_type", "save",
-    "set_default_dtype", "set_grad_enabled", "softmax", "stack", "value_and_grad", "vjp", "where", "zeros",
-    "zeros_like",
+    "Function", "GradcheckError", "Tensor", "allclose", "arange", "as_tensor", "bool_", "cat", "concatenate", "data",
+    "detect_anomaly", "double", "enable_grad", "equal", "eye", "float16", "float32", "float64", "from_numpy", "full",
+    "get_default_dtype", "grad", "gradcheck", "gradgradcheck", "half", "hessian", "int8", "int16", "int32", "int64",
+    "is_grad_enabled", "isclose", "isfinite", "isinf", "isnan", "jacobian", "jvp", "load", "log_softmax", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "long", "manual_seed", "maximum", "minimum", "nn", "no_grad", "ones",
+    "ones_like", "optim", "rand", "randn", "result_type", "save", "set_default_dtype", "set_grad_enabled", "short",
+    "softmax", "stack", "tensor", "uint8", "value_and_grad", "vjp", "where", "zeros", "zeros_like",
 ]

@@ -74,8 +74,9 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self) -> ElementCount:
+        """numpy's number of elements (an int), which PyTorch's ``x.size()`` and ``x.size(d)`` can call."""
+        return ElementCount(self.data.size, self.data.shape)
 
     @property
     def is_leaf(self) -> bool:
@@ -305,12 +306,6 @@ class Tensor:
             return Tensor.wrap(self.data.astype(dtype))
         return ops.Cast.apply(self, dtype)
 
-    def float(self) -> Tensor:
-        return self.astype(np.float32)
-
-    def double(self) -> Tensor:
-        return self.astype(np.float64)
-
     def clone(self) -> Tensor:
         """A copy in new memory; differentiable (its gradient is the identity)."""
         return ops.Clone.apply(self)
@@ -450,13 +445,19 @@ class Tensor:
     def erf(self) -> Tensor:
         return ops.Erf.apply(self)
 
-    def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
-        """Limit values to ``[lo, hi]`` (either may be None)."""
-        if lo is None and hi is None:
-            raise ValueError("clip: at least one of the bounds must be given")
-        return ops.Clip.apply(self, lo, hi)
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        """Limit values to ``[min, max]`` (either may be None; numbers, or tensors that need no gradient), in
+        PyTorch's result dtype. ``clip`` is the same (numpy's ``clip(a_min, a_max)`` has the bounds in this order)."""
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        if any(isinstance(bound, Tensor) and bound.requires_grad for bound in (min, max)):
+            raise TypeError("clamp: a bound that requires grad is not supported (its gradient would be lost); use "
+                            "x.maximum(lo) / x.minimum(hi), which differentiate with respect to both")
+        dtype = result_type(self, *(bound for bound in (min, max) if bound is not None))
+        lo, hi = (None if bound is None else _as_dtype(bound, dtype).data for bound in (min, max))
+        return ops.Clip.apply(self._as(dtype), lo, hi)
 
-    clamp = clip
+    clip = clamp
 
     def maximum(self, other: Any) -> Tensor:
         return self._binary(ops.Maximum, other)
@@ -664,6 +665,158 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return ops.GetItem.apply(self, _normalize_index(index))
 
+    # ------------------------------------------------------------------------------------------- conversions
+    # PyTorch's spellings for dtypes, devices and Python's protocols; each returns the tensor itself when nothing
+    # changes, as PyTorch does (so an in-place change through the result is a change of the tensor).
+    def dim(self) -> int:
+        """The number of dimensions (PyTorch's name for ``ndim``)."""
+        return self.data.ndim
+
+    def contiguous(self) -> Tensor:
+        """The tensor itself if its memory is in row-major order, else a row-major copy (differentiable)."""
+        return self if self.data.flags.c_contiguous else self.clone()
+
+    @property
+    def device(self) -> str:
+        """Always ``"cpu"``: tinygrad_edu computes with numpy."""
+        return "cpu"
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """Refused: there is no GPU here."""
+        raise RuntimeError(_no_device_message("cuda" if device is None else f"cuda:{device}", "cuda()"))
+
+    def to(self, *args: Any, dtype: DTypeLike = None, device: Any = None, non_blocking: bool = False,
+           copy: bool = False) -> Tensor:
+        """PyTorch's ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` and ``to(other)`` (other's dtype). The one
+        device is ``"cpu"``; a string is always a device. The tensor itself when nothing changes, unless ``copy``."""
+        dtypes, devices = [d for d in (dtype,) if d is not None], [d for d in (device,) if d is not None]
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtypes.append(arg.dtype)
+            elif isinstance(arg, (str, int)) or not _is_dtype(arg):
+                devices.append(arg)
+            else:
+                dtypes.append(arg)
+        if len(dtypes) > 1 or len(devices) > 1:
+            raise TypeError(f"to: one dtype and one device at most, got dtypes {dtypes} and devices {devices}")
+        dtype, device = (dtypes or [None])[0], (devices or [None])[0]
+        _check_device(device, "to")
+        converted = self if dtype is None else self._converted(dtype)
+        return converted.clone() if copy and converted is self else converted
+
+    def _converted(self, dtype: DTypeLike) -> Tensor:
+        """This tensor in ``dtype``: itself if it already is, else ``astype(dtype)``."""
+        return self if self.data.dtype == dtype else self.astype(dtype)
+
+    def float(self) -> Tensor:
+        return self._converted(np.float32)
+
+    def double(self) -> Tensor:
+        return self._converted(np.float64)
+
+    def half(self) -> Tensor:
+        return self._converted(np.float16)
+
+    def long(self) -> Tensor:
+        return self._converted(np.int64)
+
+    def int(self) -> Tensor:
+        return self._converted(np.int32)
+
+    def short(self) -> Tensor:
+        return self._converted(np.int16)
+
+    def byte(self) -> Tensor:
+        return self._converted(np.uint8)
+
+    def bool(self) -> Tensor:
+        return self._converted(np.bool_)
+
+    def __format__(self, spec: str) -> str:
+        """A one-element tensor formats as its number (``f"{loss:.4f}"``); without a spec, any tensor as ``str``."""
+        if self.data.size == 1 and (spec or self.ndim == 0):
+            return format(self.data.item(), spec)
+        if spec:
+            raise TypeError(f"format spec {spec!r} needs a tensor of one element, got shape {self.shape}; format "
+                            "its elements (.tolist()) instead")
+        return str(self)
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    def __pos__(self) -> Tensor:
+        """The tensor itself (PyTorch's ``+x``); refused for bool tensors, as in PyTorch."""
+        if self.data.dtype == np.bool_:
+            raise TypeError("the + operator is not supported on a bool tensor")
+        return self
+
+    # ------------------------------------------------------------------------------------------- logic
+    # Results are bool tensors with no gradient; a number is true when nonzero, so NaN is true (as PyTorch, numpy).
+    def any(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
+            keepdim: bool | None = None) -> Tensor:
+        """Whether any element along the axes (all by default) is nonzero (uint8 for a uint8 tensor, as PyTorch)."""
+        return self._truth("any", np.any, axis, keepdims, dim, keepdim)
+
+    def all(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
+            keepdim: bool | None = None) -> Tensor:
+        """Whether every element along the axes (all by default) is nonzero (uint8 for a uint8 tensor, as PyTorch)."""
+        return self._truth("all", np.all, axis, keepdims, dim, keepdim)
+
+    def _truth(self, name: str, reduce: Callable, axis: Axis, keepdims: bool | None, dim: Axis,
+               keepdim: bool | None) -> Tensor:
+        axes, keep = reduction_args(name, self.ndim, axis, keepdims, dim, keepdim)
+        found = reduce(self.data, axis=axes, keepdims=keep)
+        return Tensor.wrap(np.asarray(found, dtype=np.uint8 if self.data.dtype == np.uint8 else np.bool_))
+
+    def isinf(self) -> Tensor:
+        return self._elementwise(np.isinf)
+
+    def isfinite(self) -> Tensor:
+        return self._elementwise(np.isfinite)
+
+    def logical_not(self) -> Tensor:
+        return self._elementwise(np.logical_not)
+
+    def logical_and(self, other: Any) -> Tensor:
+        return self._elementwise(np.logical_and, other)
+
+    def logical_or(self, other: Any) -> Tensor:
+        return self._elementwise(np.logical_or, other)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        return self._elementwise(np.logical_xor, other)
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+        """|self − other| ≤ atol + rtol·|other| elementwise, in the promoted dtype (PyTorch's and numpy's test);
+        equal infinities are close, NaNs only with ``equal_nan``."""
+        if not (rtol >= 0 and atol >= 0):
+            raise ValueError(f"isclose: rtol and atol must be ≥ 0, got rtol={rtol}, atol={atol}")
+        dtype = result_type(self, other)
+        if dtype.kind == "b":
+            dtype = _default_float  # PyTorch compares bools as numbers of the default float dtype
+        a, b = _array_in(self, dtype), _array_in(other, dtype)
+        with np.errstate(invalid="ignore", over="ignore"):
+            difference = np.abs(a - b)
+            allowed = atol + rtol * np.abs(b if dtype.kind == "f" else b.astype(_default_float))
+            close = (a == b) | (np.isfinite(difference) & (difference <= allowed))
+        if equal_nan and dtype.kind == "f":
+            close |= np.isnan(a) & np.isnan(b)
+        return Tensor.wrap(close)
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        """Whether ``isclose`` holds everywhere (broadcasting), as a Python bool."""
+        return bool(self.isclose(other, rtol, atol, equal_nan).data.all())
+
+    def equal(self, other: Any) -> bool:
+        """Whether ``other`` has this shape and these values (no broadcasting; NaN equals nothing; the dtypes may
+        differ: values are compared in the promoted dtype), as ``torch.equal``."""
+        dtype = result_type(self, other)
+        other = _array_in(other, dtype)
+        return other.shape == self.shape and bool((_array_in(self, dtype) == other).all())
+
 
 engine.register_tensor_class(Tensor)
 
@@ -680,7 +833,7 @@ def as_array(data: Any, dtype: DTypeLike = None) -> np.ndarray:
             array = np.array(data)
         except ValueError as error:  # a ragged list
             raise TypeError(f"cannot make a Tensor from ragged or mixed data: {error}") from None
-        if array.dtype == np.float64:
+        if array.dtype == np.float64 and dtype is None and not _holds_float64_values(data):
             array = array.astype(_default_float)  # Python floats take the default float dtype
     if array.dtype.kind not in "biuf":
         found = {"U": "strings", "S": "bytes", "O": "Python objects (or ragged lists)", "M": "datetimes",
@@ -693,6 +846,25 @@ def as_array(data: Any, dtype: DTypeLike = None) -> np.ndarray:
             raise TypeError(f"a Tensor holds bool, integer or floating-point numbers, not dtype {target}")
         array = array.astype(target, copy=False)
     return array
+
+
+def _holds_float64_values(data: Any) -> bool:
+    """Whether nested lists hold a float64 array, numpy scalar or tensor, which makes the whole float64 (PyTorch's
+    inference: Python floats count as the default float dtype, everything else as its own dtype)."""
+    pending = [data] if isinstance(data, (list, tuple)) else []
+    while pending:
+        items = pending.pop()
+        kinds = set(map(type, items))
+        if np.float64 in kinds:
+            return True
+        if kinds <= {float, int, bool}:
+            continue  # the common case, decided at C speed
+        for item in items:
+            if isinstance(item, (list, tuple)):
+                pending.append(item)
+            elif isinstance(item, (Tensor, np.ndarray, np.generic)) and item.dtype == np.float64:
+                return True
+    return False
 
 
 def clear_grads(tensors: Iterable[Tensor], set_to_none: bool = True) -> None:
@@ -771,8 +943,7 @@ def _as_dtype(value: Any, dtype: np.dtype) -> Tensor:
     """An operand in ``dtype``: a tensor cast (differentiably if it requires grad), anything else converted."""
     if isinstance(value, Tensor):
         return value._as(dtype)
-    array = as_array(value)
-    return Tensor.wrap(array if array.dtype == dtype else array.astype(dtype))
+    return Tensor.wrap(as_array(value, dtype))
 
 
 def _correction(correction: int | None, ddof: int | None, op: str) -> int:
@@ -975,3 +1146,79 @@ def zeros_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) 
 
 def ones_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     return Tensor(np.ones_like(t.data, dtype=dtype), requires_grad=requires_grad)
+
+
+# ----------------------------------------------------------------------------------------------- conversions
+class ElementCount(int):
+    """``x.size``: numpy's number of elements, an int, that PyTorch's ``x.size()`` (the shape) and ``x.size(d)``
+    (the length of dimension d) can call."""
+
+    def __new__(cls, count: int, shape: tuple[int, ...]) -> ElementCount:
+        element_count = super().__new__(cls, count)
+        element_count.shape = shape
+        return element_count
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        if not self.shape:
+            raise IndexError(f"size({dim}): a 0-d tensor has no dimensions")
+        return self.shape[normalize_axis(dim, len(self.shape), "size")]
+
+    def __reduce__(self) -> tuple:
+        return int, (int(self),)  # copies and pickles are plain ints
+
+
+def tensor(data: Any, *, dtype: DTypeLike = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (numbers, nested lists, arrays, tensors), as ``torch.tensor``: Python
+    floats take the default float dtype, ints int64, bools bool; arrays and numpy scalars keep their dtype."""
+    _check_device(device, "tensor")
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor over ``array``'s own memory, as ``torch.from_numpy``: a change to one shows in the other (a write
+    through the array is not tracked by version counters, as a write through ``.data``)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"from_numpy: a Tensor holds bool, integer or floating-point numbers, not dtype {array.dtype}")
+    return Tensor.wrap(array)
+
+
+def as_tensor(data: Any, dtype: DTypeLike = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor without a copy where possible, as ``torch.as_tensor``: a tensor itself (or ``to(dtype)``),
+    an ndarray's memory shared when its dtype is kept, anything else copied as ``tensor`` does."""
+    _check_device(device, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype)
+
+
+def _is_dtype(value: Any) -> bool:
+    """Whether numpy reads ``value`` as a dtype (``tg.float32``, ``np.int64``, ``bool``, ``"float32"``)."""
+    if value is None:
+        return False
+    try:
+        np.dtype(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _check_device(device: Any, op: str) -> None:
+    """Accept the one device, ``"cpu"`` (or None); refuse any other, naming it."""
+    if device is not None and str(device) not in ("cpu", "cpu:0"):
+        raise RuntimeError(_no_device_message(device, op))
+
+
+def _no_device_message(device: Any, op: str) -> str:
+    return (f"{op}: tinygrad_edu computes with numpy on the CPU; there is no device {str(device)!r} (use 'cpu', "
+            "or leave the device out)")
+
+
+def _array_in(value: Any, dtype: np.dtype) -> np.ndarray:
+    """A tensor's (or any data's) values as an array in ``dtype``, outside the graph."""
+    return value.data.astype(dtype, copy=False) if isinstance(value, Tensor) else as_array(value, dtype)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._tensor import Tensor
+from ._tensor import Tensor, as_tensor, stack, tensor
 from ._tensor import generator as default_generator
 
 __all__ = [
@@ -204,17 +204,66 @@ class BatchSampler(Sampler):
 
 # ----------------------------------------------------------------------------------------------- loading
 def default_collate(samples: list[Any]) -> Any:
-    """Stack a list of samples field by field into tensors (numbers become float32 / int64; dicts by key)."""
+    """Batch samples as PyTorch's ``default_collate``: tensors, arrays and numbers stack into one tensor (Python floats
+    as float64, ints as int64, bools as bool, as PyTorch; arrays keep their dtype); tuples, lists and dicts are batched
+    field by field, keeping their structure. Anything else (strings, None, objects) is refused, naming where it is."""
+    return _collate(samples, "")
+
+
+def _collate(samples: list[Any], path: str) -> Any:
+    """Batch one field (``path``: where it sits in a sample, for the error messages)."""
     first = samples[0]
-    if isinstance(first, Mapping):
-        return {key: default_collate([s[key] for s in samples]) for key in first}
-    if isinstance(first, (tuple, list)):
-        return tuple(default_collate([s[i] for s in samples]) for i in range(len(first)))
-    arrays = [s.data if isinstance(s, Tensor) else s for s in samples]
-    batch = np.stack([np.asarray(a) for a in arrays])
-    if batch.dtype == np.float64 and not isinstance(arrays[0], np.ndarray):
-        batch = batch.astype(np.float32)  # Python floats, as everywhere, become float32
-    return Tensor.wrap(batch)
+    if isinstance(first, (Mapping, tuple, list)):
+        kind = Mapping if isinstance(first, Mapping) else (tuple, list)
+        for i, sample in enumerate(samples):
+            if not isinstance(sample, kind):
+                raise TypeError(f"default_collate: {_where(i, path)} is {_describe(sample)}, in sample 0 of type "
+                                f"{type(first).__name__}")
+            if _layout(sample) != _layout(first):
+                raise ValueError(f"default_collate: {_where(i, path)} has {_fields(sample)}, in sample 0 "
+                                 f"{_fields(first)}")
+        if kind is Mapping:
+            return {key: _collate([s[key] for s in samples], f"{path}[{key!r}]") for key in first}
+        fields = [_collate([s[i] for s in samples], f"{path}[{i}]") for i in range(len(first))]
+        return type(first)(*fields) if hasattr(first, "_fields") else type(first)(fields)  # a named tuple by name
+    for i, sample in enumerate(samples):
+        if not _is_numeric(sample):
+            raise TypeError(f"default_collate: {_where(i, path)} is {_describe(sample)}; a batch holds numbers, arrays "
+                            "and tensors (in tuples, lists or dicts) — pass collate_fn= to batch anything else")
+        if np.shape(sample) != np.shape(first):
+            raise ValueError(f"default_collate: {_where(i, path)} has shape {np.shape(sample)}, in sample 0 "
+                             f"{np.shape(first)}")
+    if isinstance(first, float):
+        return tensor(samples, dtype=np.float64)  # PyTorch's default_collate makes Python floats float64
+    if isinstance(first, int):
+        return tensor(samples)
+    return stack([as_tensor(s) for s in samples])
+
+
+def _is_numeric(value: Any) -> bool:
+    if isinstance(value, (bool, int, float)):
+        return True
+    return isinstance(value, (Tensor, np.ndarray, np.generic)) and value.dtype.kind in "biuf"
+
+
+def _layout(sample: Any) -> frozenset | int:
+    """What samples must share to be batched field by field: a dict's keys, a sequence's length."""
+    return frozenset(sample) if isinstance(sample, Mapping) else len(sample)
+
+
+def _fields(sample: Any) -> str:
+    return f"the keys {list(sample)}" if isinstance(sample, Mapping) else f"length {len(sample)}"
+
+
+def _where(index: int, path: str) -> str:
+    return f"sample {index}" + (f" at {path}" if path else "")
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "None"
+    dtype = getattr(value, "dtype", None)
+    return f"of type {type(value).__name__}" + (f" with dtype {dtype}" if dtype is not None else "")
 
 
 def _rows_at_once(dataset: Any) -> bool:

@@ -1037,7 +1037,7 @@ def _clamped_log(p: Tensor) -> Tensor:
     """log p clamped below at −100, as PyTorch's BCELoss (so p = 0 or 1 gives a finite loss)."""
     positive = p.data > 0
     safe = where(positive, p, 1.0)  # NOTE: log is never taken of 0, so no inf·0 = nan in the backward
-    return where(positive, safe.log(), -100.0).clip(lo=-100.0)
+    return where(positive, safe.log(), -100.0).clip(min=-100.0)
 
 
 def _times_weight(loss: Tensor, weight: Any) -> Tensor:
@@ -1091,7 +1091,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
     eps = 1e-12
     cos = (input1 * input2).sum(axis=-1) / (((input1 * input1).sum(axis=-1) + eps)
                                             * ((input2 * input2).sum(axis=-1) + eps)).sqrt()
-    loss = where(y == 1, 1.0 - cos, 0.0) + where(y == -1, (cos - margin).clip(lo=0.0), 0.0)
+    loss = where(y == 1, 1.0 - cos, 0.0) + where(y == -1, (cos - margin).clip(min=0.0), 0.0)
     return _reduce(loss, reduction)
 
 
@@ -1100,4 +1100,4 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: flo
     """max(0, −y·(x₁ − x₂) + margin): x₁ should rank above x₂ by ``margin`` where y = 1, below where y = −1."""
     no_legacy(size_average, reduce, "margin_ranking_loss")
     y = _as_target(target, input1, "margin_ranking_loss")
-    return _reduce((-y * (input1 - input2) + margin).clip(lo=0.0), reduction)
+    return _reduce((-y * (input1 - input2) + margin).clip(min=0.0), reduction)
