@@ -7,6 +7,7 @@ central finite differences.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,8 +17,8 @@ from .._tensor import Tensor, cat, generator, stack, where
 
 __all__ = [
     "avg_pool2d", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout",
-    "gelu", "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "pad2d", "relu", "sigmoid",
-    "softmax", "softplus", "tanh", "unfold2d",
+    "gelu", "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "pad", "pad2d", "relu",
+    "sigmoid", "softmax", "softplus", "tanh", "unfold2d",
 ]
 
 Pair = int | tuple[int, int]
@@ -117,6 +118,76 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return x * 0.0
     keep = generator().random(x.shape) >= p
     return x * Tensor.wrap((keep / (1 - p)).astype(x.dtype))
+
+
+# ----------------------------------------------------------------------------------------------- padding
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the last ``len(pad) // 2`` axes, PyTorch's way: ``pad = (before, after)`` for the last axis, then the
+    axis before it, and so on; a negative amount crops. ``mode``: 'constant' (``value``, 0 by default), 'reflect'
+    (mirrored without repeating the edge), 'replicate' (the edge repeated) or 'circular' (wrapped around).
+
+    As PyTorch: 'constant' and 'circular' crop first and pad what is left; 'reflect' and 'replicate' count their
+    positions on the uncropped axis. Any number of axes may be padded in every mode. The gradient sums back into
+    the elements each padded value was copied from.
+    """
+    if mode not in PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {PAD_MODES}, got {mode!r}")
+    if value is not None and mode != "constant":
+        raise ValueError(f"pad: mode {mode!r} takes no value (only 'constant' pads with a value)")
+    amounts = list(pad)
+    if any(not isinstance(p, (int, np.integer)) or isinstance(p, bool) for p in amounts):
+        raise TypeError(f"pad: the amounts must be ints, got {pad!r}")
+    if len(amounts) % 2 or len(amounts) > 2 * input.ndim:
+        raise ValueError(f"pad: expected an even number of amounts, at most 2 per axis (tensor of {input.ndim} "
+                         f"dimension(s)), got {len(amounts)}: {tuple(amounts)}")
+    axes = range(input.ndim - len(amounts) // 2, input.ndim)
+    pairs = [(int(amounts[2 * k]), int(amounts[2 * k + 1])) for k in reversed(range(len(amounts) // 2))]
+    for axis, (before, after) in zip(axes, pairs):
+        if input.shape[axis] + min(before, 0) + min(after, 0) < 0:
+            raise ValueError(f"pad: cropping {-min(before, 0)} and {-min(after, 0)} from axis {axis} of size "
+                             f"{input.shape[axis]} leaves less than nothing")
+    if mode in ("reflect", "replicate"):
+        sources = [_reflected_or_replicated(mode, input.shape[axis], before, after, axis) for axis, (before, after) in
+                   zip(axes, pairs)]
+        return input[(Ellipsis, *np.ix_(*sources))]
+    crop = (Ellipsis, *(slice(max(-before, 0), input.shape[axis] - max(-after, 0)) for axis, (before, after) in
+                        zip(axes, pairs)))
+    x = input[crop] if any(min(pair) < 0 for pair in pairs) else input
+    widths = [(max(before, 0), max(after, 0)) for before, after in pairs]
+    if mode == "circular":
+        for axis, (before, after) in zip(axes, widths):
+            if max(before, after) > input.shape[axis] or (before + after and not x.shape[axis]):
+                raise ValueError(f"pad: circular wraps around at most once, got ({before}, {after}) for axis {axis} "
+                                 f"of size {input.shape[axis]} ({x.shape[axis]} after cropping)")
+        sources = [np.arange(-before, x.shape[axis] + after) % max(x.shape[axis], 1) for axis, (before, after) in
+                   zip(axes, widths)]
+        return x[(Ellipsis, *np.ix_(*sources))]
+    inside = (Ellipsis, *(slice(before, before + x.shape[axis]) for axis, (before, _) in zip(axes, widths)))
+    shape = (*x.shape[: axes.start], *(x.shape[axis] + before + after for axis, (before, after) in zip(axes, widths)))
+    out = ops.ScatterAdd.apply(x, inside, shape)  # x placed in zeros of the padded shape: always new memory
+    if value is None or value == 0:
+        return out
+    mask = np.zeros(shape, dtype=bool)
+    mask[inside] = True
+    return where(mask, out, Tensor.wrap(np.asarray(value).astype(x.dtype)))
+
+
+def _reflected_or_replicated(mode: str, size: int, before: int, after: int, axis: int) -> np.ndarray:
+    """For each position of an axis padded by reflection or replication, the index of the element it copies
+    (negative amounts crop)."""
+    positions = np.arange(-before, size + after)
+    if mode == "reflect":
+        if max(before, after) >= size:
+            raise ValueError(f"pad: reflect needs amounts smaller than the axis, got ({before}, {after}) for axis "
+                             f"{axis} of size {size}")
+        reflected = np.abs(positions)
+        return np.where(reflected >= size, 2 * (size - 1) - reflected, reflected)
+    if size == 0 and len(positions):
+        raise ValueError(f"pad: replicate needs an element to repeat, axis {axis} is empty")
+    return np.clip(positions, 0, size - 1)
 
 
 # ----------------------------------------------------------------------------------------------- linear, conv, pool
