@@ -2,7 +2,7 @@
 
 import numpy as _np
 
-from . import data, nn, optim
+from . import data, functions, linalg, nn, optim
 from ._tensor import (
     Tensor,
     arange,
@@ -26,6 +26,12 @@ from ._tensor import (
     zeros_like,
 )
 from .engine import Function
+from .functions import *  # noqa: F403 - the ops as functions, as PyTorch has them: tg.sin(x), tg.einsum(...), …
+from .functions import abs as abs
+from .functions import max as max
+from .functions import min as min
+from .functions import round as round
+from .functions import sum as sum
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .nn.functional import log_softmax, softmax
@@ -33,6 +39,10 @@ from .serialization import load, save
 from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
 float32, float64, int64, bool_ = _np.float32, _np.float64, _np.int64, _np.bool_
+float16, int8, uint8, int16, int32 = _np.float16, _np.int8, _np.uint8, _np.int16, _np.int32
+half, double, short, long = float16, float64, int16, int64  # PyTorch's other names, and tg.float, tg.int, tg.bool:
+float, int, bool = float32, int32, _np.bool_  # these, abs, round, sum, max and min stay out of __all__ (no builtin
+# is shadowed by `import *`)
 
 __version__ = "0.1.0"
 
@@ -44,3 +54,5 @@ __all__ = [
     "set_default_dtype", "set_grad_enabled", "softmax", "stack", "value_and_grad", "vjp", "where", "zeros",
     "zeros_like",
 ]
+__all__ += ["double", "float16", "functions", "half", "int8", "int16", "int32", "linalg", "long", "short", "uint8",
+            *functions.__all__]
