@@ -1,6 +1,24 @@
 """Neural-network building blocks, every one composed from primitive ops: modules, layers, losses, ``init``."""
 
 from . import functional, init
+from .activations import (
+    CELU,
+    ELU,
+    GLU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    SiLU,
+    Softmin,
+    Softplus,
+    Softsign,
+    Tanhshrink,
+)
 from .layers import (
     GELU,
     MLP,
@@ -29,4 +47,8 @@ __all__ = [
     "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Identity", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
     "MSELoss", "MaxPool2d", "Module", "ModuleList", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
     "functional", "init",
+]
+__all__ += [  # the activation modules (nn/activations.py)
+    "CELU", "ELU", "GLU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU", "ReLU6",
+    "SiLU", "Softmin", "Softplus", "Softsign", "Tanhshrink",
 ]

@@ -13,12 +13,13 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from .._tensor import Tensor, cat, generator, stack, where
+from .._tensor import Tensor, cat, generator, normalize_axis, stack, where
 
 __all__ = [
-    "avg_pool2d", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout",
-    "gelu", "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "pad", "pad2d", "relu",
-    "sigmoid", "softmax", "softplus", "tanh", "unfold2d",
+    "avg_pool2d", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "conv2d", "cross_entropy",
+    "dropout", "elu", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh", "l1_loss", "leaky_relu", "linear",
+    "log_softmax", "logsigmoid", "max_pool2d", "mish", "mse_loss", "one_hot", "pad", "pad2d", "prelu", "relu", "relu6",
+    "selu", "sigmoid", "silu", "softmax", "softmin", "softplus", "softsign", "tanh", "tanhshrink", "unfold2d",
 ]
 
 Pair = int | tuple[int, int]
@@ -118,6 +119,127 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return x * 0.0
     keep = generator().random(x.shape) >= p
     return x * Tensor.wrap((keep / (1 - p)).astype(x.dtype))
+
+
+# ----------------------------------------------------------------------------------------------- more activations
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def _floating(x: Tensor, op: str) -> Tensor:
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype} (as PyTorch)")
+    return x
+
+
+def silu(x: Tensor) -> Tensor:
+    """z = a·σ(a) (swish);  ∂z/∂a = σ(a)·(1 + a·(1 − σ(a)))"""
+    return _floating(x, "silu") * x.sigmoid()
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """z = a for a > 0, α(eᵃ − 1) otherwise;  ∂z/∂a = 1 for a > 0, α·eᵃ otherwise (α at 0, as PyTorch)"""
+    positive = _floating(x, "elu").data > 0
+    return where(positive, x, where(positive, 0.0, x).expm1() * alpha)  # NOTE: eᵃ only of a ≤ 0: no inf·0
+
+
+def selu(x: Tensor) -> Tensor:
+    """z = λ·elu(a, α) with PyTorch's λ ≈ 1.0507, α ≈ 1.6733;  ∂z/∂a = λ for a > 0, λα·eᵃ otherwise"""
+    return elu(x, SELU_ALPHA) * SELU_SCALE
+
+
+def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """z = a for a > 0, α(e^(a/α) − 1) otherwise;  ∂z/∂a = 1 for a > 0, e^(a/α) otherwise"""
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0")
+    positive = _floating(x, "celu").data > 0
+    return where(positive, x, (where(positive, 0.0, x) / alpha).expm1() * alpha)
+
+
+def mish(x: Tensor) -> Tensor:
+    """z = a·tanh(softplus(a));  ∂z/∂a = tanh(sp(a)) + a·σ(a)·(1 − tanh²(sp(a)))"""
+    return _floating(x, "mish") * softplus(x).tanh()
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """z = min(max(a, lo), hi);  ∂z/∂a = 1 strictly inside (lo, hi) and at a NaN, 0 at and beyond the bounds (as
+    PyTorch, unlike clamp)"""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not be larger than max_val ({max_val})")
+    if x.dtype.kind != "f":
+        return Tensor.wrap(np.clip(x.data, min_val, max_val).astype(x.dtype))
+    beyond = (x.data <= min_val) | (x.data >= max_val)
+    return where(beyond, Tensor.wrap(np.clip(x.data, min_val, max_val)), x)
+
+
+def relu6(x: Tensor) -> Tensor:
+    """z = min(max(a, 0), 6);  ∂z/∂a = 1 strictly inside (0, 6), else 0 (as PyTorch)"""
+    return hardtanh(x, 0.0, 6.0)
+
+
+def hardsigmoid(x: Tensor) -> Tensor:
+    """z = min(max(a + 3, 0), 6)/6;  ∂z/∂a = 1/6 strictly inside (−3, 3), else 0 (a NaN too, as PyTorch)"""
+    inside = (_floating(x, "hardsigmoid").data > -3) & (x.data < 3)
+    return where(inside, (x + 3.0) / 6.0, Tensor.wrap(np.clip(x.data + 3, 0, 6) / 6))
+
+
+def hardswish(x: Tensor) -> Tensor:
+    """z = a·min(max(a + 3, 0), 6)/6;  ∂z/∂a = 0 for a ≤ −3, a/3 + ½ inside (−3, 3), 1 for a ≥ 3 (and at a NaN)"""
+    low = _floating(x, "hardswish").data <= -3
+    middle = ~low & (x.data < 3)
+    inside = where(middle, x, 0.0)  # NOTE: the quadratic sees only its own inputs: no 0·NaN from the other branches
+    return where(middle, inside * (inside + 3.0) / 6.0, where(low, Tensor.wrap(x.data * 0), x))
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """z = ln σ(a) = −ln(1 + e⁻ᵃ);  ∂z/∂a = 1 − σ(a) (exact for large |a|)"""
+    return -_log1p_exp(-_floating(x, "logsigmoid"))
+
+
+def softsign(x: Tensor) -> Tensor:
+    """z = a/(1 + |a|);  ∂z/∂a = 1/(1 + |a|)²"""
+    return x / (x.abs() + 1.0)
+
+
+def tanhshrink(x: Tensor) -> Tensor:
+    """z = a − tanh a;  ∂z/∂a = tanh² a"""
+    return x - x.tanh()
+
+
+def glu(x: Tensor, dim: int = -1) -> Tensor:
+    """z = a·σ(b) for the halves a, b of x along ``dim``;  ∂z/∂a = σ(b), ∂z/∂b = a·σ(b)(1 − σ(b))"""
+    size = x.shape[normalize_axis(dim, x.ndim, "glu")] if x.ndim else 0
+    if size % 2:
+        raise ValueError(f"glu: halving dimension {dim} must be even, got size {size}")
+    first, second = x.chunk(2, dim) if size else (x, x)
+    return first * second.sigmoid()
+
+
+def prelu(x: Tensor, weight: Tensor) -> Tensor:
+    """z = a for a > 0, w·a otherwise, w per channel (axis 1);  ∂z/∂a = 1 for a > 0, w otherwise (w at 0, as
+    PyTorch), ∂z/∂w = a for a ≤ 0"""
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if weight.size not in (1, channels):
+        raise ValueError(f"prelu: {weight.size} weights for {channels} channel(s) (input shape {x.shape})")
+    w = weight.reshape(-1, *(1,) * (x.ndim - 2)) if x.ndim >= 2 and weight.size > 1 else weight.reshape(())
+    return where(_floating(x, "prelu").data > 0, x, x * w)
+
+
+def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """z = softmax(−a) along ``dim``;  ∂zᵢ/∂aⱼ = −zᵢ(δᵢⱼ − zⱼ)"""
+    return (-x).softmax(_implicit_axis(x, one_axis(axis, dim, "softmin"), "softmin"))
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 indices (…) as one-hot rows (…, num_classes) of int64, num_classes = max + 1 by default (no gradient)"""
+    labels = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if labels.dtype != np.int64:
+        raise TypeError(f"one_hot: needs an int64 index tensor, got dtype {labels.dtype} (as PyTorch)")
+    if labels.size and labels.min() < 0:
+        raise ValueError("one_hot: class values must be non-negative")
+    classes = (int(labels.max()) + 1 if labels.size else 0) if num_classes == -1 else int(num_classes)
+    if labels.size and labels.max() >= classes:
+        raise ValueError(f"one_hot: class values must be smaller than num_classes ({classes})")
+    return Tensor.wrap((labels[..., None] == np.arange(classes)).astype(np.int64))
 
 
 # ----------------------------------------------------------------------------------------------- padding
