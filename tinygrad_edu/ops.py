@@ -12,9 +12,22 @@ methods ndarray and Tensor share, plus the few helpers below. When an input was 
 the broadcast shape: the engine's ``unbroadcast`` sums it back (one place for that rule).
 
 At kinks and NaNs the ops follow PyTorch's conventions (each marked NOTE). Everything else — mean's siblings var
-and std, softmax, losses, layers — is composed from these. A primitive exists where composing would be wrong or
-slow: ``MatMulT`` (z = a @ bᵀ) spares ``nn.Linear`` a transpose op per layer; ``Mean`` is one op where a sum and a
-scaling would be two; ``Log1p`` and ``Erf`` keep digits that ``log(1 + a)`` and a composed series would lose.
+and std, softmax, losses, layers, tan, lerp, logsumexp, norms, gather, sort, pad, kron, … — is composed from these.
+A primitive exists where composing would be wrong or slow:
+
+- ``MatMulT`` (z = a @ bᵀ) spares ``nn.Linear`` a transpose op per layer; ``Mean`` is one op where a sum and a
+  scaling would be two.
+- Digits a composition would lose: ``Log1p`` (log(1 + a)), ``Erf`` and ``Erfc`` (1 − erf a cancels: erfc 5 would
+  keep 4 digits), ``Expm1`` (eᵃ − 1 near 0), ``Log2`` and ``Log10`` (exact at powers, so ⌊log₁₀ 1000⌋ is 3, not
+  2), ``Hypot`` (a² + b² overflows), ``Remainder`` and ``Fmod`` (a − b·⌊a/b⌋ rounds), ``Sinh`` (eᵃ − e⁻ᵃ cancels
+  near 0) with ``Cosh``, each the other's derivative, ``Acos`` (π/2 − asin loses digits near 1), ``Atan2`` (atan(a/b)
+  and a quadrant fix lose b = 0), and ``Asinh``, ``Acosh``, ``Atanh`` (their log formulas cancel).
+- Functions nothing else builds: ``Sin``, ``Cos``, ``Asin``, ``Atan``; ``Step``, one op for floor, ceil, round,
+  trunc, sign and //, whose gradient is zeros (PyTorch's), not nothing.
+- Slow as compositions: ``Cumsum`` (a triangular matmul would be O(n²)); ``Prod`` and ``Cumprod``, whose
+  derivatives need the products of the other elements — exact with zeros, where exp(Σ log) and z/a are not;
+  ``Einsum`` (one contraction instead of broadcast products and sums); ``Inv``, ``Det``, ``Slogdet``, ``Solve``
+  (LAPACK, with their closed-form derivatives written in these same ops, so second derivatives come free).
 """
 
 from __future__ import annotations

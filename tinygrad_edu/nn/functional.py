@@ -138,8 +138,8 @@ def silu(x: Tensor) -> Tensor:
 
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """z = a for a > 0, α(eᵃ − 1) otherwise;  ∂z/∂a = 1 for a > 0, α·eᵃ otherwise (α at 0, as PyTorch)"""
-    positive = _floating(x, "elu").data > 0
-    return where(positive, x, where(positive, 0.0, x).expm1() * alpha)  # NOTE: eᵃ only of a ≤ 0: no inf·0
+    negative = _floating(x, "elu").data <= 0  # NOTE: a NaN takes the linear branch, as PyTorch
+    return where(negative, where(negative, x, 0.0).expm1() * alpha, x)  # NOTE: eᵃ only of a ≤ 0: no inf·0
 
 
 def selu(x: Tensor) -> Tensor:
@@ -151,8 +151,8 @@ def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """z = a for a > 0, α(e^(a/α) − 1) otherwise;  ∂z/∂a = 1 for a > 0, e^(a/α) otherwise"""
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0")
-    positive = _floating(x, "celu").data > 0
-    return where(positive, x, (where(positive, 0.0, x) / alpha).expm1() * alpha)
+    negative = _floating(x, "celu").data <= 0
+    return where(negative, (where(negative, x, 0.0) / alpha).expm1() * alpha, x)
 
 
 def mish(x: Tensor) -> Tensor:
