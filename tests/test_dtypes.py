@@ -73,3 +73,12 @@ def test_float16_names_and_linear_algebra_refuses_it_as_pytorch():
     assert tg.long is tg.int64 and tg.int is tg.int32 and tg.double is tg.float64 and tg.short is tg.int16
     with pytest.raises(TypeError, match="float16 is not supported"):
         tg.linalg.inv(tg.Tensor(np.eye(2), dtype=tg.float16))
+
+
+def test_python_floats_go_straight_to_the_requested_dtype():
+    """Not through float32 first: Tensor([0.1], dtype=float64) is 0.1, and a float64 where/lerp keeps 0.3 exact."""
+    assert tg.Tensor([0.1], dtype=tg.float64).item() == 0.1
+    x = tg.Tensor(np.array([1.0]))
+    assert tg.where(np.array([False]), x, 0.3).item() == 0.3
+    assert tg.Tensor(np.array([0.0])).lerp(x, 0.3).item() == 0.3
+    assert tg.Tensor([0.1]).dtype == np.float32 and tg.Tensor([0.1]).item() == np.float32(0.1)

@@ -775,7 +775,8 @@ class Tensor:
 
     def norm(self, p: float | str | None = "fro", dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
              keepdims: bool | None = None) -> Tensor:
-        """PyTorch's ``Tensor.norm``: the vector p-norm over ``dim`` (all axes by default), 'fro' the 2-norm."""
+        """z = ‖a‖ₚ, the vector p-norm over ``dim`` (all axes by default; 'fro' is p = 2), as PyTorch's
+        ``Tensor.norm``;  ∂z/∂a as ``tg.linalg.vector_norm``"""
         axes = _one_spelling(axis, dim, "norm", "axis", "dim")
         keep = bool(_one_spelling(keepdims, keepdim or None, "norm", "keepdims", "keepdim"))
         if p == "nuc":
@@ -1150,7 +1151,8 @@ class Tensor:
         return tuple(self[(*leading, slice(start, stop))] for start, stop in itertools.pairwise(bounds))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        """``chunks`` pieces along dim, each of ⌈n/chunks⌉ (the last smaller; fewer pieces if they run out)"""
+        """``chunks`` pieces along dim, each of ⌈n/chunks⌉ (the last smaller; fewer pieces if they run out);
+        ∂C/∂a = the pieces' gradients side by side"""
         if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
             raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
         n = self.shape[normalize_axis(dim, self.ndim, "chunk")]
@@ -1254,7 +1256,8 @@ class Tensor:
         return self @ vec
 
     def bmm(self, other: Tensor) -> Tensor:
-        """z = a @ b for two batches of matrices of one batch size (no broadcasting, as PyTorch)"""
+        """z = a @ b for two batches of matrices of one batch size (no broadcasting, as PyTorch);  ∂C/∂a = ∂C/∂z @ bᵀ,
+        ∂C/∂b = aᵀ @ ∂C/∂z"""
         _check_ndims("bmm", (self, 3), (other, 3))
         if self.shape[0] != other.shape[0]:
             raise ValueError(f"bmm: batch sizes differ: {self.shape} and {other.shape}")
@@ -1297,8 +1300,9 @@ def as_array(data: Any, dtype: DTypeLike = None) -> np.ndarray:
             array = np.array(data)
         except ValueError as error:  # a ragged list
             raise TypeError(f"cannot make a Tensor from ragged or mixed data: {error}") from None
-        if array.dtype == np.float64:
-            array = array.astype(_default_float)  # Python floats take the default float dtype
+        if array.dtype == np.float64 and dtype is None:
+            array = array.astype(_default_float)  # Python floats take the default float dtype (not on the way
+            # to another one: Tensor([0.1], dtype=float64) is 0.1, not float32's 0.10000000149)
     if array.dtype.kind not in "biuf":
         found = {"U": "strings", "S": "bytes", "O": "Python objects (or ragged lists)", "M": "datetimes",
                  "m": "timedeltas", "c": "complex numbers"}.get(array.dtype.kind, f"dtype {array.dtype}")
@@ -1388,8 +1392,7 @@ def _as_dtype(value: Any, dtype: np.dtype) -> Tensor:
     """An operand in ``dtype``: a tensor cast (differentiably if it requires grad), anything else converted."""
     if isinstance(value, Tensor):
         return value._as(dtype)
-    array = as_array(value)
-    return Tensor.wrap(array if array.dtype == dtype else array.astype(dtype))
+    return Tensor.wrap(as_array(value, dtype))  # straight to dtype: a Python float is not rounded to float32 first
 
 
 def _correction(correction: int | None, ddof: int | None, op: str) -> int:
@@ -1653,14 +1656,16 @@ def _floating_tensor(x: Any, op: str) -> Tensor:
 # ----------------------------------------------------------------------------------------------- reductions, free
 def std_mean(input: Tensor, dim: Axis = None, *, correction: int | None = None, keepdim: bool = False,
              unbiased: bool | None = None) -> tuple[Tensor, Tensor]:
-    """(std, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given"""
+    """(std, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given;  the gradients of
+    ``std`` and ``mean``"""
     correction = _unbiased(correction, unbiased)
     return input.std(dim=dim, correction=correction, keepdim=keepdim), input.mean(dim=dim, keepdim=keepdim)
 
 
 def var_mean(input: Tensor, dim: Axis = None, *, correction: int | None = None, keepdim: bool = False,
              unbiased: bool | None = None) -> tuple[Tensor, Tensor]:
-    """(var, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given"""
+    """(var, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given;  the gradients of
+    ``var`` and ``mean``"""
     correction = _unbiased(correction, unbiased)
     return input.var(dim=dim, correction=correction, keepdim=keepdim), input.mean(dim=dim, keepdim=keepdim)
 
@@ -1734,7 +1739,7 @@ def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2,
 
 def linalg_norm(A: Tensor, ord: float | str | None = None, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """torch.linalg.norm: a vector norm over one axis, a matrix norm over two, and without ``dim`` the 2-norm of all
-    elements (``ord`` then needs a 1-D or 2-D tensor)"""
+    elements (``ord`` then needs a 1-D or 2-D tensor);  the gradient of the norm it picks"""
     A = _floating_tensor(A, "norm")
     if dim is None and ord is not None:
         if A.ndim not in (1, 2):
@@ -1883,12 +1888,14 @@ def kron(a: Tensor, b: Tensor) -> Tensor:
 
 
 def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
-    """z = β·input + α·(mat1 @ mat2); with β = 0 the input is ignored, NaN included (as PyTorch)"""
+    """z = β·c + α·(a @ b) for c = input, a = mat1, b = mat2;  ∂z/∂c = β, ∂C/∂a = α·∂C/∂z @ bᵀ,
+    ∂C/∂b = α·aᵀ @ ∂C/∂z (β = 0 ignores c, NaN included, as PyTorch)"""
     return _scaled_sum(input, mat1.mm(mat2), beta, alpha)
 
 
 def baddbmm(input: Any, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
-    """z = β·input + α·(batch1 @ batch2) for batches of matrices; with β = 0 the input is ignored (as PyTorch)"""
+    """z = β·c + α·(a @ b) for batches of matrices a, b (as ``addmm``);  ∂z/∂c = β, ∂C/∂a = α·∂C/∂z @ bᵀ,
+    ∂C/∂b = α·aᵀ @ ∂C/∂z"""
     return _scaled_sum(input, batch1.bmm(batch2), beta, alpha)
 
 
