@@ -79,7 +79,8 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """(1/β)·log(1 + e^(βx)), and x itself where βx > ``threshold`` (PyTorch's definition)."""
+    """z = (1/β)·ln(1 + e^(βa)), and a itself where βa > ``threshold`` (PyTorch's definition);  ∂z/∂a = σ(βa)
+    (1 above the threshold)"""
     scaled = x * beta
     linear = scaled.data > threshold
     return where(linear, x, _log1p_exp(where(linear, 0.0, scaled)) / beta)
@@ -247,9 +248,11 @@ PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
-    """Pad the last ``len(pad) // 2`` axes, PyTorch's way: ``pad = (before, after)`` for the last axis, then the
-    axis before it, and so on; a negative amount crops. ``mode``: 'constant' (``value``, 0 by default), 'reflect'
-    (mirrored without repeating the edge), 'replicate' (the edge repeated) or 'circular' (wrapped around).
+    """z = a padded on its last ``len(pad) // 2`` axes, PyTorch's way: ``pad = (before, after)`` for the last axis,
+    then the axis before it, and so on; a negative amount crops;  ∂C/∂a = the gradients of a's copies summed back
+
+    ``mode``: 'constant' (``value``, 0 by default), 'reflect' (mirrored without repeating the edge), 'replicate'
+    (the edge repeated) or 'circular' (wrapped around).
 
     As PyTorch: 'constant' and 'circular' crop first and pad what is left; 'reflect' and 'replicate' count their
     positions on the uncropped axis. Any number of axes may be padded in every mode. The gradient sums back into
