@@ -553,7 +553,7 @@ class Sum(Primitive):
     @staticmethod
     def forward(ctx, a, axes, keepdims):
         ctx.input_shape, ctx.axes = a.shape, axes
-        if a.dtype.kind == "u":  # PyTorch sums unsigned integers into int64 (numpy: uint64)
+        if a.data.dtype.kind == "u":  # PyTorch sums unsigned integers into int64 (numpy: uint64)
             return a.data.sum(axis=axes, keepdims=keepdims, dtype=np.int64)
         return a.data.sum(axis=axes, keepdims=keepdims)
 
