@@ -719,13 +719,22 @@ class Cat(Primitive):
 
 
 # ----------------------------------------------------------------------------------------------- more elementwise math
-class Sin(Primitive):
-    """z = sin a;  ∂z/∂a = cos a"""
+class OfItsInput(Primitive):
+    """A unary elementwise op whose derivative is written with its input a: forward saves a and applies the
+    class's ``function`` (a numpy ufunc) to it; each subclass writes only its backward."""
+
+    function: np.ufunc
 
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.sin(a.data)
+        return type(ctx).function(a.data)
+
+
+class Sin(OfItsInput):
+    """z = sin a;  ∂z/∂a = cos a"""
+
+    function = np.sin
 
     @staticmethod
     def backward(ctx, grad):
@@ -733,13 +742,10 @@ class Sin(Primitive):
         return grad * cos(a)
 
 
-class Cos(Primitive):
+class Cos(OfItsInput):
     """z = cos a;  ∂z/∂a = −sin a"""
 
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.cos(a.data)
+    function = np.cos
 
     @staticmethod
     def backward(ctx, grad):
@@ -747,13 +753,10 @@ class Cos(Primitive):
         return -grad * sin(a)
 
 
-class Asin(Primitive):
+class Asin(OfItsInput):
     """z = arcsin a;  ∂z/∂a = 1/√(1 − a²)"""
 
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.arcsin(a.data)
+    function = np.arcsin
 
     @staticmethod
     def backward(ctx, grad):
@@ -761,13 +764,10 @@ class Asin(Primitive):
         return grad / ((1 - a) * (1 + a)) ** 0.5  # (1 − a)(1 + a): no cancellation in 1 − a² near |a| = 1
 
 
-class Acos(Primitive):
+class Acos(OfItsInput):
     """z = arccos a;  ∂z/∂a = −1/√(1 − a²)"""
 
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.arccos(a.data)
+    function = np.arccos
 
     @staticmethod
     def backward(ctx, grad):
@@ -775,13 +775,10 @@ class Acos(Primitive):
         return -grad / ((1 - a) * (1 + a)) ** 0.5
 
 
-class Atan(Primitive):
+class Atan(OfItsInput):
     """z = arctan a;  ∂z/∂a = 1/(1 + a²)"""
 
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.arctan(a.data)
+    function = np.arctan
 
     @staticmethod
     def backward(ctx, grad):
@@ -806,13 +803,10 @@ class Atan2(Primitive):
         return (scaled * b if needs_a else None), (-scaled * a if needs_b else None)
 
 
-class Sinh(Primitive):
+class Sinh(OfItsInput):
     """z = sinh a;  ∂z/∂a = cosh a"""
 
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.sinh(a.data)
+    function = np.sinh
 
     @staticmethod
     def backward(ctx, grad):
@@ -820,13 +814,10 @@ class Sinh(Primitive):
         return grad * cosh(a)
 
 
-class Cosh(Primitive):
+class Cosh(OfItsInput):
     """z = cosh a;  ∂z/∂a = sinh a"""
 
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.cosh(a.data)
+    function = np.cosh
 
     @staticmethod
     def backward(ctx, grad):
@@ -834,13 +825,10 @@ class Cosh(Primitive):
         return grad * sinh(a)
 
 
-class Asinh(Primitive):
+class Asinh(OfItsInput):
     """z = arsinh a;  ∂z/∂a = 1/√(a² + 1)"""
 
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.arcsinh(a.data)
+    function = np.arcsinh
 
     @staticmethod
     def backward(ctx, grad):
@@ -848,13 +836,10 @@ class Asinh(Primitive):
         return grad / (a * a + 1) ** 0.5
 
 
-class Acosh(Primitive):
+class Acosh(OfItsInput):
     """z = arcosh a;  ∂z/∂a = 1/√(a² − 1)"""
 
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.arccosh(a.data)
+    function = np.arccosh
 
     @staticmethod
     def backward(ctx, grad):
@@ -862,13 +847,10 @@ class Acosh(Primitive):
         return grad / ((a - 1) * (a + 1)) ** 0.5
 
 
-class Atanh(Primitive):
+class Atanh(OfItsInput):
     """z = artanh a;  ∂z/∂a = 1/(1 − a²)"""
 
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.arctanh(a.data)
+    function = np.arctanh
 
     @staticmethod
     def backward(ctx, grad):
@@ -890,13 +872,10 @@ class Expm1(Primitive):
         return grad * (ctx.output + 1)
 
 
-class Log2(Primitive):
+class Log2(OfItsInput):
     """z = log₂ a;  ∂z/∂a = 1/(a·ln 2)"""
 
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.log2(a.data)
+    function = np.log2
 
     @staticmethod
     def backward(ctx, grad):
@@ -904,13 +883,10 @@ class Log2(Primitive):
         return grad / (a * math.log(2))
 
 
-class Log10(Primitive):
+class Log10(OfItsInput):
     """z = log₁₀ a;  ∂z/∂a = 1/(a·ln 10)"""
 
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.log10(a.data)
+    function = np.log10
 
     @staticmethod
     def backward(ctx, grad):
