@@ -80,7 +80,8 @@ def test_products():
 
 
 @pytest.mark.parametrize(("shape_a", "shape_b", "dims"), [((2, 3, 4), (3, 4, 5), 2), ((2, 3, 4), (4, 3, 5),
-                                                          ([1, 2], [1, 0])), ((2, 3), (3, 2), 0), ((3,), (3,), 1)])
+                                                          ([1, 2], [1, 0])), ((2, 3), (3, 2), 0), ((3,), (3,), 1),
+                                                          ((0,), (0,), 1), ((2, 0), (0, 3), 1)])
 def test_tensordot(shape_a, shape_b, dims):
     a, b = RNG.standard_normal(shape_a), RNG.standard_normal(shape_b)
     np.testing.assert_allclose(tg.tensordot(tg.Tensor(a), tg.Tensor(b), dims).data, np.tensordot(a, b, dims),

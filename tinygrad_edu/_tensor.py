@@ -1871,9 +1871,9 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     if [a.shape[d] for d in a_axes] != [b.shape[d] for d in b_axes]:
         raise ValueError(f"tensordot: the paired axes differ in size: {a.shape} {a_axes} and {b.shape} {b_axes}")
     a_free, b_free = [d for d in range(a.ndim) if d not in a_axes], [d for d in range(b.ndim) if d not in b_axes]
-    inner = math.prod(a.shape[d] for d in a_axes)
-    left = a.permute(*a_free, *a_axes).reshape(-1, inner)
-    right = b.permute(*b_axes, *b_free).reshape(inner, -1)
+    inner = math.prod(a.shape[d] for d in a_axes)  # sizes written out: -1 is ambiguous beside an empty axis
+    left = a.permute(*a_free, *a_axes).reshape(math.prod(a.shape[d] for d in a_free), inner)
+    right = b.permute(*b_axes, *b_free).reshape(inner, math.prod(b.shape[d] for d in b_free))
     return (left @ right).reshape(*(a.shape[d] for d in a_free), *(b.shape[d] for d in b_free))
 
 
