@@ -109,6 +109,15 @@ def test_activations_refuse_integers_and_bad_arguments():
             call()
 
 
+def test_pytorchs_inplace_flag_is_taken_as_false_and_refused_as_true():
+    x = tg.Tensor([-1.0, 2.0])
+    assert F.elu(x, 1.0, False).tolist() == F.elu(x).tolist() and F.relu6(x, inplace=False).tolist() == [0, 2]
+    for call in (lambda: F.silu(x, inplace=True), lambda: F.hardtanh(x, inplace=True), lambda: nn.SiLU(True),
+                 lambda: nn.ELU(inplace=True), lambda: nn.Hardtanh(inplace=True), lambda: nn.ReLU6(inplace=True)):
+        with pytest.raises(NotImplementedError, match="inplace=True is not supported"):
+            call()
+
+
 def test_modules_print_their_arguments():
     assert repr(nn.ELU(0.5)) == "ELU(alpha=0.5)" and repr(nn.Softmin(1)) == "Softmin(dim=1)"
     assert repr(nn.Hardtanh()) == "Hardtanh(min_val=-1.0, max_val=1.0)" and repr(nn.SiLU()) == "SiLU()"

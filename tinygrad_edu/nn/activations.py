@@ -12,9 +12,13 @@ from .module import Module, Parameter
 
 
 class _Elementwise(Module):
-    """A parameterless activation: ``function`` applied to the input."""
+    """A parameterless activation: ``function`` applied to the input (PyTorch's ``inplace`` flag: False only)."""
 
     function: Callable[[Tensor], Tensor]
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        F.refuse_in_place(inplace, type(self).__name__)
 
     def forward(self, x: Tensor) -> Tensor:
         return type(self).function(x)
@@ -77,8 +81,9 @@ class Tanhshrink(_Elementwise):
 class ELU(Module):
     """a for a > 0, α(eᵃ − 1) otherwise."""
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
+        F.refuse_in_place(inplace, type(self).__name__)
         self.alpha = alpha
 
     def forward(self, x: Tensor) -> Tensor:
@@ -91,10 +96,10 @@ class ELU(Module):
 class CELU(ELU):
     """a for a > 0, α(e^(a/α) − 1) otherwise."""
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         if alpha == 0:
             raise ValueError("CELU: alpha must not be 0")
-        super().__init__(alpha)
+        super().__init__(alpha, inplace)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.celu(x, self.alpha)
@@ -103,10 +108,11 @@ class CELU(ELU):
 class Hardtanh(Module):
     """min(max(a, min_val), max_val)."""
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         if min_val > max_val:
             raise ValueError(f"Hardtanh: min_val ({min_val}) must not be larger than max_val ({max_val})")
+        F.refuse_in_place(inplace, "Hardtanh")
         self.min_val, self.max_val = min_val, max_val
 
     def forward(self, x: Tensor) -> Tensor:

@@ -126,66 +126,75 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
-def _floating(x: Tensor, op: str) -> Tensor:
+def _floating(x: Tensor, op: str, inplace: bool = False) -> Tensor:
+    """x, checked: a floating-point tensor, and no ``inplace=True`` (PyTorch's signatures take the flag)."""
+    refuse_in_place(inplace, op)
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype} (as PyTorch)")
     return x
 
 
-def silu(x: Tensor) -> Tensor:
+def refuse_in_place(inplace: bool, op: str) -> None:
+    """PyTorch's activations take ``inplace``; here False is the only value (the lead's in-place ops are separate)."""
+    if inplace:
+        raise NotImplementedError(f"{op}: inplace=True is not supported; drop it (the same values, in a new tensor)")
+
+
+def silu(x: Tensor, inplace: bool = False) -> Tensor:
     """z = a·σ(a) (swish);  ∂z/∂a = σ(a)·(1 + a·(1 − σ(a)))"""
-    return _floating(x, "silu") * x.sigmoid()
+    return _floating(x, "silu", inplace) * x.sigmoid()
 
 
-def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """z = a for a > 0, α(eᵃ − 1) otherwise;  ∂z/∂a = 1 for a > 0, α·eᵃ otherwise (α at 0, as PyTorch)"""
-    negative = _floating(x, "elu").data <= 0  # NOTE: a NaN takes the linear branch, as PyTorch
+    negative = _floating(x, "elu", inplace).data <= 0  # NOTE: a NaN takes the linear branch, as PyTorch
     return where(negative, where(negative, x, 0.0).expm1() * alpha, x)  # NOTE: eᵃ only of a ≤ 0: no inf·0
 
 
-def selu(x: Tensor) -> Tensor:
+def selu(x: Tensor, inplace: bool = False) -> Tensor:
     """z = λ·elu(a, α) with PyTorch's λ ≈ 1.0507, α ≈ 1.6733;  ∂z/∂a = λ for a > 0, λα·eᵃ otherwise"""
-    return elu(x, SELU_ALPHA) * SELU_SCALE
+    return elu(x, SELU_ALPHA, inplace) * SELU_SCALE
 
 
-def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
+def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """z = a for a > 0, α(e^(a/α) − 1) otherwise;  ∂z/∂a = 1 for a > 0, e^(a/α) otherwise"""
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0")
-    negative = _floating(x, "celu").data <= 0
+    negative = _floating(x, "celu", inplace).data <= 0
     return where(negative, (where(negative, x, 0.0) / alpha).expm1() * alpha, x)
 
 
-def mish(x: Tensor) -> Tensor:
+def mish(x: Tensor, inplace: bool = False) -> Tensor:
     """z = a·tanh(softplus(a));  ∂z/∂a = tanh(sp(a)) + a·σ(a)·(1 − tanh²(sp(a)))"""
-    return _floating(x, "mish") * softplus(x).tanh()
+    return _floating(x, "mish", inplace) * softplus(x).tanh()
 
 
-def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """z = min(max(a, lo), hi);  ∂z/∂a = 1 strictly inside (lo, hi) and at a NaN, 0 at and beyond the bounds (as
     PyTorch, unlike clamp)"""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not be larger than max_val ({max_val})")
-    if x.dtype.kind != "f":
+    refuse_in_place(inplace, "hardtanh")
+    if x.dtype.kind != "f":  # PyTorch clamps integers too
         return Tensor.wrap(np.clip(x.data, min_val, max_val).astype(x.dtype))
     beyond = (x.data <= min_val) | (x.data >= max_val)
     return where(beyond, Tensor.wrap(np.clip(x.data, min_val, max_val)), x)
 
 
-def relu6(x: Tensor) -> Tensor:
+def relu6(x: Tensor, inplace: bool = False) -> Tensor:
     """z = min(max(a, 0), 6);  ∂z/∂a = 1 strictly inside (0, 6), else 0 (as PyTorch)"""
-    return hardtanh(x, 0.0, 6.0)
+    return hardtanh(x, 0.0, 6.0, inplace)
 
 
-def hardsigmoid(x: Tensor) -> Tensor:
+def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
     """z = min(max(a + 3, 0), 6)/6;  ∂z/∂a = 1/6 strictly inside (−3, 3), else 0 (a NaN too, as PyTorch)"""
-    inside = (_floating(x, "hardsigmoid").data > -3) & (x.data < 3)
+    inside = (_floating(x, "hardsigmoid", inplace).data > -3) & (x.data < 3)
     return where(inside, (x + 3.0) / 6.0, Tensor.wrap(np.clip(x.data + 3, 0, 6) / 6))
 
 
-def hardswish(x: Tensor) -> Tensor:
+def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
     """z = a·min(max(a + 3, 0), 6)/6;  ∂z/∂a = 0 for a ≤ −3, a/3 + ½ inside (−3, 3), 1 for a ≥ 3 (and at a NaN)"""
-    low = _floating(x, "hardswish").data <= -3
+    low = _floating(x, "hardswish", inplace).data <= -3
     middle = ~low & (x.data < 3)
     inside = where(middle, x, 0.0)  # NOTE: the quadratic sees only its own inputs: no 0·NaN from the other branches
     return where(middle, inside * (inside + 3.0) / 6.0, where(low, Tensor.wrap(x.data * 0), x))
