@@ -135,7 +135,7 @@ def _floating(x: Tensor, op: str, inplace: bool = False) -> Tensor:
 
 
 def refuse_in_place(inplace: bool, op: str) -> None:
-    """PyTorch's activations take ``inplace``; here False is the only value (the lead's in-place ops are separate)."""
+    """PyTorch's activations take ``inplace``; only False is supported here."""
     if inplace:
         raise NotImplementedError(f"{op}: inplace=True is not supported; drop it (the same values, in a new tensor)")
 
