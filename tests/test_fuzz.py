@@ -289,11 +289,11 @@ CATALOG: dict[str, Op] = {
     "median": Op(1, lambda a: a.median(), lambda a: np.sort(a.reshape(-1))[(a.size - 1) // 2],
                  kinks=lambda a: _gap(a, None) if a.size < 2 else np.where(_to_tie(a.reshape(-1)) == 0, np.inf,
                                                                            _to_tie(a.reshape(-1))),
-                 ties=lambda a: np.count_nonzero(a == np.sort(a.reshape(-1))[(a.size - 1) // 2]) > 1),
+                 ties=lambda a: a.size and np.count_nonzero(a == np.sort(a.reshape(-1))[(a.size - 1) // 2]) > 1),
     "median_axis": Op(1, lambda a: a.median(-1).values, lambda a: np.sort(a, axis=-1)[..., (a.shape[-1] - 1) // 2],
                       fits=_last_axis, kinks=_to_tie),
     "kthvalue": Op(1, lambda a: a.kthvalue(1, -1, keepdim=True).values, lambda a: np.sort(a, axis=-1)[..., :1],
-                   fits=_last_axis, kinks=_to_tie),
+                   fits=_at_least(1, 1), kinks=_to_tie),
     # issue 14: indexing and gathering
     "gather_dim": Op(1, lambda a: a.gather(-1, tg.Tensor(np.zeros(a.shape, np.int64))),
                      lambda a: np.repeat(a[..., :1], a.shape[-1], axis=-1), fits=_last_axis),
@@ -303,10 +303,10 @@ CATALOG: dict[str, Op] = {
                        fits=_last_axis),
     "scatter_add": Op(2, lambda a, b: a.scatter_add(0, tg.Tensor(np.zeros(b.shape, np.int64)), b),
                       lambda a, b: np.concatenate([a[:1] + b.sum(axis=0, keepdims=True), a[1:]]),
-                      fits=lambda s, t: len(s) == len(t) >= 1 and s[1:] == t[1:]),
+                      fits=lambda s, t: len(s) == len(t) >= 1 and s[1:] == t[1:] and s[0] >= 1),
     "scatter": Op(2, lambda a, b: a.scatter(0, tg.Tensor(np.zeros(b.shape, np.int64)), b),
                   lambda a, b: np.concatenate([b[-1:], a[1:]]),  # the last write to row 0 wins
-                  fits=lambda s, t: len(s) == len(t) >= 1 and s[1:] == t[1:]),
+                  fits=lambda s, t: len(s) == len(t) >= 1 and s[1:] == t[1:] and s[0] >= 1),
     "masked_fill": Op(2, lambda a, b: a.masked_fill(b.data > 0, 0.5), lambda a, b: np.where(b > 0, 0.5, a),
                       fits=_broadcastable, kinks=lambda a, b: np.abs(b)),
     "masked_fill_value": Op(1, lambda a: a.masked_fill(a.data > 0, a.sum()), lambda a: np.where(a > 0, a.sum(), a),
@@ -462,14 +462,14 @@ def programs(draw: st.DrawFn) -> Program:
             continue
         values = program.run_numpy(program.leaf_values)
         inputs = [values[i] for i in operands]
-        if op.kinks is not None:
-            assume(np.all(op.kinks(*inputs) > KINK_MARGIN))
-        if op.ties is not None and op.ties(*inputs):
-            program.at_tie = True
         try:
             result = np.asarray(op.numpy(*inputs))
         except (ValueError, IndexError):
             continue
+        if op.kinks is not None:
+            assume(np.all(op.kinks(*inputs) > KINK_MARGIN))
+        if op.ties is not None and op.ties(*inputs):
+            program.at_tie = True
         assume(np.all(np.isfinite(result)) and np.all(np.abs(result) < 1e4))
         program.steps.append(("op", name, tuple(operands)))
         program.shapes.append(result.shape)

@@ -62,6 +62,8 @@ def test_prod_of_integers_and_bools_is_int64_and_empty_products_are_one():
     assert tg.Tensor(np.array([200, 200], np.uint8)).prod().item() == 40000
     assert tg.Tensor([True, True]).prod().item() == 1
     assert tg.Tensor(np.zeros((2, 0))).prod(dim=1).tolist() == [1.0, 1.0]
+    empty_rows = tg.Tensor(np.zeros((0, 3)))
+    assert empty_rows.prod(dim=1).shape == (0,) and empty_rows.prod(0).tolist() == [1] * 3
     assert tg.prod(tg.Tensor([1.0, 2.0]), dtype=tg.float64).dtype == np.float64
 
 

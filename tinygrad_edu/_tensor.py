@@ -760,7 +760,8 @@ class Tensor:
         axes, keep = reduction_args("prod", self.ndim, axis, keepdims, dim, keepdim)
         x = self if dtype is None else self.astype(dtype)
         kept = [n for i, n in enumerate(self.shape) if i not in axes]
-        rows = x.permute(*(i for i in range(self.ndim) if i not in axes), *axes).reshape(*kept, -1)
+        reduced = math.prod(self.shape[a] for a in axes)  # named: -1 is ambiguous beside an empty axis
+        rows = x.permute(*(i for i in range(self.ndim) if i not in axes), *axes).reshape(*kept, reduced)
         return ops.Prod.apply(rows).reshape([1 if i in axes else n for i, n in enumerate(self.shape)] if keep else kept)
 
     def logsumexp(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
