@@ -1,6 +1,6 @@
 """tinygrad_edu: a small, honest autograd framework on numpy, where backprop falls out of the chain rule."""
 
-from . import data, dtypes, logic, nn, optim
+from . import data, dtypes, functions, linalg, logic, nn, optim
 from ._tensor import (
     Tensor,
     arange,
@@ -42,6 +42,12 @@ from .dtypes import (
     uint8,
 )
 from .engine import Function
+from .functions import *  # noqa: F403 - the ops as functions, as PyTorch has them: tg.sin(x), tg.einsum(...), …
+from .functions import abs as abs
+from .functions import max as max
+from .functions import min as min
+from .functions import round as round
+from .functions import sum as sum
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .logic import (
@@ -60,7 +66,8 @@ from .nn.functional import log_softmax, softmax
 from .serialization import load, save
 from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
-# PyTorch's names that Python's builtins also have: not in __all__, so `from tinygrad_edu import *` keeps Python's
+# PyTorch's names that Python's builtins also have (and abs, round, sum, max, min above): not in __all__, so
+# `from tinygrad_edu import *` keeps Python's
 bool, int, float, any, all = dtypes.bool, dtypes.int, dtypes.float, logic.any, logic.all
 
 __version__ = "0.1.0"
@@ -74,3 +81,4 @@ __all__ = [
     "ones_like", "optim", "rand", "randn", "result_type", "save", "set_default_dtype", "set_grad_enabled", "short",
     "softmax", "stack", "tensor", "uint8", "value_and_grad", "vjp", "where", "zeros", "zeros_like",
 ]
+__all__ += ["functions", "linalg", *functions.__all__]

@@ -7,7 +7,10 @@ package's ``tensor(...)`` factory can have PyTorch's name.)
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
+import string
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -24,6 +27,16 @@ def _shape_args(shape: tuple) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
     return tuple(shape)
+
+
+def _math(op: type) -> Callable:
+    """A Tensor method applying the unary primitive ``op``, integers and bools first in the default float dtype (as
+    PyTorch's torch.sin(int) is float32); its docstring is the op's, so the calculus is written once."""
+    def method(self: Tensor) -> Tensor:
+        return op.apply(self._floating())
+    method.__name__ = method.__qualname__ = op.__name__.lower()
+    method.__doc__ = op.__doc__
+    return method
 
 
 class Tensor:
@@ -817,6 +830,689 @@ class Tensor:
         other = _array_in(other, dtype)
         return other.shape == self.shape and bool((_array_in(self, dtype) == other).all())
 
+    # ------------------------------------------------------------------------------------------- elementwise math
+    # Integer and bool tensors become the default float dtype first, as in PyTorch (torch.sin(int) is float32).
+    sin, cos, asin, acos, atan = _math(ops.Sin), _math(ops.Cos), _math(ops.Asin), _math(ops.Acos), _math(ops.Atan)
+    sinh, cosh, asinh, acosh, atanh = (_math(ops.Sinh), _math(ops.Cosh), _math(ops.Asinh), _math(ops.Acosh),
+                                       _math(ops.Atanh))
+    expm1, log2, log10, erfc = _math(ops.Expm1), _math(ops.Log2), _math(ops.Log10), _math(ops.Erfc)
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh  # numpy's names
+
+    def _floating(self) -> Tensor:
+        """This tensor, or its values in the default float dtype if it holds integers or bools."""
+        return self if self.data.dtype.kind == "f" else Tensor.wrap(self.data.astype(_default_float))
+
+    def _floating_pair(self, other: Any) -> tuple[Tensor, Tensor]:
+        """This tensor and ``other`` in their common dtype, a floating one (integers give the default float)."""
+        dtype = result_type(self, other)
+        dtype = dtype if dtype.kind == "f" else _default_float
+        return self._as(dtype), _as_dtype(other, dtype)
+
+    def tan(self) -> Tensor:
+        """z = tan a = sin a / cos a;  ∂z/∂a = 1/cos² a = 1 + z²"""
+        x = self._floating()
+        return x.sin() / x.cos()
+
+    def atan2(self, other: Any) -> Tensor:
+        return ops.Atan2.apply(*self._floating_pair(other))
+
+    atan2.__doc__ = ops.Atan2.__doc__
+    arctan2 = atan2
+
+    def hypot(self, other: Any) -> Tensor:
+        return ops.Hypot.apply(*self._floating_pair(other))
+
+    hypot.__doc__ = ops.Hypot.__doc__
+
+    def exp2(self) -> Tensor:
+        """z = 2ᵃ;  ∂z/∂a = 2ᵃ·ln 2"""
+        return 2.0 ** self._floating()
+
+    def square(self) -> Tensor:
+        """z = a²;  ∂z/∂a = 2a"""
+        return self * self
+
+    def rsqrt(self) -> Tensor:
+        """z = 1/√a;  ∂z/∂a = −1/(2a√a)"""
+        return self._floating() ** -0.5
+
+    def reciprocal(self) -> Tensor:
+        """z = 1/a;  ∂z/∂a = −1/a²"""
+        return 1.0 / self._floating()
+
+    def floor(self) -> Tensor:
+        """z = ⌊a⌋, the largest integer ≤ a;  ∂z/∂a = 0"""
+        return self._rounded("floor", np.floor)
+
+    def ceil(self) -> Tensor:
+        """z = ⌈a⌉, the smallest integer ≥ a;  ∂z/∂a = 0"""
+        return self._rounded("ceil", np.ceil)
+
+    def trunc(self) -> Tensor:
+        """z = a with its fraction dropped (rounded towards 0);  ∂z/∂a = 0"""
+        return self._rounded("trunc", np.trunc)
+
+    fix = trunc
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """z = a rounded to ``decimals`` places, halves to even (as numpy and PyTorch);  ∂z/∂a = 0"""
+        if not isinstance(decimals, (int, np.integer)) or isinstance(decimals, bool):
+            raise TypeError(f"round: decimals must be an int, got {decimals!r}")
+        if decimals and self.data.dtype.kind != "f":
+            raise TypeError(f"round: decimals need a floating tensor, got dtype {self.dtype} (as PyTorch)")
+        return self._rounded("round", functools.partial(np.round, decimals=int(decimals)))
+
+    def _rounded(self, name: str, function: Callable) -> Tensor:
+        if self.data.dtype.kind == "b":
+            raise TypeError(f"{name}: not defined for bool tensors (as PyTorch)")
+        if self.data.dtype.kind != "f":
+            return Tensor.wrap(self.data.copy())  # integers are already whole
+        return ops.Step.apply(function, self)
+
+    def frac(self) -> Tensor:
+        """z = a − trunc(a), the fractional part with a's sign;  ∂z/∂a = 1"""
+        if self.data.dtype.kind != "f":
+            raise TypeError(f"frac: needs a floating tensor, got dtype {self.dtype} (as PyTorch)")
+        return self - self.trunc()
+
+    def sign(self) -> Tensor:
+        """z = −1, 0 or 1 as a < 0, a = 0 (or NaN, as PyTorch) or a > 0;  ∂z/∂a = 0"""
+        if self.data.dtype.kind == "b":
+            return Tensor.wrap(self.data.copy())
+        if self.data.dtype.kind != "f":
+            return Tensor.wrap(np.sign(self.data))
+        return ops.Step.apply(_sign, self)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        """z = ⌊a/b⌋ (Python's //, as PyTorch since 1.13);  ∂z/∂a = ∂z/∂b = 0"""
+        a, b = self._integral_pair("floor_divide", other)
+        return ops.Step.apply(np.floor_divide, a, b)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return self.floor_divide(other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _as_tensor(other).floor_divide(self)
+
+    def remainder(self, other: Any) -> Tensor:
+        a, b = self._integral_pair("remainder", other)
+        return ops.Remainder.apply(a, b)
+
+    remainder.__doc__ = ops.Remainder.__doc__
+
+    def __mod__(self, other: Any) -> Tensor:
+        return self.remainder(other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _as_tensor(other).remainder(self)
+
+    def fmod(self, other: Any) -> Tensor:
+        a, b = self._integral_pair("fmod", other)
+        return ops.Fmod.apply(a, b)
+
+    fmod.__doc__ = ops.Fmod.__doc__
+
+    def _integral_pair(self, name: str, other: Any) -> tuple[Tensor, Tensor]:
+        """Both operands of //, % or fmod in their result dtype; integers must not divide by zero (as PyTorch)."""
+        dtype = result_type(self, other)
+        if dtype.kind == "b":
+            raise TypeError(f"{name}: not defined for bool tensors (as PyTorch)")
+        a, b = self._as(dtype), _as_dtype(other, dtype)
+        if dtype.kind != "f" and not b.data.all():
+            raise ZeroDivisionError(f"{name}: integer division by zero")
+        return a, b
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """z = a + w·(b − a), from a (w = 0) to b (w = 1);  ∂z/∂a = 1 − w, ∂z/∂b = w, ∂z/∂w = b − a"""
+        dtype = result_type(self, end)
+        if dtype.kind != "f":
+            raise TypeError(f"lerp: needs floating tensors, got dtype {dtype} (as PyTorch)")
+        dtype = result_type(self._as(dtype), weight)
+        start, end, weight = self._as(dtype), _as_dtype(end, dtype), _as_dtype(weight, dtype)
+        difference = end - start
+        # PyTorch's two exact forms: from the start for small weights, from the end for large ones (so w = 1 gives b)
+        return where(np.abs(weight.data) < 0.5, start + weight * difference, end - difference * (1.0 - weight))
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+        """z = a where finite; ``nan``, ``posinf`` or ``neginf`` (the dtype's extremes by default) where not;
+        ∂z/∂a = 1 where a is finite, else 0"""
+        if self.data.dtype.kind != "f":
+            return Tensor.wrap(self.data.copy())
+        replaced = np.nan_to_num(self.data, nan=nan, posinf=posinf, neginf=neginf)
+        return where(np.isfinite(self.data), self, Tensor.wrap(replaced))
+
+    # ------------------------------------------------------------------------------------------- reductions and scans
+    def prod(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None, keepdim: bool | None = None,
+             dtype: DTypeLike = None) -> Tensor:
+        """z = Πᵢ aᵢ over the axes (all by default);  ∂z/∂aᵢ = Π_{j≠i} aⱼ, exact with zeros"""
+        axes, keep = reduction_args("prod", self.ndim, axis, keepdims, dim, keepdim)
+        x = self if dtype is None else self.astype(dtype)
+        kept = [n for i, n in enumerate(self.shape) if i not in axes]
+        reduced = math.prod(self.shape[a] for a in axes)  # named: -1 is ambiguous beside an empty axis
+        rows = x.permute(*(i for i in range(self.ndim) if i not in axes), *axes).reshape(*kept, reduced)
+        return ops.Prod.apply(rows).reshape([1 if i in axes else n for i, n in enumerate(self.shape)] if keep else kept)
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
+                  keepdim: bool | None = None) -> Tensor:
+        """z = ln Σᵢ e^(aᵢ) over the axes (all by default);  ∂z/∂aᵢ = e^(aᵢ − z) = softmax(a)ᵢ"""
+        axes, keep = reduction_args("logsumexp", self.ndim, axis, keepdims, dim, keepdim)
+        x = self._floating()
+        shift = np.max(x.data, axis=axes, keepdims=True, initial=-np.inf)
+        shift = Tensor.wrap(np.where(np.isfinite(shift), shift, 0).astype(x.dtype))  # NOTE: all −inf gives −inf
+        total = (x - shift).exp().sum(axis=axes, keepdims=True).log() + shift
+        return total if keep else total.reshape([n for i, n in enumerate(self.shape) if i not in axes])
+
+    def norm(self, p: float | str | None = "fro", dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+             keepdims: bool | None = None) -> Tensor:
+        """z = ‖a‖ₚ, the vector p-norm over ``dim`` (all axes by default; 'fro' is p = 2), as PyTorch's
+        ``Tensor.norm``;  ∂z/∂a as ``tg.linalg.vector_norm``"""
+        axes = _one_spelling(axis, dim, "norm", "axis", "dim")
+        keep = bool(_one_spelling(keepdims, keepdim or None, "norm", "keepdims", "keepdim"))
+        if p == "nuc":
+            raise NotImplementedError("norm: the nuclear norm needs singular values, which tinygrad_edu does not "
+                                      "differentiate; the vector norms and 'fro' are supported")
+        return vector_norm(self, 2 if p in ("fro", None) else p, axes, keep)
+
+    def cumsum(self, axis: int | None = None, *, dim: int | None = None, dtype: DTypeLike = None) -> Tensor:
+        """zₖ = Σ_{j≤k} aⱼ along an axis (numpy: the flattened tensor without one);  ∂C/∂aᵢ = Σ_{k≥i} ∂C/∂zₖ"""
+        return self._scan(ops.Cumsum, "cumsum", axis, dim, dtype)
+
+    def cumprod(self, axis: int | None = None, *, dim: int | None = None, dtype: DTypeLike = None) -> Tensor:
+        return self._scan(ops.Cumprod, "cumprod", axis, dim, dtype)
+
+    cumprod.__doc__ = ops.Cumprod.__doc__
+
+    def _scan(self, op: Any, name: str, axis: int | None, dim: int | None, dtype: DTypeLike) -> Tensor:
+        """A scan primitive along one axis, after a cast to ``dtype`` (numpy: the flattened tensor without an axis)."""
+        axis = _one_spelling(axis, dim, name, "axis", "dim")
+        x = self if dtype is None else self.astype(dtype)
+        if axis is None:
+            return op.apply(x.reshape(-1), 0)
+        axis = normalize_axis(axis, x.ndim, name)
+        return op.apply(x, axis) if x.ndim else op.apply(x.reshape(1), 0).reshape(())
+
+    def cummax(self, axis: int | None = None, *, dim: int | None = None) -> ValuesIndices:
+        """zₖ = max_{j≤k} aⱼ along an axis, with where each was found (the latest of ties; a NaN propagates);
+        ∂zₖ/∂aᵢ = 1 at that index"""
+        return self._running_extremum("cummax", np.maximum, axis, dim)
+
+    def cummin(self, axis: int | None = None, *, dim: int | None = None) -> ValuesIndices:
+        """zₖ = min_{j≤k} aⱼ along an axis, with where each was found (the latest of ties; a NaN propagates);
+        ∂zₖ/∂aᵢ = 1 at that index"""
+        return self._running_extremum("cummin", np.minimum, axis, dim)
+
+    def _running_extremum(self, name: str, pick: np.ufunc, axis: int | None, dim: int | None) -> ValuesIndices:
+        axis = _one_spelling(axis, dim, name, "axis", "dim")
+        if axis is None:
+            raise TypeError(f"{name}: say along which axis (dim=)")
+        x = self if self.ndim else self.reshape(1)
+        axis = normalize_axis(axis, x.ndim, name)
+        running = pick.accumulate(x.data, axis=axis)
+        positions = np.arange(x.shape[axis]).reshape([-1 if i == axis else 1 for i in range(x.ndim)])
+        found = (x.data == running) | (np.isnan(x.data) if x.dtype.kind == "f" else False)
+        indices = np.maximum.accumulate(np.where(found, positions, 0), axis=axis)
+        values = take_along_axis(x, Tensor.wrap(indices), axis)
+        return ValuesIndices(values.reshape(self.shape), Tensor.wrap(indices.reshape(self.shape)))
+
+    def median(self, axis: int | None = None, keepdims: bool | None = None, *, dim: int | None = None,
+               keepdim: bool | None = None) -> Any:
+        """z = the lower median (the ⌈n/2⌉-th smallest; NaN if any is NaN); ``median(dim)`` gives (values,
+        indices);  ∂z/∂aᵢ = 1 at the median (shared among equal elements for the whole tensor, as PyTorch)"""
+        axis = _one_spelling(axis, dim, "median", "axis", "dim")
+        keep = bool(_one_spelling(keepdims, keepdim, "median", "keepdims", "keepdim"))
+        if axis is not None:
+            return self._order_statistic("median", lambda n: (n - 1) // 2, axis, keep)
+        if self.data.size == 0:
+            return Tensor.wrap(np.array(np.nan, dtype=self._floating().dtype))
+        flat = self.reshape(-1)
+        value = flat.data[np.argsort(flat.data, kind="stable")[(flat.data.size - 1) // 2]]
+        nan = flat.dtype.kind == "f" and np.isnan(flat.data).any()
+        chosen = np.flatnonzero(np.isnan(flat.data) if nan else flat.data == value)
+        # NOTE: the maximum of the elements equal to the median: tied medians share the gradient, as PyTorch
+        return ops.Max.apply(flat[chosen], (0,), False, True)
+
+    def kthvalue(self, k: int, axis: int = -1, keepdims: bool | None = None, *, dim: int | None = None,
+                 keepdim: bool | None = None) -> ValuesIndices:
+        """The k-th smallest value along an axis and its index (the first of ties);  ∂z/∂aᵢ = 1 at that index"""
+        axis = _one_spelling(None if axis == -1 else axis, dim, "kthvalue", "axis", "dim")
+        keep = bool(_one_spelling(keepdims, keepdim, "kthvalue", "keepdims", "keepdim"))
+        return self._order_statistic("kthvalue", lambda n: _checked_k(k, n, "kthvalue") - 1,
+                                     -1 if axis is None else axis, keep, nan_first=False)
+
+    def _order_statistic(self, name: str, position: Callable[[int], int], axis: int, keep: bool,
+                         nan_first: bool = True) -> ValuesIndices:
+        """The element at ``position(n)`` of each slice sorted stably along ``axis`` (with ``nan_first``, a slice's
+        first NaN if it has one) and its index."""
+        x = self if self.ndim else self.reshape(1)
+        axis = normalize_axis(axis, x.ndim, name)
+        if x.shape[axis] == 0:
+            raise IndexError(f"{name}: axis {axis} is empty (shape {self.shape})")
+        order = np.argsort(x.data, axis=axis, kind="stable")
+        indices = np.take(order, [position(x.shape[axis])], axis=axis)
+        if nan_first and x.dtype.kind == "f":
+            nan = np.isnan(x.data)
+            indices = np.where(nan.any(axis=axis, keepdims=True), np.argmax(nan, axis=axis, keepdims=True), indices)
+        return _picked(self, x, indices.astype(np.int64), axis, keep)
+
+    def mode(self, axis: int = -1, keepdims: bool | None = None, *, dim: int | None = None,
+             keepdim: bool | None = None) -> ValuesIndices:
+        """The most frequent value along an axis (the smallest of ties) and its last index;  ∂z/∂aᵢ = 1 there"""
+        axis = _one_spelling(None if axis == -1 else axis, dim, "mode", "axis", "dim")
+        keep = bool(_one_spelling(keepdims, keepdim, "mode", "keepdims", "keepdim"))
+        x = self if self.ndim else self.reshape(1)
+        axis = normalize_axis(-1 if axis is None else axis, x.ndim, "mode")
+        if x.shape[axis] == 0:
+            raise IndexError(f"mode: axis {axis} is empty (shape {self.shape})")
+        ordered = np.sort(np.moveaxis(x.data, axis, -1), axis=-1)
+        n = ordered.shape[-1]
+        positions = np.arange(n)
+        starts = np.concatenate([np.ones((*ordered.shape[:-1], 1), bool), ordered[..., 1:] != ordered[..., :-1]], -1)
+        run_start = np.maximum.accumulate(np.where(starts, positions, 0), axis=-1)
+        ends = np.concatenate([ordered[..., 1:] != ordered[..., :-1], np.ones((*ordered.shape[:-1], 1), bool)], -1)
+        run_end = np.flip(np.minimum.accumulate(np.flip(np.where(ends, positions, n), -1), axis=-1), -1)
+        value = np.take_along_axis(ordered, np.argmax(run_end - run_start, axis=-1)[..., None], axis=-1)
+        moved = np.moveaxis(x.data, axis, -1)
+        same = (moved == value) | (np.isnan(moved) & np.isnan(value)) if x.dtype.kind == "f" else moved == value
+        last = np.max(np.where(same, positions, -1), axis=-1, keepdims=True)
+        return _picked(self, x, np.moveaxis(last, -1, axis).astype(np.int64), axis, keep)
+
+    def count_nonzero(self, axis: Axis = None, *, dim: Axis = None) -> Tensor:
+        """The number of elements that are not 0 over the axes (all by default), as int64 (no gradient)"""
+        axes = normalize_axes(_one_spelling(axis, dim, "count_nonzero", "axis", "dim"), self.ndim, "count_nonzero")
+        return Tensor.wrap(np.asarray(np.count_nonzero(self.data, axis=axes), dtype=np.int64))
+
+    # ------------------------------------------------------------------------------------------- indexing and gathering
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """zᵢⱼₖ = a[i, index[i, j, k], k] (for dim 1);  ∂C/∂a = ∂C/∂z added at the gathered places"""
+        index = _index_array(index, "gather")
+        dim = normalize_axis(dim, self.ndim, "gather")
+        if index.ndim != self.ndim:
+            raise ValueError(f"gather: index has {index.ndim} dimension(s), the tensor {self.ndim}")
+        if not self.ndim:
+            return self.reshape(1).gather(0, index.reshape(1)).reshape(())
+        if any(m > n for i, (m, n) in enumerate(zip(index.shape, self.shape)) if i != dim):
+            raise ValueError(f"gather: index of shape {index.shape} is larger than the tensor's {self.shape} outside "
+                             f"dim {dim}")
+        _check_bounds(index, self.shape[dim], "gather", dim)
+        return take_along_axis(self, Tensor.wrap(index), dim)
+
+    def take_along_dim(self, indices: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """z = a at ``indices`` along an axis, both broadcast against each other (the flattened tensor without an
+        axis);  ∂C/∂a = ∂C/∂z added at the picked places"""
+        dim = _one_spelling(axis, dim, "take_along_dim", "axis", "dim")
+        indices = _index_array(indices, "take_along_dim")
+        if dim is None:
+            flat = self.reshape(-1)
+            _check_bounds(indices, flat.shape[0], "take_along_dim", 0)
+            return flat[indices.reshape(-1)]
+        dim = normalize_axis(dim, self.ndim, "take_along_dim")
+        if indices.ndim != self.ndim:
+            raise ValueError(f"take_along_dim: indices have {indices.ndim} dimension(s), the tensor {self.ndim}")
+        _check_bounds(indices, self.shape[dim], "take_along_dim", dim)
+        outer = np.broadcast_shapes(tuple(n for i, n in enumerate(self.shape) if i != dim),
+                                    tuple(n for i, n in enumerate(indices.shape) if i != dim))
+        outer = list(outer)
+        x = self.broadcast_to(*outer[:dim], self.shape[dim], *outer[dim:])
+        indices = np.broadcast_to(indices, (*outer[:dim], indices.shape[dim], *outer[dim:]))
+        return take_along_axis(x, Tensor.wrap(indices), dim)
+
+    take_along_axis = take_along_dim
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """z = a at the positions ``index`` (1-D) along ``dim``;  ∂C/∂a = ∂C/∂z added at those positions"""
+        index = _index_array(index, "index_select")
+        if index.ndim > 1:
+            raise ValueError(f"index_select: index must be 1-D, got shape {index.shape}")
+        dim = normalize_axis(dim, self.ndim, "index_select")
+        _check_bounds(index, self.shape[dim] if self.ndim else 1, "index_select", dim)
+        if not self.ndim:
+            return self.reshape(1)[index.reshape(-1)].reshape(index.shape)
+        return self[(slice(None),) * dim + (index.reshape(-1),)]
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: str | None = None) -> Tensor:
+        """z = a with ``src`` (or ``value``) written at index along dim (the last write of a repeated index wins);
+        ∂C/∂a = ∂C/∂z where nothing was written, ∂C/∂src = ∂C/∂z at the place each element landed (0 if overwritten)"""
+        if reduce is not None:
+            raise TypeError("scatter: reduce= is deprecated in PyTorch; use scatter_add (reduce='add')")
+        if (src is None) == (value is None):
+            raise TypeError("scatter: pass either src (a tensor) or value (a number)")
+        index = _index_array(index, "scatter")
+        source = self._scatter_source(dim, index, src, value, "scatter")
+        places = self._scatter_places(dim, index, "scatter")
+        landed = np.zeros(self.shape, dtype=bool)
+        flat = np.ravel_multi_index(np.broadcast_arrays(*places), self.shape).reshape(-1)
+        last = flat.size - 1 - np.unique(flat[::-1], return_index=True)[1]  # the last write to each place wins
+        winners = np.zeros(flat.size, dtype=bool)
+        winners[last] = True
+        landed.reshape(-1)[flat[last]] = True
+        zero = Tensor.wrap(np.zeros((), self.dtype))
+        written = ops.ScatterAdd.apply(where(winners.reshape(index.shape), source, zero), places, self.shape)
+        return where(landed, written, self)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """z = a with ``src`` added at index along dim (repeated indices add up);  ∂C/∂a = ∂C/∂z,
+        ∂C/∂src = ∂C/∂z at the place each element was added"""
+        index = _index_array(index, "scatter_add")
+        source = self._scatter_source(dim, index, src, None, "scatter_add")
+        return self + ops.ScatterAdd.apply(source, self._scatter_places(dim, index, "scatter_add"), self.shape)
+
+    def _scatter_source(self, dim: int, index: np.ndarray, src: Any, value: Any, name: str) -> Tensor:
+        """The part of ``src`` (or ``value`` repeated) that ``index`` scatters, in this tensor's dtype."""
+        if src is None:
+            return Tensor.wrap(np.full(index.shape, value, dtype=self.dtype))
+        source = _as_dtype(src, self.dtype)
+        if source.ndim != index.ndim or any(m > n for m, n in zip(index.shape, source.shape)):
+            raise ValueError(f"{name}: index of shape {index.shape} must not be larger than src of shape "
+                             f"{source.shape}")
+        return source if source.shape == index.shape else source[tuple(slice(n) for n in index.shape)]
+
+    def _scatter_places(self, dim: int, index: np.ndarray, name: str) -> tuple:
+        dim = normalize_axis(dim, self.ndim, name)
+        if index.ndim != self.ndim or any(m > n for i, (m, n) in enumerate(zip(index.shape, self.shape)) if i != dim):
+            raise ValueError(f"{name}: index of shape {index.shape} does not fit the tensor's {self.shape} outside "
+                             f"dim {dim}")
+        _check_bounds(index, self.shape[dim], name, dim)
+        places = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+        places[dim] = index
+        return tuple(places)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """z = ``value`` where mask, else a (broadcast together);  ∂C/∂a = ∂C/∂z where not mask, ∂C/∂value = Σ over
+        the mask"""
+        mask = _bool_mask(mask, "masked_fill")
+        if isinstance(value, Tensor):
+            if value.ndim:
+                raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
+            value = value._as(self.dtype)
+        else:
+            value = Tensor.wrap(np.asarray(value).astype(self.dtype))
+        return where(mask, value, self)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        """z = the elements of a where mask (broadcast together), as a 1-D tensor;  ∂C/∂a = ∂C/∂z at those places"""
+        mask = _bool_mask(mask, "masked_select")
+        shape = np.broadcast_shapes(self.shape, mask.shape)
+        return self.broadcast_to(shape)[np.broadcast_to(mask, shape)]
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The indices of the elements that are not 0: an (n, ndim) int64 tensor, or one 1-D tensor per axis with
+        ``as_tuple=True`` (no gradient)"""
+        if as_tuple:
+            return tuple(Tensor.wrap(i.astype(np.int64)) for i in np.nonzero(self.data.reshape(-1) if not self.ndim
+                                                                             else self.data))
+        return Tensor.wrap(np.argwhere(self.data).astype(np.int64))
+
+    def argsort(self, axis: int = -1, descending: bool = False, *, dim: int | None = None,
+                stable: bool = False) -> Tensor:
+        """The indices that sort the tensor along an axis (ascending; NaN last), int64 (no gradient)"""
+        axis = _one_spelling(None if axis == -1 else axis, dim, "argsort", "axis", "dim")
+        return Tensor.wrap(self._sorting_order(-1 if axis is None else axis, descending)[0].reshape(self.shape))
+
+    def sort(self, axis: int = -1, descending: bool = False, *, dim: int | None = None,
+             stable: bool = False) -> ValuesIndices:
+        """The values sorted along an axis (NaN as the largest) and their original indices; ties keep their order;
+        ∂C/∂a = ∂C/∂z put back where each value came from"""
+        axis = _one_spelling(None if axis == -1 else axis, dim, "sort", "axis", "dim")
+        x = self if self.ndim else self.reshape(1)
+        order, axis = x._sorting_order(-1 if axis is None else axis, descending)
+        return ValuesIndices(take_along_axis(x, Tensor.wrap(order), axis).reshape(self.shape),
+                             Tensor.wrap(order.reshape(self.shape)))
+
+    def _sorting_order(self, axis: int, descending: bool) -> tuple[np.ndarray, int]:
+        """The stable sorting permutation along ``axis`` as int64 (descending: NaN first, ties in their order)."""
+        data = self.data if self.ndim else self.data.reshape(1)
+        axis = normalize_axis(axis, data.ndim, "sort")
+        if not descending:
+            order = np.argsort(data, axis=axis, kind="stable")
+        else:  # sort the reversed slices ascending, then reverse: largest first, equal values in their order
+            n = data.shape[axis]
+            order = n - 1 - np.flip(np.argsort(np.flip(data, axis), axis=axis, kind="stable"), axis)
+        return order.astype(np.int64), axis
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *,
+             axis: int | None = None) -> ValuesIndices:
+        """The k largest (or smallest) values along an axis, in order, and their indices (NaN as the largest; the
+        first of ties);  ∂C/∂a = ∂C/∂z put back at those indices"""
+        dim = _one_spelling(axis, None if dim == -1 else dim, "topk", "axis", "dim")
+        x = self if self.ndim else self.reshape(1)
+        axis = normalize_axis(-1 if dim is None else dim, x.ndim, "topk")
+        k = _checked_k(k, x.shape[axis], "topk", zero=True)
+        order, _ = x._sorting_order(axis, descending=largest)
+        indices = np.take(order, np.arange(k), axis=axis)
+        values = take_along_axis(x, Tensor.wrap(indices), axis)
+        if not self.ndim:
+            return ValuesIndices(values.reshape(()), Tensor.wrap(indices.reshape(())))
+        return ValuesIndices(values, Tensor.wrap(indices))
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+               dim: int | None = None, *, axis: int | None = None) -> Any:
+        """The distinct values (or slices along ``dim``), sorted, each NaN its own value as PyTorch; with their
+        inverse indices and counts on request (no gradient)"""
+        dim = _one_spelling(axis, dim, "unique", "axis", "dim")
+        if dim is not None:
+            dim = normalize_axis(dim, self.ndim, "unique")
+        values, inverse, counts = np.unique(self.data, return_inverse=True, return_counts=True, axis=dim,
+                                            equal_nan=False)
+        results = [Tensor.wrap(values)]
+        if return_inverse:
+            results.append(Tensor.wrap(inverse.reshape(self.shape if dim is None else -1).astype(np.int64)))
+        if return_counts:
+            results.append(Tensor.wrap(counts.astype(np.int64)))
+        return results[0] if len(results) == 1 else tuple(results)
+
+    # ------------------------------------------------------------------------------------------- shape, more
+    def repeat(self, *sizes: Any) -> Tensor:
+        """z = a tiled ``sizes`` times along each axis (PyTorch's repeat, numpy's tile);  ∂C/∂a = Σ over the copies"""
+        sizes = _shape_args(sizes)
+        if any(not isinstance(n, (int, np.integer)) or n < 0 for n in sizes):
+            raise ValueError(f"repeat: sizes must be non-negative ints, got {sizes}")
+        if len(sizes) < self.ndim:
+            raise ValueError(f"repeat: {len(sizes)} sizes for a tensor of {self.ndim} dimensions (pass at least one "
+                             "per dimension; tile() accepts fewer)")
+        shape = (1,) * (len(sizes) - self.ndim) + self.shape
+        interleaved = [n for pair in zip([1] * len(shape), shape) for n in pair]
+        tiled = [n for pair in zip(sizes, shape) for n in pair]
+        return self.reshape(interleaved).broadcast_to(tiled).reshape([n * m for n, m in zip(sizes, shape)])
+
+    def tile(self, *dims: Any) -> Tensor:
+        """z = a tiled ``dims`` times (fewer dims than axes repeat the last axes);  ∂C/∂a = Σ over the copies"""
+        dims = _shape_args(dims)
+        return self.repeat(*((1,) * (self.ndim - len(dims)) + tuple(dims)))
+
+    def repeat_interleave(self, repeats: int, dim: int | None = None) -> Tensor:
+        """z = each element repeated ``repeats`` times along ``dim`` (flattened without one; numpy's repeat);
+        ∂C/∂a = Σ over the copies"""
+        if not isinstance(repeats, (int, np.integer)) or repeats < 0:
+            raise TypeError(f"repeat_interleave: repeats must be a non-negative int, got {repeats!r}")
+        x = self.reshape(-1) if dim is None else self
+        axis = 0 if dim is None else normalize_axis(dim, self.ndim, "repeat_interleave")
+        expanded = x.unsqueeze(axis + 1)
+        shape = list(expanded.shape)
+        shape[axis + 1] = repeats
+        return expanded.broadcast_to(shape).reshape(*x.shape[:axis], -1, *x.shape[axis + 1:])
+
+    def flip(self, dims: Any = None, *more: int, axis: Axis = None) -> Tensor:
+        """z = a reversed along ``dims`` (all axes without any, as numpy);  ∂C/∂a = ∂C/∂z reversed back"""
+        dims = _one_spelling(axis, dims, "flip", "axis", "dims")
+        dims = (dims, *more) if more else dims
+        axes = normalize_axes(dims, self.ndim, "flip")
+        return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))]
+
+    def roll(self, shifts: Any, dims: Any = None, *, axis: Any = None) -> Tensor:
+        """z = a shifted cyclically by ``shifts`` along ``dims`` (the flattened tensor without dims);  ∂C/∂a = ∂C/∂z
+        shifted back"""
+        dims = _one_spelling(axis, dims, "roll", "axis", "dims")
+        if dims is None:
+            if not isinstance(shifts, (int, np.integer)):
+                raise TypeError(f"roll: without dims, shifts must be one int, got {shifts!r}")
+            return self.reshape(-1).roll(shifts, 0).reshape(self.shape)
+        shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+        dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+        if len(shifts) != len(dims):
+            raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
+        x = self
+        for shift, dim in zip(shifts, dims):
+            axis = normalize_axis(dim, self.ndim, "roll")
+            n = self.shape[axis]
+            shift = int(shift) % n if n else 0
+            if shift:  # the last `shift` elements come first
+                leading = (slice(None),) * axis
+                x = cat([x[(*leading, slice(n - shift, None))], x[(*leading, slice(0, n - shift))]], axis=axis)
+        return x
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces of ``split_size`` along dim (the last smaller), or of the listed sizes (PyTorch's meaning, not
+        numpy's);  ∂C/∂a = the pieces' gradients side by side"""
+        axis = normalize_axis(dim, self.ndim, "split")
+        n = self.shape[axis]
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            if split_size_or_sections <= 0 and n:
+                raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
+            size = int(split_size_or_sections)
+            sizes = [min(size, n - start) for start in range(0, n, size)] if n else [0]
+        else:
+            sizes = [int(s) for s in split_size_or_sections]
+            if sum(sizes) != n or min(sizes, default=0) < 0:
+                raise ValueError(f"split: sizes {sizes} must be non-negative and add up to {n}, the size of dim "
+                                 f"{dim}")
+        bounds = np.cumsum([0, *sizes]).tolist()
+        leading = (slice(None),) * axis
+        return tuple(self[(*leading, slice(start, stop))] for start, stop in itertools.pairwise(bounds))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """``chunks`` pieces along dim, each of ⌈n/chunks⌉ (the last smaller; fewer pieces if they run out);
+        ∂C/∂a = the pieces' gradients side by side"""
+        if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+            raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+        n = self.shape[normalize_axis(dim, self.ndim, "chunk")]
+        return self.split(max(-(-n // chunks), 1), dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along dim, that axis removed;  ∂C/∂a = their gradients stacked"""
+        axis = normalize_axis(dim, self.ndim, "unbind")
+        return tuple(self[(slice(None),) * axis + (i,)] for i in range(self.shape[axis]))
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """z = a on and below the diagonal (of the last two axes), 0 above;  ∂C/∂a = ∂C/∂z there, 0 above"""
+        return self._triangle("tril", diagonal, lower=True)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """z = a on and above the diagonal (of the last two axes), 0 below;  ∂C/∂a = ∂C/∂z there, 0 below"""
+        return self._triangle("triu", diagonal, lower=False)
+
+    def _triangle(self, name: str, diagonal: int, lower: bool) -> Tensor:
+        if self.ndim < 2:
+            raise ValueError(f"{name}: needs at least 2 dimensions, got shape {self.shape}")
+        rows, cols = self.shape[-2:]
+        below = np.tri(rows, cols, diagonal, dtype=bool) if lower else ~np.tri(rows, cols, diagonal - 1, dtype=bool)
+        return where(below, self, Tensor.wrap(np.zeros((), self.dtype)))
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """1-D a: the square matrix with a on the ``diagonal``-th diagonal; 2-D a: that diagonal;  ∂C/∂a = ∂C/∂z's
+        diagonal, or ∂C/∂z placed on it"""
+        if self.ndim == 2:
+            return self.diagonal(diagonal)
+        if self.ndim != 1:
+            raise ValueError(f"diag: needs a 1-D or 2-D tensor, got shape {self.shape}")
+        n = self.shape[0] + abs(diagonal)
+        rows = np.arange(self.shape[0]) + max(-diagonal, 0)
+        return ops.ScatterAdd.apply(self, (rows, rows + diagonal), (n, n))
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """z = the ``offset``-th diagonal of the planes (dim1, dim2), as a last axis;  ∂C/∂a = ∂C/∂z placed on it"""
+        first, second = normalize_axis(dim1, self.ndim, "diagonal"), normalize_axis(dim2, self.ndim, "diagonal")
+        if first == second:
+            raise ValueError(f"diagonal: dim1 and dim2 are the same axis ({dim1}, {dim2})")
+        planes = self.movedim((first, second), (-2, -1))
+        rows, cols = planes.shape[-2:]
+        start, stop = max(-offset, 0), min(rows, cols - offset)
+        i = np.arange(start, max(stop, start))
+        return planes[..., i, i + offset]
+
+    def trace(self) -> Tensor:
+        """z = Σᵢ aᵢᵢ of a matrix;  ∂z/∂a = the identity"""
+        if self.ndim != 2:
+            raise ValueError(f"trace: expected a matrix, got shape {self.shape}")
+        return self.diagonal().sum()
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+        """z = a with axis ``dim`` split into ``sizes`` (one may be −1);  ∂C/∂a = ∂C/∂z reshaped back"""
+        axis = normalize_axis(dim, self.ndim, "unflatten")
+        return self.reshape(*self.shape[:axis], *sizes, *self.shape[axis + 1:])
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        """z = a with axes ``source`` moved to ``destination``, the others in order;  ∂C/∂a = ∂C/∂z moved back"""
+        source = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
+        destination = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
+        if len(source) != len(destination):
+            raise ValueError(f"movedim: {len(source)} source and {len(destination)} destination axes")
+        moved = [normalize_axis(a, self.ndim, "movedim") for a in source]
+        targets = [normalize_axis(a, self.ndim, "movedim") for a in destination]
+        if len(set(moved)) != len(moved) or len(set(targets)) != len(targets):
+            raise ValueError(f"movedim: repeated axes in {source} or {destination}")
+        rest = iter(a for a in range(self.ndim) if a not in moved)
+        placed = dict(zip(targets, moved))
+        return self.permute(*(placed[i] if i in placed else next(rest) for i in range(self.ndim)))
+
+    moveaxis = movedim
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """z = ``length`` elements from ``start`` along dim (a view);  ∂C/∂a = ∂C/∂z placed there"""
+        axis = normalize_axis(dim, self.ndim, "narrow")
+        n = self.shape[axis]
+        begin = start + n if start < 0 else start
+        if not 0 <= begin <= n or length < 0 or begin + length > n:
+            raise IndexError(f"narrow: start {start} and length {length} do not fit in dim {dim} of size {n}")
+        return self[(slice(None),) * axis + (slice(begin, begin + length),)]
+
+    # ------------------------------------------------------------------------------------------- linear algebra
+    def dot(self, other: Tensor) -> Tensor:
+        """z = Σᵢ aᵢbᵢ of two 1-D tensors of one dtype;  ∂z/∂a = b, ∂z/∂b = a"""
+        if self.ndim != 1 or other.ndim != 1 or self.shape != other.shape:
+            raise ValueError(f"dot: needs two 1-D tensors of one size, got shapes {self.shape} and {other.shape}")
+        if self.dtype != other.dtype:
+            raise TypeError(f"dot: expected both vectors to have one dtype, got {self.dtype} and {other.dtype}")
+        return self @ other
+
+    def mm(self, other: Tensor) -> Tensor:
+        """z = a @ b for two matrices;  ∂C/∂a = ∂C/∂z @ bᵀ, ∂C/∂b = aᵀ @ ∂C/∂z"""
+        _check_ndims("mm", (self, 2), (other, 2))
+        return self @ other
+
+    def mv(self, vec: Tensor) -> Tensor:
+        """z = a @ v for a matrix and a vector;  ∂C/∂a = ∂C/∂z·vᵀ, ∂C/∂v = aᵀ @ ∂C/∂z"""
+        _check_ndims("mv", (self, 2), (vec, 1))
+        return self @ vec
+
+    def bmm(self, other: Tensor) -> Tensor:
+        """z = a @ b for two batches of matrices of one batch size (no broadcasting, as PyTorch);  ∂C/∂a = ∂C/∂z @ bᵀ,
+        ∂C/∂b = aᵀ @ ∂C/∂z"""
+        _check_ndims("bmm", (self, 3), (other, 3))
+        if self.shape[0] != other.shape[0]:
+            raise ValueError(f"bmm: batch sizes differ: {self.shape} and {other.shape}")
+        return self @ other
+
+    def outer(self, vec2: Tensor) -> Tensor:
+        """zᵢⱼ = aᵢbⱼ of two 1-D tensors;  ∂C/∂a = ∂C/∂z @ b, ∂C/∂b = (∂C/∂z)ᵀ @ a"""
+        _check_ndims("outer", (self, 1), (vec2, 1))
+        return self.reshape(-1, 1) * vec2.reshape(1, -1)
+
+    ger = outer
+
+    def inverse(self) -> Tensor:
+        return inv(self)
+
+    inverse.__doc__ = ops.Inv.__doc__
+
+    def det(self) -> Tensor:
+        return det(self)
+
+    det.__doc__ = ops.Det.__doc__
+
+    def slogdet(self) -> SignLogAbsDet:
+        """(sign, ln|det a|) of a (batch of) square matrices: see ``slogdet``"""
+        return slogdet(self)
+
 
 engine.register_tensor_class(Tensor)
 
@@ -943,7 +1639,7 @@ def _as_dtype(value: Any, dtype: np.dtype) -> Tensor:
     """An operand in ``dtype``: a tensor cast (differentiably if it requires grad), anything else converted."""
     if isinstance(value, Tensor):
         return value._as(dtype)
-    return Tensor.wrap(as_array(value, dtype))
+    return Tensor.wrap(as_array(value, dtype))  # straight to dtype: a Python float is not rounded to float32 first
 
 
 def _correction(correction: int | None, ddof: int | None, op: str) -> int:
@@ -1066,8 +1762,13 @@ def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None
     return cat([t.unsqueeze(axis) for t in tensors], axis=axis)
 
 
-def where(condition: Any, x: Any, y: Any) -> Tensor:
-    """``x`` where ``condition`` holds, else ``y`` (broadcasting); the condition carries no gradient."""
+def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+    """``x`` where ``condition`` holds, else ``y`` (broadcasting); the condition carries no gradient. With the
+    condition alone: its nonzero indices, one tensor per axis (``condition.nonzero(as_tuple=True)``)."""
+    if x is None and y is None:
+        return _as_tensor(condition).nonzero(as_tuple=True)
+    if x is None or y is None:
+        raise TypeError("where: pass both x and y, or the condition alone")
     condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
     if condition.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor or array, got dtype {condition.dtype}")
@@ -1118,14 +1819,16 @@ def full(shape: Any, fill_value: float, dtype: DTypeLike = None, requires_grad: 
     return _factory(np.full(_shape_args((shape,)), fill_value), dtype, requires_grad)
 
 
-def randn(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from the seeded generator."""
-    return _factory(_rng.standard_normal(_shape_args(shape)), dtype, requires_grad)
+def randn(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False,
+          generator: Generator | None = None) -> Tensor:
+    """Standard normal samples from the seeded generator (or ``generator``'s own stream)."""
+    return _factory(_stream(generator).standard_normal(_shape_args(shape)), dtype, requires_grad)
 
 
-def rand(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples in [0, 1) from the seeded generator."""
-    return _factory(_rng.random(_shape_args(shape)), dtype, requires_grad)
+def rand(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False,
+         generator: Generator | None = None) -> Tensor:
+    """Uniform samples in [0, 1) from the seeded generator (or ``generator``'s own stream)."""
+    return _factory(_stream(generator).random(_shape_args(shape)), dtype, requires_grad)
 
 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: DTypeLike = None,
@@ -1222,3 +1925,488 @@ def _no_device_message(device: Any, op: str) -> str:
 def _array_in(value: Any, dtype: np.dtype) -> np.ndarray:
     """A tensor's (or any data's) values as an array in ``dtype``, outside the graph."""
     return value.data.astype(dtype, copy=False) if isinstance(value, Tensor) else as_array(value, dtype)
+
+
+# ----------------------------------------------------------------------------------------------- helpers of the new ops
+class SignLogAbsDet(NamedTuple):
+    """What ``slogdet`` returns, as PyTorch's ``torch.return_types.slogdet``."""
+
+    sign: Tensor
+    logabsdet: Tensor
+
+
+def _sign(a: np.ndarray) -> np.ndarray:
+    """−1, 0 or 1 in a's dtype, and 0 for NaN (PyTorch's sign; numpy's gives NaN)."""
+    return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
+
+
+def _index_array(index: Any, op: str) -> np.ndarray:
+    """An index tensor or array-like as an integer ndarray."""
+    array = np.asarray(index.data if isinstance(index, Tensor) else index)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must hold integers, got dtype {array.dtype}")
+    return array
+
+
+def _check_bounds(index: np.ndarray, size: int, op: str, dim: int) -> None:
+    """Indices must lie in [0, size) (PyTorch's gather family takes no negative indices)."""
+    if index.size and (index.min() < 0 or index.max() >= size):
+        raise IndexError(f"{op}: index {index.min() if index.min() < 0 else index.max()} is out of bounds for dim "
+                         f"{dim} of size {size}")
+
+
+def _bool_mask(mask: Any, op: str) -> np.ndarray:
+    array = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    if array.dtype != np.bool_:
+        raise TypeError(f"{op}: the mask must be a bool tensor, got dtype {array.dtype}")
+    return array
+
+
+def _checked_k(k: int, n: int, op: str, zero: bool = False) -> int:
+    if not isinstance(k, (int, np.integer)) or not (0 if zero else 1) <= k <= n:
+        raise IndexError(f"{op}: k = {k!r} is out of range for a dimension of size {n}")
+    return int(k)
+
+
+def _check_ndims(op: str, *pairs: tuple[Tensor, int]) -> None:
+    if any(t.ndim != n for t, n in pairs):
+        expected, got = " and ".join(f"{n}-D" for _, n in pairs), " and ".join(str(t.shape) for t, _ in pairs)
+        raise ValueError(f"{op}: expected {expected} tensors, got shapes {got}")
+
+
+def _picked(original: Tensor, x: Tensor, indices: np.ndarray, axis: int, keep: bool) -> ValuesIndices:
+    """(values, indices) of x at ``indices`` (kept dims) along ``axis``, shaped for ``original`` (0-d stays 0-d)."""
+    values = take_along_axis(x, Tensor.wrap(indices), axis)
+    if not keep:
+        values, indices = values.squeeze(axis), indices.squeeze(axis)
+    if not original.ndim:
+        values, indices = values.reshape(()), indices.reshape(())
+    return ValuesIndices(values, Tensor.wrap(indices))
+
+
+def _floating_tensor(x: Any, op: str) -> Tensor:
+    x = _as_tensor(x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype} (as PyTorch)")
+    return x
+
+
+# ----------------------------------------------------------------------------------------------- reductions, free
+def std_mean(input: Tensor, dim: Axis = None, *, correction: int | None = None, keepdim: bool = False,
+             unbiased: bool | None = None) -> tuple[Tensor, Tensor]:
+    """(std, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given;  the gradients of
+    ``std`` and ``mean``"""
+    correction = _unbiased(correction, unbiased)
+    return input.std(dim=dim, correction=correction, keepdim=keepdim), input.mean(dim=dim, keepdim=keepdim)
+
+
+def var_mean(input: Tensor, dim: Axis = None, *, correction: int | None = None, keepdim: bool = False,
+             unbiased: bool | None = None) -> tuple[Tensor, Tensor]:
+    """(var, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given;  the gradients of
+    ``var`` and ``mean``"""
+    correction = _unbiased(correction, unbiased)
+    return input.var(dim=dim, correction=correction, keepdim=keepdim), input.mean(dim=dim, keepdim=keepdim)
+
+
+def _unbiased(correction: int | None, unbiased: bool | None) -> int | None:
+    if unbiased is None:
+        return correction
+    if correction is not None:
+        raise TypeError("pass correction= or PyTorch's older unbiased=, not both")
+    return int(bool(unbiased))
+
+
+# ----------------------------------------------------------------------------------------------- linear algebra, free
+def vector_norm(x: Tensor, ord: float = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """‖a‖ₚ = (Σᵢ |aᵢ|ᵖ)^(1/p) over ``dim`` (all axes by default; p = ±inf the largest or smallest |aᵢ|, 0 the
+    number of non-zeros);  ∂‖a‖ₚ/∂aᵢ = sign(aᵢ)·|aᵢ|ᵖ⁻¹/‖a‖ₚᵖ⁻¹ (0 where ‖a‖ₚ = 0, as PyTorch)"""
+    x = _floating_tensor(x, "vector_norm")
+    if isinstance(ord, str) or not isinstance(ord, (int, float, np.integer, np.floating)):
+        raise TypeError(f"vector_norm: ord must be a number (inf included), got {ord!r}")
+    if x.dtype == np.float16:  # as PyTorch, half-precision norms are accumulated in float32 (300² overflows float16)
+        return vector_norm(x.astype(np.float32), ord, dim, keepdim).astype(np.float16)
+    axes = normalize_axes(dim, x.ndim, "vector_norm")
+    if ord == math.inf:
+        return x.abs().amax(axis=axes, keepdims=keepdim)
+    if ord == -math.inf:
+        return x.abs().amin(axis=axes, keepdims=keepdim)
+    if ord == 0:
+        return Tensor.wrap(np.count_nonzero(x.data, axis=axes, keepdims=keepdim).astype(x.dtype))
+    if ord == 1:
+        return x.abs().sum(axis=axes, keepdims=keepdim)
+    if ord == 2:
+        return _root_or_zero((x * x).sum(axis=axes, keepdims=keepdim), 0.5)
+    # NOTE: scaled by the largest |aᵢ| (a constant: the norm is homogeneous), so |aᵢ|ᵖ cannot overflow; zeros are
+    # left out of the powers, so their gradient is 0 and not 0·∞
+    largest = np.max(np.abs(x.data), axis=axes, keepdims=True, initial=0)
+    scale = Tensor.wrap(np.where(np.isfinite(largest) & (largest > 0), largest, 1).astype(x.dtype))
+    nonzero = x.data != 0
+    powered = where(nonzero, (where(nonzero, x, 1.0).abs() / scale) ** float(ord), 0.0) if ord > 0 else (
+        x.abs() / scale) ** float(ord)
+    total = _root_or_zero(powered.sum(axis=axes, keepdims=True), 1 / float(ord)) * scale
+    return total if keepdim else total.reshape([n for i, n in enumerate(x.shape) if i not in axes])
+
+
+def _root_or_zero(total: Tensor, power: float) -> Tensor:
+    """total ** power, and 0 with a zero gradient where total is 0 (PyTorch's norm at 0; not ∞·0)."""
+    positive = total.data > 0
+    return where(positive, where(positive, total, 1.0) ** power, 0.0)
+
+
+def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False) -> Tensor:
+    """‖A‖ over the matrices in ``dim``: 'fro' = √Σ aᵢⱼ², 1 / −1 the largest / smallest column sum of |A|, inf / −inf
+    of row sums;  the gradient of that composition (ties share)"""
+    A = _floating_tensor(A, "matrix_norm")
+    if len(dim) != 2:
+        raise ValueError(f"matrix_norm: dim must name two axes, got {dim!r}")
+    rows, cols = (normalize_axis(d, A.ndim, "matrix_norm") for d in dim)
+    if rows == cols:
+        raise ValueError(f"matrix_norm: dim names one axis twice: {dim!r}")
+    if ord == "fro":
+        return vector_norm(A, 2, (rows, cols), keepdim)
+    if ord in ("nuc", 2, -2):
+        raise NotImplementedError(f"matrix_norm: ord={ord!r} needs singular values, which tinygrad_edu does not "
+                                  "differentiate; 'fro', 1, -1, inf and -inf are supported")
+    if ord not in (1, -1, math.inf, -math.inf):
+        raise ValueError(f"matrix_norm: ord must be 'fro', 'nuc', ±1, ±2 or ±inf, got {ord!r}")
+    summed, over = (rows, cols) if abs(ord) == 1 else (cols, rows)
+    sums = A.abs().sum(axis=summed, keepdims=True)
+    total = sums.amax(axis=over, keepdims=True) if ord > 0 else sums.amin(axis=over, keepdims=True)
+    return total if keepdim else total.squeeze((rows, cols))
+
+
+def linalg_norm(A: Tensor, ord: float | str | None = None, dim: Axis = None, keepdim: bool = False) -> Tensor:
+    """torch.linalg.norm: a vector norm over one axis, a matrix norm over two, and without ``dim`` the 2-norm of all
+    elements (``ord`` then needs a 1-D or 2-D tensor);  the gradient of the norm it picks"""
+    A = _floating_tensor(A, "norm")
+    if dim is None and ord is not None:
+        if A.ndim not in (1, 2):
+            raise ValueError(f"norm: ord={ord!r} without dim needs a 1-D or 2-D tensor, got shape {A.shape}")
+        dim = 0 if A.ndim == 1 else (0, 1)
+    if dim is None or isinstance(dim, (int, np.integer)):
+        return vector_norm(A, 2 if ord is None else ord, dim, keepdim)
+    return matrix_norm(A, "fro" if ord is None else ord, tuple(dim), keepdim)
+
+
+def _square_matrices(A: Any, op: str) -> Tensor:
+    A = _floating_tensor(A, op)
+    if A.dtype == np.float16:
+        raise TypeError(f"{op}: float16 is not supported by linear algebra (as PyTorch); use float32 or float64")
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise ValueError(f"{op}: expected a square matrix or a batch of them, got shape {A.shape}")
+    return A
+
+
+def inv(A: Tensor) -> Tensor:
+    return ops.Inv.apply(_square_matrices(A, "inv"))
+
+
+inv.__doc__ = ops.Inv.__doc__
+
+
+def det(A: Tensor) -> Tensor:
+    return ops.Det.apply(_square_matrices(A, "det"))
+
+
+det.__doc__ = ops.Det.__doc__
+
+
+def slogdet(A: Tensor) -> SignLogAbsDet:
+    """(sign, ln|det A|) of a (batch of) square matrices, finite where det A itself would overflow;  ∂ln|det A|/∂A
+    = A⁻ᵀ (the sign has no gradient)"""
+    A = _square_matrices(A, "slogdet")
+    return SignLogAbsDet(Tensor.wrap(np.linalg.slogdet(A.data)[0]), ops.Slogdet.apply(A))
+
+
+def solve(A: Tensor, B: Any, *, left: bool = True) -> Tensor:
+    """X with A·X = B (X·A = B with ``left=False``); B a matrix, a batch of them, or of vectors (PyTorch's rule);
+    ∂C/∂B = A⁻ᵀ·∂C/∂X, ∂C/∂A = −(A⁻ᵀ·∂C/∂X)·Xᵀ"""
+    A, B = _square_matrices(A, "solve"), _as_tensor(B)
+    dtype = result_type(A, B)
+    A, B = A._as(dtype), B._as(dtype)
+    if not left:
+        return solve(A.mT, B.mT).mT
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    if (B.shape[-1] if vector else B.shape[-2] if B.ndim > 1 else -1) != A.shape[-1]:
+        raise ValueError(f"solve: A of shape {A.shape} and B of shape {B.shape} do not fit")
+    X = ops.Solve.apply(A, B.unsqueeze(-1) if vector else B)
+    return X.squeeze(-1) if vector else X
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """z = the sum over the letters not in the output of the products of the operands' elements (numpy's and
+    PyTorch's einsum: a repeated letter takes a diagonal, '...' broadcasts);  ∂C/∂aₖ = einsum of ∂C/∂z with the
+    other operands"""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum: needs at least one operand")
+    tensors = [_as_tensor(t) for t in operands]
+    dtype = result_type(*tensors)
+    tensors = [t._as(dtype) for t in tensors]
+    inputs, output = _einsum_subscripts(equation.replace(" ", ""), tensors)
+    sizes: dict[str, int] = {}
+    for subscripts, t in zip(inputs, tensors):
+        for letter, n in zip(subscripts, t.shape):
+            if sizes.setdefault(letter, n) != n and 1 not in (n, sizes[letter]):
+                raise ValueError(f"einsum: letter {letter!r} has sizes {sizes[letter]} and {n} in {equation!r}")
+            sizes[letter] = n if sizes[letter] == 1 else sizes[letter]
+    distinct, prepared = [], []
+    for subscripts, t in zip(inputs, tensors):
+        while len(set(subscripts)) != len(subscripts):  # a repeated letter: its diagonal, as a last axis
+            letter = next(c for c in subscripts if subscripts.count(c) > 1)
+            first = subscripts.index(letter)
+            second = subscripts.index(letter, first + 1)
+            t = t.diagonal(0, first, second)
+            subscripts = "".join(c for i, c in enumerate(subscripts) if i not in (first, second)) + letter
+        full = tuple(sizes[c] for c in subscripts)
+        distinct.append(subscripts)
+        prepared.append(t if t.shape == full else t.broadcast_to(full))  # size-1 axes broadcast, as PyTorch
+    return ops.Einsum.apply((tuple(distinct), output), *prepared)
+
+
+def _einsum_subscripts(equation: str, tensors: list[Tensor]) -> tuple[list[str], str]:
+    """Each operand's subscripts and the output's, with '...' written out as letters the equation does not use."""
+    left, arrow, right = equation.partition("->")
+    inputs = left.split(",")
+    if len(inputs) != len(tensors):
+        raise ValueError(f"einsum: {equation!r} names {len(inputs)} operand(s), {len(tensors)} given")
+    letters = set(equation) - {".", ",", "-", ">"}
+    if any(not c.isalpha() for c in letters):
+        raise ValueError(f"einsum: subscripts must be letters, got {equation!r}")
+    free = [c for c in string.ascii_letters if c not in letters]
+    widths = [t.ndim - (len(s) - 3) for s, t in zip(inputs, tensors) if "..." in s]
+    ellipsis = "".join(free[: max(widths, default=0)])
+    written = []
+    for subscripts, t in zip(inputs, tensors):
+        if "..." in subscripts:
+            width = t.ndim - (len(subscripts) - 3)
+            subscripts = subscripts.replace("...", ellipsis[len(ellipsis) - width:] if width > 0 else "")
+        if len(subscripts) != t.ndim or "." in subscripts:
+            raise ValueError(f"einsum: subscripts {subscripts!r} do not fit an operand of shape {t.shape}")
+        written.append(subscripts)
+    if arrow:
+        output = right.replace("...", ellipsis)
+    else:  # numpy's and PyTorch's implicit output: the ellipsis, then the letters used once, in order
+        joined = "".join(written)
+        output = ellipsis + "".join(sorted(c for c in set(joined) if joined.count(c) == 1 and c not in ellipsis))
+    if len(set(output)) != len(output) or any(c not in "".join(written) for c in output) or "." in output:
+        raise ValueError(f"einsum: the output {right!r} repeats a letter or names one no operand has")
+    return written, output
+
+
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
+    """z = the sum over the paired axes of a·b (the last ``dims`` of a with the first of b, or two lists of axes);
+    ∂C/∂a, ∂C/∂b through the matrix product it is written as"""
+    if isinstance(dims, (int, np.integer)):
+        if dims < 0 or dims > min(a.ndim, b.ndim):
+            raise ValueError(f"tensordot: dims={dims} for tensors of {a.ndim} and {b.ndim} dimensions")
+        a_axes, b_axes = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        a_axes, b_axes = ([d] if isinstance(d, (int, np.integer)) else list(d) for d in dims)
+        a_axes = [normalize_axis(d, a.ndim, "tensordot") for d in a_axes]
+        b_axes = [normalize_axis(d, b.ndim, "tensordot") for d in b_axes]
+    if [a.shape[d] for d in a_axes] != [b.shape[d] for d in b_axes]:
+        raise ValueError(f"tensordot: the paired axes differ in size: {a.shape} {a_axes} and {b.shape} {b_axes}")
+    a_free, b_free = [d for d in range(a.ndim) if d not in a_axes], [d for d in range(b.ndim) if d not in b_axes]
+    inner = math.prod(a.shape[d] for d in a_axes)  # sizes written out: -1 is ambiguous beside an empty axis
+    left = a.permute(*a_free, *a_axes).reshape(math.prod(a.shape[d] for d in a_free), inner)
+    right = b.permute(*b_axes, *b_free).reshape(inner, math.prod(b.shape[d] for d in b_free))
+    return (left @ right).reshape(*(a.shape[d] for d in a_free), *(b.shape[d] for d in b_free))
+
+
+def kron(a: Tensor, b: Tensor) -> Tensor:
+    """The Kronecker product: z[i·m + k, …] = a[i, …]·b[k, …];  ∂C/∂a, ∂C/∂b through the broadcast product"""
+    a, b = _as_tensor(a), _as_tensor(b)
+    n = max(a.ndim, b.ndim)
+    a, b = a.reshape((1,) * (n - a.ndim) + a.shape), b.reshape((1,) * (n - b.ndim) + b.shape)
+    spread_a = a.reshape([m for size in a.shape for m in (size, 1)])
+    spread_b = b.reshape([m for size in b.shape for m in (1, size)])
+    return (spread_a * spread_b).reshape([m * k for m, k in zip(a.shape, b.shape)])
+
+
+def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+    """z = β·c + α·(a @ b) for c = input, a = mat1, b = mat2;  ∂z/∂c = β, ∂C/∂a = α·∂C/∂z @ bᵀ,
+    ∂C/∂b = α·aᵀ @ ∂C/∂z (β = 0 ignores c, NaN included, as PyTorch)"""
+    return _scaled_sum(input, mat1.mm(mat2), beta, alpha)
+
+
+def baddbmm(input: Any, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+    """z = β·c + α·(a @ b) for batches of matrices a, b (as ``addmm``);  ∂z/∂c = β, ∂C/∂a = α·∂C/∂z @ bᵀ,
+    ∂C/∂b = α·aᵀ @ ∂C/∂z"""
+    return _scaled_sum(input, batch1.bmm(batch2), beta, alpha)
+
+
+def _scaled_sum(input: Any, product: Tensor, beta: float, alpha: float) -> Tensor:
+    product = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return product.broadcast_to(np.broadcast_shapes(np.shape(input.data if isinstance(input, Tensor) else
+                                                                 input), product.shape))
+    return product + (input if beta == 1 else _as_tensor(input) * beta)
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-D tensors: 'ij' (PyTorch's default) gives shape (n₁, n₂, …), 'xy' swaps the first two
+    (numpy's default);  each grid's gradient sums back to its tensor"""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    vectors = [_as_tensor(t).reshape(-1) for t in tensors]
+    sizes = [v.shape[0] for v in vectors]
+    if indexing == "xy" and len(vectors) > 1:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    grids = []
+    for i, v in enumerate(vectors):
+        axis = (1 - i if i < 2 else i) if indexing == "xy" and len(vectors) > 1 else i
+        grids.append(v.reshape([-1 if k == axis else 1 for k in range(len(vectors))]).broadcast_to(sizes))
+    return tuple(grids)
+
+
+def broadcast_tensors(*tensors: Any) -> tuple[Tensor, ...]:
+    """The tensors broadcast to their common shape;  each gradient sums back to its tensor's shape"""
+    tensors = [_as_tensor(t) for t in tensors]
+    shape = np.broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t.broadcast_to(shape) for t in tensors)
+
+
+# ----------------------------------------------------------------------------------------------- factories, more
+class Generator:
+    """An independent stream of random numbers (PyTorch's ``torch.Generator``): pass it as ``generator=`` to the
+    random factories; ``manual_seed`` makes it reproducible without touching the global stream."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        if str(device) != "cpu":
+            raise ValueError(f"Generator: tinygrad_edu runs on the CPU only, got device {device!r}")
+        self.seed()
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._initial_seed = int(seed)
+        self.numpy = np.random.default_rng(self._initial_seed)
+        return self
+
+    def seed(self) -> int:
+        """Reseed from fresh entropy; returns the new seed."""
+        self.manual_seed(int(np.random.SeedSequence().entropy) % 2**63)
+        return self._initial_seed
+
+    def initial_seed(self) -> int:
+        return self._initial_seed
+
+    def get_state(self) -> dict:
+        """The stream's state (numpy's bit-generator state), for ``set_state``."""
+        return self.numpy.bit_generator.state
+
+    def set_state(self, state: dict) -> Generator:
+        self.numpy.bit_generator.state = state
+        return self
+
+
+def _stream(generator: Generator | None) -> np.random.Generator:
+    if generator is None:
+        return _rng
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a tg.Generator, got {type(generator).__name__}")
+    return generator.numpy
+
+
+def linspace(start: float, end: float, steps: int, *, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from start to end, both included (the default float dtype)"""
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    return _factory(np.linspace(start, end, steps), dtype, requires_grad)
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: DTypeLike = None,
+             requires_grad: bool = False) -> Tensor:
+    """base ** linspace(start, end, steps)"""
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"logspace: steps must be a non-negative int, got {steps!r}")
+    return _factory(np.float64(base) ** np.linspace(start, end, steps), dtype, requires_grad)
+
+
+def empty(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """A tensor whose values you mean to overwrite (here: zeros, so nothing is ever uninitialised)"""
+    return zeros(*shape, dtype=dtype, requires_grad=requires_grad)
+
+
+def empty_like(t: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value: float, *, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of t's shape and dtype (or ``dtype``) filled with ``fill_value`` (cast to that dtype)"""
+    return Tensor(np.full(t.shape, fill_value).astype(t.dtype if dtype is None else dtype), requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = False,
+              generator: Generator | None = None) -> Tensor:
+    """Uniform samples in [0, 1) of t's shape and (floating) dtype"""
+    return Tensor(_stream(generator).random(t.shape), dtype=t.dtype if dtype is None else dtype,
+                  requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = False,
+               generator: Generator | None = None) -> Tensor:
+    """Standard normal samples of t's shape and (floating) dtype"""
+    return Tensor(_stream(generator).standard_normal(t.shape), dtype=t.dtype if dtype is None else dtype,
+                  requires_grad=requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Any = None, *, generator: Generator | None = None,
+            dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``, int64 by default"""
+    if size is None:
+        low, high, size = 0, low, high
+    if size is None or high is None:
+        raise TypeError("randint: pass randint(high, size) or randint(low, high, size)")
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be larger than low ({low})")
+    values = _stream(generator).integers(low, high, _shape_args((size,)))
+    return Tensor(values, dtype=np.int64 if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def randperm(n: int, *, generator: Generator | None = None, dtype: DTypeLike = np.int64) -> Tensor:
+    """A random permutation of 0 … n − 1"""
+    return Tensor(_stream(generator).permutation(int(n)), dtype=dtype)
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
+           dtype: DTypeLike = None) -> Tensor:
+    """Normal samples: mean and std tensors broadcast together, or numbers and a ``size`` (no gradient)"""
+    means, stds = (np.asarray(v.data if isinstance(v, Tensor) else v) for v in (mean, std))
+    if np.any(stds < 0):
+        raise ValueError("normal: std must be non-negative")
+    shape = _shape_args((size,)) if size is not None else np.broadcast_shapes(means.shape, stds.shape)
+    if dtype is None:
+        floats = [v.dtype for v in (mean, std) if isinstance(v, Tensor) and v.dtype.kind == "f"]
+        dtype = np.result_type(*floats) if floats else _default_float
+    return Tensor(_stream(generator).normal(means, stds, shape), dtype=dtype)
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
+    """1 with probability ``input`` (or ``p``) and 0 otherwise, elementwise, in input's dtype (no gradient)"""
+    probabilities = np.full(input.shape, p) if p is not None else input.data
+    if not np.all((probabilities >= 0) & (probabilities <= 1)):
+        raise ValueError("bernoulli: probabilities must lie in [0, 1]")
+    draws = _stream(generator).random(input.shape) < probabilities
+    return Tensor.wrap(draws.astype(input.dtype if input.dtype.kind == "f" else _default_float))
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
+    """Indices drawn with probabilities proportional to the rows of ``input`` (1-D or 2-D), int64"""
+    weights = np.asarray(input.data, dtype=np.float64)
+    if weights.ndim not in (1, 2) or np.any(weights < 0) or not np.all(np.isfinite(weights)):
+        raise ValueError("multinomial: input must be a 1-D or 2-D tensor of finite non-negative weights")
+    rows = weights.reshape(-1, weights.shape[-1])
+    rng = _stream(generator)
+    samples = []
+    for row in rows:
+        if row.sum() == 0:
+            raise ValueError("multinomial: a row of weights sums to 0")
+        if not replacement and num_samples > np.count_nonzero(row):
+            raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from "
+                             f"{np.count_nonzero(row)} non-zero weights")
+        samples.append(rng.choice(row.size, size=num_samples, replace=replacement, p=row / row.sum()))
+    return Tensor.wrap(np.array(samples, dtype=np.int64).reshape(*weights.shape[:-1], num_samples))

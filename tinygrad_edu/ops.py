@@ -12,9 +12,22 @@ methods ndarray and Tensor share, plus the few helpers below. When an input was 
 the broadcast shape: the engine's ``unbroadcast`` sums it back (one place for that rule).
 
 At kinks and NaNs the ops follow PyTorch's conventions (each marked NOTE). Everything else — mean's siblings var
-and std, softmax, losses, layers — is composed from these. A primitive exists where composing would be wrong or
-slow: ``MatMulT`` (z = a @ bᵀ) spares ``nn.Linear`` a transpose op per layer; ``Mean`` is one op where a sum and a
-scaling would be two; ``Log1p`` and ``Erf`` keep digits that ``log(1 + a)`` and a composed series would lose.
+and std, softmax, losses, layers, tan, lerp, logsumexp, norms, gather, sort, pad, kron, … — is composed from these.
+A primitive exists where composing would be wrong or slow:
+
+- ``MatMulT`` (z = a @ bᵀ) spares ``nn.Linear`` a transpose op per layer; ``Mean`` is one op where a sum and a
+  scaling would be two.
+- Digits a composition would lose: ``Log1p`` (log(1 + a)), ``Erf`` and ``Erfc`` (1 − erf a cancels: erfc 5 would
+  keep 4 digits), ``Expm1`` (eᵃ − 1 near 0), ``Log2`` and ``Log10`` (exact at powers, so ⌊log₁₀ 1000⌋ is 3, not
+  2), ``Hypot`` (a² + b² overflows), ``Remainder`` and ``Fmod`` (a − b·⌊a/b⌋ rounds), ``Sinh`` (eᵃ − e⁻ᵃ cancels
+  near 0) with ``Cosh``, each the other's derivative, ``Acos`` (π/2 − asin loses digits near 1), ``Atan2`` (atan(a/b)
+  and a quadrant fix lose b = 0), and ``Asinh``, ``Acosh``, ``Atanh`` (their log formulas cancel).
+- Functions nothing else builds: ``Sin``, ``Cos``, ``Asin``, ``Atan``; ``Step``, one op for floor, ceil, round,
+  trunc, sign and //, whose gradient is zeros (PyTorch's), not nothing.
+- Slow as compositions: ``Cumsum`` (a triangular matmul would be O(n²)); ``Prod`` and ``Cumprod``, whose
+  derivatives need the products of the other elements — exact with zeros, where exp(Σ log) and z/a are not;
+  ``Einsum`` (one contraction instead of broadcast products and sums); ``Inv``, ``Det``, ``Slogdet``, ``Solve``
+  (LAPACK, with their closed-form derivatives written in these same ops, so second derivatives come free).
 """
 
 from __future__ import annotations
@@ -70,6 +83,63 @@ def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
         view.flags.writeable = False  # takes 4
         return view
     return np.broadcast_to(x, shape)
+
+
+def _same_kind(x: Any, array: np.ndarray) -> Any:
+    """``array`` as the kind of value ``x`` is: itself beside an array, a constant Tensor beside a Tensor."""
+    return array if isinstance(x, _ARRAYS) else type(x).wrap(array)
+
+
+def zeros_like(x: Any) -> Any:
+    """Zeros of x's shape and dtype: the gradient of a step function (PyTorch gives zeros, not None)."""
+    return _same_kind(x, np.zeros(np.shape(x), x.dtype))
+
+
+def _unary(numpy_function: Any, method: str) -> Any:
+    def function(x: Any) -> Any:
+        return numpy_function(x) if isinstance(x, _ARRAYS) else getattr(x, method)()
+    function.__name__ = method
+    return function
+
+
+sin, cos, sinh, cosh, floor, trunc = (_unary(np.sin, "sin"), _unary(np.cos, "cos"), _unary(np.sinh, "sinh"),
+                                      _unary(np.cosh, "cosh"), _unary(np.floor, "floor"), _unary(np.trunc, "trunc"))
+
+
+def flip(x: Any, axis: int) -> Any:
+    """x reversed along ``axis`` (a view, for arrays and Tensors alike)."""
+    return x[(slice(None),) * axis + (slice(None, None, -1),)]
+
+
+def cumsum(x: Any, axis: int) -> Any:
+    return np.cumsum(x, axis=axis) if isinstance(x, _ARRAYS) else Cumsum.apply(x, axis)
+
+
+def cumprod(x: Any, axis: int) -> Any:
+    return np.cumprod(x, axis=axis) if isinstance(x, _ARRAYS) else Cumprod.apply(x, axis)
+
+
+def concatenate(parts: list, axis: int) -> Any:
+    return np.concatenate(parts, axis=axis) if isinstance(parts[0], _ARRAYS) else Cat.apply(*parts, axis=axis)
+
+
+def inv(x: Any) -> Any:
+    return np.linalg.inv(x) if isinstance(x, _ARRAYS) else Inv.apply(x)
+
+
+def det(x: Any) -> Any:
+    return np.linalg.det(x) if isinstance(x, _ARRAYS) else Det.apply(x)
+
+
+def solve(a: Any, b: Any) -> Any:
+    return np.linalg.solve(a, b) if isinstance(b, _ARRAYS) else Solve.apply(a, b)
+
+
+def einsum(inputs: tuple[str, ...], output: str, *operands: Any) -> Any:
+    """``np.einsum`` of operands whose subscripts repeat no letter (the form ``Einsum`` takes)."""
+    if isinstance(operands[0], _ARRAYS):
+        return _einsum_arrays(inputs, output, [np.asarray(x) for x in operands])
+    return Einsum.apply((inputs, output), *operands)
 
 
 def scatter_add(values: Any, index: Any, shape: tuple[int, ...]) -> Any:
@@ -483,6 +553,8 @@ class Sum(Primitive):
     @staticmethod
     def forward(ctx, a, axes, keepdims):
         ctx.input_shape, ctx.axes = a.shape, axes
+        if a.data.dtype.kind == "u":  # PyTorch sums unsigned integers into int64 (numpy: uint64)
+            return a.data.sum(axis=axes, keepdims=keepdims, dtype=np.int64)
         return a.data.sum(axis=axes, keepdims=keepdims)
 
     @staticmethod
@@ -664,6 +736,443 @@ class Cat(Primitive):
         return tuple(grad[(*leading, slice(start, stop))] for start, stop in itertools.pairwise(ctx.bounds))
 
 
+# ----------------------------------------------------------------------------------------------- more elementwise math
+class OfItsInput(Primitive):
+    """A unary elementwise op whose derivative is written with its input a: forward saves a and applies the
+    class's ``function`` (a numpy ufunc) to it; each subclass writes only its backward."""
+
+    function: np.ufunc
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return type(ctx).function(a.data)
+
+
+class Sin(OfItsInput):
+    """z = sin a;  ∂z/∂a = cos a"""
+
+    function = np.sin
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * cos(a)
+
+
+class Cos(OfItsInput):
+    """z = cos a;  ∂z/∂a = −sin a"""
+
+    function = np.cos
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return -grad * sin(a)
+
+
+class Asin(OfItsInput):
+    """z = arcsin a;  ∂z/∂a = 1/√(1 − a²)"""
+
+    function = np.arcsin
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / ((1 - a) * (1 + a)) ** 0.5  # (1 − a)(1 + a): no cancellation in 1 − a² near |a| = 1
+
+
+class Acos(OfItsInput):
+    """z = arccos a;  ∂z/∂a = −1/√(1 − a²)"""
+
+    function = np.arccos
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return -grad / ((1 - a) * (1 + a)) ** 0.5
+
+
+class Atan(OfItsInput):
+    """z = arctan a;  ∂z/∂a = 1/(1 + a²)"""
+
+    function = np.arctan
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (a * a + 1)
+
+
+class Atan2(Primitive):
+    """z = atan2(a, b), the angle of the point (b, a);  ∂z/∂a = b/(a² + b²), ∂z/∂b = −a/(a² + b²)  (0 at (0, 0))"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.arctan2(a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        squared = a * a + b * b
+        scaled = grad / where(squared == 0, 1.0, squared)  # NOTE: 0 at the origin, as PyTorch (not 0/0)
+        return (scaled * b if needs_a else None), (-scaled * a if needs_b else None)
+
+
+class Sinh(OfItsInput):
+    """z = sinh a;  ∂z/∂a = cosh a"""
+
+    function = np.sinh
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * cosh(a)
+
+
+class Cosh(OfItsInput):
+    """z = cosh a;  ∂z/∂a = sinh a"""
+
+    function = np.cosh
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * sinh(a)
+
+
+class Asinh(OfItsInput):
+    """z = arsinh a;  ∂z/∂a = 1/√(a² + 1)"""
+
+    function = np.arcsinh
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (a * a + 1) ** 0.5
+
+
+class Acosh(OfItsInput):
+    """z = arcosh a;  ∂z/∂a = 1/√(a² − 1)"""
+
+    function = np.arccosh
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / ((a - 1) * (a + 1)) ** 0.5
+
+
+class Atanh(OfItsInput):
+    """z = artanh a;  ∂z/∂a = 1/(1 − a²)"""
+
+    function = np.arctanh
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / ((1 - a) * (1 + a))
+
+
+class Expm1(Primitive):
+    """z = eᵃ − 1;  ∂z/∂a = eᵃ = z + 1"""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.expm1(a.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (ctx.output + 1)
+
+
+class Log2(OfItsInput):
+    """z = log₂ a;  ∂z/∂a = 1/(a·ln 2)"""
+
+    function = np.log2
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (a * math.log(2))
+
+
+class Log10(OfItsInput):
+    """z = log₁₀ a;  ∂z/∂a = 1/(a·ln 10)"""
+
+    function = np.log10
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (a * math.log(10))
+
+
+class Erfc(Primitive):
+    """z = erfc a = 1 − erf a;  ∂z/∂a = −(2/√π)·e^(−a²)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return erfc_array(a.data).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * exp(-(a * a)) * (-2 / math.sqrt(math.pi))
+
+
+class Hypot(Primitive):
+    """z = √(a² + b²);  ∂z/∂a = a/z, ∂z/∂b = b/z"""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.hypot(a.data, b.data)  # no overflow or underflow in a² + b²
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        needs_a, needs_b = ctx.needs_input_grad
+        scaled = grad / ctx.output  # NOTE: nan at (0, 0), as PyTorch
+        return (scaled * a if needs_a else None), (scaled * b if needs_b else None)
+
+
+class Remainder(Primitive):
+    """z = a − b·⌊a/b⌋ (the sign of b, Python's %);  ∂z/∂a = 1, ∂z/∂b = −⌊a/b⌋"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.remainder(a.data, b.data)  # exact, where a − b·floor(a/b) rounds
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad, (-grad * floor(a / b) if ctx.needs_input_grad[1] else None)
+
+
+class Fmod(Primitive):
+    """z = a − b·trunc(a/b) (the sign of a, C's fmod);  ∂z/∂a = 1, ∂z/∂b = −trunc(a/b)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.fmod(a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad, (-grad * trunc(a / b) if ctx.needs_input_grad[1] else None)
+
+
+class Step(Primitive):
+    """z = a step function of a (floor, ceil, round, trunc, sign; of a and b: a // b);  ∂z/∂a = 0 (∂z/∂b = 0)"""
+
+    @staticmethod
+    def forward(ctx, function, *operands):
+        return function(*(x.data for x in operands))
+
+    @staticmethod
+    def backward(ctx, grad):
+        # NOTE: zeros (PyTorch's gradient of floor, sign, round, …), not None, for each operand
+        return None, *(zeros_like(grad) if needs else None for needs in ctx.needs_input_grad[1:])
+
+
+# ----------------------------------------------------------------------------------------------- products and scans
+class Prod(Primitive):
+    """z = Πᵢ aᵢ along the last axis;  ∂z/∂aᵢ = Π_{j≠i} aⱼ  (z/aᵢ where no aⱼ is 0)"""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        ctx.has_zero = bool((a.data == 0).any())
+        return np.prod(a.data, axis=-1, keepdims=True, dtype=np.int64 if a.dtype.kind in "biu" else None)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        if not ctx.has_zero:
+            return grad * (ctx.output / a)
+        # NOTE: with a zero, the product of the others from both sides (no division): exact, and differentiable again
+        axis = a.ndim - 1
+        ones = _same_kind(a, np.ones((*a.shape[:-1], 1), a.dtype))
+        before = cumprod(concatenate([ones, a[..., :-1]], axis), axis)
+        after = flip(cumprod(concatenate([ones, flip(a[..., 1:], axis)], axis), axis), axis)
+        return grad * (before * after)
+
+
+class Cumsum(Primitive):
+    """zₖ = Σ_{j≤k} aⱼ along an axis;  ∂C/∂aᵢ = Σ_{k≥i} ∂C/∂zₖ, the cumulative sum of ∂C/∂z taken backwards"""
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        ctx.axis = axis
+        return np.cumsum(a.data, axis=axis, dtype=np.int64 if a.dtype.kind in "biu" else None)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return flip(cumsum(flip(grad, ctx.axis), ctx.axis), ctx.axis), None
+
+
+class Cumprod(Primitive):
+    """zₖ = Π_{j≤k} aⱼ along an axis;  ∂C/∂aᵢ = Σ_{k≥i} ∂C/∂zₖ·Π_{j≤k, j≠i} aⱼ  (Σ_{k≥i} ∂C/∂zₖ·zₖ / aᵢ without 0s)"""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        ctx.save_for_backward(a)
+        ctx.axis, ctx.has_zero = axis, bool((a.data == 0).any())
+        return np.cumprod(a.data, axis=axis, dtype=np.int64 if a.dtype.kind in "biu" else None)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        axis = ctx.axis
+        if not ctx.has_zero:
+            return flip(cumsum(flip(grad * ctx.output, axis), axis), axis) / a, None
+        # NOTE: with a zero, no division: sᵢ = Σ_{k≥i} ∂C/∂zₖ·Π_{i<j≤k} aⱼ by Horner's rule from the end,
+        # sᵢ = gᵢ + aᵢ₊₁·sᵢ₊₁, times Π_{j<i} aⱼ. A polynomial in a, so its derivatives are right at every order
+        # (as PyTorch's O(n²) formula in grad mode); one step per position along the axis.
+        leading = (slice(None),) * axis
+        at = [(*leading, slice(i, i + 1)) for i in range(a.shape[axis])]
+        sums = [grad[at[-1]]]
+        for i in range(len(at) - 2, -1, -1):
+            sums.append(grad[at[i]] + a[at[i + 1]] * sums[-1])
+        ones = _same_kind(a, np.ones(a[at[0]].shape, a.dtype))
+        before = cumprod(concatenate([ones, a[(*leading, slice(None, -1))]], axis), axis)
+        return concatenate(sums[::-1], axis) * before, None
+
+
+# ----------------------------------------------------------------------------------------------- linear algebra
+class Inv(Primitive):
+    """z = a⁻¹;  ∂C/∂a = −zᵀ·(∂C/∂z)·zᵀ"""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.linalg.inv(a.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        z = ctx.output
+        return -(z.mT @ grad @ z.mT)
+
+
+class Det(Primitive):
+    """z = det a;  ∂z/∂a = the cofactor matrix of a  (det(a)·a⁻ᵀ where a is invertible)"""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        z = np.linalg.det(a.data)
+        ctx.singular = bool((z == 0).any())
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad.reshape(*grad.shape, 1, 1) * _cofactors(a, ctx.output, ctx.singular)
+
+
+class Slogdet(Primitive):
+    """z = ln|det a| (its sign apart);  ∂z/∂a = a⁻ᵀ"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        sign, z = np.linalg.slogdet(a.data)
+        ctx.singular = bool((sign == 0).any())
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        if ctx.singular:  # NOTE: the cofactors over det = 0: ±inf (nan where a cofactor is 0 too), as PyTorch
+            return grad.reshape(*grad.shape, 1, 1) * (_cofactors(a, None, True) / 0.0)
+        return grad.reshape(*grad.shape, 1, 1) * inv(a).mT
+
+
+def _cofactors(a: Any, determinant: Any, singular: bool) -> Any:
+    """The cofactor matrix Cᵢⱼ = (−1)ⁱ⁺ʲ·det(a without row i and column j) = ∂ det a/∂aᵢⱼ, for a batch of matrices.
+
+    det(a)·a⁻ᵀ where every matrix is invertible; otherwise (a singular matrix has no inverse, but its cofactors
+    are defined) the determinants of the minors, one per element, each differentiable again.
+    """
+    if not singular:
+        return determinant.reshape(*determinant.shape, 1, 1) * inv(a).mT
+    n = a.shape[-1]
+    others = np.array([[j for j in range(n) if j != i] for i in range(n)], dtype=np.intp).reshape(n, n - 1)
+    minors = a[..., others[:, None, :, None], others[None, :, None, :]]  # (…, n, n, n − 1, n − 1)
+    signs = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
+    return det(minors) * signs.astype(a.dtype)
+
+
+class Solve(Primitive):
+    """z = a⁻¹b (the solution of a·z = b);  ∂C/∂b = a⁻ᵀ·∂C/∂z, ∂C/∂a = −(a⁻ᵀ·∂C/∂z)·zᵀ"""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a)
+        return np.linalg.solve(a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        grad_b = solve(a.mT, grad)
+        return (-(grad_b @ ctx.output.mT) if ctx.needs_input_grad[0] else None), grad_b
+
+
+class Einsum(Primitive):
+    """z = einsum(spec, a₁, a₂, …);  ∂C/∂aₖ = einsum of ∂C/∂z with the other operands, to aₖ's subscripts"""
+
+    @staticmethod
+    def forward(ctx, spec, *operands):
+        ctx.spec = spec
+        ctx.save_for_backward(*operands)
+        return _einsum_arrays(*spec, [x.data for x in operands])
+
+    @staticmethod
+    def backward(ctx, grad):
+        inputs, output = ctx.spec
+        operands = ctx.saved_tensors
+        grads = []
+        for k, needs in enumerate(ctx.needs_input_grad[1:]):
+            if not needs:
+                grads.append(None)
+                continue
+            subscripts, others = (output, *inputs[:k], *inputs[k + 1:]), (grad, *operands[:k], *operands[k + 1:])
+            present = "".join(c for c in inputs[k] if any(c in s for s in subscripts))
+            partial = einsum(subscripts, present, *others)  # a letter of aₖ's alone was summed: spread it back
+            kept = [n if c in present else 1 for c, n in zip(inputs[k], operands[k].shape)]
+            grads.append(broadcast_to(partial.reshape(kept), operands[k].shape))
+        return None, *grads
+
+
+_EINSUM_OPTIMIZE_FROM = 1 << 16  # below this much work numpy's contraction-order search costs more than it saves
+
+
+def _einsum_arrays(inputs: tuple[str, ...], output: str, arrays: list[np.ndarray]) -> np.ndarray:
+    sizes = {c: n for subscripts, x in zip(inputs, arrays) for c, n in zip(subscripts, x.shape)}
+    work = math.prod(sizes.values())
+    return np.einsum(",".join(inputs) + "->" + output, *arrays,
+                     optimize=len(arrays) > 2 or work >= _EINSUM_OPTIMIZE_FROM)
+
+
 # ----------------------------------------------------------------------------------------------- erf
 _ERF_SERIES_UP_TO = 1.5
 _ERF_MACLAURIN = [(-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(28)]  # erf(x) = 2/√π·x·Σ cₙx²ⁿ
@@ -674,23 +1183,48 @@ def erf_array(x: np.ndarray) -> np.ndarray:
     """erf elementwise in float64, within 4 ulp of the exact value (tested against ``math.erf``).
 
     |x| ≤ 1.5: the Maclaurin series 2/√π·Σ (−1)ⁿx²ⁿ⁺¹/(n!(2n+1)) by Horner's rule (28 terms: the next is below
-    2⁻⁵³). Beyond: 1 − erfc(x) with erfc(x) = e^(−x²)/(√π·K), K = x + (1/2)/(x + (2/2)/(x + (3/2)/(x + …))),
-    the continued fraction of Laplace, evaluated from depth 100 up.
+    2⁻⁵³). Beyond: 1 − erfc(|x|), from Laplace's continued fraction (``_erfc_beyond``).
     """
     values = np.asarray(x, dtype=np.float64)
     size = np.abs(values)
     near = size <= _ERF_SERIES_UP_TO
     out = np.empty_like(values)
-    u = size[near]
+    out[near] = _erf_series(size[near])
+    out[~near] = 1 - _erfc_beyond(size[~near])
+    return np.copysign(out, values)
+
+
+def erfc_array(x: np.ndarray) -> np.ndarray:
+    """erfc = 1 − erf elementwise in float64, without the cancellation of 1 − erf(x) for large x (tested against
+    ``math.erfc``): 1 − the series for |x| ≤ 1.5 (where erfc ≥ 0.03), the continued fraction beyond, and
+    erfc(x) = 2 − erfc(−x) for negative x."""
+    values = np.asarray(x, dtype=np.float64)
+    near = np.abs(values) <= _ERF_SERIES_UP_TO
+    out = np.empty_like(values)
+    out[near] = 1 - _erf_series(values[near])
+    far = values[~near]
+    with np.errstate(invalid="ignore"):
+        tail = _erfc_beyond(np.abs(far))
+    out[~near] = np.where(far > 0, tail, 2 - tail)
+    return out
+
+
+def _erf_series(u: np.ndarray) -> np.ndarray:
     squared = u * u
     series = np.full_like(u, _ERF_MACLAURIN[-1])
     for coefficient in reversed(_ERF_MACLAURIN[:-1]):
         series = series * squared + coefficient
-    out[near] = (2 / math.sqrt(math.pi)) * u * series
-    far = size[~near]
-    fraction = far.copy()
+    return (2 / math.sqrt(math.pi)) * u * series
+
+
+def _erfc_beyond(u: np.ndarray) -> np.ndarray:
+    """erfc(u) for u > 1.5: e^(−u²)/(√π·K), K = u + (1/2)/(u + (2/2)/(u + (3/2)/(u + …))), the continued fraction
+    of Laplace, evaluated from depth 100 up."""
+    fraction = u.copy()
     for k in range(_ERFC_FRACTION_DEPTH, 0, -1):
-        fraction = far + (k / 2) / fraction
-    with np.errstate(invalid="ignore", over="ignore"):
-        out[~near] = 1 - np.exp(-far * far) / (math.sqrt(math.pi) * fraction)
-    return np.copysign(out, values)
+        fraction = u + (k / 2) / fraction
+    coarse = np.round(u * 16) / 16  # u² = coarse² + (u − coarse)(u + coarse), the first term exact: e^(−u²) keeps
+    with np.errstate(invalid="ignore", over="ignore"):  # its digits where exp(−u·u) would lose ~u² ulp
+        rest = (u - coarse) * (u + coarse)
+        rest[np.isinf(u)] = 0.0
+        return np.exp(-coarse * coarse) * np.exp(-rest) / (math.sqrt(math.pi) * fraction)

@@ -2,6 +2,24 @@
 ``utils`` — PyTorch's names, arguments and parameter layouts, so state dicts move between the two."""
 
 from . import functional, init, utils
+from .activations import (
+    CELU,
+    ELU,
+    GLU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    SiLU,
+    Softmin,
+    Softplus,
+    Softsign,
+    Tanhshrink,
+)
 from .attention import (
     MultiheadAttention,
     Transformer,
@@ -67,4 +85,8 @@ __all__ = [
     "ParameterList", "RMSNorm", "RNNBase", "RNNCell", "ReLU", "Sequential", "Sigmoid", "SmoothL1Loss", "Softmax",
     "Tanh", "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
     "TransformerEncoderLayer", "Upsample", "functional", "init", "utils",
+]
+__all__ += [  # the activation modules (nn/activations.py)
+    "CELU", "ELU", "GLU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish", "PReLU", "ReLU6",
+    "SiLU", "Softmin", "Softplus", "Softsign", "Tanhshrink",
 ]

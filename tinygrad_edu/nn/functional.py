@@ -15,16 +15,17 @@ from typing import Any
 import numpy as np
 
 from .. import engine, ops
-from .._tensor import Tensor, cat, generator, stack, where
+from .._tensor import Tensor, cat, generator, normalize_axis, stack, where
 
 __all__ = [
-    "adaptive_avg_pool2d", "adaptive_max_pool2d", "alpha_dropout", "avg_pool1d", "avg_pool2d",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose2d",
-    "cosine_embedding_loss", "cross_entropy", "dropout", "dropout1d", "dropout2d", "embedding", "gelu", "group_norm",
-    "huber_loss", "instance_norm", "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear",
-    "log_softmax", "margin_ranking_loss", "max_pool1d", "max_pool2d", "mse_loss", "nll_loss", "pad2d", "relu",
-    "rms_norm", "scaled_dot_product_attention", "sigmoid", "smooth_l1_loss", "softmax", "softplus", "tanh",
-    "unfold2d",
+    "adaptive_avg_pool2d", "adaptive_max_pool2d", "alpha_dropout", "avg_pool1d", "avg_pool2d", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv_transpose2d", "cosine_embedding_loss",
+    "cross_entropy", "dropout", "dropout1d", "dropout2d", "elu", "embedding", "gelu", "glu", "group_norm",
+    "hardsigmoid", "hardswish", "hardtanh", "huber_loss", "instance_norm", "interpolate", "kl_div", "l1_loss",
+    "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid", "margin_ranking_loss", "max_pool1d",
+    "max_pool2d", "mish", "mse_loss", "nll_loss", "one_hot", "pad", "pad2d", "prelu", "relu", "relu6", "rms_norm",
+    "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus",
+    "softsign", "tanh", "tanhshrink", "unfold2d",
 ]
 
 Pair = int | tuple[int, int]
@@ -94,7 +95,8 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """(1/β)·log(1 + e^(βx)), and x itself where βx > ``threshold`` (PyTorch's definition)."""
+    """z = (1/β)·ln(1 + e^(βa)), and a itself where βa > ``threshold`` (PyTorch's definition);  ∂z/∂a = σ(βa)
+    (1 above the threshold)"""
     scaled = x * beta
     linear = scaled.data > threshold
     return where(linear, x, _log1p_exp(where(linear, 0.0, scaled)) / beta)
@@ -184,6 +186,205 @@ def alpha_dropout(x: Tensor, p: float = 0.5, training: bool = False, inplace: bo
     scale = Tensor.wrap((keep * a).astype(x.dtype))
     shift = Tensor.wrap((~keep * (a * alpha) - a * alpha * p).astype(x.dtype))
     return x * scale + shift
+
+
+# ----------------------------------------------------------------------------------------------- more activations
+def _floating(x: Tensor, op: str, inplace: bool = False) -> Tensor:
+    """x, checked: a floating-point tensor, and no ``inplace=True`` (PyTorch's signatures take the flag)."""
+    refuse_in_place(inplace, op)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype} (as PyTorch)")
+    return x
+
+
+def refuse_in_place(inplace: bool, op: str) -> None:
+    """PyTorch's activations take ``inplace``; only False is supported here."""
+    if inplace:
+        raise NotImplementedError(f"{op}: inplace=True is not supported; drop it (the same values, in a new tensor)")
+
+
+def silu(x: Tensor, inplace: bool = False) -> Tensor:
+    """z = a·σ(a) (swish);  ∂z/∂a = σ(a)·(1 + a·(1 − σ(a)))"""
+    return _floating(x, "silu", inplace) * x.sigmoid()
+
+
+def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """z = a for a > 0, α(eᵃ − 1) otherwise;  ∂z/∂a = 1 for a > 0, α·eᵃ otherwise (α at 0, as PyTorch)"""
+    negative = _floating(x, "elu", inplace).data <= 0  # NOTE: a NaN takes the linear branch, as PyTorch
+    return where(negative, where(negative, x, 0.0).expm1() * alpha, x)  # NOTE: eᵃ only of a ≤ 0: no inf·0
+
+
+def selu(x: Tensor, inplace: bool = False) -> Tensor:
+    """z = λ·elu(a, α) with PyTorch's λ ≈ 1.0507, α ≈ 1.6733;  ∂z/∂a = λ for a > 0, λα·eᵃ otherwise"""
+    return elu(x, SELU_ALPHA, inplace) * SELU_SCALE
+
+
+def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """z = a for a > 0, α(e^(a/α) − 1) otherwise;  ∂z/∂a = 1 for a > 0, e^(a/α) otherwise"""
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0")
+    negative = _floating(x, "celu", inplace).data <= 0
+    return where(negative, (where(negative, x, 0.0) / alpha).expm1() * alpha, x)
+
+
+def mish(x: Tensor, inplace: bool = False) -> Tensor:
+    """z = a·tanh(softplus(a));  ∂z/∂a = tanh(sp(a)) + a·σ(a)·(1 − tanh²(sp(a)))"""
+    return _floating(x, "mish", inplace) * softplus(x).tanh()
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """z = min(max(a, lo), hi);  ∂z/∂a = 1 strictly inside (lo, hi) and at a NaN, 0 at and beyond the bounds (as
+    PyTorch, unlike clamp)"""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not be larger than max_val ({max_val})")
+    refuse_in_place(inplace, "hardtanh")
+    if x.dtype.kind != "f":  # PyTorch clamps integers too
+        return Tensor.wrap(np.clip(x.data, min_val, max_val).astype(x.dtype))
+    beyond = (x.data <= min_val) | (x.data >= max_val)
+    return where(beyond, Tensor.wrap(np.clip(x.data, min_val, max_val)), x)
+
+
+def relu6(x: Tensor, inplace: bool = False) -> Tensor:
+    """z = min(max(a, 0), 6);  ∂z/∂a = 1 strictly inside (0, 6), else 0 (as PyTorch)"""
+    return hardtanh(x, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
+    """z = min(max(a + 3, 0), 6)/6;  ∂z/∂a = 1/6 strictly inside (−3, 3), else 0 (a NaN too, as PyTorch)"""
+    inside = (_floating(x, "hardsigmoid", inplace).data > -3) & (x.data < 3)
+    return where(inside, (x + 3.0) / 6.0, Tensor.wrap(np.clip(x.data + 3, 0, 6) / 6))
+
+
+def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
+    """z = a·min(max(a + 3, 0), 6)/6;  ∂z/∂a = 0 for a ≤ −3, a/3 + ½ inside (−3, 3), 1 for a ≥ 3 (and at a NaN)"""
+    low = _floating(x, "hardswish", inplace).data <= -3
+    middle = ~low & (x.data < 3)
+    inside = where(middle, x, 0.0)  # NOTE: the quadratic sees only its own inputs: no 0·NaN from the other branches
+    return where(middle, inside * (inside + 3.0) / 6.0, where(low, Tensor.wrap(x.data * 0), x))
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """z = ln σ(a) = −ln(1 + e⁻ᵃ);  ∂z/∂a = 1 − σ(a) (exact for large |a|)"""
+    return -_log1p_exp(-_floating(x, "logsigmoid"))
+
+
+def softsign(x: Tensor) -> Tensor:
+    """z = a/(1 + |a|);  ∂z/∂a = 1/(1 + |a|)²"""
+    return x / (x.abs() + 1.0)
+
+
+def tanhshrink(x: Tensor) -> Tensor:
+    """z = a − tanh a;  ∂z/∂a = tanh² a"""
+    return x - x.tanh()
+
+
+def glu(x: Tensor, dim: int = -1) -> Tensor:
+    """z = a·σ(b) for the halves a, b of x along ``dim``;  ∂z/∂a = σ(b), ∂z/∂b = a·σ(b)(1 − σ(b))"""
+    size = x.shape[normalize_axis(dim, x.ndim, "glu")] if x.ndim else 0
+    if size % 2:
+        raise ValueError(f"glu: halving dimension {dim} must be even, got size {size}")
+    first, second = x.chunk(2, dim) if size else (x, x)
+    return first * second.sigmoid()
+
+
+def prelu(x: Tensor, weight: Tensor) -> Tensor:
+    """z = a for a > 0, w·a otherwise, w per channel (axis 1);  ∂z/∂a = 1 for a > 0, w otherwise (w at 0, as
+    PyTorch), ∂z/∂w = a for a ≤ 0"""
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if weight.size not in (1, channels):
+        raise ValueError(f"prelu: {weight.size} weights for {channels} channel(s) (input shape {x.shape})")
+    w = weight.reshape(-1, *(1,) * (x.ndim - 2)) if x.ndim >= 2 and weight.size > 1 else weight.reshape(())
+    return where(_floating(x, "prelu").data > 0, x, x * w)
+
+
+def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """z = softmax(−a) along ``dim``;  ∂zᵢ/∂aⱼ = −zᵢ(δᵢⱼ − zⱼ)"""
+    return (-x).softmax(_implicit_axis(x, one_axis(axis, dim, "softmin"), "softmin"))
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 indices (…) as one-hot rows (…, num_classes) of int64, num_classes = max + 1 by default (no gradient)"""
+    labels = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if labels.dtype != np.int64:
+        raise TypeError(f"one_hot: needs an int64 index tensor, got dtype {labels.dtype} (as PyTorch)")
+    if labels.size and labels.min() < 0:
+        raise ValueError("one_hot: class values must be non-negative")
+    classes = (int(labels.max()) + 1 if labels.size else 0) if num_classes == -1 else int(num_classes)
+    if labels.size and labels.max() >= classes:
+        raise ValueError(f"one_hot: class values must be smaller than num_classes ({classes})")
+    return Tensor.wrap((labels[..., None] == np.arange(classes)).astype(np.int64))
+
+
+# ----------------------------------------------------------------------------------------------- padding
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """z = a padded on its last ``len(pad) // 2`` axes, PyTorch's way: ``pad = (before, after)`` for the last axis,
+    then the axis before it, and so on; a negative amount crops;  ∂C/∂a = the gradients of a's copies summed back
+
+    ``mode``: 'constant' (``value``, 0 by default), 'reflect' (mirrored without repeating the edge), 'replicate'
+    (the edge repeated) or 'circular' (wrapped around).
+
+    As PyTorch: 'constant' and 'circular' crop first and pad what is left; 'reflect' and 'replicate' count their
+    positions on the uncropped axis. Any number of axes may be padded in every mode. The gradient sums back into
+    the elements each padded value was copied from.
+    """
+    if mode not in PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {PAD_MODES}, got {mode!r}")
+    if value is not None and mode != "constant":
+        raise ValueError(f"pad: mode {mode!r} takes no value (only 'constant' pads with a value)")
+    amounts = list(pad)
+    if any(not isinstance(p, (int, np.integer)) or isinstance(p, bool) for p in amounts):
+        raise TypeError(f"pad: the amounts must be ints, got {pad!r}")
+    if len(amounts) % 2 or len(amounts) > 2 * input.ndim:
+        raise ValueError(f"pad: expected an even number of amounts, at most 2 per axis (tensor of {input.ndim} "
+                         f"dimension(s)), got {len(amounts)}: {tuple(amounts)}")
+    axes = range(input.ndim - len(amounts) // 2, input.ndim)
+    pairs = [(int(amounts[2 * k]), int(amounts[2 * k + 1])) for k in reversed(range(len(amounts) // 2))]
+    for axis, (before, after) in zip(axes, pairs):
+        if input.shape[axis] + min(before, 0) + min(after, 0) < 0:
+            raise ValueError(f"pad: cropping {-min(before, 0)} and {-min(after, 0)} from axis {axis} of size "
+                             f"{input.shape[axis]} leaves less than nothing")
+    if mode in ("reflect", "replicate"):
+        sources = [_reflected_or_replicated(mode, input.shape[axis], before, after, axis) for axis, (before, after) in
+                   zip(axes, pairs)]
+        return input[(Ellipsis, *np.ix_(*sources))]
+    crop = (Ellipsis, *(slice(max(-before, 0), input.shape[axis] - max(-after, 0)) for axis, (before, after) in
+                        zip(axes, pairs)))
+    x = input[crop] if any(min(pair) < 0 for pair in pairs) else input
+    widths = [(max(before, 0), max(after, 0)) for before, after in pairs]
+    if mode == "circular":
+        for axis, (before, after) in zip(axes, widths):
+            if max(before, after) > input.shape[axis] or (before + after and not x.shape[axis]):
+                raise ValueError(f"pad: circular wraps around at most once, got ({before}, {after}) for axis {axis} "
+                                 f"of size {input.shape[axis]} ({x.shape[axis]} after cropping)")
+        sources = [np.arange(-before, x.shape[axis] + after) % max(x.shape[axis], 1) for axis, (before, after) in
+                   zip(axes, widths)]
+        return x[(Ellipsis, *np.ix_(*sources))]
+    inside = (Ellipsis, *(slice(before, before + x.shape[axis]) for axis, (before, _) in zip(axes, widths)))
+    shape = (*x.shape[: axes.start], *(x.shape[axis] + before + after for axis, (before, after) in zip(axes, widths)))
+    out = ops.ScatterAdd.apply(x, inside, shape)  # x placed in zeros of the padded shape: always new memory
+    if value is None or value == 0:
+        return out
+    mask = np.zeros(shape, dtype=bool)
+    mask[inside] = True
+    return where(mask, out, Tensor.wrap(np.asarray(value).astype(x.dtype)))
+
+
+def _reflected_or_replicated(mode: str, size: int, before: int, after: int, axis: int) -> np.ndarray:
+    """For each position of an axis padded by reflection or replication, the index of the element it copies
+    (negative amounts crop)."""
+    positions = np.arange(-before, size + after)
+    if mode == "reflect":
+        if max(before, after) >= size:
+            raise ValueError(f"pad: reflect needs amounts smaller than the axis, got ({before}, {after}) for axis "
+                             f"{axis} of size {size}")
+        reflected = np.abs(positions)
+        return np.where(reflected >= size, 2 * (size - 1) - reflected, reflected)
+    if size == 0 and len(positions):
+        raise ValueError(f"pad: replicate needs an element to repeat, axis {axis} is empty")
+    return np.clip(positions, 0, size - 1)
 
 
 # ----------------------------------------------------------------------------------------------- linear, embedding

@@ -1,0 +1,297 @@
+"""The package's functions, as PyTorch has them: the Tensor's ops (``tg.sin(x)`` is ``x.sin()``, ``tg.cumsum(x, 1)``
+is ``x.cumsum(1)``; numbers and arrays become tensors first, and each function carries its method's docstring), and
+the ops and factories that have no method (``einsum``, ``meshgrid``, ``linspace``, …)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from ._tensor import (
+    Generator,
+    Tensor,
+    addmm,
+    baddbmm,
+    bernoulli,
+    broadcast_tensors,
+    det,
+    einsum,
+    empty,
+    empty_like,
+    full_like,
+    kron,
+    linspace,
+    logspace,
+    meshgrid,
+    multinomial,
+    normal,
+    rand_like,
+    randint,
+    randn_like,
+    randperm,
+    slogdet,
+    std_mean,
+    tensordot,
+    var_mean,
+)
+
+__all__ = [  # abs, round, sum, max and min are left out: `import *` shadows no builtin (import them by name)
+    "Generator",
+    "acos",
+    "acosh",
+    "addmm",
+    "amax",
+    "amin",
+    "arccos",
+    "arccosh",
+    "arcsin",
+    "arcsinh",
+    "arctan",
+    "arctan2",
+    "arctanh",
+    "argmax",
+    "argmin",
+    "argsort",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "baddbmm",
+    "bernoulli",
+    "bmm",
+    "broadcast_tensors",
+    "ceil",
+    "chunk",
+    "cos",
+    "cosh",
+    "count_nonzero",
+    "cummax",
+    "cummin",
+    "cumprod",
+    "cumsum",
+    "det",
+    "diag",
+    "diagonal",
+    "dot",
+    "einsum",
+    "empty",
+    "empty_like",
+    "erf",
+    "erfc",
+    "exp",
+    "exp2",
+    "expm1",
+    "fix",
+    "flatten",
+    "flip",
+    "floor",
+    "floor_divide",
+    "fmod",
+    "frac",
+    "full_like",
+    "gather",
+    "ger",
+    "hypot",
+    "index_select",
+    "inverse",
+    "kron",
+    "kthvalue",
+    "lerp",
+    "linspace",
+    "log",
+    "log1p",
+    "log2",
+    "log10",
+    "logspace",
+    "logsumexp",
+    "masked_fill",
+    "masked_select",
+    "matmul",
+    "mean",
+    "median",
+    "meshgrid",
+    "mm",
+    "mode",
+    "moveaxis",
+    "movedim",
+    "multinomial",
+    "mv",
+    "nan_to_num",
+    "narrow",
+    "nonzero",
+    "norm",
+    "normal",
+    "outer",
+    "permute",
+    "prod",
+    "rand_like",
+    "randint",
+    "randn_like",
+    "randperm",
+    "reciprocal",
+    "relu",
+    "remainder",
+    "repeat_interleave",
+    "reshape",
+    "roll",
+    "rsqrt",
+    "scatter",
+    "scatter_add",
+    "sigmoid",
+    "sign",
+    "sin",
+    "sinh",
+    "slogdet",
+    "sort",
+    "split",
+    "sqrt",
+    "square",
+    "squeeze",
+    "std",
+    "std_mean",
+    "swapaxes",
+    "take_along_dim",
+    "tan",
+    "tanh",
+    "tensordot",
+    "tile",
+    "topk",
+    "trace",
+    "transpose",
+    "tril",
+    "triu",
+    "trunc",
+    "unbind",
+    "unflatten",
+    "unique",
+    "unsqueeze",
+    "var",
+    "var_mean",
+]
+
+
+def _function(method: Callable) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def function(input: Any, *args: Any, **kwargs: Any) -> Any:
+        return method(input if isinstance(input, Tensor) else Tensor(input), *args, **kwargs)
+    return function
+
+
+# elementwise math
+abs = _function(Tensor.abs)  # PyTorch's name; shadows the builtin here only
+exp = _function(Tensor.exp)
+log = _function(Tensor.log)
+log1p = _function(Tensor.log1p)
+sqrt = _function(Tensor.sqrt)
+tanh = _function(Tensor.tanh)
+sigmoid = _function(Tensor.sigmoid)
+relu = _function(Tensor.relu)
+erf = _function(Tensor.erf)
+sin = _function(Tensor.sin)
+cos = _function(Tensor.cos)
+tan = _function(Tensor.tan)
+asin = _function(Tensor.asin)
+acos = _function(Tensor.acos)
+atan = _function(Tensor.atan)
+atan2 = _function(Tensor.atan2)
+sinh = _function(Tensor.sinh)
+cosh = _function(Tensor.cosh)
+asinh = _function(Tensor.asinh)
+acosh = _function(Tensor.acosh)
+atanh = _function(Tensor.atanh)
+exp2 = _function(Tensor.exp2)
+expm1 = _function(Tensor.expm1)
+log2 = _function(Tensor.log2)
+log10 = _function(Tensor.log10)
+square = _function(Tensor.square)
+rsqrt = _function(Tensor.rsqrt)
+reciprocal = _function(Tensor.reciprocal)
+erfc = _function(Tensor.erfc)
+floor = _function(Tensor.floor)
+ceil = _function(Tensor.ceil)
+round = _function(Tensor.round)
+trunc = _function(Tensor.trunc)
+fix = _function(Tensor.fix)
+frac = _function(Tensor.frac)
+sign = _function(Tensor.sign)
+lerp = _function(Tensor.lerp)
+hypot = _function(Tensor.hypot)
+floor_divide = _function(Tensor.floor_divide)
+remainder = _function(Tensor.remainder)
+fmod = _function(Tensor.fmod)
+nan_to_num = _function(Tensor.nan_to_num)
+arcsin, arccos, arctan, arctan2, arcsinh, arccosh, arctanh = asin, acos, atan, atan2, asinh, acosh, atanh
+
+# reductions and scans
+sum = _function(Tensor.sum)
+mean = _function(Tensor.mean)
+prod = _function(Tensor.prod)
+amax = _function(Tensor.amax)
+amin = _function(Tensor.amin)
+argmax = _function(Tensor.argmax)
+argmin = _function(Tensor.argmin)
+max = _function(Tensor.max)
+min = _function(Tensor.min)
+var = _function(Tensor.var)
+std = _function(Tensor.std)
+logsumexp = _function(Tensor.logsumexp)
+norm = _function(Tensor.norm)
+cumsum = _function(Tensor.cumsum)
+cumprod = _function(Tensor.cumprod)
+cummax = _function(Tensor.cummax)
+cummin = _function(Tensor.cummin)
+median = _function(Tensor.median)
+kthvalue = _function(Tensor.kthvalue)
+mode = _function(Tensor.mode)
+count_nonzero = _function(Tensor.count_nonzero)
+
+# indexing and gathering
+gather = _function(Tensor.gather)
+scatter = _function(Tensor.scatter)
+scatter_add = _function(Tensor.scatter_add)
+index_select = _function(Tensor.index_select)
+take_along_dim = _function(Tensor.take_along_dim)
+masked_fill = _function(Tensor.masked_fill)
+masked_select = _function(Tensor.masked_select)
+nonzero = _function(Tensor.nonzero)
+argsort = _function(Tensor.argsort)
+sort = _function(Tensor.sort)
+topk = _function(Tensor.topk)
+unique = _function(Tensor.unique)
+
+# shape
+reshape = _function(Tensor.reshape)
+flatten = _function(Tensor.flatten)
+squeeze = _function(Tensor.squeeze)
+unsqueeze = _function(Tensor.unsqueeze)
+permute = _function(Tensor.permute)
+transpose = _function(Tensor.transpose)
+swapaxes = _function(Tensor.swapaxes)
+flip = _function(Tensor.flip)
+roll = _function(Tensor.roll)
+split = _function(Tensor.split)
+chunk = _function(Tensor.chunk)
+unbind = _function(Tensor.unbind)
+tile = _function(Tensor.tile)
+repeat_interleave = _function(Tensor.repeat_interleave)
+tril = _function(Tensor.tril)
+triu = _function(Tensor.triu)
+diag = _function(Tensor.diag)
+diagonal = _function(Tensor.diagonal)
+trace = _function(Tensor.trace)
+unflatten = _function(Tensor.unflatten)
+movedim = _function(Tensor.movedim)
+moveaxis = _function(Tensor.moveaxis)
+narrow = _function(Tensor.narrow)
+
+# linear algebra
+matmul = _function(Tensor.matmul)
+dot = _function(Tensor.dot)
+mm = _function(Tensor.mm)
+mv = _function(Tensor.mv)
+bmm = _function(Tensor.bmm)
+outer = _function(Tensor.outer)
+ger = _function(Tensor.ger)
+inverse = _function(Tensor.inverse)
