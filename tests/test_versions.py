@@ -83,6 +83,17 @@ def test_changing_an_intermediate_or_a_saved_output_is_refused():
         y.backward()
 
 
+def test_an_input_saved_by_an_op_then_changed_by_a_recorded_in_place_op_is_refused():
+    """x.mul_(2) in grad mode records a new node for x; Mul, which saved x for w's gradient, would read the new
+    values: refused, as PyTorch (the check runs even though no tensor was changed under no_grad)."""
+    w = tg.Tensor([2.0, 3.0], requires_grad=True)
+    x = tg.Tensor([0.5, -1.0], requires_grad=True) * 1.0
+    y = (x * w).sum()
+    x.mul_(2)
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        y.backward()
+
+
 def test_views_and_detach_share_the_version_of_their_memory():
     x = tg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     loss = (x * x).sum()

@@ -111,9 +111,9 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad must be a Tensor or None, got {type(value).__name__}")
-            if value.shape != self.shape:
+            if value.data.shape != self.data.shape:
                 raise RuntimeError(f"assigned grad has shape {value.shape}, the tensor has shape {self.shape}")
-            if value.dtype != self.dtype:
+            if value.data.dtype != self.data.dtype:
                 raise RuntimeError(f"assigned grad has dtype {value.dtype}, the tensor has dtype {self.dtype}")
         self._grad = value
 

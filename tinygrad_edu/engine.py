@@ -9,6 +9,7 @@ in reverse topological order, and sums each node's incoming gradients before pas
 
 from __future__ import annotations
 
+import itertools
 import traceback
 import weakref
 from collections.abc import Callable
@@ -57,11 +58,11 @@ class Function:
     output_dtype: np.dtype
     backward_hooks: dict[int, Callable] | None = None  # hooks registered on the output tensor
     created_at: str = "<unknown: the graph was built outside detect_anomaly()>"
-    _unpacked: tuple | None = None  # saved values as the running backward receives them
-    _unpacked_output: Any = None
+    _on_arrays = False  # whether the running backward receives ndarrays (saved_tensors, output)
 
     _saved: tuple = ()
     _saved_versions: tuple | None = None  # the saved tensors' versions, where one was not 0
+    _changes_before: int = 0  # the last in-place change anywhere before forward ran (see bump_version)
     _output_version: tuple = ()
     _released = False
 
@@ -77,6 +78,7 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the inputs and, in grad mode, record the op as the output's ``grad_fn``."""
         ctx = cls.__new__(cls)
+        ctx._changes_before = _last_change[0]
         state = grad_mode.state
         record = False
         if state.grad_enabled:
@@ -89,7 +91,8 @@ class Function:
                     needs.append(False)
                     edges.append(a)
             record = True in needs
-            ctx.needs_input_grad = _shared(_NEEDS, tuple(needs))
+            needs = tuple(needs)
+            ctx.needs_input_grad = _NEEDS.setdefault(needs, needs)  # one tuple for all equal ones (see _SHAPES)
         else:  # backward passes and parameter updates run here
             ctx.needs_input_grad = _NO_GRADS[len(args)] if len(args) < 4 else (False,) * len(args)
         try:
@@ -116,7 +119,7 @@ class Function:
             out.requires_grad, out.grad_fn = True, ctx
             ctx.edges = tuple(edges)
             ctx.module_path = state.module_path
-            ctx.output_shape, ctx.output_dtype = _shared(_SHAPES, data.shape), data.dtype
+            ctx.output_shape, ctx.output_dtype = _SHAPES.setdefault(data.shape, data.shape), data.dtype
             ctx._output = weakref.ref(out)
             if cls.saves_output:
                 ctx._output_data = data
@@ -143,15 +146,20 @@ class Function:
         kind of ``grad``)."""
         if self._released:
             raise RuntimeError(_SECOND_BACKWARD)
-        return self._saved if self._unpacked is None else self._unpacked
+        if not self._on_arrays:
+            return self._saved
+        arrays = []
+        for value in self._saved:
+            arrays.append(value.data if isinstance(value, Tensor) else value)
+        return tuple(arrays)
 
     @property
     def output(self) -> Any:
         """The tensor this op produced; inside ``backward``, as backward receives it (an array or a Tensor)."""
-        if self._unpacked_output is not None:
-            return self._unpacked_output
         if self._released:
             raise RuntimeError(_SECOND_BACKWARD)
+        if self._on_arrays and self._output_version:
+            return self._output_data
         out = self._output()
         if out is not None:
             return out
@@ -181,39 +189,22 @@ class Function:
         return f"<{self.name()}>"
 
     # ---- what the engine does with a node at backward time
-    def _unpack(self, on_arrays: bool) -> None:
-        """Present what forward saved as ``saved_tensors`` and ``output`` for one backward call, as arrays or
-        Tensors, after checking that nothing saved was modified in place since (PyTorch's version counters)."""
-        if self._released:
-            raise RuntimeError(_SECOND_BACKWARD)
-        unpacked = []
+    def _check_versions(self) -> None:
+        """Refuse a backward whose saved values (or output) were modified in place since forward saved them
+        (PyTorch's version counters)."""
         versions = self._saved_versions or (0,) * len(self._saved)
         for index, (value, version) in enumerate(zip(self._saved, versions)):
-            if not isinstance(value, Tensor):  # an array or a number, as it was saved
-                unpacked.append(value)
-            elif value.version_counter is None or value.version_counter[0] == version:
-                unpacked.append(value.data if on_arrays else value)
-            else:
-                raise _modified_error(self, f"saved tensor {index} (shape {value.shape})", value.version_counter[0],
-                                      version)
-        self._unpacked = tuple(unpacked)
-        if self._output_version:
+            if isinstance(value, Tensor) and version_of(value) != version:
+                raise _modified_error(self, f"saved tensor {index} (shape {value.shape})", version_of(value), version)
+        if self._output_version and self._output_version[0][0] != self._output_version[1]:
             counter, version = self._output_version
-            if counter[0] != version:
-                raise _modified_error(self, f"its output (shape {self.output_shape})", counter[0], version)
-            self._unpacked_output = self._output_data if on_arrays else self.output
+            raise _modified_error(self, f"its output (shape {self.output_shape})", counter[0], version)
+
 
 _NO_GRADS = ((), (False,), (False, False), (False, False, False))  # needs_input_grad of unrecorded ops
-_NEEDS: dict[tuple, tuple] = {}
-_SHAPES: dict[tuple, tuple] = {}  # two tables: (True,) == (1,) in Python
-
-
-def _shared(table: dict[tuple, tuple], key: tuple) -> tuple:
-    """One tuple for every equal needs_input_grad (or shape): a graph of a million ops then holds a handful of
-    them, and the cycle collector has fewer objects to visit."""
-    if len(table) > 4096:  # many shapes come and go (sequences of every length): start afresh
-        table.clear()
-    return table.setdefault(key, key)
+_NEEDS: dict[tuple, tuple] = {}  # the needs_input_grad tuples and the output shapes in use: one tuple for all
+_SHAPES: dict[tuple, tuple] = {}  # equal ones, so a graph of a million ops holds a handful (fewer objects for the
+# cycle collector). Two tables, as (True,) == (1,) in Python; the shapes are forgotten after each backward.
 
 
 def _forward_result(cls: type, result: Any) -> np.ndarray:
@@ -252,6 +243,15 @@ def version_counter_of(tensor: Tensor) -> list:
 def bump_version(tensor: Tensor) -> None:
     """Count an in-place change of the tensor's memory (an optimizer step, ``x += 1``, ``load_state_dict``)."""
     version_counter_of(tensor)[0] += 1
+    _last_change[0] = next(_change_numbers)
+
+
+# A number drawn for the latest in-place change anywhere (0: none yet). A node whose forward ran after the last
+# change, with no change since, needs no check of its saved values — the usual case, a whole forward and backward
+# without an in-place op. Every change draws a new number (``next`` is atomic): no interleaving of threads can
+# restore an old one.
+_last_change = [0]
+_change_numbers = itertools.count(1)
 
 
 def share_version_counter(tensor: Tensor, counter: list) -> None:
@@ -286,7 +286,8 @@ def take_over(tensor: Tensor, result: Tensor) -> None:
     old, tensor.grad_fn = tensor.grad_fn, fn
     if old is not None:
         old._output = _no_output  # the old node's output is not this tensor any more
-    tensor.data, tensor.requires_grad, tensor.version_counter = result.data, True, [counter[0] + 1]
+    tensor.data, tensor.requires_grad, tensor.version_counter = result.data, True, [counter[0]]  # new memory
+    bump_version(tensor)
     fn._output = weakref.ref(tensor)
     if fn._output_version:
         fn._output_version = (tensor.version_counter, tensor.version_counter[0])
@@ -413,13 +414,18 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
                         shared.add(edge)  # passed through, made by code that may keep it, or a view
             if not retain_graph:
                 node._saved, node._output_data, node._released = (), None, True  # what backward needed
+    if len(_SHAPES) > 4096:  # sequences of every length come and go
+        _SHAPES.clear()
 
 
 def _call_backward(fn: Function, grad: Any, create_graph: bool, anomaly: bool) -> list:
     """Run ``fn.backward`` and bring each result to its input's shape and dtype: the one place that decides what a
     backward receives. ndarrays when the op can take them and nothing is recorded; Tensors otherwise."""
-    on_arrays = fn.array_backward and not create_graph
-    fn._unpack(on_arrays)
+    if fn._released:
+        raise RuntimeError(_SECOND_BACKWARD)
+    if fn._changes_before != _last_change[0]:  # something somewhere changed in place since forward: check
+        fn._check_versions()
+    fn._on_arrays = on_arrays = fn.array_backward and not create_graph
     try:
         results = type(fn).backward(fn, grad if on_arrays or create_graph else Tensor.wrap(grad))
     except FloatingPointError as error:
@@ -430,25 +436,25 @@ def _call_backward(fn: Function, grad: Any, create_graph: bool, anomaly: bool) -
             f"({getattr(error, 'detail', error)}, an op inside it); the op was created at {fn.created_at}"
         ) from error
     finally:
-        fn._unpacked = fn._unpacked_output = None
+        fn._on_arrays = False
     if type(results) is not tuple:
         results = (results,)
     if len(results) != len(fn.edges):
         results = _one_per_input(fn, results)
     conformed = []
-    for index, (edge, g, needs) in enumerate(zip(fn.edges, results, fn.needs_input_grad)):
-        if g is None or not needs:
-            conformed.append(None)
-        else:
+    for edge, g, needs in zip(fn.edges, results, fn.needs_input_grad):
+        if g is not None and needs:
             if isinstance(edge, Function):
                 shape, dtype = edge.output_shape, edge.output_dtype
             else:
                 shape, dtype = edge.data.shape, edge.data.dtype
-            if create_graph or type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
-                g = _conform(fn, index, g, shape, dtype, create_graph)
+            if create_graph or type(g) is not np.ndarray or g.shape != shape or g.dtype is not dtype:
+                g = _conform(fn, len(conformed), g, shape, dtype, create_graph)
             if anomaly:
-                _check_finite(_data(g), f"backward gradient for input {index}", fn)
+                _check_finite(_data(g), f"backward gradient for input {len(conformed)}", fn)
             conformed.append(g)
+        else:
+            conformed.append(None)
     return conformed
 
 

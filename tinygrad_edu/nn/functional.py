@@ -394,12 +394,13 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     An input of more than two axes (batch, time, features) goes through as one matrix of rows, so the weight's
     gradient is one matmul over all of them rather than a batch of small ones summed afterwards.
     """
-    if x.shape[-1] != weight.shape[-1]:
-        raise ValueError(f"linear: input has {x.shape[-1]} features (shape {x.shape}), weight expects "
-                         f"{weight.shape[-1]} (shape {weight.shape})")
-    if x.ndim < 2 or x.dtype != weight.dtype:  # a vector, or an integer x promoted to W's dtype
+    a, w = x.data, weight.data  # read once: this runs in every layer of every step
+    if a.shape[-1] != w.shape[-1]:
+        raise ValueError(f"linear: input has {a.shape[-1]} features (shape {a.shape}), weight expects "
+                         f"{w.shape[-1]} (shape {w.shape})")
+    if a.ndim < 2 or a.dtype != w.dtype:  # a vector, or an integer x promoted to W's dtype
         y = x @ weight.T
-    elif x.ndim == 2:
+    elif a.ndim == 2:
         y = ops.MatMulT.apply(x, weight)
     else:
         y = ops.MatMulT.apply(x.reshape(-1, x.shape[-1]), weight).reshape(*x.shape[:-1], weight.shape[0])

@@ -72,9 +72,14 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` with this module on the module stack, so every op it records knows its module; forward
         pre-hooks may replace the arguments first, forward hooks the result after (PyTorch's order)."""
-        if not (self._forward_pre_hooks or self._forward_hooks):
-            with grad_mode.module_scope(self):
+        if not (self._forward_pre_hooks or self._forward_hooks):  # the usual call, kept lean: module_scope inlined
+            state = grad_mode.state
+            outer = state.module_path
+            state.module_path = (*outer, self)
+            try:
                 return self.forward(*args, **kwargs)
+            finally:
+                state.module_path = outer
         for hook, with_kwargs in list(self._forward_pre_hooks.values()):
             if with_kwargs:
                 replaced = hook(self, args, kwargs)
