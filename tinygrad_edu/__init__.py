@@ -2,7 +2,7 @@
 
 import numpy as _np
 
-from . import data, nn, optim
+from . import data, nn, onnx, optim
 from ._tensor import (
     Tensor,
     arange,
@@ -40,7 +40,7 @@ __all__ = [
     "Function", "GradcheckError", "Tensor", "arange", "bool_", "cat", "concatenate", "data", "detect_anomaly",
     "enable_grad", "eye", "float32", "float64", "full", "get_default_dtype", "grad", "gradcheck", "gradgradcheck",
     "hessian", "int64", "is_grad_enabled", "jacobian", "jvp", "load", "log_softmax", "manual_seed", "maximum",
-    "minimum", "nn", "no_grad", "ones", "ones_like", "optim", "rand", "randn", "result_type", "save",
+    "minimum", "nn", "no_grad", "ones", "ones_like", "onnx", "optim", "rand", "randn", "result_type", "save",
     "set_default_dtype", "set_grad_enabled", "softmax", "stack", "value_and_grad", "vjp", "where", "zeros",
     "zeros_like",
 ]
