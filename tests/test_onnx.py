@@ -144,6 +144,51 @@ def test_indexing_reductions_and_reshapes_follow_the_batch(tmp_path: Path) -> No
     assert_runs_like(session, model, batches(rng, (2, 9, 9)))
 
 
+class Pairwise(nn.Module):
+    """A reshape whose target follows the batch twice: (N, N, 3) → (N, 3N), written as (0, −1)."""
+
+    def forward(self, x: tg.Tensor) -> tg.Tensor:
+        return (x[:, None, :] * x[None, :, :]).reshape(x.shape[0], -1).tanh()
+
+
+def test_a_reshape_that_follows_the_batch_twice(tmp_path: Path) -> None:
+    rng = np.random.default_rng(8)
+    session = exported(Pairwise(), rng.standard_normal((4, 3)).astype(np.float32), tmp_path / "m.onnx")
+    assert_runs_like(session, Pairwise(), batches(rng, (3,)))
+
+
+class Zoo(nn.Module):
+    """The elementwise, reduction and joining primitives no layer above records."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4))
+
+    def forward(self, x: tg.Tensor) -> tg.Tensor:
+        y = (x @ self.weight).abs().clip(0.1, 2.0).clone() ** 1.5 - (x.abs() + 1).log()[:, :1]
+        y = tg.maximum(y, -x[:, 1:2]) + tg.minimum(y, x[:, :1] / 2) - y.amax(axis=1, keepdims=True) * 0.1
+        spread = y.amin(axis=0, keepdims=True) + x[:, :1].expand(x.shape[0], 4)
+        y = tg.cat([-y, spread, y.astype(np.float64).astype(np.float32)], axis=1)
+        return (y * y).sum(axis=1, keepdims=True).sqrt() + y.exp().mean(axis=1, keepdims=True)
+
+
+def test_the_other_primitives_export(tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    session = exported(Zoo(), rng.standard_normal((5, 3)).astype(np.float32), tmp_path / "m.onnx")
+    graph = onnx.load(str(tmp_path / "m.onnx")).graph
+    assert {"Abs", "Clip", "Identity", "Pow", "Log", "Max", "Min", "ReduceMax", "ReduceMin", "Concat", "Expand",
+            "Cast", "Neg", "Sqrt", "ReduceSum", "ReduceMean", "MatMul"} <= {node.op_type for node in graph.node}
+    assert_runs_like(session, Zoo(), batches(rng, (3,)))
+
+
+def test_leaky_relu_is_exported_whole(tmp_path: Path) -> None:
+    model = nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(0.2))
+    rng = np.random.default_rng(10)
+    session = exported(model, rng.standard_normal((5, 3)).astype(np.float32), tmp_path / "m.onnx")
+    assert [node.op_type for node in onnx.load(str(tmp_path / "m.onnx")).graph.node] == ["Gemm", "Add", "LeakyRelu"]
+    assert_runs_like(session, model, batches(rng, (3,)))
+
+
 def test_normalisation_and_elementwise_ops_export(tmp_path: Path) -> None:
     tg.manual_seed(5)
     model = nn.Sequential(nn.Linear(6, 5), nn.LayerNorm(5), nn.GELU(), nn.Flatten(0, 1))
@@ -217,8 +262,21 @@ def test_a_constant_computed_from_the_input_values_is_refused(tmp_path: Path) ->
             return F.max_pool2d(x, 2)
 
     with pytest.raises(tg.onnx.ExportError, match=r"Where in the model's own forward \(Pool\) uses a constant "
-                                                  r"computed from the input's values.*use nn.MaxPool2d"):
+                                                  r"computed from the input's values.*nn.MaxPool2d and "
+                                                  r"nn.LeakyReLU are exported whole"):
         tg.onnx.export(Pool(), np.random.default_rng(0).standard_normal((2, 1, 4, 4)), tmp_path / "m.onnx")
+    assert list(tmp_path.iterdir()) == []
+
+
+class Threshold(nn.Module):
+    def forward(self, x: tg.Tensor) -> tg.Tensor:
+        return tg.where(x.data > 5, x, x * 2)  # all False for the example: the probe must reach past 5
+
+
+def test_a_mask_the_example_leaves_empty_is_refused(tmp_path: Path) -> None:
+    x = np.random.default_rng(11).uniform(-1, 1, (6, 4)).astype(np.float32)
+    with pytest.raises(tg.onnx.ExportError, match=r"Where in the model's own forward \(Threshold\) uses a constant"):
+        tg.onnx.export(Threshold(), x, tmp_path / "m.onnx")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -3,8 +3,9 @@
 The model runs once on the example input in grad mode (in eval mode, as ``torch.onnx.export`` by default), and the
 graph it records is walked from the output back through each op's ``edges``: every primitive op becomes ONNX nodes,
 parameters and buffers become initializers named by their state-dict keys, the example input the graph input.
-``nn.Conv2d`` and ``nn.MaxPool2d`` are exported whole (ONNX ``Conv``, ``MaxPool``): their recorded graphs are
-many slices, and max pooling's holds where each window's maximum was in the example, true for that input only.
+``nn.Conv2d``, ``nn.MaxPool2d`` and ``nn.LeakyReLU`` are exported whole (ONNX ``Conv``, ``MaxPool``,
+``LeakyRelu``): a convolution records many slices, and the other two a mask of the example's values (where each
+window's maximum was, which elements were positive), true for that input only.
 
 Two more runs keep the export honest. One on other values of the example's shape: a constant of the graph that
 changes with the values (a mask computed from the data) would be fixed to the example's in the file, so it is
@@ -26,7 +27,7 @@ from . import ops
 from ._tensor import Tensor
 from .engine import Function
 from .grad_mode import enable_grad
-from .nn import Conv2d, MaxPool2d, Module
+from .nn import Conv2d, LeakyReLU, MaxPool2d, Module
 from .nn.functional import conv_padding, pool_arguments, pool_geometry
 from .serialization import write_atomically
 
@@ -259,6 +260,10 @@ def _max_pool2d(module: MaxPool2d, x: str, shape: tuple[int, ...], program: Prog
                     pads=[*padding, *(max(a, 0) for a in after)], dilations=list(dilation))
 
 
+def _leaky_relu(module: LeakyReLU, x: str, shape: tuple[int, ...], program: Program, source: str) -> str:
+    return program.node("LeakyRelu", [x], source, alpha=float(module.negative_slope))
+
+
 def _batched(program: Program, op_type: str, inputs: list[str], shape: tuple[int, ...], source: str,
              **attributes: Any) -> str:
     """An NCHW node; an unbatched CHW input gets a batch axis before and loses it after, as the layer does."""
@@ -269,8 +274,9 @@ def _batched(program: Program, op_type: str, inputs: list[str], shape: tuple[int
     return program.node("Squeeze", [out, program.axes([0], source)], source)
 
 
-MODULES: dict[type, Callable[..., str]] = {Conv2d: _conv2d, MaxPool2d: _max_pool2d}
-"""The modules exported whole, by the forward they run (a subclass with its own forward is walked op by op)."""
+MODULES: dict[type, Callable[..., str]] = {Conv2d: _conv2d, MaxPool2d: _max_pool2d, LeakyReLU: _leaky_relu}
+"""The modules exported whole, by the forward they run (a subclass with its own forward is walked op by op): their
+recorded graphs hold masks computed from the example's values."""
 
 
 def supported_ops() -> list[str]:
@@ -416,8 +422,9 @@ def check_values(first: Trace, second: Trace) -> None:
         if not _same_values(constant.value, second.program.constants[name].value):
             raise ExportError(
                 f"ONNX export: {constant.source} uses a constant computed from the input's values (it differs "
-                "between two inputs of the same shape), which the file would fix to the example's. Max pooling "
-                "called as F.max_pool2d records such a mask: use nn.MaxPool2d, which is exported whole")
+                "between two inputs of the same shape), which the file would fix to the example's: a mask from a "
+                "comparison such as x.data > 0, as F.max_pool2d and F.leaky_relu record when called as functions "
+                "(nn.MaxPool2d and nn.LeakyReLU are exported whole)")
 
 
 def batch_patches(first: Trace, bigger: Trace, batch: int) -> dict[str, np.ndarray]:
@@ -478,10 +485,12 @@ def _onnx() -> Any:
 
 
 def _other_values(example: np.ndarray, batch: int, seed: int) -> np.ndarray:
-    """Random values around the example's scale, with ``batch`` rows (axis 0) where given."""
+    """Random values around the example's center, from 1/100 to 100 times its spread (so that a mask such as
+    ``x.data > 20`` differs from the example's), with ``batch`` rows (axis 0) where given."""
     shape = example.shape if batch < 0 else (batch, *example.shape[1:])
     spread, center = (float(np.std(example)), float(np.mean(example))) if example.size else (1.0, 0.0)
-    values = np.random.default_rng(seed).standard_normal(shape) * (spread or 1.0) + center
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(shape) * (spread or 1.0) * 10 ** rng.uniform(-2, 2, shape) + center
     return values.astype(example.dtype)
 
 
