@@ -107,6 +107,8 @@ CONVOLUTIONS = {
     "ceil mode drops a window that starts in the padding": lambda: nn.MaxPool2d(2, stride=2, padding=1,
                                                                                 ceil_mode=True),
     "ceil mode keeps a partial window": lambda: nn.MaxPool2d(3, stride=2, ceil_mode=True),
+    "average pooling, composed of primitives": lambda: nn.Sequential(
+        nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), nn.AdaptiveAvgPool2d(2)),
 }
 
 
@@ -280,20 +282,61 @@ def test_a_mask_the_example_leaves_empty_is_refused(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-class AddOnes(nn.Module):
+class Outputs(nn.Module):
+    """A recurrent layer's outputs at every step (it returns a pair: outputs and final state)."""
+
+    def __init__(self, recurrent: nn.Module) -> None:
+        super().__init__()
+        self.recurrent = recurrent
+
     def forward(self, x: tg.Tensor) -> tg.Tensor:
-        return x + tg.ones(x.shape)  # a constant of the batch's shape
+        return self.recurrent(x)[0]
+
+
+@pytest.mark.parametrize("layer", ["RNN", "GRU", "LSTM"])
+def test_recurrent_layers_export_with_their_zero_state_made_for_the_batch(tmp_path: Path, layer: str) -> None:
+    """Their zero initial state is a constant of the batch's shape: made in the graph from the input's batch size."""
+    tg.manual_seed(12)
+    model, rng = Outputs(getattr(nn, layer)(4, 3, batch_first=True)), np.random.default_rng(12)
+    session = exported(model, rng.standard_normal((3, 5, 4)).astype(np.float32), tmp_path / "m.onnx")
+    assert_runs_like(session, model, batches(rng, (5, 4)))
+
+
+def test_softmax_is_refused_for_its_shift_taken_from_the_data(tmp_path: Path) -> None:
+    class Classifier(nn.Module):
+        def forward(self, x: tg.Tensor) -> tg.Tensor:
+            return x.softmax(-1)
+
+    with pytest.raises(tg.onnx.ExportError, match=r"Sub in the model's own forward \(Classifier\) uses a constant "
+                                                  r".*or a shift such as softmax's maximum"):
+        tg.onnx.export(Classifier(), np.ones((2, 3), np.float32), tmp_path / "m.onnx")
+
+
+class AddCounts(nn.Module):
+    def forward(self, x: tg.Tensor) -> tg.Tensor:
+        return x + tg.arange(x.size).reshape(x.shape)  # a constant of the batch's shape, not of one value
 
 
 def test_a_constant_of_the_batch_size_refuses_a_dynamic_batch_and_exports_a_fixed_one(tmp_path: Path) -> None:
     x = np.random.default_rng(7).standard_normal((3, 2)).astype(np.float32)
-    with pytest.raises(tg.onnx.ExportError, match=r"Add in the model's own forward \(AddOnes\) depends on the "
+    with pytest.raises(tg.onnx.ExportError, match=r"Add in the model's own forward \(AddCounts\) depends on the "
                                                   r"batch size.*dynamic_batch=False for a fixed batch of 3"):
-        tg.onnx.export(AddOnes(), x, tmp_path / "m.onnx")
+        tg.onnx.export(AddCounts(), x, tmp_path / "m.onnx")
     assert list(tmp_path.iterdir()) == []
-    session = exported(AddOnes(), x, tmp_path / "m.onnx", dynamic_batch=False)
+    session = exported(AddCounts(), x, tmp_path / "m.onnx", dynamic_batch=False)
     assert session.get_inputs()[0].shape == [3, 2]
-    assert_runs_like(session, AddOnes(), [x])
+    assert_runs_like(session, AddCounts(), [x])
+
+
+class AddOnes(nn.Module):
+    def forward(self, x: tg.Tensor) -> tg.Tensor:
+        return x + tg.full(x.shape, 0.5)  # one value: made in the graph at the input's batch size
+
+
+def test_a_constant_of_one_value_follows_the_batch(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    session = exported(AddOnes(), rng.standard_normal((3, 2)).astype(np.float32), tmp_path / "m.onnx")
+    assert_runs_like(session, AddOnes(), batches(rng, (2,)))
 
 
 def test_a_model_that_fails_on_another_batch_size_is_refused_a_dynamic_batch(tmp_path: Path) -> None:

@@ -404,7 +404,8 @@ def _first_difference(first: Program, second: Program) -> str | None:
         if a.signature() != b.signature():
             return a.source
     if len(first.nodes) != len(second.nodes) or first.constants.keys() != second.constants.keys():
-        return (first.nodes or second.nodes)[min(len(first.nodes), len(second.nodes)) - 1].source
+        longer = max(first.nodes, second.nodes, key=len)
+        return longer[min(len(first.nodes), len(longer) - 1)].source if longer else "the graph's constants"
     return None
 
 
@@ -422,14 +423,25 @@ def check_values(first: Trace, second: Trace) -> None:
         if not _same_values(constant.value, second.program.constants[name].value):
             raise ExportError(
                 f"ONNX export: {constant.source} uses a constant computed from the input's values (it differs "
-                "between two inputs of the same shape), which the file would fix to the example's: a mask from a "
-                "comparison such as x.data > 0, as F.max_pool2d and F.leaky_relu record when called as functions "
-                "(nn.MaxPool2d and nn.LeakyReLU are exported whole)")
+                "between two inputs of the same shape), which the file would fix to the example's. Such a constant "
+                "is computed from .data, which the graph does not record: a mask such as x.data > 0 (F.max_pool2d and "
+                "F.leaky_relu called as functions; nn.MaxPool2d and nn.LeakyReLU are exported whole) or a shift "
+                "such as softmax's maximum")
 
 
-def batch_patches(first: Trace, bigger: Trace, batch: int) -> dict[str, np.ndarray]:
+@dataclass
+class Filled:
+    """A constant of one value whose shape follows the batch (``None`` in ``shape``): made in the graph, from the
+    input's batch size (a padding block, a zero initial state)."""
+
+    value: np.ndarray
+    shape: list[int | None]
+
+
+def batch_patches(first: Trace, bigger: Trace, batch: int) -> dict[str, np.ndarray | Filled]:
     """The constants rewritten so the graph works for any batch size: reshape and expand targets whose entries
-    follow the batch. Anything else that changes with the batch size is refused."""
+    follow the batch, and constants of one value whose shape does. Anything else that changes with the batch size
+    is refused."""
     hint = f"export with dynamic_batch=False for a fixed batch of {batch}"
     different = _first_difference(first.program, bigger.program)
     if different is not None:
@@ -442,12 +454,28 @@ def batch_patches(first: Trace, bigger: Trace, batch: int) -> dict[str, np.ndarr
         patched = None
         if constant.kind in ("reshape", "expand") and constant.value.shape == other.value.shape:
             patched = _follow_batch(constant, other)
+        elif constant.kind == "value":
+            patched = _filled(constant.value, other.value, batch)
         if patched is None:
             raise ExportError(f"ONNX export: {constant.source} depends on the batch size (a constant of shape "
                               f"{constant.value.shape} for batch {batch}, {other.value.shape} for batch "
                               f"{batch + 1}); {hint}")
         patches[name] = patched
     return patches
+
+
+def _filled(first: np.ndarray, bigger: np.ndarray, batch: int) -> Filled | None:
+    if first.ndim != bigger.ndim or first.size == 0 or bigger.size == 0:
+        return None
+    value = first.reshape(-1)[0]
+    if not ((first == value).all() and (bigger == value).all()):
+        return None
+    shape: list[int | None] = []
+    for a, b in zip(first.shape, bigger.shape):
+        if a != b and (a, b) != (batch, batch + 1):
+            return None
+        shape.append(a if a == b else None)
+    return Filled(np.asarray(value), shape)
 
 
 def _follow_batch(constant: Constant, other: Constant) -> np.ndarray | None:
@@ -550,8 +578,21 @@ def _dimensions(first: tuple[int, ...], bigger: tuple[int, ...] | None, batch: i
     return [a if a == b else ("batch" if (a, b) == (batch, batch + 1) else None) for a, b in zip(first, bigger)]
 
 
-def _model_proto(onnx: Any, trace: Trace, bigger: Trace | None, patches: dict[str, np.ndarray], input_name: str,
-                 output_name: str) -> Any:
+def _filled_nodes(filled: dict[str, Filled]) -> list[Node]:
+    """The nodes that make each filled constant: its value expanded to a shape with the input's batch size."""
+    if not filled:
+        return []
+    source = "a constant whose shape follows the batch"
+    nodes = [Node("Shape", ["input"], "batch/size", source, {"start": 0, "end": 1})]
+    for name, patch in filled.items():
+        dims = ["batch/size" if n is None else f"{name}/dim{i}" for i, n in enumerate(patch.shape)]
+        nodes.append(Node("Concat", dims, f"{name}/shape", source, {"axis": 0}))
+        nodes.append(Node("Expand", [f"{name}/value", f"{name}/shape"], name, source))
+    return nodes
+
+
+def _model_proto(onnx: Any, trace: Trace, bigger: Trace | None, patches: dict[str, np.ndarray | Filled],
+                 input_name: str, output_name: str) -> Any:
     helper, numpy_helper = onnx.helper, onnx.numpy_helper
     rename = {"input": input_name, trace.result: output_name}
     nodes = [Node("Identity", [trace.result], output_name, "the output")] if (
@@ -559,8 +600,10 @@ def _model_proto(onnx: Any, trace: Trace, bigger: Trace | None, patches: dict[st
         or trace.result in trace.program.constants) else []
     if nodes:
         rename.pop(trace.result)
+    filled = {name: patch for name, patch in patches.items() if isinstance(patch, Filled)}
+    made = _filled_nodes(filled)
     onnx_nodes = []
-    for node in trace.program.nodes + nodes:
+    for node in made + trace.program.nodes + nodes:
         attributes = {key: helper.np_dtype_to_tensor_dtype(value) if isinstance(value, np.dtype) else value
                       for key, value in node.attributes.items()}
         onnx_nodes.append(helper.make_node(node.op_type, [rename.get(i, i) for i in node.inputs],
@@ -569,7 +612,10 @@ def _model_proto(onnx: Any, trace: Trace, bigger: Trace | None, patches: dict[st
     initializers = [numpy_helper.from_array(np.asarray(value), key)
                     for key, value in trace.program.initializers.items()]
     initializers += [numpy_helper.from_array(patches.get(name, constant.value), name)
-                     for name, constant in trace.program.constants.items()]
+                     for name, constant in trace.program.constants.items() if name not in filled]
+    initializers += [numpy_helper.from_array(patch.value, f"{name}/value") for name, patch in filled.items()]
+    initializers += [numpy_helper.from_array(np.array([n], np.int64), f"{name}/dim{i}")
+                     for name, patch in filled.items() for i, n in enumerate(patch.shape) if n is not None]
     batch = len(trace.input.data) if bigger else 0
 
     def value_info(name: str, tensor: Tensor, other: Tensor | None) -> Any:
