@@ -10,7 +10,8 @@ window's maximum was, which elements were positive), true for that input only.
 Two more runs keep the export honest. One on other values of the example's shape: a constant of the graph that
 changes with the values (a mask computed from the data) would be fixed to the example's in the file, so it is
 refused. One on a batch one larger (``dynamic_batch=True``): a reshape's target that follows the batch becomes
-ONNX's "keep this axis" (0) or "the rest" (−1); anything else that depends on the batch size is refused.
+ONNX's "keep this axis" (0) or "the rest" (−1), a constant of one value whose shape follows it is made in the graph
+from the input's batch size, and anything else that depends on the batch size is refused.
 The ``onnx`` package is imported only here, when exporting (``pip install 'tinygrad_edu[interop]'``).
 """
 
@@ -60,6 +61,8 @@ class Constant:
 
 @dataclass
 class Node:
+    """One ONNX node; ``source`` names the op or module it was made for (in errors and the node's name)."""
+
     op_type: str
     inputs: list[str]
     output: str
