@@ -213,3 +213,6 @@ def test_checkpoints_doc_round_trips_and_names_what_is_wrong() -> None:
     assert "key '5.bias': an array of strings (dtype <U3)" in out and "nothing was changed" in out
     assert "param_groups[0]: invalid lr: '0.01' (must be a real number)" in out
     assert float(out.split("largest difference ")[1].split()[0]) < 1e-5
+    assert float(out.split("onnxruntime against the model: ")[1].split()[0]) < 1e-5
+    assert "['Conv', 'Reshape', 'Sub', 'Div', 'Reshape', 'Mul']" in out
+    assert "ONNX export: Log1p (recorded in module '1' (Softplus)) has no export.\n" in out

@@ -54,11 +54,11 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
                          "use model.safetensors (PyTorch reads it with safetensors.torch.load_file) or model.npz")
     if suffix == ".safetensors":
         data = _safetensors_bytes(obj)
-        _write_atomically(path, lambda file: file.write(data))
+        write_atomically(path, lambda file: file.write(data))
     else:
         arrays: dict[str, np.ndarray] = {}
         structure = json.dumps(_encode(obj, "", 0, arrays), allow_nan=False)
-        _write_atomically(path, lambda file: _write_npz(file, structure, arrays))
+        write_atomically(path, lambda file: _write_npz(file, structure, arrays))
 
 
 def _where(path: str) -> str:
@@ -122,8 +122,9 @@ def _write_npz(file: BinaryIO, structure: str, arrays: dict[str, np.ndarray]) ->
                 np.lib.format.write_array(entry, array, allow_pickle=False)
 
 
-def _write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
-    """Write through ``write`` into a temporary file beside ``path``, fsync it, then rename it over ``path``."""
+def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
+    """Write through ``write`` into a temporary file beside ``path``, fsync it, then rename it over ``path`` (any
+    writer of files the user keeps: checkpoints, ONNX exports)."""
     target = os.path.realpath(path)  # through a symlink to its target, as open(path, "wb") would write
     directory, name = os.path.split(target)
     temporary = os.path.join(directory, f".{name[:200]}.{secrets.token_hex(4)}.tmp")

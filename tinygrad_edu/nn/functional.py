@@ -618,7 +618,7 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stri
 
 
 # ----------------------------------------------------------------------------------------------- pooling
-def _pool_geometry(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool
+def pool_geometry(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool
                    ) -> tuple[int, int]:
     """(output size, padding after) along one axis, with PyTorch's rule that the last window must start inside
     the input or the padding before it."""
@@ -633,7 +633,7 @@ def _pool_geometry(size: int, kernel: int, stride: int, padding: int, dilation: 
     return out, (out - 1) * stride + span - size - padding
 
 
-def _pool_arguments(spatial: int, kernel_size: Size, stride: Size | None, padding: Size, dilation: Size,
+def pool_arguments(spatial: int, kernel_size: Size, stride: Size | None, padding: Size, dilation: Size,
                     what: str) -> tuple[tuple[int, ...], ...]:
     kernel = as_tuple(kernel_size, spatial, "kernel_size", 1)
     stride = kernel if stride is None or stride == () else as_tuple(stride, spatial, "stride", 1)
@@ -654,8 +654,8 @@ def max_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding
     padding never wins.
     """
     x, unbatched = _batched(x, 2, "max_pool2d")
-    kernel, stride, padding, dilation = _pool_arguments(2, kernel_size, stride, padding, dilation, "max_pool2d")
-    geometry = [_pool_geometry(n, k, s, p, d, ceil_mode)
+    kernel, stride, padding, dilation = pool_arguments(2, kernel_size, stride, padding, dilation, "max_pool2d")
+    geometry = [pool_geometry(n, k, s, p, d, ceil_mode)
                 for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation)]
     padded = pad_last_axes(x, [(p, after) for p, (_, after) in zip(padding, geometry)], value=-np.inf)
     cols = unfold2d(padded, kernel, stride, dilation)  # (N, C, OH, OW, kh·kw)
@@ -721,8 +721,8 @@ def avg_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding
     """Mean over each window: the window sum divided by the window's size with its padding
     (``count_include_pad``), by the input elements it covers, or by ``divisor_override``."""
     x, unbatched = _batched(x, 2, "avg_pool2d")
-    kernel, stride, padding, _ = _pool_arguments(2, kernel_size, stride, padding, 1, "avg_pool2d")
-    geometry = [_pool_geometry(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip(x.shape[2:], kernel, stride, padding)]
+    kernel, stride, padding, _ = pool_arguments(2, kernel_size, stride, padding, 1, "avg_pool2d")
+    geometry = [pool_geometry(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip(x.shape[2:], kernel, stride, padding)]
     padded = pad_last_axes(x, [(p, after) for p, (_, after) in zip(padding, geometry)])
     sums = unfold2d(padded, kernel, stride).sum(axis=-1)
     if divisor_override is not None:
