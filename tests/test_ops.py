@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from gradients import check_gradients
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import tinygrad_edu as tg
+from tinygrad_edu import ops
 
 SETTINGS = settings(max_examples=25, deadline=None)
 pair_shapes = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3)
@@ -97,6 +100,18 @@ def test_sigmoid_is_stable_for_large_inputs():
     out = tg.Tensor([-1000.0, 0.0, 1000.0]).sigmoid().data
     np.testing.assert_allclose(out, [0.0, 0.5, 1.0])
     assert np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("size", [ops.Sigmoid.SMALL, ops.Sigmoid.SMALL + 1])  # both of its formulas
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_is_accurate_everywhere_in_both_of_its_formulas(size, dtype):
+    """σ(a) to a few ulps of Python's math (in float64) from −800 to 800, and PyTorch's values at ±inf and NaN."""
+    a = np.linspace(-800, 800, size).astype(dtype)
+    a[:4] = [-np.inf, np.inf, np.nan, 0.0]
+    out = tg.Tensor(a).sigmoid().data
+    exact = np.array([1 / (1 + math.exp(-v)) if v > -700 else math.exp(v) for v in a[3:].astype(np.float64)])
+    assert out.dtype == dtype and out[0] == 0.0 and out[1] == 1.0 and np.isnan(out[2])
+    np.testing.assert_allclose(out[3:], exact, rtol=8 * np.finfo(dtype).eps, atol=np.finfo(dtype).tiny)
 
 
 @SETTINGS

@@ -399,9 +399,14 @@ class Sigmoid(Primitive):
 
     saves_output = True  # its derivative is written with its output
 
+    SMALL = 256  # up to this many elements, fewer numpy calls win; beyond, the cheaper exp per element
+
     @staticmethod
     def forward(ctx, a):
-        return np.exp(-np.logaddexp(0, -a.data))  # stable for large |a|
+        if a.data.size <= Sigmoid.SMALL:
+            return np.exp(-np.logaddexp(0, -a.data))  # stable for large |a|
+        e = np.exp(-np.abs(a.data))  # σ(a) = 1/(1 + e) for a ≥ 0, e/(1 + e) below: never exp of a large number
+        return np.where(a.data >= 0, 1.0, e) / (1 + e)
 
     @staticmethod
     def backward(ctx, grad):
