@@ -22,6 +22,7 @@ ALLOWED = {  # room → the rooms it may import (a room is a top-level module or
     "transforms": CORE,
     "gradcheck": CORE | {"transforms"},
     "viz": CORE,
+    "tape": CORE | {"nn", "optim"},  # tg.compile: after the layers and optimizers whose steps it captures
     "handwritten": set(),
 }
 
