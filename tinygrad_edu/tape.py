@@ -107,7 +107,7 @@ def call_signature(args: tuple, kwargs: dict) -> tuple | None:
     for value in _arguments(args, kwargs, parts):
         if isinstance(value, Tensor):
             data = value.data
-            alias = next((i for i, seen in enumerate(arrays) if seen is data), -1)
+            alias = -1 if not arrays else next((i for i, seen in enumerate(arrays) if seen is data), -1)
             arrays.append(data)
             parts.append((type(value), data.shape, data.dtype, value.requires_grad, value.grad_fn is None, alias))
         elif type(value) in _SCALARS:
@@ -150,7 +150,8 @@ class Tape:
         self.inputs = tracer.inputs  # (position among the argument tensors, buffer)
         self.current = tracer.current  # the argument tensors of the running call (leaf gradients go to them)
         self.bound = list(tracer.bound.values())  # (tensor, its array, requires_grad)
-        self.grad_states = tracer.grad_states  # (tensor, the .grad it must have when a call starts)
+        self.grad_states = [(tensor, grad, None if grad is None else grad.data)  # the .grad a call must start with
+                            for tensor, grad in tracer.grad_states]
         self.argument_grads = tracer.argument_grads  # positions of argument leaves whose .grad must be None
         self.checks = tracer.checks  # optimizer guards: callables that return True while the tape holds
         self.build_result = result_builder
@@ -162,8 +163,8 @@ class Tape:
         for tensor, array, requires_grad in self.bound:
             if tensor.data is not array or tensor.requires_grad is not requires_grad:
                 return False
-        for tensor, grad in self.grad_states:
-            if tensor.grad is not grad or (grad is not None and grad.data is not self.grad_arrays[id(grad)]):
+        for tensor, grad, array in self.grad_states:
+            if tensor.grad is not grad or (grad is not None and grad.data is not array):
                 return False
         if self.argument_grads:
             tensors = flat_tensors(args, kwargs)
@@ -176,15 +177,10 @@ class Tape:
         for position, buffer in self.inputs:
             np.copyto(buffer, tensors[position].data)
         self.current[:] = tensors
-        with np.errstate(all="ignore"):  # as eager's backward: an inf is a value, not an error
-            for call in self.calls:
-                call()
+        for call in self.calls:
+            call()
         self.current.clear()
         return self.build_result()
-
-    @functools.cached_property
-    def grad_arrays(self) -> dict[int, np.ndarray]:
-        return {id(grad): grad.data for _, grad in self.grad_states if grad is not None}
 
 
 class Slot:
@@ -246,11 +242,13 @@ class Tracer:
         self.cleared: dict[int, int] = {}  # leaves whose .grad a traced zero_grad set to None → where in the tape
         self.dropped: set[int] = set()  # positions of calls a later call makes useless
         self.current: list[Tensor] = []
-        self.in_optimizer = False
+        self.in_engine = False
         self.arguments = flat_tensors(args, kwargs)
         self.inputs: list[tuple[int, np.ndarray]] = []
         self.finished: list[tuple[Tensor, np.ndarray]] = []
+        self.published: list[tuple[str, Tensor, Tensor]] = []  # the .grad each leaf gets at the end of a backward
         self.running = True  # run each call as it is written (not for the optimizer's: eager has just run them)
+        self.active = False  # watching the step (the patches are in place)
         for position, tensor in enumerate(self.arguments):
             if id(tensor.data) not in self.buffers:
                 buffer = self.buffer_like(tensor.data, f"input{len(self.inputs)}")
@@ -298,7 +296,8 @@ class Tracer:
         if self.running:
             with np.errstate(all="ignore"):
                 call()
-            if out is not None and all(id(a) in self.constants for a in args if isinstance(a, np.ndarray)):
+            if out is not None and all(id(a) in self.constants or id(a) not in self.names  # a rule's literal
+                                       for a in args if isinstance(a, np.ndarray)):
                 self.constants.add(id(out))
                 return
         shown = [self.name(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
@@ -328,23 +327,28 @@ class Tracer:
         init, wrap = Tensor.__init__, Tensor.__dict__["wrap"].__func__
 
         def mine() -> bool:
-            return threading.get_ident() == tracer.thread and tracer.reason is None
+            return tracer.active and threading.get_ident() == tracer.thread and tracer.reason is None
 
         def traced_apply(cls, *args, **kwargs):
             out = apply(cls, *args, **kwargs)
-            if mine() and not tracer.in_optimizer:
+            if mine() and not tracer.in_engine:
                 tracer.guarded(tracer.forward, cls, args, kwargs, out)
             return out
 
         def traced_backward(root, gradient, retain_graph=False, create_graph=False, observer=None):
-            if mine():
-                tracer.guarded(tracer.backward, root, gradient, create_graph, observer)
-            backward(root, gradient, retain_graph, create_graph, observer)
+            if not mine():
+                return backward(root, gradient, retain_graph, create_graph, observer)
+            tracer.guarded(tracer.backward, root, gradient, create_graph, observer)
+            tracer.in_engine = True  # the walk adds into an existing .grad in place: the tape does that too
+            try:
+                backward(root, gradient, retain_graph, create_graph, observer)
+            finally:
+                tracer.in_engine = False
             if mine():
                 tracer.guarded(tracer.after_backward)
 
         def traced_bump(tensor):
-            if mine() and not tracer.in_optimizer:
+            if mine() and not tracer.in_engine:
                 tracer.unsound("the step changes a tensor in place outside an optimizer's step (an in-place op, "
                                "a gradient clipped or a state loaded)")
             bump(tensor)
@@ -358,11 +362,11 @@ class Tracer:
             if not mine():
                 return step(optimizer)
             tracer.guarded(tracer.before_step, optimizer)
-            tracer.in_optimizer = True
+            tracer.in_engine = True  # the optimizer's own updates are in place
             try:
                 result = step(optimizer)
             finally:
-                tracer.in_optimizer = False
+                tracer.in_engine = False
             tracer.guarded(tracer.after_step, optimizer)
             return result
 
@@ -405,9 +409,11 @@ class Tracer:
         patches += [(Tensor, name, *value_read(name)) for name in _VALUE_READS]
         for owner, name, _, patched in patches:
             setattr(owner, name, patched)
+        self.active, self.optimizer_step = True, step
         try:
             yield
         finally:
+            self.active = False
             for owner, name, original, _ in patches:
                 setattr(owner, name, original)
 
@@ -493,7 +499,7 @@ class Tracer:
         ctx.output = output
         shown = ", ".join(self.name(b) if b is not None else repr(a) for a, b in zip(args, inputs))
         self.emit_python(f"np.copyto({self.name(output)}, {cls.__name__}.forward({shown}))  # the op's own forward",
-                         lambda: np.copyto(output, run()), run_now=True)
+                         functools.partial(_copy_result, output, run), run_now=True)
         return output, ctx
 
     # ---- backward
@@ -502,7 +508,6 @@ class Tracer:
             raise _UnsoundError("a backward with create_graph or an observer")
         order = engine.topological_order(root)
         pending: dict[Any, tuple[np.ndarray, bool]] = {order[0]: (self.value_of(gradient), False)}
-        self.finished: list[tuple[Tensor, np.ndarray]] = []
         for node in order:
             if node.backward_hooks:
                 raise _UnsoundError("a tensor in the graph has a hook (register_hook)")
@@ -531,6 +536,10 @@ class Tracer:
                     pending[edge] = self.summed(pending[edge], result[0]), True
                 else:
                     pending[edge] = result
+        if self.published:  # one Python call sets every leaf's .grad
+            texts, pairs = [text for text, _, _ in self.published], [(leaf, h) for _, leaf, h in self.published]
+            self.emit_python("\n".join(texts), functools.partial(_publish_grads, pairs))
+            self.published = []
 
     def conformed(self, result: tuple[np.ndarray, bool], shape: tuple, dtype: np.dtype) -> tuple[np.ndarray, bool]:
         """A gradient brought to its input's shape (the engine's ``unbroadcast``) and dtype, into a new buffer."""
@@ -542,7 +551,7 @@ class Tracer:
                 self.emit("np.add.reduce", np.add.reduce, grad, axis=tuple(range(extra)), out=summed)
             else:
                 self.emit_python(f"np.copyto({self.name(summed)}, unbroadcast({self.name(grad)}, {shape}))",
-                                 lambda: np.copyto(summed, engine.unbroadcast(grad, shape)))
+                                 functools.partial(_unbroadcast_into, summed, grad), run_now=True)
             result = grad, _ = summed, True
         if grad.dtype != dtype:
             cast = self.buffer_like(np.empty(shape, dtype), f"t{len(self.names)}")
@@ -586,6 +595,7 @@ class Tracer:
                 self.argument_grads.append(argument)
                 self.emit_python(f"input{argument}.grad = {self.name(grad)}.copy()",
                                  functools.partial(_set_argument_grad, self.current, argument, grad))
+                self.finished.append((leaf, grad))
                 return
             if id(leaf) in self.cleared:
                 self.dropped.add(self.cleared[id(leaf)])
@@ -597,8 +607,7 @@ class Tracer:
                 grad = owned
             self.names[id(grad)] = name
             holder = Tensor.wrap(grad)
-            self.emit_python(f"{self.name(leaf.data)}.grad = Tensor({name})",
-                             functools.partial(_set_grad, leaf, holder))
+            self.published.append((f"{self.name(leaf.data)}.grad = Tensor({name})", leaf, holder))
             self.leaf_grads[id(leaf)] = holder, grad
         else:
             holder = leaf.grad
@@ -611,8 +620,7 @@ class Tracer:
             self.running = False  # eager adds it in place; the tape's sum is compared with eager's after
             self.emit("np.add", np.add, holder.data, grad, out=holder.data)
             self.running = True
-            self.emit_python(f"bump_version({self.name(leaf.data)}.grad)",
-                             functools.partial(engine.bump_version, holder))
+            self.published.append((f"bump_version({self.name(leaf.data)}.grad)", leaf, holder))
             self.leaf_grads[id(leaf)] = holder, holder.data
             grad = expected
         self.finished.append((leaf, grad))
@@ -640,6 +648,9 @@ class Tracer:
             self.emit_python(f"{self.name(p.data)}.grad = None", functools.partial(_set_grad, p, None))
 
     def before_step(self, optimizer: Optimizer) -> None:
+        mro = type(optimizer).__mro__
+        if any("step" in vars(cls) for cls in mro[:mro.index(Optimizer)]):
+            raise _UnsoundError(f"{type(optimizer).__name__} overrides step()")
         for group in optimizer.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
@@ -655,7 +666,7 @@ class Tracer:
         rule = OPTIMIZER_RULES.get(type(optimizer))
         if rule is None:
             self.texts.append(f"{type(optimizer).__name__}.step()  # the optimizer's own update")
-            self.calls.append(optimizer.step)
+            self.calls.append(functools.partial(self.optimizer_step, optimizer))
             return
         self.running = False  # eager's step has just updated the parameters: the tape's update must not again
         for group in optimizer.param_groups:
@@ -664,10 +675,11 @@ class Tracer:
             self.checks.append(functools.partial(_group_unchanged, group, list(hyper), list(hyper.values()),
                                                  [id(p) for p in members]))
             numbers = {key: float(v) if type(v) is int else v for key, v in hyper.items()}  # as the step takes them
-            for p in members:
-                if p.grad is not None:
-                    rule(self, optimizer, p, self.leaf_grads[id(p)][1], **numbers)
-                    self.emit_python(f"bump_version({self.name(p.data)})", functools.partial(engine.bump_version, p))
+            updated = [p for p in members if p.grad is not None]
+            for p in updated:
+                rule(self, optimizer, p, self.leaf_grads[id(p)][1], **numbers)
+            self.emit_python(f"bump_version({', '.join(self.name(p.data) for p in updated)})",
+                             functools.partial(_bump_versions, updated))
         self.running = True
         state = optimizer.state
         self.checks.append(lambda: optimizer.state is state)
@@ -714,10 +726,28 @@ def _same(tape: np.ndarray, eager: np.ndarray) -> bool:
 
 
 def _set_grad(tensor: Tensor, grad: Tensor | None) -> None:
-    if tensor.grad is not grad:
-        tensor.grad = grad
-    if grad is not None:
-        engine.bump_version(grad)  # new values in the tensor a graph may have saved: it must notice
+    tensor.grad = grad
+
+
+def _publish_grads(pairs: list[tuple[Tensor, Tensor]]) -> None:
+    """Each leaf's .grad is its gradient tensor, whose values are new: a graph that saved it must notice."""
+    for leaf, grad in pairs:
+        if leaf.grad is not grad:
+            leaf.grad = grad
+        engine.bump_version(grad)
+
+
+def _unbroadcast_into(target: np.ndarray, grad: np.ndarray) -> None:
+    np.copyto(target, engine.unbroadcast(grad, target.shape))
+
+
+def _copy_result(target: np.ndarray, run: Callable[[], np.ndarray]) -> None:
+    np.copyto(target, run())
+
+
+def _bump_versions(tensors: list[Tensor]) -> None:
+    for tensor in tensors:  # engine.bump_version is looked up when the tape runs: while tracing, it is the tracer's
+        engine.bump_version(tensor)
 
 
 def _set_argument_grad(current: list[Tensor], position: int, grad: np.ndarray) -> None:
@@ -923,15 +953,14 @@ def _adam_update(tracer: Tracer, optimizer: Optimizer, p: Tensor, grad: np.ndarr
     tracer.emit("np.add", np.add, v, square, out=v)
     if amsgrad:
         tracer.emit("np.maximum", np.maximum, peak, v, out=peak)
-        v = peak
-    denominator = _into(tracer, "np.sqrt", np.sqrt, v)
+    denominator = _into(tracer, "np.sqrt", np.sqrt, peak if amsgrad else v)
     tracer.emit("np.multiply", np.multiply, denominator, root_correction, out=denominator)
     tracer.emit("np.add", np.add, denominator, np.array(eps, dtype), out=denominator)
     change = _into(tracer, "np.multiply", np.multiply, step_size, m)
     tracer.emit("np.divide", np.divide, change, denominator, out=change)
     tracer.emit("np.subtract", np.subtract, data, change, out=data)
     tracer.checks.append(lambda: optimizer.state.get(p) is state and state["exp_avg"] is m
-                         and state["exp_avg_sq"] is (peak if amsgrad else v))
+                         and state["exp_avg_sq"] is v and state.get("max_exp_avg_sq") is peak)
 
 
 def _count_adam_step(state: dict, step_size: np.ndarray, root_correction: np.ndarray, lr: float, beta1: float,
