@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import math
 import threading
 from collections.abc import Callable, Iterator
@@ -68,7 +69,7 @@ class CompiledStep:
                                args, kwargs)
         if grad_mode.state.anomaly:
             return self._eager("anomaly mode is on (detect_anomaly checks every eager op)", args, kwargs)
-        tracer = Tracer(args, kwargs)
+        tracer = Tracer(args, kwargs, self.argument_names(args, kwargs))
         with tracer.tracing():
             result = self.step(*args, **kwargs)
         try:
@@ -84,6 +85,15 @@ class CompiledStep:
         self.captures += 1
         self.last_run = "captured"
         return result
+
+    def argument_names(self, args: tuple, kwargs: dict) -> list[str]:
+        """What the tape's text calls each argument tensor: the step's parameter name where it has one."""
+        try:
+            bound = inspect.signature(self.step).bind(*args, **kwargs).arguments
+        except (TypeError, ValueError):
+            bound = {}
+        named = {id(value): name for name, value in bound.items() if isinstance(value, Tensor)}
+        return [named.get(id(t), f"input{i}") for i, t in enumerate(flat_tensors(args, kwargs))]
 
     def _eager(self, reason: str, args: tuple, kwargs: dict) -> Any:
         if self.strict:
@@ -183,6 +193,13 @@ class Tape:
         return self.build_result()
 
 
+class _Text:
+    """Text to show as it is in a rendered call."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
 class Slot:
     """A buffer standing in for a Tensor when an op's own forward is replayed (it reads ``.data``, shape, dtype)."""
 
@@ -223,13 +240,16 @@ class Node:
 class Tracer:
     """Watches one eager run of the step (on this thread) and writes the tape, checking each call against eager."""
 
-    def __init__(self, args: tuple, kwargs: dict) -> None:
+    def __init__(self, args: tuple, kwargs: dict, names: list[str]) -> None:
         self.thread = threading.get_ident()
         self.reason: str | None = None
         self.calls: list[Callable[[], Any]] = []
-        self.texts: list[str] = []
+        self.texts: list[Callable[[], str]] = []  # rendered when the capture ends, when every buffer has its name
         self.buffers: dict[int, np.ndarray] = {}  # id(an array eager made or read) → the tape's buffer for it
         self.names: dict[int, str] = {}  # id(buffer) → its name in the tape's text
+        self.count = 0  # buffers named t1, t2, ... in the order the tape's text shows them
+        self.buffer_ids: set[int] = set()
+        self.views: dict[int, tuple[np.ndarray, str]] = {}  # id(view) → (the buffer it views, how to show it)
         self.keep: list[Any] = []  # keeps every array and tensor whose id is a key above alive while tracing
         self.created: set[int] = set()  # tensors made during the step outside ops
         self.constants: set[int] = set()  # buffers no call of the tape writes (numbers made in the step)
@@ -251,15 +271,22 @@ class Tracer:
         self.active = False  # watching the step (the patches are in place)
         for position, tensor in enumerate(self.arguments):
             if id(tensor.data) not in self.buffers:
-                buffer = self.buffer_like(tensor.data, f"input{len(self.inputs)}")
+                buffer = self.buffer_like(tensor.data, names[position])
                 np.copyto(buffer, tensor.data)
                 self.remember(tensor.data, buffer)
                 self.inputs.append((position, buffer))
 
     # ---- naming and buffers
-    def buffer_like(self, array: np.ndarray, name: str) -> np.ndarray:
+    def new_name(self) -> str:
+        self.count += 1
+        return f"t{self.count}"
+
+    def buffer_like(self, array: np.ndarray, name: str | None = None) -> np.ndarray:
+        """A new buffer of ``array``'s shape and dtype, named in the tape's text."""
         buffer = np.empty(array.shape, array.dtype)
-        self.names[id(buffer)] = name
+        self.buffer_ids.add(id(buffer))
+        if name is not None:
+            self.names[id(buffer)] = name
         self.keep.append(buffer)
         return buffer
 
@@ -268,20 +295,27 @@ class Tracer:
         self.buffers[id(eager_array)] = buffer
 
     def name(self, value: Any) -> str:
-        if isinstance(value, np.ndarray):
-            known = self.names.get(id(value))
-            if known is not None:
-                return known
-            if value.ndim == 0:
-                return str(value[()])
-            self.names[id(value)] = name = f"t{len(self.names)}"
-            self.keep.append(value)
-            return name
-        return repr(value)
+        """How the tape's text shows a value: a buffer's name (t1, t2, ... in order of appearance), a view of one,
+        a parameter's name, or a number."""
+        if isinstance(value, _Text):
+            return value.text
+        if not isinstance(value, np.ndarray):
+            return repr(value)
+        known = self.names.get(id(value))
+        if known is not None:
+            return known
+        if id(value) in self.views:
+            base, pattern = self.views[id(value)]
+            return pattern.format(self.name(base))
+        if value.ndim == 0 and id(value) not in self.buffer_ids:
+            return str(value[()])
+        self.names[id(value)] = name = self.new_name()
+        self.keep.append(value)
+        return name
 
-    def view(self, base: np.ndarray, array: np.ndarray, suffix: str) -> np.ndarray:
-        """A fixed view of a buffer (``W.T``), named after it."""
-        self.names[id(array)] = self.name(base) + suffix
+    def view(self, base: np.ndarray, array: np.ndarray, pattern: str) -> np.ndarray:
+        """A fixed view of a buffer (``W.T``), shown as ``pattern`` with the buffer's name in its braces."""
+        self.views[id(array)] = base, pattern
         self.keep.append(array)
         return array
 
@@ -296,20 +330,30 @@ class Tracer:
         if self.running:
             with np.errstate(all="ignore"):
                 call()
-            if out is not None and all(id(a) in self.constants or id(a) not in self.names  # a rule's literal
+            if out is not None and all(id(a) in self.constants or self.is_literal(a)
                                        for a in args if isinstance(a, np.ndarray)):
                 self.constants.add(id(out))
+                if out.ndim == 0:
+                    self.names[id(out)] = str(out[()])
                 return
+        self.texts.append(functools.partial(self.render, spelling, args, kwargs, out))
+        self.calls.append(call)
+
+    def is_literal(self, array: np.ndarray) -> bool:
+        """A number a rule made (0.5, N), not a buffer, a view or a tensor's array."""
+        return id(array) not in self.buffer_ids and id(array) not in self.names and id(array) not in self.views
+
+    def render(self, spelling: str, args: tuple, kwargs: dict, out: np.ndarray | None) -> str:
+        """A numpy call as the tape's text shows it, with the names its buffers have at the end of the capture."""
         shown = [self.name(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
         if out is not None:
             shown.append(f"out={self.name(out)}")
-        self.texts.append(f"{spelling}({', '.join(shown)})")
-        self.calls.append(call)
+        return f"{spelling}({', '.join(shown)})"
 
-    def emit_python(self, text: str, function: Callable[[], Any], run_now: bool = False) -> None:
+    def emit_python(self, text: str | Callable[[], str], function: Callable[[], Any], run_now: bool = False) -> None:
         """A step of the tape that is Python, not numpy (setting ``.grad``, counting an optimizer's steps); run at
-        capture only where the tape needs its effect (eager does the rest)."""
-        self.texts.append(text)
+        capture only where the tape needs its effect (eager does the rest). ``text`` may be made at the end."""
+        self.texts.append(text if callable(text) else functools.partial(str, text))
         self.calls.append(function)
         if run_now:
             function()
@@ -494,8 +538,8 @@ class Tracer:
         views = [b for b in inputs if b is not None and np.may_share_memory(result, b)]
         if views and ctx.saved == () and cls.may_view_input:
             ctx.output = result
-            return self.view(views[0], result, f" viewed by {cls.__name__}"), ctx  # a fixed view of a fixed buffer
-        output = self.buffer_like(result, f"t{len(self.names)}")
+            return self.view(views[0], result, f"{cls.__name__}({{}})"), ctx  # a fixed view of a fixed buffer
+        output = self.buffer_like(result)
         ctx.output = output
         shown = ", ".join(self.name(b) if b is not None else repr(a) for a, b in zip(args, inputs))
         self.emit_python(f"np.copyto({self.name(output)}, {cls.__name__}.forward({shown}))  # the op's own forward",
@@ -545,16 +589,17 @@ class Tracer:
         """A gradient brought to its input's shape (the engine's ``unbroadcast``) and dtype, into a new buffer."""
         grad, _ = result
         if grad.shape != shape:
-            summed = self.buffer_like(np.empty(shape, grad.dtype), f"t{len(self.names)}")
+            summed = self.buffer_like(np.empty(shape, grad.dtype))
             extra = grad.ndim - len(shape)
             if grad.shape[extra:] == shape:
                 self.emit("np.add.reduce", np.add.reduce, grad, axis=tuple(range(extra)), out=summed)
             else:
-                self.emit_python(f"np.copyto({self.name(summed)}, unbroadcast({self.name(grad)}, {shape}))",
-                                 functools.partial(_unbroadcast_into, summed, grad), run_now=True)
+                self.emit_python(functools.partial(self.render, "np.copyto", (summed, _Text(
+                    f"unbroadcast({self.name(grad)}, {shape})")), {}, None),
+                    functools.partial(_unbroadcast_into, summed, grad), run_now=True)
             result = grad, _ = summed, True
         if grad.dtype != dtype:
-            cast = self.buffer_like(np.empty(shape, dtype), f"t{len(self.names)}")
+            cast = self.buffer_like(np.empty(shape, dtype))
             self.emit("np.copyto", np.copyto, cast, grad, casting="unsafe")
             result = cast, True
         return result
@@ -562,14 +607,14 @@ class Tracer:
     def summed(self, pending: tuple[np.ndarray, bool], grad: np.ndarray) -> np.ndarray:
         """Σ over consumers: added into the pending sum's own buffer, or into a new one."""
         total, owned = pending
-        target = total if owned else self.buffer_like(total, f"t{len(self.names)}")
+        target = total if owned else self.buffer_like(total)
         self.emit("np.add", np.add, total, grad, out=target)
         return target
 
     def replayed_backward(self, info: Node, grad: np.ndarray) -> list:
         """An op without a backward rule: its own backward on arrays, each result copied into a buffer."""
         cls, ctx = info.cls, info.ctx
-        targets = [self.buffer_like(b, f"t{len(self.names)}") if b is not None and needs else None
+        targets = [self.buffer_like(b) if b is not None and needs else None
                    for b, needs in zip(info.inputs, info.needs)]
 
         def run() -> None:
@@ -580,10 +625,12 @@ class Tracer:
                     np.copyto(target, result if result.shape == target.shape else engine.unbroadcast(
                         result, target.shape), casting="unsafe")
 
-        shown = ", ".join(self.name(t) if t is not None else "_" for t in targets)
-        self.emit_python(f"{shown} = {cls.__name__}.backward({self.name(grad)})  # the op's own backward", run,
-                         run_now=True)
+        self.emit_python(functools.partial(self.render_backward, cls, targets, grad), run, run_now=True)
         return [(t, True) if t is not None else None for t in targets]
+
+    def render_backward(self, cls: type, targets: list, grad: np.ndarray) -> str:
+        shown = ", ".join(self.name(t) if t is not None else "_" for t in targets)
+        return f"{shown} = {cls.__name__}.backward({self.name(grad)})  # the op's own backward"
 
     def leaf_gradient(self, leaf: Tensor, grad: np.ndarray, fresh: bool) -> None:
         """Where a leaf's gradient goes: into its own buffer, which becomes its ``.grad`` (or is added into the
@@ -593,7 +640,7 @@ class Tracer:
         if leaf.grad is None:
             if argument is not None:
                 self.argument_grads.append(argument)
-                self.emit_python(f"input{argument}.grad = {self.name(grad)}.copy()",
+                self.emit_python(f"{self.name(leaf.data)}.grad = Tensor({self.name(grad)}.copy())",
                                  functools.partial(_set_argument_grad, self.current, argument, grad))
                 self.finished.append((leaf, grad))
                 return
@@ -665,7 +712,7 @@ class Tracer:
             raise _UnsoundError("the optimizer replaced a parameter's array")
         rule = OPTIMIZER_RULES.get(type(optimizer))
         if rule is None:
-            self.texts.append(f"{type(optimizer).__name__}.step()  # the optimizer's own update")
+            self.texts.append(functools.partial(str, f"{type(optimizer).__name__}.step()  # the optimizer's own update"))
             self.calls.append(functools.partial(self.optimizer_step, optimizer))
             return
         self.running = False  # eager's step has just updated the parameters: the tape's update must not again
@@ -688,7 +735,7 @@ class Tracer:
         if self.reason is not None:
             raise _UnsoundError(self.reason)
         kept = [i for i in range(len(self.calls)) if i not in self.dropped]
-        self.calls, self.texts = [self.calls[i] for i in kept], [self.texts[i] for i in kept]
+        self.calls, self.texts = [self.calls[i] for i in kept], [self.texts[i]() for i in kept]
         return Tape(self, self.result_builder(result), signature)
 
     def result_builder(self, result: Any) -> Callable[[], Any]:
@@ -766,7 +813,7 @@ def _group_unchanged(group: dict, keys: list[str], values: list, members: list[i
 # a backward rule returns, per input, (buffer, fresh) — fresh when the buffer is new, not the incoming gradient —
 # or None. Each mirrors the op's own formula in ops.py call for call, so the tape computes what eager computes.
 def _output(tracer: Tracer, out: Tensor) -> np.ndarray:
-    return tracer.buffer_like(out.data, f"t{len(tracer.names)}")
+    return tracer.buffer_like(out.data)
 
 
 def _binary_forward(spelling: str, function: np.ufunc) -> Callable:
@@ -788,7 +835,7 @@ def _matmul_t_forward(tracer, inputs, args, out):
     if a.ndim != 2 or w.ndim != 2:
         return None
     output = _output(tracer, out)
-    tracer.emit("np.matmul", np.matmul, a, tracer.view(w, w.T, ".T"), out=output)
+    tracer.emit("np.matmul", np.matmul, a, tracer.view(w, w.T, "{}.T"), out=output)
     return output
 
 
@@ -808,7 +855,7 @@ def _pass(grad: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def _new(tracer: Tracer, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    return tracer.buffer_like(np.empty(shape, dtype), f"t{len(tracer.names)}")
+    return tracer.buffer_like(np.empty(shape, dtype))
 
 
 def _add_backward(tracer, info, grad):
@@ -851,7 +898,7 @@ def _matmul_t_backward(tracer, info, grad):
         tracer.emit("np.matmul", np.matmul, grad, w, out=grad_a)
     if needs_b:
         grad_w = _new(tracer, w.shape, np.result_type(grad, a))
-        tracer.emit("np.matmul", np.matmul, tracer.view(grad, grad.T, ".T"), a, out=grad_w)
+        tracer.emit("np.matmul", np.matmul, tracer.view(grad, grad.T, "{}.T"), a, out=grad_w)
     return [(grad_a, True) if needs_a else None, (grad_w, True) if needs_b else None]
 
 
@@ -874,7 +921,7 @@ def _mean_backward(tracer, info, grad):
     if 0 < scaled.ndim != len(shape):
         spread = scaled.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
     spread = np.broadcast_to(spread, shape)
-    return [(tracer.view(scaled, spread, f".broadcast_to({shape})"), False), None, None]
+    return [(tracer.view(scaled, spread, f"np.broadcast_to({{}}, {shape})"), False), None, None]
 
 
 FORWARD_RULES: dict[type, Callable] = {
