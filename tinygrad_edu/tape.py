@@ -712,8 +712,8 @@ class Tracer:
             raise _UnsoundError("the optimizer replaced a parameter's array")
         rule = OPTIMIZER_RULES.get(type(optimizer))
         if rule is None:
-            self.texts.append(functools.partial(str, f"{type(optimizer).__name__}.step()  # the optimizer's own update"))
-            self.calls.append(functools.partial(self.optimizer_step, optimizer))
+            self.emit_python(f"{type(optimizer).__name__}.step()  # the optimizer's own update",
+                             functools.partial(self.optimizer_step, optimizer))
             return
         self.running = False  # eager's step has just updated the parameters: the tape's update must not again
         for group in optimizer.param_groups:
