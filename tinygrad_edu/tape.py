@@ -48,20 +48,26 @@ def compile(step: Callable[..., Any], *, strict: bool = False) -> CompiledStep:
 
 
 class CompiledStep:
-    """A step with its captured tape. ``last_run`` says what the latest call did ("captured", "replayed", or
-    "eager: <why>"); ``tape_text()`` lists the tape's numpy calls."""
+    """A step with its captured tapes, one per call signature (a batch of 64 and the last, smaller one).
+    ``last_run`` says what the latest call did ("captured", "replayed", or "eager: <why>"); ``tape_text()`` lists
+    the numpy calls of the latest call's tape."""
+
+    KEPT_TAPES = 8
+    RETRY_AFTER = 50  # eager calls of a step found uncapturable before it is traced again
 
     def __init__(self, step: Callable[..., Any], strict: bool) -> None:
         self.step, self.strict = step, strict
+        self.tapes: dict[tuple, Tape] = {}
         self.tape: Tape | None = None
+        self.uncapturable: dict[tuple, tuple[int, str, int]] = {}  # signature → (module edits, why, calls left)
         self.last_run = "not run yet"
         self.captures = 0
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         signature = call_signature(args, kwargs)
-        tape = self.tape
+        tape = self.tapes.get(signature)  # a signature of None finds nothing
         if tape is not None and tape.holds(signature, args, kwargs):
-            self.last_run = "replayed"
+            self.tape, self.last_run = tape, "replayed"
             return tape.replay(args, kwargs)
         self.tape = None
         if signature is None:
@@ -69,19 +75,33 @@ class CompiledStep:
                                args, kwargs)
         if grad_mode.state.anomaly:
             return self._eager("anomaly mode is on (detect_anomaly checks every eager op)", args, kwargs)
+        edits, why, calls_left = self.uncapturable.get(signature, (None, "", 0))
+        if edits == Module.edits and calls_left:
+            self.uncapturable[signature] = edits, why, calls_left - 1
+            return self._eager(why, args, kwargs)
+        return self._capture(signature, args, kwargs)
+
+    def _capture(self, signature: tuple, args: tuple, kwargs: dict) -> Any:
+        """Run the step eagerly under the tracer; keep its tape, or note why it has none."""
+        self.tapes.pop(signature, None)
         tracer = Tracer(args, kwargs, self.argument_names(args, kwargs))
         with tracer.tracing():
             result = self.step(*args, **kwargs)
         try:
-            self.tape = tracer.finish(result, signature)
+            tape = tracer.finish(result, signature)
         except _UnsoundError as why:
             tracer.reason = tracer.reason or str(why)
         if tracer.reason is not None:
             if self.strict:
                 raise CaptureError(f"compile(strict=True): the step can't be captured: {tracer.reason} (this call "
                                    "ran it eagerly, once)")
+            self.uncapturable[signature] = Module.edits, tracer.reason, self.RETRY_AFTER
             self.last_run = f"eager: {tracer.reason}"
             return result
+        if len(self.tapes) >= self.KEPT_TAPES:
+            self.tapes.pop(next(iter(self.tapes)))  # the oldest
+        self.tapes[signature] = self.tape = tape
+        self.uncapturable.pop(signature, None)
         self.captures += 1
         self.last_run = "captured"
         return result
