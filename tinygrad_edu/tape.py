@@ -154,8 +154,12 @@ def flat_tensors(args: tuple, kwargs: dict) -> list[Tensor]:
 
 def _arguments(args: tuple, kwargs: dict, containers: list) -> tuple | list:
     """Every argument, depth first, tuples and lists opened (each noted in ``containers`` with its length)."""
-    if not kwargs and not any(type(a) in (tuple, list) for a in args):
-        return args  # the usual call: a few tensors and numbers
+    if not kwargs:
+        for a in args:
+            if type(a) is tuple or type(a) is list:
+                break
+        else:
+            return args  # the usual call: a few tensors and numbers
     found, stack = [], [*reversed(kwargs.values()), *reversed(args)]
     while stack:
         value = stack.pop()
@@ -345,6 +349,8 @@ class Tracer:
         constants only (the seed's 1 divided by N) is run once here and left out of the tape."""
         if isinstance(function, np.ufunc) and not kwargs:
             call = functools.partial(function, *args, out)  # out= given by position: a little faster
+        elif function is np.add.reduce:
+            call = functools.partial(function, *args, kwargs["axis"], None, out, kwargs.get("keepdims", False))
         else:
             call = functools.partial(function, *args, **kwargs, **({} if out is None else {"out": out}))
         if self.running:
