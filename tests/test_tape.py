@@ -391,3 +391,22 @@ def test_compiled_random_programs_match_the_fuzzers_oracle(program: Program, see
                              for kind, _, operands in program.steps)  # an alias the tape can't trace to its tensor
     if not eager_only & {name for _, name, _ in program.steps} and not constants_detached:
         assert captured, compiled.last_run
+
+
+def test_a_compiled_step_inside_a_captured_step_runs_eagerly_and_is_captured_with_it():
+    twins = Twins((6, 5, 6), OPTIMIZERS["sgd"])
+    inner = tg.compile(twins.step_for(1, True))
+    outer = tg.compile(lambda x: inner(x) * 1.0)
+    x = tg.Tensor(np.random.default_rng(17).standard_normal((4, 6)).astype(np.float32))
+    for _ in range(3):
+        assert_close(outer(x).data, twins.eager(tg.Tensor(x.data.copy())).data, "loss")
+        twins.assert_same()
+    assert outer.last_run == "replayed" and inner.last_run == "not run yet"
+
+
+def test_a_python_float_argument_is_told_from_its_negative_zero():
+    compiled = tg.compile(lambda x, scale: (x * scale).sum())
+    x = tg.Tensor(np.ones(3))
+    assert np.signbit(compiled(x, 0.0).data) == np.signbit((x * 0.0).sum().data)
+    assert np.signbit(compiled(x, -0.0).data) == np.signbit((x * -0.0).sum().data)
+    assert compiled.captures == 2

@@ -28,6 +28,14 @@ from .nn import Module
 from .optim import SGD, Adam, AdamW, Optimizer
 
 _SCALARS = (int, float, bool, str, type(None))
+_CAPTURE_LOCK = threading.Lock()  # one capture at a time: each patches the classes it watches
+
+
+class _Capturing(threading.local):
+    active = False
+
+
+_CAPTURING = _Capturing()
 _VALUE_READS = ("item", "tolist", "numpy", "__bool__", "__float__", "__int__", "__array__")
 
 
@@ -64,6 +72,8 @@ class CompiledStep:
         self.captures = 0
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _CAPTURING.active:  # called inside another step being captured: that capture sees its ops
+            return self.step(*args, **kwargs)
         signature = call_signature(args, kwargs)
         tape = self.tapes.get(signature)  # a signature of None finds nothing
         if tape is not None and tape.holds(signature, args, kwargs):
@@ -85,7 +95,7 @@ class CompiledStep:
         """Run the step eagerly under the tracer; keep its tape, or note why it has none."""
         self.tapes.pop(signature, None)
         tracer = Tracer(args, kwargs, self.argument_names(args, kwargs))
-        with tracer.tracing():
+        with _CAPTURE_LOCK, tracer.tracing():  # the lock before the patches: they read the classes' methods
             result = self.step(*args, **kwargs)
         try:
             tape = tracer.finish(result, signature)
@@ -140,6 +150,8 @@ def call_signature(args: tuple, kwargs: dict) -> tuple | None:
             alias = -1 if not arrays else next((i for i, seen in enumerate(arrays) if seen is data), -1)
             arrays.append(data)
             parts.append((type(value), data.shape, data.dtype, value.requires_grad, value.grad_fn is None, alias))
+        elif type(value) is float:
+            parts.append((float, value.hex()))  # tells -0.0 from 0.0, and a nan equals itself
         elif type(value) in _SCALARS:
             parts.append((type(value), value))
         else:
@@ -479,11 +491,11 @@ class Tracer:
         patches += [(Tensor, name, *value_read(name)) for name in _VALUE_READS]
         for owner, name, _, patched in patches:
             setattr(owner, name, patched)
-        self.active, self.optimizer_step = True, step
+        self.active, self.optimizer_step, _CAPTURING.active = True, step, True
         try:
             yield
         finally:
-            self.active = False
+            self.active = _CAPTURING.active = False
             for owner, name, original, _ in patches:
                 setattr(owner, name, original)
 
