@@ -410,3 +410,16 @@ def test_a_python_float_argument_is_told_from_its_negative_zero():
     assert np.signbit(compiled(x, 0.0).data) == np.signbit((x * 0.0).sum().data)
     assert np.signbit(compiled(x, -0.0).data) == np.signbit((x * -0.0).sum().data)
     assert compiled.captures == 2
+
+
+def test_replays_read_each_calls_batch_new_arrays_and_changed_values_alike():
+    """The calls that read an argument are bound to its array (no copy) and rebound when another array comes."""
+    twins = Twins((6, 5, 6), OPTIMIZERS["adam"])
+    rng = np.random.default_rng(18)
+    x = tg.Tensor(rng.standard_normal((4, 6)).astype(np.float32))
+    twins.run(x, steps=2)
+    x.data[...] = rng.standard_normal((4, 6))  # the same array, new values
+    twins.run(x)
+    twins.run(tg.Tensor(rng.standard_normal((4, 6)).astype(np.float32)))  # a new array
+    twins.run(tg.Tensor(np.asfortranarray(rng.standard_normal((4, 6)).astype(np.float32))))  # another layout
+    assert twins.compiled.captures == 1 and twins.compiled.last_run == "replayed"

@@ -193,7 +193,7 @@ class Tape:
         self.texts = tracer.texts
         self.signature = signature
         self.module_edits = Module.edits
-        self.inputs = tracer.inputs  # (position among the argument tensors, buffer)
+        self.inputs, self.rebound = tracer.split_inputs()
         self.current = tracer.current  # the argument tensors of the running call (leaf gradients go to them)
         self.bound = list(tracer.bound.values())  # (tensor, its array, requires_grad)
         self.grad_states = [(tensor, grad, None if grad is None else grad.data)  # the .grad a call must start with
@@ -222,11 +222,25 @@ class Tape:
         tensors = flat_tensors(args, kwargs)
         for position, buffer in self.inputs:
             np.copyto(buffer, tensors[position].data)
+        for entry in self.rebound:  # an argument the calls read directly: rebind them if its array is another
+            array = tensors[entry[0]].data
+            if array is not entry[2]:
+                self.rebind(entry, array)
         self.current[:] = tensors
         for call in self.calls:
             call()
         self.current.clear()
         return self.build_result()
+
+
+    def rebind(self, entry: list, array: np.ndarray) -> None:
+        """Make the calls that read an argument's array read ``array`` instead."""
+        position, indices, old = entry
+        for index in indices:
+            call = self.calls[index]
+            self.calls[index] = functools.partial(call.func, *[array if a is old else a for a in call.args],
+                                                  **call.keywords)
+        entry[2] = array
 
 
 class _Text:
@@ -299,6 +313,8 @@ class Tracer:
         self.dropped: set[int] = set()  # positions of calls a later call makes useless
         self.current: list[Tensor] = []
         self.in_engine = False
+        self.opaque = False  # the tape has calls whose buffers it can't see (an op's own forward or backward)
+        self.returned: list[np.ndarray] = []  # buffers the step's result is copied from
         self.arguments = flat_tensors(args, kwargs)
         self.inputs: list[tuple[int, np.ndarray]] = []
         self.finished: list[tuple[Tensor, np.ndarray]] = []
@@ -393,7 +409,8 @@ class Tracer:
         capture only where the tape needs its effect (eager does the rest). ``text`` may be made at the end."""
         self.texts.append(text if callable(text) else functools.partial(str, text))
         self.calls.append(function)
-        if run_now:
+        if run_now:  # an op's own code, which may read any buffer (the arguments' included)
+            self.opaque = True
             function()
 
     def unsound(self, reason: str) -> None:
@@ -769,6 +786,21 @@ class Tracer:
         state = optimizer.state
         self.checks.append(lambda: optimizer.state is state)
 
+    def split_inputs(self) -> tuple[list[tuple[int, np.ndarray]], list[list]]:
+        """The argument buffers a replay copies into, and those whose calls are bound to the argument's array
+        itself ([position, indices of the calls that read it, the array they read]): no copy, where every call
+        that reads it is a numpy call the tape can rebind (no op's own code, no view, not returned)."""
+        copied, rebound = [], []
+        viewed = {id(base) for base, _ in self.views.values()}
+        for position, buffer in self.inputs:
+            if self.opaque or id(buffer) in viewed or any(buffer is r for r in self.returned):
+                copied.append((position, buffer))
+                continue
+            readers = [i for i, call in enumerate(self.calls) if isinstance(call, functools.partial)
+                       and any(a is buffer for a in call.args)]
+            rebound.append([position, readers, buffer])
+        return copied, rebound
+
     def finish(self, result: Any, signature: tuple) -> Tape:
         if self.reason is not None:
             raise _UnsoundError(self.reason)
@@ -783,6 +815,7 @@ class Tracer:
             buffer = self.buffers.get(id(result.data))
             if buffer is None or buffer is result.data:
                 raise _UnsoundError("the step returns a tensor the tape does not compute")
+            self.returned.append(buffer)
             return lambda: Tensor.wrap(buffer.copy())
         if type(result) in (tuple, list):
             parts = [self.result_builder(r) for r in result]
