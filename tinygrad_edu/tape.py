@@ -235,7 +235,7 @@ class Tape:
 
     def rebind(self, entry: list, array: np.ndarray) -> None:
         """Make the calls that read an argument's array read ``array`` instead."""
-        position, indices, old = entry
+        _, indices, old = entry
         for index in indices:
             call = self.calls[index]
             self.calls[index] = functools.partial(call.func, *[array if a is old else a for a in call.args],
