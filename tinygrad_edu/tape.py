@@ -307,6 +307,7 @@ class Tracer:
         self.bound: dict[int, tuple[Tensor, np.ndarray, bool]] = {}
         self.grad_states: list[tuple[Tensor, Tensor | None]] = []
         self.argument_grads: list[int] = []
+        self.argument_grad_buffers: list[int] = []
         self.checks: list[Callable[[], bool]] = []
         self.leaf_grads: dict[int, tuple[Tensor, np.ndarray]] = {}  # id(leaf) → (its .grad tensor, buffer)
         self.cleared: dict[int, int] = {}  # leaves whose .grad a traced zero_grad set to None → where in the tape
@@ -314,6 +315,7 @@ class Tracer:
         self.current: list[Tensor] = []
         self.in_engine = False
         self.opaque = False  # the tape has calls whose buffers it can't see (an op's own forward or backward)
+        self.accesses: list[tuple | None] = []  # per call: (arrays read, array written, elementwise) or None
         self.returned: list[np.ndarray] = []  # buffers the step's result is copied from
         self.arguments = flat_tensors(args, kwargs)
         self.inputs: list[tuple[int, np.ndarray]] = []
@@ -381,6 +383,9 @@ class Tracer:
             call = functools.partial(function, *args, kwargs["axis"], None, out, kwargs.get("keepdims", False))
         else:
             call = functools.partial(function, *args, **kwargs, **({} if out is None else {"out": out}))
+        reads = [a for a in args if isinstance(a, np.ndarray)]
+        access = (reads[1:], reads[0], False) if function is np.copyto else (
+            reads, out, isinstance(function, np.ufunc) and function is not np.matmul)
         if self.running:
             with np.errstate(all="ignore"):
                 call()
@@ -392,6 +397,7 @@ class Tracer:
                 return
         self.texts.append(functools.partial(self.render, spelling, args, kwargs, out))
         self.calls.append(call)
+        self.accesses.append(access)
 
     def is_literal(self, array: np.ndarray) -> bool:
         """A number a rule made (0.5, N), not a buffer, a view or a tensor's array."""
@@ -409,6 +415,7 @@ class Tracer:
         capture only where the tape needs its effect (eager does the rest). ``text`` may be made at the end."""
         self.texts.append(text if callable(text) else functools.partial(str, text))
         self.calls.append(function)
+        self.accesses.append(None)
         if run_now:  # an op's own code, which may read any buffer (the arguments' included)
             self.opaque = True
             function()
@@ -695,6 +702,7 @@ class Tracer:
         if leaf.grad is None:
             if argument is not None:
                 self.argument_grads.append(argument)
+                self.argument_grad_buffers.append(id(grad))
                 self.emit_python(f"{self.name(leaf.data)}.grad = Tensor({self.name(grad)}.copy())",
                                  functools.partial(_set_argument_grad, self.current, argument, grad))
                 self.finished.append((leaf, grad))
@@ -805,8 +813,62 @@ class Tracer:
         if self.reason is not None:
             raise _UnsoundError(self.reason)
         kept = [i for i in range(len(self.calls)) if i not in self.dropped]
-        self.calls, self.texts = [self.calls[i] for i in kept], [self.texts[i]() for i in kept]
-        return Tape(self, self.result_builder(result), signature)
+        self.calls, self.texts = [self.calls[i] for i in kept], [self.texts[i] for i in kept]
+        self.accesses = [self.accesses[i] for i in kept]
+        build_result = self.result_builder(result)
+        if not self.opaque:
+            self.share_buffers()
+        self.texts = [text() for text in self.texts]
+        return Tape(self, build_result, signature)
+
+    def share_buffers(self) -> None:
+        """Let a buffer whose last reader has run hold a later result of its shape: an elementwise call writes
+        into an input that dies with it (``np.tanh(t2, out=t2)``), any other into a buffer freed before it. Fewer,
+        warmer buffers; the same values (each logical buffer is written before it is read, and read only while
+        alive). Buffers seen from outside the numpy calls keep their own memory: the arguments', the gradients,
+        the result's, views' and constants."""
+        pinned = {id(b) for _, b in self.inputs} | {id(b) for b in self.returned} | self.constants
+        pinned |= {id(buffer) for _, buffer in self.leaf_grads.values()} | set(self.argument_grad_buffers)
+        pinned |= set(self.views) | {id(base) for base, _ in self.views.values()}
+        born: dict[int, int] = {}
+        last: dict[int, int] = {}
+        for index, access in enumerate(self.accesses):
+            if access is None:
+                continue
+            reads, written, _ = access
+            for array in reads:
+                if id(array) not in born:
+                    pinned.add(id(array))  # read before the tape writes it (a value from the capture)
+                last[id(array)] = index
+            if written is not None:
+                born.setdefault(id(written), index)
+                last[id(written)] = index
+        shared = {id(a): a for access in self.accesses if access for a in (*access[0], access[1]) if a is not None}
+        movable = {key for key in shared if key in self.buffer_ids and key not in pinned}
+        home: dict[int, np.ndarray] = {}  # a movable buffer's id → the memory it uses
+        free: dict[tuple, list[np.ndarray]] = {}
+        for index, access in enumerate(self.accesses):
+            if access is None:
+                continue
+            reads, written, elementwise = access
+            taken = None
+            if written is not None and id(written) in movable and born[id(written)] == index:
+                kind = (written.shape, written.dtype)
+                dying = [a for a in reads if id(a) in movable and last[id(a)] == index and (a.shape, a.dtype) == kind]
+                if elementwise and dying:
+                    taken = home.get(id(dying[0]), dying[0])
+                elif free.get(kind):
+                    taken = free[kind].pop()
+                if taken is not None:
+                    home[id(written)] = taken
+            for key in {id(a) for a in (*reads, written) if a is not None}:
+                if key in movable and last[key] == index:
+                    memory = home.get(key, shared[key])
+                    if memory is not taken:
+                        free.setdefault((memory.shape, memory.dtype), []).append(memory)
+        if home:
+            self.calls = [_moved(call, home) for call in self.calls]
+            self.texts = [_moved(text, home) for text in self.texts]
 
     def result_builder(self, result: Any) -> Callable[[], Any]:
         """How a replay builds the step's result: a fresh tensor per tensor the step returned (a copy of its buffer),
@@ -824,6 +886,22 @@ class Tracer:
         if type(result) in _SCALARS:
             return lambda: result
         raise _UnsoundError(f"the step returns a {type(result).__name__} (a tape returns tensors, numbers, strings)")
+
+
+def _moved(call: Any, home: dict[int, np.ndarray]) -> Any:
+    """``call`` (a partial) with each array that moved replaced by the memory it moved to."""
+    if not isinstance(call, functools.partial):
+        return call
+
+    def place(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            return home.get(id(value), value)
+        if isinstance(value, tuple):
+            return tuple(place(v) for v in value)
+        return value
+
+    return functools.partial(call.func, *[place(a) for a in call.args],
+                             **{k: place(v) for k, v in call.keywords.items()})
 
 
 def _holds_array(value: Any) -> bool:
