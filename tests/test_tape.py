@@ -423,3 +423,15 @@ def test_replays_read_each_calls_batch_new_arrays_and_changed_values_alike():
     twins.run(tg.Tensor(rng.standard_normal((4, 6)).astype(np.float32)))  # a new array
     twins.run(tg.Tensor(np.asfortranarray(rng.standard_normal((4, 6)).astype(np.float32))))  # another layout
     assert twins.compiled.captures == 1 and twins.compiled.last_run == "replayed"
+
+
+def test_a_failing_tracer_leaves_the_eager_step_alone(monkeypatch):
+    """A bug in a capture rule ends the capture, not the user's step: the step runs eagerly and says why."""
+
+    def broken(tracer, inputs, args, out):
+        raise KeyError("a rule's bug")
+
+    monkeypatch.setitem(tape_module.FORWARD_RULES, ops.Tanh, broken)
+    twins = Twins((6, 5, 6), OPTIMIZERS["sgd"])
+    twins.run(tg.Tensor(np.random.default_rng(19).standard_normal((4, 6)).astype(np.float32)), steps=2)
+    assert twins.compiled.last_run.startswith("eager: the tracer could not follow the step (KeyError")

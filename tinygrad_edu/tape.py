@@ -101,6 +101,8 @@ class CompiledStep:
             tape = tracer.finish(result, signature)
         except _UnsoundError as why:
             tracer.reason = tracer.reason or str(why)
+        except Exception as error:  # the step ran; its tape could not be written
+            tracer.reason = f"the tape could not be written ({type(error).__name__}: {error})"
         if tracer.reason is not None:
             if self.strict:
                 raise CaptureError(f"compile(strict=True): the step can't be captured: {tracer.reason} (this call "
@@ -524,13 +526,16 @@ class Tracer:
                 setattr(owner, name, original)
 
     def guarded(self, method: Callable, *args: Any) -> None:
-        """Run a tracing step; what it finds unsound (or a rule that can't apply) ends the capture, not the step."""
+        """Run a tracing step; what it finds unsound ends the capture, not the step — as does a failure of the
+        tracer itself (the eager step it watches must run as if it were not there)."""
         if self.reason is not None:
             return
         try:
             method(*args)
         except _UnsoundError as why:
             self.unsound(str(why))
+        except Exception as error:  # reported as the reason the step runs eagerly
+            self.unsound(f"the tracer could not follow the step ({type(error).__name__}: {error})")
 
     def note_created(self, tensor: Tensor) -> None:
         self.created.add(id(tensor))
