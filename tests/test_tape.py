@@ -244,7 +244,7 @@ def test_grad_mode_and_python_numbers_are_part_of_the_guard():
     model = Twins.model((6, 5, 6), False, 0)
 
     def evaluate(x, scale):
-        return (model(x) * scale).sum()
+        return (model(x) * scale).sum().detach()  # no graph out: nothing to backward through later
 
     compiled = tg.compile(evaluate)
     x = tg.Tensor(np.random.default_rng(14).standard_normal((4, 6)).astype(np.float32))
@@ -396,7 +396,7 @@ def test_compiled_random_programs_match_the_fuzzers_oracle(program: Program, see
 def test_a_compiled_step_inside_a_captured_step_runs_eagerly_and_is_captured_with_it():
     twins = Twins((6, 5, 6), OPTIMIZERS["sgd"])
     inner = tg.compile(twins.step_for(1, True))
-    outer = tg.compile(lambda x: inner(x) * 1.0)
+    outer = tg.compile(lambda x: inner(x).detach() * 1.0)
     x = tg.Tensor(np.random.default_rng(17).standard_normal((4, 6)).astype(np.float32))
     for _ in range(3):
         assert_close(outer(x).data, twins.eager(tg.Tensor(x.data.copy())).data, "loss")
@@ -435,3 +435,20 @@ def test_a_failing_tracer_leaves_the_eager_step_alone(monkeypatch):
     twins = Twins((6, 5, 6), OPTIMIZERS["sgd"])
     twins.run(tg.Tensor(np.random.default_rng(19).standard_normal((4, 6)).astype(np.float32)), steps=2)
     assert twins.compiled.last_run.startswith("eager: the tracer could not follow the step (KeyError")
+
+
+def test_a_module_or_a_result_with_a_live_graph_is_refused_as_pytorch_users_would_miss_it():
+    """torch.compile(model) has no equivalent: an error names what to compile; a step whose result a later backward
+    could use keeps running eagerly, so that backward works as in PyTorch."""
+    model = Twins.model((6, 5, 6), False, 0)
+    with pytest.raises(TypeError, match="a whole training step, not a module"):
+        tg.compile(model)
+    forward = tg.compile(lambda x: model(x).sum())
+    x = tg.Tensor(np.ones((2, 6), np.float32))
+    for _ in range(2):
+        forward(x).backward()
+        assert forward.last_run.startswith("eager: the step returns a tensor with a graph")
+    with tg.no_grad():
+        forward(x)
+        forward(x)
+    assert forward.last_run == "replayed"

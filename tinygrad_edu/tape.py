@@ -50,6 +50,10 @@ class _UnsoundError(Exception):
 def compile(step: Callable[..., Any], *, strict: bool = False) -> CompiledStep:
     """A callable that runs ``step`` eagerly once, captures it as a tape of numpy calls and replays the tape on
     later calls while its guards hold. ``strict=True``: raise ``CaptureError`` where the step can't be captured."""
+    if isinstance(step, Module):
+        raise TypeError("tg.compile captures a whole training step, not a module (torch.compile(model) has no "
+                        "equivalent here): compile a function that runs the model, computes the loss, calls "
+                        "loss.backward() and optimizer.step(), and returns the loss")
     if not callable(step):
         raise TypeError(f"compile() takes a callable (the training step), got {type(step).__name__}")
     return CompiledStep(step, strict)
@@ -306,6 +310,7 @@ class Tracer:
         self.created: set[int] = set()  # tensors made during the step outside ops
         self.constants: set[int] = set()  # buffers no call of the tape writes (numbers made in the step)
         self.nodes: dict[Any, Node] = {}
+        self.walked: set[Any] = set()  # the ops a backward in the step went through (their graph is spent)
         self.bound: dict[int, tuple[Tensor, np.ndarray, bool]] = {}
         self.grad_states: list[tuple[Tensor, Tensor | None]] = []
         self.argument_grads: list[int] = []
@@ -446,7 +451,7 @@ class Tracer:
         def traced_backward(root, gradient, retain_graph=False, create_graph=False, observer=None):
             if not mine():
                 return backward(root, gradient, retain_graph, create_graph, observer)
-            tracer.guarded(tracer.backward, root, gradient, create_graph, observer)
+            tracer.guarded(tracer.backward, root, gradient, create_graph or retain_graph, observer)
             tracer.in_engine = True  # the walk adds into an existing .grad in place: the tape does that too
             try:
                 backward(root, gradient, retain_graph, create_graph, observer)
@@ -614,10 +619,11 @@ class Tracer:
         return output, ctx
 
     # ---- backward
-    def backward(self, root: Tensor, gradient: Tensor, create_graph: bool, observer: Any) -> None:
-        if create_graph or observer is not None:
-            raise _UnsoundError("a backward with create_graph or an observer")
+    def backward(self, root: Tensor, gradient: Tensor, keeps_graph: bool, observer: Any) -> None:
+        if keeps_graph or observer is not None:
+            raise _UnsoundError("a backward with create_graph, retain_graph or an observer")
         order = engine.topological_order(root)
+        self.walked.update(node for node in order if isinstance(node, engine.Function))
         pending: dict[Any, tuple[np.ndarray, bool]] = {order[0]: (self.value_of(gradient), False)}
         for node in order:
             if node.backward_hooks:
@@ -882,6 +888,9 @@ class Tracer:
             buffer = self.buffers.get(id(result.data))
             if buffer is None or buffer is result.data:
                 raise _UnsoundError("the step returns a tensor the tape does not compute")
+            if result.grad_fn is not None and result.grad_fn not in self.walked:
+                raise _UnsoundError("the step returns a tensor with a graph a later backward could use (a replay "
+                                    "returns tensors without one): call backward inside the step")
             self.returned.append(buffer)
             return lambda: Tensor.wrap(buffer.copy())
         if type(result) in (tuple, list):
