@@ -282,6 +282,13 @@ def eager_cases():
         y += 1
         return y.sum()
 
+    def changed_in_place(x):
+        w.grad = None
+        (w * x).sum().backward()
+        with tg.no_grad():
+            w.mul_(0.5)  # a manual update: untracked by a recorded op, seen only as a version bump
+        return w.grad
+
     def hooked(x):
         w.grad = None
         y = w * x
@@ -296,7 +303,8 @@ def eager_cases():
         return w.grad
 
     return [(custom, "is not a built-in op"), (item, "reads a tensor's values"), (mask, "array argument"),
-            (in_place, "in-place op"), (hooked, "has a hook"), (clipped, "changes a tensor in place")]
+            (in_place, "in-place op"), (changed_in_place, "changes a tensor in place"), (hooked, "has a hook"),
+            (clipped, "changes a tensor in place")]
 
 
 @pytest.mark.parametrize("case", range(len(eager_cases())))
