@@ -159,8 +159,9 @@ def to_tensor(lib, array: np.ndarray):
     return lib.Tensor(array.copy()) if lib.__name__ == "tinygrad_edu" else lib.from_numpy(array.copy())
 
 
-def framework_step(lib_name: str, params: Params, x: np.ndarray) -> Step:
-    """The step as a user of ``lib_name`` writes it: nn.Sequential of Linear and Tanh, nn.MSELoss, optim.SGD."""
+def framework_step(lib_name: str, params: Params, x: np.ndarray, compiled: bool = False) -> Step:
+    """The step as a user of ``lib_name`` writes it: nn.Sequential of Linear and Tanh, nn.MSELoss, optim.SGD;
+    ``compiled``: the same step through ``tinygrad_edu.compile`` (captured at the first call, replayed after)."""
     lib = importlib.import_module(lib_name)
     layers = []
     for index, (W, _) in enumerate(params):
@@ -175,20 +176,22 @@ def framework_step(lib_name: str, params: Params, x: np.ndarray) -> Step:
     loss_fn = lib.nn.MSELoss()
     batch = to_tensor(lib, x)
 
-    def call():
+    def step(inputs):
         optimizer.zero_grad()
-        loss = loss_fn(model(batch), batch)
+        loss = loss_fn(model(inputs), inputs)
         loss.backward()
         optimizer.step()
         return loss
 
-    return Step(call, lambda: [np.array(p.detach().numpy()) for p in model.parameters()])
+    run = lib.compile(step) if compiled else step
+    return Step(lambda: run(batch), lambda: [np.array(p.detach().numpy()) for p in model.parameters()])
 
 
 CANDIDATES: dict[str, Callable[[Params, np.ndarray], Step]] = {
     "numpy": reference_step,
     "numpy-out": preallocated_step,
     "tinygrad_edu": lambda params, x: framework_step("tinygrad_edu", params, x),
+    "tinygrad_edu-compiled": lambda params, x: framework_step("tinygrad_edu", params, x, compiled=True),
     "torch": lambda params, x: framework_step("torch", params, x),
 }
 

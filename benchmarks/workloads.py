@@ -20,9 +20,11 @@ LABELS = {  # candidate: how the report names it
     "numpy": "numpy (reference)",
     "numpy-out": "numpy out= (preallocated)",
     "tinygrad_edu": "tinygrad_edu",
+    "tinygrad_edu-compiled": "tinygrad_edu compiled (tg.compile)",
     "torch": "PyTorch",
 }
-ARRAYS_SEEN_BY_TRACEMALLOC = ("numpy", "numpy-out", "tinygrad_edu")  # numpy's allocations; not PyTorch's own
+ARRAYS_SEEN_BY_TRACEMALLOC = (  # numpy's allocations; not PyTorch's own
+    "numpy", "numpy-out", "tinygrad_edu", "tinygrad_edu-compiled")
 
 
 def installed(candidate: str) -> bool:
@@ -43,14 +45,15 @@ class Workload:
     targets: tuple[Target | MemoryTarget, ...] = ()
 
 
-def _mlp(name: str, limit: float) -> Workload:
+def _mlp(name: str, limit: float, compiled_limit: float | None = None) -> Workload:
     batch, sizes = mlp.SIZES[name]
     return Workload(
         key=f"W1-{name}", title=f"W1 {name}",
         description=f"MLP training step, batch {batch}, {'-'.join(map(str, sizes))}: forward, MSE, backward, SGD",
         build=lambda candidate: mlp.CANDIDATES[candidate](*mlp.inputs(name)).call,
         check=lambda candidate: mlp.check(name, candidate),
-        candidates=tuple(mlp.CANDIDATES), targets=(Target("tinygrad_edu", limit=limit),))
+        candidates=tuple(mlp.CANDIDATES), targets=(Target("tinygrad_edu", limit=limit),) + (
+            (Target("tinygrad_edu-compiled", limit=compiled_limit),) if compiled_limit else ()))
 
 
 def _chain(constants: str) -> Workload:
@@ -99,7 +102,7 @@ CALIBRATION = Workload(
     build=lambda candidate: _calibration_call(), check=_check_calibration, candidates=(REFERENCE,))
 
 TIMED = {w.key: w for w in (
-    _mlp("tiny", 4.5), _mlp("small", 2.5), _mlp("medium", 1.10), _mlp("large", 1.10),
+    _mlp("tiny", 4.5, 1.5), _mlp("small", 2.5, 1.3), _mlp("medium", 1.10, 1.0), _mlp("large", 1.10),
     _chain("tensors"), _chain("floats"), _deep(10_000, "1e4"), _deep(100_000, "1e5"),
 )}
 MEMORY = Workload(

@@ -1,7 +1,7 @@
 """The seed's "what we want": a network whose output x̂ reconstructs its input x, trained as the notes say.
 
     python examples/autoencoder.py [--fast] [--out DIR] [--steps N] [--lr RHO] [--optimizer {gd,adam}]
-                                   [--batch-size N] [--seed N]
+                                   [--batch-size N] [--seed N] [--compile]
 
 scikit-learn's bundled 8×8 digits (pixels scaled to [0, 1]) go through 64 → 32 → 16 → 32 → 64 (tanh hidden,
 identity output g^L(z) = z). The cost is the seed's C = (1/|D|) Σ_d Σ_n (x̂_n − x_n)², and the default training is
@@ -9,7 +9,8 @@ full-batch gradient descent W ← W − ρ (1/|D|) Σ_d ∂C_d/∂W (``--optimiz
 Adam). The default ρ = 0.01 is small enough that C falls at every one of the 2000 steps; from ρ ≈ 0.015 on, C
 starts to rise and fall late in training (docs/learning-rate.md explains why). Before training it prints how far
 autograd's gradients are from the hand-derived ones (``tinygrad_edu.handwritten``). Writes reconstructions.png,
-loss.png and graph.svg (or graph.dot) into ``--out``.
+loss.png and graph.svg (or graph.dot) into ``--out``. ``--compile`` runs the training step through ``tg.compile``:
+captured once as a tape of numpy calls, then replayed (docs/compile.md); the costs it prints are the same.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import handwritten as hw
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import DataLoader, TensorDataset
+from tinygrad_edu.nn import functional as F  # noqa: N812
 
 SIZES = [64, 32, 16, 32, 64]
 
@@ -45,8 +47,10 @@ def linear_layers(model: nn.MLP) -> list[nn.Linear]:
 
 
 def seed_cost(x_hat: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
-    """C = (1/|D|) Σ_d Σ_n (x̂_n − y_n)²: MSELoss sums here, the seed averages over datapoints only."""
-    return nn.MSELoss(reduction="sum")(x_hat, y) * (1.0 / x_hat.shape[0])
+    """C = (1/|D|) Σ_d Σ_n (x̂_n − y_n)²: the squared errors summed, then averaged over datapoints only (the
+    functional form: a loss module built here at every call would count as a module edit, which makes
+    ``tg.compile`` capture the step again)."""
+    return F.mse_loss(x_hat, y, reduction="sum") * (1.0 / x_hat.shape[0])
 
 
 def gradient_check(model: nn.MLP, net: hw.Network, x: np.ndarray) -> float:
@@ -80,13 +84,18 @@ def train(model: nn.MLP, x: np.ndarray, args: argparse.Namespace) -> list[float]
     loader = DataLoader(TensorDataset(x), batch_size=None if full_batch else args.batch_size, shuffle=not full_batch)
     data = tg.Tensor(x)
     losses = [] if full_batch else [evaluate(model, data)]
+    def training_step(batch: tg.Tensor) -> tg.Tensor:
+        optimizer.zero_grad()
+        C = seed_cost(model(batch), batch)
+        C.backward()
+        optimizer.step()
+        return C
+
+    run_step = tg.compile(training_step) if args.compile else training_step
     bar = progress_bar(args.steps)
     for step in range(args.steps):
         for (batch,) in loader:
-            optimizer.zero_grad()
-            C = seed_cost(model(batch), batch)
-            C.backward()
-            optimizer.step()
+            C = run_step(batch)
         # full batch: the C just computed is the whole dataset's, before this update; minibatches: measure it
         losses.append(C.item() if full_batch else evaluate(model, data))
         if full_batch and step == args.steps - 1:
@@ -94,6 +103,9 @@ def train(model: nn.MLP, x: np.ndarray, args: argparse.Namespace) -> list[float]
         bar.set_postfix_str(f"C={losses[-1]:.4f}")
         bar.update()
     bar.close()
+    if args.compile:
+        print(f"tg.compile: the step was captured {run_step.captures} time(s) (one tape per batch shape) and "
+              f"replayed after; its last call: {run_step.last_run}")
     return losses
 
 
@@ -162,6 +174,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("autoencoder_out"),
                         help="folder for the pictures (default: %(default)s)")
     parser.add_argument("--fast", action="store_true", help="a few steps on 200 digits (for tests)")
+    parser.add_argument("--compile", action="store_true",
+                        help="capture the training step with tg.compile and replay it (docs/compile.md)")
     args = parser.parse_args(argv)
     if args.steps is None:
         args.steps = (20 if args.fast else 2000) if args.optimizer == "gd" else (3 if args.fast else 100)

@@ -42,6 +42,18 @@ def test_autoencoder_example_runs_fast(tmp_path: Path, options: list[str]) -> No
     assert len(graphs) == 1 and graphs[0].stat().st_size > 0
 
 
+@pytest.mark.parametrize("options", [[], ["--optimizer", "adam", "--batch-size", "32"]])
+def test_the_compiled_step_trains_as_the_eager_one(tmp_path: Path, options: list[str]) -> None:
+    """--compile replays a captured step: the same costs, printed to 4 decimals, as the eager run."""
+    runs = [run_example("--out", str(tmp_path / name), *options, *flag) for name, flag in
+            (("eager", []), ("compiled", ["--compile"]))]
+    assert all(run.returncode == 0 for run in runs), [run.stderr for run in runs]
+    costs = [re.search(r"cost C: (\S+) before training, (\S+) after", run.stdout).groups() for run in runs]
+    assert costs[0] == costs[1]
+    captured = re.search(r"tg.compile: the step was captured (\d+) time\(s\).*its last call: replayed", runs[1].stdout)
+    assert captured is not None and int(captured.group(1)) == (1 if not options else 2), runs[1].stdout
+
+
 @pytest.mark.parametrize(
     ("option", "message"),
     [

@@ -27,6 +27,7 @@ ALLOWED = {  # room → the rooms it may import (a room is a top-level module or
     "gradcheck": CORE | {"transforms"},
     "viz": CORE,
     "onnx": CORE | {"serialization", "nn"},  # walks a model's graph; writes the file as checkpoints are written
+    "tape": CORE | {"nn", "optim"},  # tg.compile: after the layers and optimizers whose steps it captures
     "handwritten": set(),
 }
 

@@ -64,15 +64,18 @@ from .logic import (
 )
 from .nn.functional import log_softmax, softmax
 from .serialization import load, save
+from .tape import CaptureError
+from .tape import compile as compile
 from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
-# PyTorch's names that Python's builtins also have (and abs, round, sum, max, min above): not in __all__, so
-# `from tinygrad_edu import *` keeps Python's
+# PyTorch's names that Python's builtins also have (and abs, round, sum, max, min, compile above): not in
+# __all__, so `from tinygrad_edu import *` keeps Python's
 bool, int, float, any, all = dtypes.bool, dtypes.int, dtypes.float, logic.any, logic.all
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CaptureError",
     "Function",
     "GradcheckError",
     "Tensor",

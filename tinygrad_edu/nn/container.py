@@ -43,6 +43,7 @@ class ModuleList(Module):
         if not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__} holds Modules, got {type(module).__name__}")
         self._modules[self._key(index)] = module
+        Module.edits += 1
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -95,6 +96,7 @@ class ModuleDict(Module):
 
     def __delitem__(self, key: str) -> None:
         del self._modules[key]
+        Module.edits += 1
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -121,6 +123,7 @@ class ModuleDict(Module):
 
     def clear(self) -> None:
         self._modules.clear()
+        Module.edits += 1
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
         for key, module in _pairs(modules, "ModuleDict"):

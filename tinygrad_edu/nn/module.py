@@ -56,6 +56,9 @@ class Module:
     """Base class of every layer and model: define ``forward``; call the module to run it."""
 
     training: bool
+    edits = 0
+    """How many times any module's attributes, registered members or mode changed, counted on the class:
+    ``tg.compile`` captures a step again when it moves (a parameter added or replaced, ``train()``/``eval()``)."""
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
@@ -134,6 +137,7 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() has been called")
+        Module.edits += 1
         if isinstance(value, (Parameter, Module)):
             self._forget(name)
             (self._parameters if isinstance(value, Parameter) else self._modules)[name] = value
@@ -148,6 +152,7 @@ class Module:
         object.__setattr__(self, name, value)
 
     def _forget(self, name: str) -> None:
+        Module.edits += 1
         self.__dict__.pop(name, None)
         self._non_persistent_buffers.discard(name)
         for registry in (self._parameters, self._buffers, self._modules):
@@ -161,6 +166,7 @@ class Module:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name: str) -> None:
+        Module.edits += 1
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
@@ -256,6 +262,7 @@ class Module:
     # ------------------------------------------------------------------------------------------- modes
     def train(self, mode: bool = True) -> Module:
         """Set training mode (dropout active, batch norm uses batch statistics) on the whole tree."""
+        Module.edits += 1
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
         return self
