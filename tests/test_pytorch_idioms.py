@@ -3,6 +3,8 @@
 Each test states PyTorch's documented meaning as a closed form (numpy), and, where PyTorch is installed, also runs
 the same line in PyTorch and compares."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -150,3 +152,26 @@ def test_a_cast_for_promotion_keeps_the_gradient_in_the_leafs_dtype():
     (x * tg.Tensor(np.array([1.0, 2.0]))).sum().backward()  # float64 result
     assert x.grad.dtype == np.float32
     np.testing.assert_array_equal(x.grad.data, [1.0, 2.0])
+
+
+def test_var_and_std_read_their_positional_arguments_as_pytorch_dim_unbiased_keepdim():
+    """[1, 2, 3] has Σ(x − 2)² = 2: biased variance 2/3, unbiased 1 (closed forms)."""
+    x = tg.Tensor([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    np.testing.assert_allclose(x.var(1, False).data, [2 / 3, 2 / 3], rtol=1e-6)
+    np.testing.assert_allclose(x.var(1, True).data, [1.0, 1.0], rtol=1e-6)
+    assert x.var(1, False, True).shape == (2, 1) and x.std(1, True, True).shape == (2, 1)
+    np.testing.assert_allclose(x.std(1, False).data, [np.sqrt(2 / 3)] * 2, rtol=1e-6)
+    np.testing.assert_allclose(x.var(unbiased=False).data, 2 / 3, rtol=1e-6)
+    with pytest.raises(TypeError, match="unbiased"):
+        x.var(1, 1)  # numpy's second argument would be a dtype, PyTorch's a bool: neither guessed
+    with pytest.raises(TypeError, match="not both"):
+        x.var(1, unbiased=False, correction=0)
+
+
+@pytest.mark.parametrize("name", ["sqrt", "exp", "log", "log1p", "tanh", "sigmoid", "erf"])
+def test_unary_math_of_integers_is_in_the_default_float_dtype(name):
+    out = getattr(tg.Tensor([1, 2, 3]), name)()
+    reference = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "log1p": np.log1p, "tanh": np.tanh,
+                 "sigmoid": lambda a: 1 / (1 + np.exp(-a)), "erf": lambda a: np.array([math.erf(v) for v in a])}
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, reference[name](np.array([1.0, 2.0, 3.0])), rtol=1e-6)

@@ -33,7 +33,7 @@ def _math(op: type) -> Callable:
     """A Tensor method applying the unary primitive ``op``, integers and bools first in the default float dtype (as
     PyTorch's torch.sin(int) is float32); its docstring is the op's, so the calculus is written once."""
     def method(self: Tensor) -> Tensor:
-        return op.apply(self._floating())
+        return op.apply(self if self.data.dtype.kind == "f" else self._floating())  # the usual case without a call
     method.__name__ = method.__qualname__ = op.__name__.lower()
     method.__doc__ = op.__doc__
     return method
@@ -431,32 +431,17 @@ class Tensor:
         return self._elementwise(np.isnan)
 
     # ------------------------------------------------------------------------------------------- elementwise
-    def exp(self) -> Tensor:
-        return ops.Exp.apply(self)
-
-    def log(self) -> Tensor:
-        return ops.Log.apply(self)
-
-    def log1p(self) -> Tensor:
-        return ops.Log1p.apply(self)
-
-    def sqrt(self) -> Tensor:
-        return ops.Sqrt.apply(self)
+    exp, log, log1p, sqrt = _math(ops.Exp), _math(ops.Log), _math(ops.Log1p), _math(ops.Sqrt)
 
     def abs(self) -> Tensor:
         return ops.Abs.apply(self)
 
-    def tanh(self) -> Tensor:
-        return ops.Tanh.apply(self)
-
-    def sigmoid(self) -> Tensor:
-        return ops.Sigmoid.apply(self)
+    tanh, sigmoid = _math(ops.Tanh), _math(ops.Sigmoid)
 
     def relu(self) -> Tensor:
         return ops.Relu.apply(self)
 
-    def erf(self) -> Tensor:
-        return ops.Erf.apply(self)
+    erf = _math(ops.Erf)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         """Limit values to ``[min, max]`` (either may be None; numbers, or tensors that need no gradient), in
@@ -561,22 +546,28 @@ class Tensor:
             return Tensor.wrap(np.asarray(index, dtype=np.int64).reshape((1,) * self.ndim if keep else ()))
         return Tensor.wrap(find(self.data, axis=normalize_axis(axis, self.ndim, name), keepdims=keep).astype(np.int64))
 
-    def var(self, axis: Axis = None, keepdims: bool | None = None, *, correction: int | None = None,
-            ddof: int | None = None, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-        """Σ(x − mean)² / (N − correction) along the axes: PyTorch's default ``correction=1`` (unbiased); numpy's
+    def var(self, axis: Axis = None, unbiased: bool | None = None, keepdims: bool | None = None, *,
+            correction: int | None = None, ddof: int | None = None, dim: Axis = None,
+            keepdim: bool | None = None) -> Tensor:
+        """Σ(x − mean)² / (N − correction) along the axes: PyTorch's default ``correction=1`` (unbiased; its older
+        ``unbiased=False`` is ``correction=0``, and ``var(dim, unbiased, keepdim)`` reads as in PyTorch); numpy's
         ``ddof`` is the same number under its name (pass ``ddof=0`` for numpy's default)."""
-        correction = _correction(correction, ddof, "var")
+        if unbiased is not None and not isinstance(unbiased, (bool, np.bool_)):
+            raise TypeError(f"var/std: the second argument is PyTorch's unbiased (a bool), got {unbiased!r}; pass "
+                            "keepdims= (or keepdim=) by name")
+        correction = _correction(_unbiased(correction, unbiased), ddof, "var")
         axes, keep = reduction_args("var", self.ndim, axis, keepdims, dim, keepdim)
         centered = self - self.mean(axis=axes, keepdims=True)
         count = math.prod([self.shape[a] for a in axes])
         # NOTE: N − correction ≤ 0 gives inf (or nan for no spread), as PyTorch
         return (centered * centered).sum(axis=axes, keepdims=keep) / float(max(count - correction, 0))
 
-    def std(self, axis: Axis = None, keepdims: bool | None = None, *, correction: int | None = None,
-            ddof: int | None = None, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def std(self, axis: Axis = None, unbiased: bool | None = None, keepdims: bool | None = None, *,
+            correction: int | None = None, ddof: int | None = None, dim: Axis = None,
+            keepdim: bool | None = None) -> Tensor:
         """√var (same arguments as ``var``).  NOTE: where the variance is 0 the gradient is 0, as PyTorch (not the
         chain rule's 0 · ∞ = nan through √0)."""
-        variance = self.var(axis, keepdims, correction=correction, ddof=ddof, dim=dim, keepdim=keepdim)
+        variance = self.var(axis, unbiased, keepdims, correction=correction, ddof=ddof, dim=dim, keepdim=keepdim)
         spread = variance.data != 0
         return where(spread, where(spread, variance, 1.0).sqrt(), 0.0)
 
