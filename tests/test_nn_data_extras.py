@@ -91,3 +91,17 @@ def test_loader_errors():
         DataLoader(dataset, num_workers=2)
     with pytest.raises(ValueError, match="does not equal the length of the input dataset"):
         random_split(dataset, [3, 3])
+
+
+def test_a_tg_generator_draws_the_same_orders_as_its_numpy_stream():
+    """generator= takes PyTorch's kind of generator (tg.Generator) as well as numpy's: the same seed, the same order."""
+    dataset = TensorDataset(tg.arange(10))
+    ours = [b[0].data.tolist() for b in DataLoader(dataset, batch_size=4, shuffle=True,
+                                                  generator=tg.Generator().manual_seed(3))]
+    numpys = [b[0].data.tolist() for b in DataLoader(dataset, batch_size=4, shuffle=True,
+                                                    generator=np.random.default_rng(3))]
+    assert ours == numpys and sorted(i for batch in ours for i in batch) == list(range(10))
+    split = random_split(dataset, [6, 4], generator=tg.Generator().manual_seed(5))
+    assert split[0].indices == random_split(dataset, [6, 4], generator=np.random.default_rng(5))[0].indices
+    with pytest.raises(TypeError, match=r"tg\.Generator or a numpy\.random\.Generator"):
+        DataLoader(dataset, shuffle=True, generator=3)

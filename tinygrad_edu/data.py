@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._tensor import Tensor, as_tensor, stack, tensor
+from ._tensor import Generator, Tensor, as_tensor, stack, tensor
 from ._tensor import generator as default_generator
 
 __all__ = [
@@ -26,12 +26,15 @@ __all__ = [
 
 
 def _generator(generator: Any) -> np.random.Generator:
-    """The numpy Generator to draw from: the one given, else the one ``tg.manual_seed`` controls."""
+    """The numpy Generator to draw from: the one given (a ``tg.Generator``, as PyTorch's, or a numpy Generator),
+    else the one ``tg.manual_seed`` controls."""
     if generator is None:
         return default_generator()
+    if isinstance(generator, Generator):
+        return generator.numpy
     if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"generator must be a numpy.random.Generator (np.random.default_rng(seed)), got "
-                        f"{type(generator).__name__}")
+        raise TypeError(f"generator must be a tg.Generator or a numpy.random.Generator (np.random.default_rng(seed)), "
+                        f"got {type(generator).__name__}")
     return generator
 
 
