@@ -328,7 +328,7 @@ class Tensor:
         """Apply a binary primitive to this tensor and ``other``, both in PyTorch's result dtype (``result_type``)."""
         if (type(other) is float or type(other) is int) and self.data.dtype.kind == "f":  # x * 0.5: x's dtype
             other = Tensor.wrap(np.array(other, dtype=self.data.dtype))
-        elif not isinstance(other, Tensor) or other.data.dtype != self.data.dtype or (
+        elif not isinstance(other, Tensor) or other.data.dtype is not self.data.dtype or (
                 op is ops.Div and self.data.dtype.kind != "f"):
             dtype = result_type(self, other)
             if op is ops.Div and dtype.kind != "f":

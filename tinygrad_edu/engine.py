@@ -91,8 +91,7 @@ class Function:
                     needs.append(False)
                     edges.append(a)
             record = True in needs
-            needs = tuple(needs)
-            ctx.needs_input_grad = _NEEDS.setdefault(needs, needs)  # one tuple for all equal ones (see _SHAPES)
+            ctx.needs_input_grad = tuple(needs)
         else:  # backward passes and parameter updates run here
             ctx.needs_input_grad = _NO_GRADS[len(args)] if len(args) < 4 else (False,) * len(args)
         try:
@@ -119,7 +118,7 @@ class Function:
             out.requires_grad, out.grad_fn = True, ctx
             ctx.edges = tuple(edges)
             ctx.module_path = state.module_path
-            ctx.output_shape, ctx.output_dtype = _SHAPES.setdefault(data.shape, data.shape), data.dtype
+            ctx.output_shape, ctx.output_dtype = data.shape, data.dtype
             ctx._output = weakref.ref(out)
             if cls.saves_output:
                 ctx._output_data = data
@@ -202,11 +201,6 @@ class Function:
 
 
 _NO_GRADS = ((), (False,), (False, False), (False, False, False))  # needs_input_grad of unrecorded ops
-_NEEDS: dict[tuple, tuple] = {}  # the needs_input_grad tuples and the output shapes in use: one tuple for all
-_SHAPES: dict[tuple, tuple] = {}  # equal ones, so a graph of a million ops holds a handful (fewer objects for the
-# cycle collector). Two tables, as (True,) == (1,) in Python; the shapes are forgotten after each backward.
-
-
 def _forward_result(cls: type, result: Any) -> np.ndarray:
     """A forward's non-ndarray result (a Tensor, a numpy scalar, a number) as an array; one output only."""
     if isinstance(result, Tensor):
@@ -414,8 +408,6 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
                         shared.add(edge)  # passed through, made by code that may keep it, or a view
             if not retain_graph:
                 node._saved, node._output_data, node._released = (), None, True  # what backward needed
-    if len(_SHAPES) > 4096:  # sequences of every length come and go
-        _SHAPES.clear()
 
 
 def _call_backward(fn: Function, grad: Any, create_graph: bool, anomaly: bool) -> list:
