@@ -326,6 +326,9 @@ class Tensor:
     # ------------------------------------------------------------------------------------------- arithmetic
     def _binary(self, op: Any, other: Any, reflected: bool = False) -> Tensor:
         """Apply a binary primitive to this tensor and ``other``, both in PyTorch's result dtype (``result_type``)."""
+        dtype = self.data.dtype
+        if type(other) is Tensor and other.data.dtype is dtype and dtype.kind == "f":  # the usual case, first
+            return op.apply(other, self) if reflected else op.apply(self, other)
         if (type(other) is float or type(other) is int) and self.data.dtype.kind == "f":  # x * 0.5: x's dtype
             other = Tensor.wrap(np.array(other, dtype=self.data.dtype))
         elif not isinstance(other, Tensor) or other.data.dtype is not self.data.dtype or (
