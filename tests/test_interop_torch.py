@@ -35,9 +35,6 @@ def embedding_torch():
 
 MODELS = {"cnn": (cnn_here, cnn_torch, lambda rng: rng.standard_normal((5, 1, 8, 8)).astype(np.float32)),
           "embedding": (embedding_here, embedding_torch, lambda rng: rng.integers(0, 12, size=(5, 3)))}
-NOT_HERE = "num_batches_tracked"  # PyTorch's BatchNorm counts batches; ours has no such buffer
-
-
 def trained_here(name):
     """A model whose weights, biases and running statistics all moved away from their initial values."""
     make_here, _, make_input = MODELS[name]
@@ -82,7 +79,7 @@ def test_a_model_saved_here_loads_into_pytorch_and_gives_the_same_outputs(tmp_pa
     else:
         state = {key: torch.from_numpy(value) for key, value in tg.load(tmp_path / "model.npz").items()}
     theirs = MODELS[name][1]().eval()
-    theirs.load_state_dict(state)  # strict: PyTorch's BatchNorm fills in a missing num_batches_tracked itself
+    theirs.load_state_dict(state)  # strict: every key, num_batches_tracked included
     got, expected = outputs(here, theirs, MODELS[name][2](np.random.default_rng(3)))
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
 
@@ -100,30 +97,42 @@ def test_a_pytorch_state_dict_loads_here_and_gives_the_same_outputs(tmp_path, na
     else:
         state = theirs.state_dict()  # torch tensors convert through __array__
     here = MODELS[name][0]().eval()
-    here.load_state_dict({key: value for key, value in state.items() if not key.endswith(NOT_HERE)})
+    here.load_state_dict(state)  # strict: every key, num_batches_tracked included
     got, expected = outputs(here, theirs, MODELS[name][2](np.random.default_rng(4)))
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
 
 
-def test_pytorchs_batch_counter_is_named_when_it_is_not_dropped():
-    here = cnn_here()
-    with pytest.raises(RuntimeError, match=r"unexpected key '1\.num_batches_tracked' \(shape \(\)\)"):
-        here.load_state_dict(cnn_torch().state_dict())
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_batch_norm_counts_its_training_batches_and_momentum_none_averages_them_as_pytorch(momentum):
+    """num_batches_tracked counts training batches only (int64, as PyTorch); momentum=None makes the running
+    statistics the plain average of every batch's (factor 1/batches)."""
+    here, theirs = tg.nn.BatchNorm1d(3, momentum=momentum), torch.nn.BatchNorm1d(3, momentum=momentum)
+    batches = [np.random.default_rng(seed).standard_normal((5, 3)).astype(np.float32) * (seed + 1) for seed in range(3)]
+    for x in batches:
+        here(tg.Tensor(x))
+        theirs(torch.from_numpy(x))
+    here.eval()
+    here(tg.Tensor(batches[0]))  # evaluation counts nothing
+    assert here.num_batches_tracked.dtype == np.int64 and int(here.num_batches_tracked.data) == 3
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(here.state_dict()[key], value.numpy(), rtol=1e-6, atol=1e-7, err_msg=key)
+    if momentum is None:  # the closed form: the average of the three batches' means
+        np.testing.assert_allclose(here.running_mean.data, np.mean([x.mean(axis=0) for x in batches], axis=0),
+                                   rtol=1e-5, atol=1e-6)
 
 
 def test_training_mode_batch_norm_and_its_running_statistics_agree_with_pytorch():
     """The batch statistics path (biased variance to normalise, unbiased to update the running one) as PyTorch."""
     theirs = trained_torch("cnn")
     here = cnn_here()
-    here.load_state_dict({k: v for k, v in theirs.state_dict().items() if not k.endswith(NOT_HERE)})
+    here.load_state_dict(theirs.state_dict())
     x = np.random.default_rng(5).standard_normal((6, 1, 8, 8)).astype(np.float32)
     here.train()
     theirs.train()
     got, expected = outputs(here, theirs, x)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
     for key, value in theirs.state_dict().items():
-        if not key.endswith(NOT_HERE):
-            np.testing.assert_allclose(here.state_dict()[key], value.numpy(), rtol=1e-5, atol=1e-6, err_msg=key)
+        np.testing.assert_allclose(here.state_dict()[key], value.numpy(), rtol=1e-5, atol=1e-6, err_msg=key)
 
 
 def test_float64_models_agree_to_rounding():

@@ -115,8 +115,8 @@ def test_state_dict_is_a_copy_and_load_state_dict_round_trips():
 def test_state_dict_includes_batchnorm_buffers():
     model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
     assert list(model.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean",
-                                        "1.running_var"]
-    assert [name for name, _ in model.named_buffers()] == ["1.running_mean", "1.running_var"]
+                                        "1.running_var", "1.num_batches_tracked"]
+    assert [name for name, _ in model.named_buffers()] == ["1.running_mean", "1.running_var", "1.num_batches_tracked"]
 
 
 @pytest.mark.parametrize("break_it", ["missing", "unexpected", "shape"])

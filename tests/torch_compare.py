@@ -18,15 +18,11 @@ def flat_tensors(value: Any) -> list:
     return [] if value is None else [value]
 
 
-NOT_HERE = "num_batches_tracked"  # PyTorch's batch and instance norms count batches; ours keep no such buffer
-
-
 def copy_weights(ours: Any, theirs: Any) -> None:
     """Load PyTorch's state dict (as float64 arrays) into our module, which must use the same names and shapes."""
     theirs.double().zero_grad()
     ours.double().zero_grad()
-    ours.load_state_dict({key: value.detach().numpy() for key, value in theirs.state_dict().items()
-                          if not key.endswith(NOT_HERE)})
+    ours.load_state_dict({key: value.detach().numpy() for key, value in theirs.state_dict().items()})
 
 
 def compare_with_torch(torch: Any, ours: Any, theirs: Any, inputs: Sequence[Any],

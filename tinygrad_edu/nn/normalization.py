@@ -21,24 +21,28 @@ def _zeros(*shape: int) -> Parameter:
     return Parameter(np.zeros(shape, dtype=np.float32))
 
 
+def _register_running_stats(module: Module, num_features: int, track: bool) -> None:
+    """PyTorch's buffers: running_mean, running_var and num_batches_tracked (an int64 count of the training batches
+    batch norm has seen), or None for each when the statistics are not tracked — so state dicts move both ways."""
+    module.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)) if track else None)
+    module.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)) if track else None)
+    module.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)) if track else None)
+
+
 class _BatchNorm(Module):
     """Normalise each channel by batch statistics in training (updating running ones), by running ones in eval."""
 
     _axes: tuple[int, ...]
     _ndims: tuple[int, ...]
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = _ones(num_features) if affine else None
         self.bias = _zeros(num_features) if affine else None
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
+        _register_running_stats(self, num_features, track_running_stats)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in self._ndims or x.shape[1] != self.num_features:
@@ -63,8 +67,11 @@ class _BatchNorm(Module):
         return y
 
     def _update_running(self, mean: np.ndarray, var: np.ndarray, count: int) -> None:
-        """running ← (1 − momentum)·running + momentum·batch, with the unbiased batch variance (as PyTorch)."""
-        m = self.momentum
+        """running ← (1 − momentum)·running + momentum·batch, with the unbiased batch variance; momentum=None
+        averages every batch so far equally (1/batches), as PyTorch."""
+        self.num_batches_tracked.data[...] += 1
+        engine.bump_version(self.num_batches_tracked)
+        m = 1.0 / int(self.num_batches_tracked.data) if self.momentum is None else self.momentum
         unbiased = var * (count / max(count - 1, 1))
         for buffer, batch in ((self.running_mean, mean), (self.running_var, unbiased)):
             buffer.data[...] = (1 - m) * buffer.data + m * batch
@@ -156,8 +163,7 @@ class _InstanceNorm(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = _ones(num_features) if affine else None
         self.bias = _zeros(num_features) if affine else None
-        for name, fill in (("running_mean", np.zeros), ("running_var", np.ones)):
-            self.register_buffer(name, Tensor(fill(num_features, dtype=np.float32)) if track_running_stats else None)
+        _register_running_stats(self, num_features, track_running_stats)
 
     def forward(self, x: Tensor) -> Tensor:
         unbatched = x.ndim == self.spatial + 1
