@@ -369,45 +369,56 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
     A plain backward carries ndarrays between the ops; ``create_graph`` carries Tensors and records the walk, so
     it can be differentiated again. ``observer(node, grad, input_grads)``, if given, sees every step.
     """
+    state = grad_mode.state
+    enabled = state.grad_enabled
+    state.grad_enabled = create_graph  # a plain save and restore: a context object costs 5% of a small step
+    try:
+        with np.errstate(all="ignore"):
+            _walk(root, gradient, retain_graph, create_graph, observer, state.anomaly)
+    finally:
+        state.grad_enabled = enabled
+
+
+def _walk(root: Tensor, gradient: Tensor, retain_graph: bool, create_graph: bool, observer: Observer | None,
+          anomaly: bool) -> None:
+    """The walk itself: pop each node's complete gradient, apply its local derivative, pass the results on."""
     start = _node(root)
     grads: dict[Any, Any] = {start: gradient if create_graph else gradient.data}
     shared = {start}  # nodes whose pending gradient may be held elsewhere too (here: by the caller)
-    anomaly = grad_mode.state.anomaly
-    with grad_mode.set_grad_enabled(create_graph), np.errstate(all="ignore"):
-        for node in topological_order(root):
-            grad = grads.pop(node, None)
-            if grad is None:  # its consumers sent nothing (e.g. a custom backward returned None for it)
-                continue
-            if not create_graph and type(grad) is not np.ndarray:
-                grad = np.asarray(grad)  # numpy returns a scalar, not a 0-d array, for 0-d arithmetic
-            if node.backward_hooks:
-                grad = _run_hooks(node, grad, create_graph)
-                shared.add(node)
-            if not isinstance(node, Function):  # a leaf: its gradient is complete
-                if observer:
-                    observer(node, grad, ())
-                _accumulate(node, grad, node in shared, create_graph)
-                continue
-            out = node._output()
-            if out is not None and out.retains_grad:
-                _accumulate(out, grad, node in shared, create_graph)
-                shared.add(node)
-            input_grads = _call_backward(node, grad, create_graph, anomaly)
+    for node in topological_order(root):
+        grad = grads.pop(node, None)
+        if grad is None:  # its consumers sent nothing (e.g. a custom backward returned None for it)
+            continue
+        if not create_graph and type(grad) is not np.ndarray:
+            grad = np.asarray(grad)  # numpy returns a scalar, not a 0-d array, for 0-d arithmetic
+        if node.backward_hooks:
+            grad = _run_hooks(node, grad, create_graph)
+            shared.add(node)
+        if not isinstance(node, Function):  # a leaf: its gradient is complete
             if observer:
-                observer(node, grad, input_grads)
-            for edge, input_grad in zip(node.edges, input_grads):  # each input's sum over its consumers
-                if input_grad is None:
-                    continue
-                if edge in grads:
-                    grads[edge] = grads[edge] + input_grad
-                    shared.discard(edge)  # the sum is a new array
-                else:
-                    grads[edge] = input_grad
-                    if input_grad is grad or not node.array_backward or (
-                            input_grad.data if create_graph else input_grad).base is not None:
-                        shared.add(edge)  # passed through, made by code that may keep it, or a view
-            if not retain_graph:
-                node._saved, node._output_data, node._released = (), None, True  # what backward needed
+                observer(node, grad, ())
+            _accumulate(node, grad, node in shared, create_graph)
+            continue
+        out = node._output()
+        if out is not None and out.retains_grad:
+            _accumulate(out, grad, node in shared, create_graph)
+            shared.add(node)
+        input_grads = _call_backward(node, grad, create_graph, anomaly)
+        if observer:
+            observer(node, grad, input_grads)
+        for edge, input_grad in zip(node.edges, input_grads):  # each input's sum over its consumers
+            if input_grad is None:
+                continue
+            if edge in grads:
+                grads[edge] = grads[edge] + input_grad
+                shared.discard(edge)  # the sum is a new array
+            else:
+                grads[edge] = input_grad
+                if input_grad is grad or not node.array_backward or (
+                        input_grad.data if create_graph else input_grad).base is not None:
+                    shared.add(edge)  # passed through, made by code that may keep it, or a view
+        if not retain_graph:
+            node._saved, node._output_data, node._released = (), None, True  # what backward needed
 
 
 def _call_backward(fn: Function, grad: Any, create_graph: bool, anomaly: bool) -> list:
