@@ -21,15 +21,25 @@ def _zeros(*shape: int) -> Parameter:
     return Parameter(np.zeros(shape, dtype=np.float32))
 
 
-def _register_running_stats(module: Module, num_features: int, track: bool) -> None:
-    """PyTorch's buffers: running_mean, running_var and num_batches_tracked (an int64 count of the training batches
-    batch norm has seen), or None for each when the statistics are not tracked — so state dicts move both ways."""
-    module.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)) if track else None)
-    module.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)) if track else None)
-    module.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)) if track else None)
+class _NormBase(Module):
+    """What batch and instance norm share (PyTorch's ``_NormBase``): an optional per-channel affine map and PyTorch's
+    buffers — running_mean, running_var and num_batches_tracked (an int64 count of the training batches batch norm
+    has seen), or None for each when the statistics are not tracked — so state dicts move both ways."""
+
+    def __init__(self, num_features: int, eps: float, momentum: float | None, affine: bool,
+                 track_running_stats: bool) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = _ones(num_features) if affine else None
+        self.bias = _zeros(num_features) if affine else None
+        track = track_running_stats
+        self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)) if track else None)
+        self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)) if track else None)
+        self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)) if track else None)
 
 
-class _BatchNorm(Module):
+class _BatchNorm(_NormBase):
     """Normalise each channel by batch statistics in training (updating running ones), by running ones in eval."""
 
     _axes: tuple[int, ...]
@@ -37,12 +47,7 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True) -> None:
-        super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        self.weight = _ones(num_features) if affine else None
-        self.bias = _zeros(num_features) if affine else None
-        _register_running_stats(self, num_features, track_running_stats)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in self._ndims or x.shape[1] != self.num_features:
@@ -151,19 +156,14 @@ class GroupNorm(Module):
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_NormBase):
     """Normalise each channel of each sample over its positions; no affine and no running statistics by default."""
 
     spatial: int
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
                  track_running_stats: bool = False) -> None:
-        super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        self.weight = _ones(num_features) if affine else None
-        self.bias = _zeros(num_features) if affine else None
-        _register_running_stats(self, num_features, track_running_stats)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats)
 
     def forward(self, x: Tensor) -> Tensor:
         unbatched = x.ndim == self.spatial + 1
