@@ -493,3 +493,47 @@ def test_a_full_sums_gradient_is_a_writeable_array_of_its_own():
     np.testing.assert_array_equal(x.grad.data, [[7, 1, 1], [1, 1, 1]])
     (x * 2).mean().backward()
     np.testing.assert_allclose(x.grad.data, np.array([[7, 1, 1], [1, 1, 1]]) + 1 / 3, rtol=1e-6)
+
+
+class _Twice(tg.Function):
+    """z = a + b (+ c) with an array backward that sends one array to every input (allowed: nothing says it
+    mustn't)."""
+
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, *inputs):
+        return sum(x.data for x in inputs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = grad * 1.0
+        return (g,) * len(ctx.needs_input_grad)
+
+
+def test_a_gradient_summed_in_place_never_changes_an_array_another_input_or_an_observer_holds():
+    """Pending gradients that only the walk holds are summed in place (an RNN's weights, once per step); one array
+    sent to two inputs, or shown to an observer, is not. Closed forms: d/da Σ(2·twice(h, k) + 3h + 5k) = 5 for
+    h = a, k = b, and d/db = 7."""
+    a, b = tg.Tensor([1.0, 2.0], requires_grad=True), tg.Tensor([3.0, 4.0], requires_grad=True)
+    h, k = a * 1.0, b * 1.0  # each gets the one array twice sent, then a second contribution
+    y = _Twice.apply(h, k) * 2.0 + h * 3.0 + k * 5.0
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [5.0, 5.0])
+    np.testing.assert_array_equal(b.grad.data, [7.0, 7.0])
+    a.grad = b.grad = None
+    h, k = a * 1.0, b * 1.0
+    y = _Twice.apply(h, k, tg.Tensor([0.0, 0.0])) * 2.0 + h * 3.0 + k * 5.0  # three inputs: the general check
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [5.0, 5.0])
+    np.testing.assert_array_equal(b.grad.data, [7.0, 7.0])
+    x = tg.Tensor([1.0, -1.0], requires_grad=True)
+    shown = []  # (what the observer was shown, a copy made then)
+
+    def observe(node, grad, input_grads):
+        shown.extend((g, g.copy()) for g in input_grads if g is not None)
+
+    loss = (x * 2.0 + x * 3.0 + x * 4.0).sum()  # x collects three contributions
+    tg.engine.backward(loss, tg.Tensor(np.float32(1.0)), observer=observe)
+    np.testing.assert_array_equal(x.grad.data, [9.0, 9.0])
+    assert shown and all(np.array_equal(original, copy) for original, copy in shown)

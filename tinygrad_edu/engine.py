@@ -406,19 +406,29 @@ def _walk(root: Tensor, gradient: Tensor, retain_graph: bool, create_graph: bool
         input_grads = _call_backward(node, grad, create_graph, anomaly)
         if observer:
             observer(node, grad, input_grads)
+        count = len(input_grads)  # below: whether one array went to two inputs (two: the usual case, inline)
+        twice = count > 1 and (input_grads[0] is input_grads[1] if count == 2 else _one_array_twice(input_grads))
         for edge, input_grad in zip(node.edges, input_grads):  # each input's sum over its consumers
             if input_grad is None:
                 continue
-            if edge in grads:
+            if edge not in grads:
+                grads[edge] = input_grad
+                if input_grad is grad or not node.array_backward or twice or (
+                        input_grad.data if create_graph else input_grad).base is not None:
+                    shared.add(edge)  # passed through, made by code that may keep it, sent twice, or a view
+            elif create_graph or observer or edge in shared:  # (an observer may keep what it was shown)
                 grads[edge] = grads[edge] + input_grad
                 shared.discard(edge)  # the sum is a new array
             else:
-                grads[edge] = input_grad
-                if input_grad is grad or not node.array_backward or (
-                        input_grad.data if create_graph else input_grad).base is not None:
-                    shared.add(edge)  # passed through, made by code that may keep it, or a view
+                grads[edge] += input_grad  # an array only this walk holds: add in place (an RNN's weight, per step)
         if not retain_graph:
             node._saved, node._output_data, node._released = (), None, True  # what backward needed
+
+
+def _one_array_twice(grads: list) -> bool:
+    """Whether a backward returned one array for two of its inputs (then neither may be summed into in place)."""
+    arrays = [g for g in grads if g is not None]
+    return len({id(g) for g in arrays}) < len(arrays)
 
 
 def _call_backward(fn: Function, grad: Any, create_graph: bool, anomaly: bool) -> list:
