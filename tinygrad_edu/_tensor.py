@@ -326,18 +326,16 @@ class Tensor:
     # ------------------------------------------------------------------------------------------- arithmetic
     def _binary(self, op: Any, other: Any, reflected: bool = False) -> Tensor:
         """Apply a binary primitive to this tensor and ``other``, both in PyTorch's result dtype (``result_type``)."""
-        dtype = self.data.dtype
-        if type(other) is Tensor and other.data.dtype is dtype and dtype.kind == "f":  # the usual case, first
-            return op.apply(other, self) if reflected else op.apply(self, other)
-        if (type(other) is float or type(other) is int) and self.data.dtype.kind == "f":  # x * 0.5: x's dtype
-            other = Tensor.wrap(np.array(other, dtype=self.data.dtype))
-        elif not isinstance(other, Tensor) or other.data.dtype is not self.data.dtype or (
-                op is ops.Div and self.data.dtype.kind != "f"):
-            dtype = result_type(self, other)
-            if op is ops.Div and dtype.kind != "f":
-                dtype = _default_float  # true division of integers: the default float dtype, as PyTorch
-            return op.apply(*((_as_dtype(other, dtype), self._as(dtype)) if reflected else
-                              (self._as(dtype), _as_dtype(other, dtype))))
+        own = self.data.dtype
+        if type(other) is not Tensor or other.data.dtype is not own or own.kind != "f":  # all but the usual case
+            if (type(other) is float or type(other) is int) and own.kind == "f":  # x * 0.5: x's dtype
+                other = Tensor.wrap(np.array(other, dtype=own))
+            elif not isinstance(other, Tensor) or other.data.dtype is not own or (op is ops.Div and own.kind != "f"):
+                dtype = result_type(self, other)
+                if op is ops.Div and dtype.kind != "f":
+                    dtype = _default_float  # true division of integers: the default float dtype, as PyTorch
+                return op.apply(*((_as_dtype(other, dtype), self._as(dtype)) if reflected else
+                                  (self._as(dtype), _as_dtype(other, dtype))))
         return op.apply(other, self) if reflected else op.apply(self, other)
 
     def _as(self, dtype: np.dtype) -> Tensor:

@@ -201,6 +201,8 @@ class Function:
 
 
 _NO_GRADS = ((), (False,), (False, False), (False, False, False))  # needs_input_grad of unrecorded ops
+
+
 def _forward_result(cls: type, result: Any) -> np.ndarray:
     """A forward's non-ndarray result (a Tensor, a numpy scalar, a number) as an array; one output only."""
     if isinstance(result, Tensor):
