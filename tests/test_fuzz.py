@@ -588,16 +588,20 @@ def test_changing_a_saved_value_in_place_raises_or_leaves_the_gradient_right(pro
         np.testing.assert_allclose(got, expected_grad, rtol=1e-4, atol=1e-6)
 
 
+def _shapes_that_fit(op: Op) -> tuple[tuple[int, ...], ...] | None:
+    """Input shapes for one call of ``op``: the first of a few that it accepts."""
+    candidates = [((2, 3),) * op.arity, ((3,),) * op.arity, ((2, 3), (3, 2)), ((2, 3), (2, 3))]
+    return next((s for s in candidates if len(s) == op.arity and op.fits(*s)), None)
+
+
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_every_catalog_op_alone_matches_numpy_and_finite_differences(name):
     """Each op of the catalog as a one-step program, on a shape it accepts and inputs away from its kinks: forward,
     gradients in both backward modes and a Hessian-vector product. Random programs draw each op only now and then
     (the catalog is large); this checks every one on every run, and a typo can't hide an op."""
     op = CATALOG[name]
-    for shapes in [((2, 3),) * op.arity, ((3,),) * op.arity, ((2, 3), (3, 2)), ((2, 3), (2, 3))]:
-        if len(shapes) == op.arity and op.fits(*shapes):
-            break
-    else:
+    shapes = _shapes_that_fit(op)
+    if shapes is None:
         pytest.fail(f"no test shape fits {name}")
     for seed in range(20):
         rng = np.random.default_rng(seed)
@@ -610,3 +614,33 @@ def test_every_catalog_op_alone_matches_numpy_and_finite_differences(name):
     program.shapes.append(np.shape(op.numpy(*values)))
     program.at_tie = op.ties is not None and bool(op.ties(*values))
     check_program(program, np.random.default_rng(0), check_second=True)
+
+
+def test_every_built_in_forward_computes_on_arrays_alone(monkeypatch):
+    """Built-in ops run their forward with grad mode left on (``forward_on_arrays``): it must not apply an op itself,
+    or that op would be recorded into the graph. Every catalog op (and the cast) runs with a spy that raises at an
+    op applied inside a built-in forward; every built-in op must be among those run."""
+    from tinygrad_edu import engine, ops
+
+    apply, inside, applied = engine.Function.apply.__func__, [], set()
+
+    def spy(cls, *args, **kwargs):
+        if inside:
+            raise AssertionError(f"{inside[-1].__name__}.forward applied {cls.__name__}")
+        applied.add(cls)
+        if not cls.forward_on_arrays:
+            return apply(cls, *args, **kwargs)
+        inside.append(cls)
+        try:
+            return apply(cls, *args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(engine.Function, "apply", classmethod(spy))
+    for op in CATALOG.values():
+        op.ours(*[tg.Tensor(np.random.default_rng(0).standard_normal(s) + 0.3, requires_grad=True)
+                  for s in _shapes_that_fit(op)])
+    tg.ones(2, requires_grad=True).astype(np.float32)
+    built_in = {c for c in vars(ops).values() if isinstance(c, type) and issubclass(c, ops.Primitive)}
+    assert {c.__name__ for c in built_in - applied} == {"Primitive", "OfItsInput"}  # (abstract)
+    assert all(c.forward_on_arrays for c in built_in)

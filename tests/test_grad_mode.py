@@ -79,3 +79,23 @@ def test_a_decorated_function_can_call_itself_and_run_in_threads():
         return depth(n - 1) if n else tg.is_grad_enabled()
 
     assert depth(3) is False and tg.is_grad_enabled()
+
+
+def test_anomaly_mode_is_read_while_any_thread_has_it_on_and_counted_back_to_off():
+    """The engine reads the anomaly and keep_outputs switches only while some thread has one on (a count): an op in
+    anomaly mode is checked, in its own thread only, and every exit, by an exception too, counts back to zero."""
+    from tinygrad_edu import grad_mode
+
+    x = tg.Tensor([0.0], requires_grad=True)
+    checked_elsewhere = []
+    with tg.detect_anomaly():
+        with pytest.raises(FloatingPointError, match="Log"):
+            x.log()
+        thread = threading.Thread(target=lambda: checked_elsewhere.append(x.log()))
+        thread.start()
+        thread.join()
+        with pytest.raises(RuntimeError), grad_mode.keep_outputs():
+            assert grad_mode.rare_switches_on[0] == 2
+            raise RuntimeError
+    assert grad_mode.rare_switches_on[0] == 0 and len(checked_elsewhere) == 1
+    assert x.log().grad_fn.created_at.startswith("<unknown")  # off again: no frame recorded

@@ -119,3 +119,18 @@ def test_truth_value_of_a_big_tensor_is_ambiguous():
     with pytest.raises(RuntimeError, match="ambiguous"):  # PyTorch's error type
         bool(tg.ones(2))
     assert bool(tg.ones(1))
+
+
+def test_a_python_number_operand_is_one_shared_read_only_constant_and_signed_zeros_stay_apart():
+    """``y * 1.0001`` in a loop reuses one read-only constant per (number, dtype) rather than making a tensor per
+    op; zero is never shared (0.0 == -0.0 as a key), and dtypes never mix."""
+    x = tg.Tensor(np.array([1.0, -2.0], np.float32), requires_grad=True)
+    first, second = x * 1.5, x * 1.5
+    constant = first.grad_fn.edges[1]
+    assert second.grad_fn.edges[1] is constant and not constant.data.flags.writeable
+    assert (x.double() * 1.5).grad_fn.edges[1].dtype == np.float64
+    for zero in (0.0, -0.0, 0.0):
+        np.testing.assert_array_equal(np.signbit((x * zero).data), np.signbit(x.data * zero))
+        np.testing.assert_array_equal(np.signbit((x + zero).data), np.signbit(x.data + zero))
+    (first * 1.5).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2.25, 2.25])

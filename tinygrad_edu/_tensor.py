@@ -329,7 +329,7 @@ class Tensor:
         own = self.data.dtype
         if type(other) is not Tensor or other.data.dtype is not own or own.kind != "f":  # all but the usual case
             if (type(other) is float or type(other) is int) and own.kind == "f":  # x * 0.5: x's dtype
-                other = Tensor.wrap(np.array(other, dtype=own))
+                other = _constant(other, own)
             elif not isinstance(other, Tensor) or other.data.dtype is not own or (op is ops.Div and own.kind != "f"):
                 dtype = result_type(self, other)
                 if op is ops.Div and dtype.kind != "f":
@@ -1625,6 +1625,26 @@ def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None
     if higher.kind == "f":
         return higher
     return _promote(higher, lower) if higher.kind == "b" or lower.kind == "f" else higher
+
+
+_constants: dict[tuple[Any, np.dtype], Tensor] = {}  # (number, dtype) → a read-only constant tensor
+
+
+def _constant(number: float, dtype: np.dtype) -> Tensor:
+    """A Python number as a constant tensor of ``dtype``, made once per (number, dtype) and shared: read-only, so no
+    graph that holds it can see it change. ``y = y * 1.0001`` in a loop makes no tensor per op (and none for the
+    cycle collector to track). Zero is made afresh: 0.0 == -0.0 as a key, but not as a factor."""
+    key = (number, dtype)
+    constant = _constants.get(key)
+    if constant is None:
+        constant = Tensor.wrap(np.array(number, dtype=dtype))
+        if not number:
+            return constant
+        constant.data.flags.writeable = False
+        if len(_constants) >= 256:
+            _constants.clear()
+        _constants[key] = constant
+    return constant
 
 
 def _as_dtype(value: Any, dtype: np.dtype) -> Tensor:

@@ -23,25 +23,40 @@ class _State(threading.local):
 
 state = _State()
 
+# How many anomaly or keep_outputs blocks are open, in every thread together. Reading a thread's switch costs five
+# times a plain attribute, so the engine reads these two, which are nearly always off, only while this is non-zero.
+rare_switches_on = [0]
+_rare_lock = threading.Lock()
+
 
 class Switch(contextlib.ContextDecorator):
     """Set one switch of ``state`` for a ``with`` block or a decorated call, then restore its previous value."""
 
     switch = ""  # the attribute of ``state`` a subclass sets
+    rare = False  # counted in ``rare_switches_on`` while set
 
     def __init__(self, value: Any) -> None:
         self.value = value
         self._previous: list[Any] = []  # a stack, so one instance can be entered again inside itself
 
     def __enter__(self) -> None:
+        if self.rare:
+            _count_rare(1)
         self._previous.append(getattr(state, self.switch))
         setattr(state, self.switch, self.value)
 
     def __exit__(self, *exc: object) -> None:
         setattr(state, self.switch, self._previous.pop())
+        if self.rare:
+            _count_rare(-1)
 
     def _recreate_cm(self) -> Switch:
         return type(self)(self.value)  # a fresh switch per decorated call keeps threads and recursion apart
+
+
+def _count_rare(change: int) -> None:
+    with _rare_lock:
+        rare_switches_on[0] += change
 
 
 def is_grad_enabled() -> bool:
@@ -102,6 +117,7 @@ class detect_anomaly(Switch):  # noqa: N801 - PyTorch's name
     line that created it (slow: for debugging)."""
 
     switch = "anomaly"
+    rare = True
 
     def __init__(self, mode: bool = True) -> None:
         super().__init__(bool(mode))
@@ -115,6 +131,7 @@ class keep_outputs(Switch):  # noqa: N801 - used like a function
     """
 
     switch = "keep_outputs"
+    rare = True
 
     def __init__(self) -> None:
         super().__init__(True)

@@ -46,10 +46,11 @@ _CONSTANTS = (np.ndarray, np.generic, int, float)
 
 
 class Primitive(Function):
-    """A built-in op: its backward runs on ndarrays as well as on Tensors; it keeps its output only if its
-    derivative is written with it (``saves_output``)."""
+    """A built-in op: its forward computes on arrays, its backward on ndarrays as well as on Tensors; it keeps its
+    output only if its derivative is written with it (``saves_output``)."""
 
     array_backward = True
+    forward_on_arrays = True
     may_view_input = False
     saves_output = False
 
