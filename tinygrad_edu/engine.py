@@ -13,7 +13,8 @@ import itertools
 import math
 import traceback
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,7 @@ class Function:
     built-in ops keep it only where their derivative is written with it, so other outputs are freed early."""
 
     edges: tuple
+    _sequence: int  # when it was recorded: after the ops that made its inputs (see topological_order)
     needs_input_grad: tuple[bool, ...]
     module_path: tuple
     output_shape: tuple[int, ...]
@@ -122,6 +124,7 @@ class Function:
             _share_memory_version(out, args)
         if record:
             out.requires_grad, out.grad_fn = True, ctx
+            ctx._sequence = next(_sequence_numbers)
             ctx.edges = tuple(edges)
             ctx.module_path = state.module_path
             ctx.output_shape, ctx.output_dtype = data.shape, data.dtype
@@ -207,6 +210,7 @@ class Function:
 
 
 _NO_GRADS = ((), (False,), (False, False), (False, False, False))  # needs_input_grad of unrecorded ops
+_sequence_numbers = itertools.count(1)  # drawn by every recorded op (``next`` is atomic: threads can't repeat one)
 
 
 def _forward_result(cls: type, result: Any) -> np.ndarray:
@@ -328,30 +332,30 @@ def _check_finite(values: np.ndarray, what: str, fn: Function) -> None:
 
 # ----------------------------------------------------------------------------------------------- the walk
 def topological_order(root: Tensor) -> list[Any]:
-    """The graph's nodes reachable from ``root`` that need a gradient: its ops (``Function``s) and leaf tensors,
-    each before every node it was computed from.
+    """The graph's nodes reachable from ``root`` that need a gradient — its ops (``Function``s) and leaf tensors —
+    in the order ``backward`` visits them: each before every node it was computed from.
 
-    Iterative depth-first search (no recursion limit); the drawing in ``viz`` walks the graph with it too.
+    An op is recorded after the ops that made its inputs, so ops latest-recorded first is such an order; the leaves
+    come after every op, in the order they were reached. The drawing in ``viz`` numbers the graph with it too.
     """
-    post_order: list[Any] = []
-    expanded: set[Any] = set()  # ops and tensors hash by identity
-    stack: list[tuple[Any, bool]] = [(_node(root), False)]
-    push, pop, finish = stack.append, stack.pop, post_order.append  # bound once: this loop runs for every node
-    while stack:
-        node, inputs_done = pop()
-        if inputs_done:
-            finish(node)
-            continue
-        if node in expanded:
-            continue
-        expanded.add(node)
-        push((node, True))
+    leaves = itertools.count()
+    start = _node(root)
+    order, reached, ready = [], {start}, [_rank(start, leaves)]
+    while ready:
+        node = heappop(ready)[1]
+        order.append(node)
         if isinstance(node, Function):  # an op: the nodes its inputs came from follow
             for edge, needs_grad in zip(node.edges, node.needs_input_grad):
-                if needs_grad and edge not in expanded:
-                    push((edge, False))
-    post_order.reverse()
-    return post_order
+                if needs_grad and edge not in reached:
+                    reached.add(edge)
+                    heappush(ready, _rank(edge, leaves))
+    return order
+
+
+def _rank(node: Any, leaves: Iterator[int]) -> tuple[int, Any]:
+    """A node's place in a heap of nodes to visit, smallest first: an op by its recording, latest first (negative
+    numbers), a leaf after every op, numbered as reached. No two places tie, so nodes are never compared."""
+    return (-node._sequence if isinstance(node, Function) else next(leaves), node)
 
 
 def live_tensors(root: Tensor) -> list[Tensor]:
@@ -393,10 +397,11 @@ def _walk(root: Tensor, gradient: Tensor, retain_graph: bool, create_graph: bool
     start = _node(root)
     grads: dict[Any, Any] = {start: gradient if create_graph else gradient.data}
     shared = {start}  # nodes whose pending gradient may be held elsewhere too (here: by the caller)
-    for node in topological_order(root):
-        grad = grads.pop(node, None)
-        if grad is None:  # its consumers sent nothing (e.g. a custom backward returned None for it)
-            continue
+    leaves = itertools.count()
+    ready = [_rank(start, leaves)]  # the nodes a gradient was sent to, in topological_order's order (a heap)
+    while ready:
+        node = heappop(ready)[1]
+        grad = grads.pop(node)  # complete: every consumer of node came before it
         if not create_graph and type(grad) is not np.ndarray:
             grad = np.asarray(grad)  # numpy returns a scalar, not a 0-d array, for 0-d arithmetic
         if node.backward_hooks:
@@ -421,6 +426,7 @@ def _walk(root: Tensor, gradient: Tensor, retain_graph: bool, create_graph: bool
                 continue
             if edge not in grads:
                 grads[edge] = input_grad
+                heappush(ready, _rank(edge, leaves))
                 if input_grad is grad or not node.array_backward or twice or (
                         input_grad.data if create_graph else input_grad).base is not None:
                     shared.add(edge)  # passed through, made by code that may keep it, sent twice, or a view
