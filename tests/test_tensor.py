@@ -134,3 +134,8 @@ def test_a_python_number_operand_is_one_shared_read_only_constant_and_signed_zer
         np.testing.assert_array_equal(np.signbit((x + zero).data), np.signbit(x.data + zero))
     (first * 1.5).sum().backward()
     np.testing.assert_allclose(x.grad.data, [2.25, 2.25])
+    from tinygrad_edu import _tensor
+
+    for k in range(1, 600):  # a loop over many distinct numbers keeps a bounded cache
+        x * (1 + k / 1000)
+    assert len(_tensor._constants) <= 256
