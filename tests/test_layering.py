@@ -25,6 +25,7 @@ ALLOWED = {  # room → the rooms it may import (a room is a top-level module or
     "functions": CORE,  # the ops as functions (tg.sin, tg.einsum, …)
     "linalg": CORE,
     "gradcheck": CORE | {"transforms"},
+    "autograd": CORE | {"transforms", "gradcheck"},  # torch.autograd's names over the engine and the transforms
     "viz": CORE,
     "onnx": CORE | {"serialization", "nn"},  # walks a model's graph; writes the file as checkpoints are written
     "tape": CORE | {"nn", "optim"},  # tg.compile: after the layers and optimizers whose steps it captures

@@ -1,6 +1,6 @@
 """tinygrad_edu: a small, honest autograd framework on numpy, where backprop falls out of the chain rule."""
 
-from . import data, dtypes, functions, linalg, logic, nn, onnx, optim
+from . import autograd, data, dtypes, functions, linalg, logic, nn, onnx, optim
 from ._tensor import (
     Tensor,
     arange,
@@ -29,10 +29,12 @@ from ._tensor import (
 from .dtypes import (
     bool_,
     double,
+    finfo,
     float16,
     float32,
     float64,
     half,
+    iinfo,
     int8,
     int16,
     int32,
@@ -46,9 +48,10 @@ from .functions import *  # noqa: F403 - the ops as functions, as PyTorch has th
 from .functions import abs as abs
 from .functions import max as max
 from .functions import min as min
+from .functions import pow as pow
 from .functions import round as round
 from .functions import sum as sum
-from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import detect_anomaly, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .logic import (
     allclose,
@@ -68,7 +71,7 @@ from .tape import CaptureError
 from .tape import compile as compile
 from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
-# PyTorch's names that Python's builtins also have (and abs, round, sum, max, min, compile above): not in
+# PyTorch's names that Python's builtins also have (and abs, round, sum, max, min, pow, compile above): not in
 # __all__, so `from tinygrad_edu import *` keeps Python's
 bool, int, float, any, all = dtypes.bool, dtypes.int, dtypes.float, logic.any, logic.all
 
@@ -82,6 +85,7 @@ __all__ = [
     "allclose",
     "arange",
     "as_tensor",
+    "autograd",
     "bool_",
     "cat",
     "concatenate",
@@ -91,6 +95,7 @@ __all__ = [
     "enable_grad",
     "equal",
     "eye",
+    "finfo",
     "float16",
     "float32",
     "float64",
@@ -102,6 +107,8 @@ __all__ = [
     "gradgradcheck",
     "half",
     "hessian",
+    "iinfo",
+    "inference_mode",
     "int8",
     "int16",
     "int32",

@@ -248,21 +248,6 @@ class Tensor:
             engine.bump_version(self)
         return self
 
-    def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._in_place("add_", lambda x: x + (other if alpha == 1 else other * alpha))
-
-    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._in_place("sub_", lambda x: x - (other if alpha == 1 else other * alpha))
-
-    def mul_(self, other: Any) -> Tensor:
-        return self._in_place("mul_", lambda x: x * other)
-
-    def div_(self, other: Any) -> Tensor:
-        return self._in_place("div_", lambda x: x / other)
-
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
-        return self._in_place("clamp_", lambda x: x.clip(min, max))
-
     def fill_(self, value: float) -> Tensor:
         """Fill with ``value`` in place; in a recorded graph the old values get a gradient of 0."""
         return self._in_place("fill_", lambda x: _replaced(x, value))
@@ -383,7 +368,39 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
 
-    add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
+    mul, pow, matmul, true_divide, neg = __mul__, __pow__, __matmul__, __truediv__, __neg__
+
+    def add(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self + alpha·other (PyTorch's ``add``)."""
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """self − alpha·other (PyTorch's ``sub``)."""
+        return self - (other if alpha == 1 else other * alpha)
+
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """self / other; ``rounding_mode="floor"`` rounds the quotient down (``//``), ``"trunc"`` toward zero, as
+        PyTorch (both keep an integer dtype, and have a gradient of 0)."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode == "floor":
+            return self.floor_divide(other)
+        if rounding_mode != "trunc":
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+        a, b = self._integral_pair("div", other)
+        return ops.Step.apply(_truncated_quotient, a, b)
+
+    multiply, subtract, divide, negative = mul, sub, div, neg
+
+    def positive(self) -> Tensor:
+        """The tensor itself (PyTorch's ``positive``, unary +)."""
+        return self
+
+    def clamp_min(self, min: Any) -> Tensor:
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: Any) -> Tensor:
+        return self.clamp(max=max)
 
     # ------------------------------------------------------------------------------------------- comparisons, logic
     def _elementwise(self, function: Callable, other: Any = None) -> Tensor:
@@ -427,6 +444,7 @@ class Tensor:
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
     def isnan(self) -> Tensor:
         return self._elementwise(np.isnan)
@@ -436,6 +454,8 @@ class Tensor:
 
     def abs(self) -> Tensor:
         return ops.Abs.apply(self)
+
+    absolute = abs
 
     tanh, sigmoid = _math(ops.Tanh), _math(ops.Sigmoid)
 
@@ -620,6 +640,15 @@ class Tensor:
         """All axes reversed (the matrix transpose for 2-D)."""
         return ops.Transpose.apply(self, tuple(range(self.data.ndim - 1, -1, -1)))
 
+    def t(self) -> Tensor:
+        """The matrix transpose of a tensor of at most 2 dimensions (PyTorch's ``t``); a 0-D or 1-D one as it is."""
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with <= 2 dimensions, got shape {self.shape}; use x.mT or "
+                             "x.transpose(-2, -1) to swap the last two")
+        return self.T
+
+    swapdims = swapaxes
+
     @property
     def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
         """Swap the last two axes (batched matrix transpose)."""
@@ -667,6 +696,17 @@ class Tensor:
             raise ValueError(f"expand: -1 is not allowed for a new leading dimension, got {shape} for {self.shape}")
         return self.broadcast_to(tuple(self.shape[i - offset] if n == -1 else n for i, n in enumerate(shape)))
 
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    view_as = reshape_as
+
+    def ravel(self) -> Tensor:
+        return self.reshape(-1)
+
     def __getitem__(self, index: Any) -> Tensor:
         return ops.GetItem.apply(self, _normalize_index(index))
 
@@ -676,6 +716,73 @@ class Tensor:
     def dim(self) -> int:
         """The number of dimensions (PyTorch's name for ``ndim``)."""
         return self.data.ndim
+
+    ndimension = dim
+
+    def nelement(self) -> int:
+        """The number of elements (PyTorch's other name for ``numel``)."""
+        return self.data.size
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self.data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return self.data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of all the elements."""
+        return self.data.nbytes
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        """Always False: tensors hold bool, integer or floating-point numbers."""
+        return False
+
+    def is_signed(self) -> bool:
+        return self.data.dtype.kind in "if"
+
+    def is_contiguous(self) -> bool:
+        """Whether the memory is in row-major order (a transpose's view is not; ``contiguous()`` makes a copy)."""
+        return bool(self.data.flags.c_contiguous)
+
+    is_cuda = False
+
+    def type(self, dtype: DTypeLike = None) -> Tensor:
+        """``type(dtype)``: cast, as ``astype`` (the tensor itself if it has the dtype). PyTorch's ``type()`` without
+        a dtype returns a string such as 'torch.FloatTensor'; there are no such strings here: read ``dtype``."""
+        if dtype is None:
+            raise TypeError("type(): tinygrad_edu has no tensor-type strings; read x.dtype (a numpy dtype)")
+        return self.to(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """Cast to ``other``'s dtype (the tensor itself if it has it)."""
+        return self.to(other.dtype)
+
+    def new_tensor(self, data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+        """A new leaf from ``data``, in this tensor's dtype unless ``dtype`` says otherwise (as PyTorch)."""
+        return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
+        return zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+        """Ones of ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
+        return ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+        """An uninitialised tensor of ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
+        return empty(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+        """``fill_value`` everywhere in ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
+        return full(size, fill_value, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
     def contiguous(self) -> Tensor:
         """The tensor itself if its memory is in row-major order, else a row-major copy (differentiable)."""
@@ -914,6 +1021,8 @@ class Tensor:
         if self.data.dtype.kind != "f":
             return Tensor.wrap(np.sign(self.data))
         return ops.Step.apply(_sign, self)
+
+    sgn = sign  # PyTorch's sign that also covers complex numbers; tensors here are real
 
     def floor_divide(self, other: Any) -> Tensor:
         """z = ⌊a/b⌋ (Python's //, as PyTorch since 1.13);  ∂z/∂a = ∂z/∂b = 0"""
@@ -1330,6 +1439,18 @@ class Tensor:
         axes = normalize_axes(dims, self.ndim, "flip")
         return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))]
 
+    def fliplr(self) -> Tensor:
+        """Reversed along axis 1 (left to right); needs at least 2 dimensions."""
+        if self.ndim < 2:
+            raise ValueError(f"fliplr: needs at least 2 dimensions, got shape {self.shape}")
+        return self.flip(1)
+
+    def flipud(self) -> Tensor:
+        """Reversed along axis 0 (up to down); needs at least 1 dimension."""
+        if self.ndim < 1:
+            raise ValueError("flipud: needs at least 1 dimension, got a 0-D tensor")
+        return self.flip(0)
+
     def roll(self, shifts: Any, dims: Any = None, *, axis: Any = None) -> Tensor:
         """z = a shifted cyclically by ``shifts`` along ``dims`` (the flattened tensor without dims);  ∂C/∂a = ∂C/∂z
         shifted back"""
@@ -1505,6 +1626,29 @@ class Tensor:
         """(sign, ln|det a|) of a (batch of) square matrices: see ``slogdet``"""
         return slogdet(self)
 
+
+def _in_place_twin(name: str) -> Callable[..., Tensor]:
+    """``x.name_(...)``: ``x.name(...)`` written into x, with ``_in_place``'s rules (leaves, graphs, versions)."""
+    method = getattr(Tensor, name)
+
+    def in_place(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return self._in_place(f"{name}_", lambda before: method(before, *args, **kwargs))
+
+    in_place.__name__ = in_place.__qualname__ = f"{name}_"
+    in_place.__doc__ = f"``{name}`` in place: the result is written into this tensor, which is returned."
+    return in_place
+
+
+IN_PLACE_TWINS = (  # PyTorch's x.name_(...) for each name: the same values, written into x
+    "abs", "absolute", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "clamp",
+    "clamp_max", "clamp_min", "clip", "cos", "cosh", "div", "divide", "erf", "erfc", "exp", "exp2", "expm1",
+    "floor", "floor_divide", "fmod", "frac", "hypot", "lerp", "log", "log10", "log1p", "log2", "masked_fill",
+    "mul", "multiply", "nan_to_num", "neg", "negative", "pow", "reciprocal", "relu", "remainder", "round",
+    "rsqrt", "scatter", "scatter_add", "sigmoid", "sign", "sin", "sinh", "sqrt", "square", "sub", "subtract",
+    "tan", "tanh", "tril", "triu", "true_divide", "trunc",
+)
+for _name in IN_PLACE_TWINS:
+    setattr(Tensor, f"{_name}_", _in_place_twin(_name))
 
 engine.register_tensor_class(Tensor)
 
@@ -1828,6 +1972,10 @@ def ones(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> T
 
 
 def full(shape: Any, fill_value: float, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` everywhere; without ``dtype``, a bool fills a bool tensor, an int an int64 one, a float one of
+    the default float dtype (as PyTorch)."""
+    if dtype is None and isinstance(fill_value, (bool, np.bool_, int, np.integer)):
+        dtype = np.bool_ if isinstance(fill_value, (bool, np.bool_)) else np.int64
     return _factory(np.full(_shape_args((shape,)), fill_value), dtype, requires_grad)
 
 
@@ -1945,6 +2093,14 @@ class SignLogAbsDet(NamedTuple):
 
     sign: Tensor
     logabsdet: Tensor
+
+
+def _truncated_quotient(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b rounded toward zero, exact for integers (a float quotient would round large int64 values)."""
+    if a.dtype.kind == "f":
+        return np.trunc(a / b)
+    floored = np.floor_divide(a, b)
+    return floored + ((np.remainder(a, b) != 0) & ((a < 0) != (b < 0))).astype(floored.dtype)
 
 
 def _sign(a: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ int16 = short = np.dtype(np.int16)
 int32 = int = np.dtype(np.int32)
 int64 = long = np.dtype(np.int64)
 bool = bool_ = np.dtype(np.bool_)
+finfo, iinfo = np.finfo, np.iinfo  # tg.finfo(tg.float32).eps, .max, .tiny: numpy's, with PyTorch's field names
 
-__all__ = ["bool_", "double", "float16", "float32", "float64", "half", "int8", "int16", "int32", "int64", "long",
-           "short", "uint8"]
+__all__ = ["bool_", "double", "finfo", "float16", "float32", "float64", "half", "iinfo", "int8", "int16", "int32",
+           "int64", "long", "short", "uint8"]

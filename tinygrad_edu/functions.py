@@ -15,6 +15,7 @@ from ._tensor import (
     baddbmm,
     bernoulli,
     broadcast_tensors,
+    cat,
     det,
     einsum,
     empty,
@@ -36,10 +37,12 @@ from ._tensor import (
     var_mean,
 )
 
-__all__ = [  # abs, round, sum, max and min are left out: `import *` shadows no builtin (import them by name)
+__all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadows no builtin (import them by name)
     "Generator",
+    "absolute",
     "acos",
     "acosh",
+    "add",
     "addmm",
     "amax",
     "amin",
@@ -62,8 +65,15 @@ __all__ = [  # abs, round, sum, max and min are left out: `import *` shadows no 
     "bernoulli",
     "bmm",
     "broadcast_tensors",
+    "broadcast_to",
     "ceil",
     "chunk",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "clip",
+    "clone",
+    "concat",
     "cos",
     "cosh",
     "count_nonzero",
@@ -72,12 +82,16 @@ __all__ = [  # abs, round, sum, max and min are left out: `import *` shadows no 
     "cumprod",
     "cumsum",
     "det",
+    "detach",
     "diag",
     "diagonal",
+    "div",
+    "divide",
     "dot",
     "einsum",
     "empty",
     "empty_like",
+    "eq",
     "erf",
     "erfc",
     "exp",
@@ -86,19 +100,31 @@ __all__ = [  # abs, round, sum, max and min are left out: `import *` shadows no 
     "fix",
     "flatten",
     "flip",
+    "fliplr",
+    "flipud",
     "floor",
     "floor_divide",
     "fmod",
     "frac",
     "full_like",
     "gather",
+    "ge",
     "ger",
+    "greater",
+    "greater_equal",
+    "gt",
+    "hstack",
     "hypot",
     "index_select",
     "inverse",
+    "is_floating_point",
+    "is_tensor",
     "kron",
     "kthvalue",
+    "le",
     "lerp",
+    "less",
+    "less_equal",
     "linspace",
     "log",
     "log1p",
@@ -106,6 +132,7 @@ __all__ = [  # abs, round, sum, max and min are left out: `import *` shadows no 
     "log10",
     "logspace",
     "logsumexp",
+    "lt",
     "masked_fill",
     "masked_select",
     "matmul",
@@ -116,20 +143,29 @@ __all__ = [  # abs, round, sum, max and min are left out: `import *` shadows no 
     "mode",
     "moveaxis",
     "movedim",
+    "mul",
     "multinomial",
+    "multiply",
     "mv",
     "nan_to_num",
     "narrow",
+    "ne",
+    "neg",
+    "negative",
     "nonzero",
     "norm",
     "normal",
+    "not_equal",
+    "numel",
     "outer",
     "permute",
+    "positive",
     "prod",
     "rand_like",
     "randint",
     "randn_like",
     "randperm",
+    "ravel",
     "reciprocal",
     "relu",
     "remainder",
@@ -139,6 +175,7 @@ __all__ = [  # abs, round, sum, max and min are left out: `import *` shadows no 
     "rsqrt",
     "scatter",
     "scatter_add",
+    "sgn",
     "sigmoid",
     "sign",
     "sin",
@@ -151,7 +188,11 @@ __all__ = [  # abs, round, sum, max and min are left out: `import *` shadows no 
     "squeeze",
     "std",
     "std_mean",
+    "sub",
+    "subtract",
     "swapaxes",
+    "swapdims",
+    "t",
     "take_along_dim",
     "tan",
     "tanh",
@@ -162,6 +203,7 @@ __all__ = [  # abs, round, sum, max and min are left out: `import *` shadows no 
     "transpose",
     "tril",
     "triu",
+    "true_divide",
     "trunc",
     "unbind",
     "unflatten",
@@ -169,6 +211,7 @@ __all__ = [  # abs, round, sum, max and min are left out: `import *` shadows no 
     "unsqueeze",
     "var",
     "var_mean",
+    "vstack",
 ]
 
 
@@ -295,3 +338,53 @@ bmm = _function(Tensor.bmm)
 outer = _function(Tensor.outer)
 ger = _function(Tensor.ger)
 inverse = _function(Tensor.inverse)
+
+# PyTorch's other names: arithmetic, comparisons, shapes and conversions as functions
+add = _function(Tensor.add)
+sub = _function(Tensor.sub)
+mul = _function(Tensor.mul)
+div = _function(Tensor.div)
+true_divide = _function(Tensor.true_divide)
+pow = _function(Tensor.pow)
+neg = _function(Tensor.neg)
+positive = _function(Tensor.positive)
+clamp = _function(Tensor.clamp)
+clamp_min = _function(Tensor.clamp_min)
+clamp_max = _function(Tensor.clamp_max)
+sgn = _function(Tensor.sgn)
+multiply, divide, subtract, negative, absolute, clip = mul, div, sub, neg, abs, clamp
+eq = _function(Tensor.eq)
+ne = _function(Tensor.ne)
+lt = _function(Tensor.lt)
+le = _function(Tensor.le)
+gt = _function(Tensor.gt)
+ge = _function(Tensor.ge)
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+clone = _function(Tensor.clone)
+detach = _function(Tensor.detach)
+numel = _function(Tensor.numel)
+is_floating_point = _function(Tensor.is_floating_point)
+t = _function(Tensor.t)
+ravel = _function(Tensor.ravel)
+swapdims = _function(Tensor.swapdims)
+fliplr = _function(Tensor.fliplr)
+flipud = _function(Tensor.flipud)
+broadcast_to = _function(Tensor.broadcast_to)
+concat = cat
+
+
+def is_tensor(obj: Any) -> bool:
+    """Whether ``obj`` is a Tensor (a subclass's instance too)."""
+    return isinstance(obj, Tensor)
+
+
+def hstack(tensors: Any) -> Tensor:
+    """Joined along axis 1, or along axis 0 for 1-D tensors (numpy's and PyTorch's ``hstack``)."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    return cat(tensors, dim=0 if all(t.ndim <= 1 for t in tensors) else 1)
+
+
+def vstack(tensors: Any) -> Tensor:
+    """Joined along axis 0, 1-D tensors first made rows (numpy's and PyTorch's ``vstack``)."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    return cat([t.reshape(1, -1) if t.ndim <= 1 else t for t in tensors], dim=0)

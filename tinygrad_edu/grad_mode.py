@@ -112,6 +112,18 @@ class enable_grad(_GradMode):  # noqa: N801 - PyTorch's name
         return enable_grad()
 
 
+class inference_mode(_GradMode):  # noqa: N801 - PyTorch's name
+    """``no_grad`` under PyTorch's other name for evaluation loops (``inference_mode(False)`` records as usual).
+    PyTorch also refuses to differentiate later through tensors made inside; here they are constants, as under
+    ``no_grad``."""
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(not mode)
+
+    def _recreate_cm(self) -> Switch:
+        return inference_mode(not self.value)
+
+
 class detect_anomaly(Switch):  # noqa: N801 - PyTorch's name
     """Check every forward output and backward gradient for nan/inf and raise at the first, naming the op and the
     line that created it (slow: for debugging)."""

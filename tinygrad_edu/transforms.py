@@ -27,30 +27,39 @@ ArgNums = int | tuple[int, ...]
 # ----------------------------------------------------------------------------------------------- the one primitive
 def vjp_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: Sequence[Tensor],
               create_graph: bool = False) -> list[Tensor]:
-    """Σₖ cotangentₖ · ∂outputₖ/∂w for each ``w`` in ``wrt`` (zeros where w is unused), like ``torch.autograd.grad``.
+    """Σₖ cotangentₖ · ∂outputₖ/∂w for each ``w`` in ``wrt`` (zeros where w is unused); see ``reached_grads``."""
+    grads = reached_grads(outputs, cotangents, wrt, create_graph, retain_graph=True)
+    return [zeros_like(w) if g is None else g for w, g in zip(wrt, grads)]
 
-    Runs ``backward`` with ``retain_graph=True``; ``.grad`` of every other tensor in the graph is restored after.
-    ``wrt`` must be tensors that require grad (leaves, or non-leaves that this call may mark ``retain_grad``).
+
+def reached_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: Sequence[Tensor],
+                  create_graph: bool, retain_graph: bool) -> list[Tensor | None]:
+    """Σₖ cotangentₖ · ∂outputₖ/∂w for each ``w`` in ``wrt``, None where backward never reaches w.
+
+    Runs ``backward`` once; ``.grad`` of every tensor in the graph is restored after. ``wrt`` must be tensors that
+    require grad (leaves, or non-leaves that this call may mark ``retain_grad``).
     """
     terms = [(out * seed).sum() for out, seed in zip(outputs, cotangents) if out.requires_grad]
     if not terms:
-        return [zeros_like(w) for w in wrt]
+        return [None for _ in wrt]
     root = terms[0]
     for term in terms[1:]:
         root = root + term
     kept = [(t, t.grad) for t in live_tensors(root) if t.grad_fn is None or t.retains_grad]
-    for w in wrt:
-        if w.grad_fn is not None:
-            w.retain_grad()
-            kept.append((w, w.grad))
+    marked = [w for w in wrt if w.grad_fn is not None and not w.retains_grad]
+    for w in marked:
+        w.retain_grad()
+        kept.append((w, w.grad))
     for tensor, _ in kept:
         tensor.grad = None
     try:
-        root.backward(retain_graph=True, create_graph=create_graph)
-        return [zeros_like(w) if w.grad is None else w.grad for w in wrt]
+        root.backward(retain_graph=retain_graph, create_graph=create_graph)
+        return [w.grad for w in wrt]
     finally:
         for tensor, previous in kept:
             tensor.grad = previous
+        for w in marked:
+            w.retains_grad = False
 
 
 # ----------------------------------------------------------------------------------------------- argument handling

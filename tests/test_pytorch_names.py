@@ -1,0 +1,176 @@
+"""PyTorch's other names: in-place twins (``x.exp_()``), aliases, ``new_*``, ``torch.autograd`` (issue 13).
+
+The in-place twins are checked against PyTorch's own ``name_`` on the same values (PyTorch is installed in CI), and
+against this package's out-of-place op; ``autograd.grad`` against closed-form derivatives."""
+
+import numpy as np
+import pytest
+from optional_tools import require_module
+
+import tinygrad_edu as tg
+from tinygrad_edu._tensor import IN_PLACE_TWINS
+
+RNG = np.random.default_rng(0)
+VALUES = RNG.uniform(0.1, 0.9, (3, 4))  # inside every op's domain (asin, atanh, log, …)
+OTHER = RNG.uniform(0.1, 0.9, (3, 4))
+MASK = VALUES > 0.5
+ARGUMENTS = {  # name: (positional arguments, as functions of the library), keyword arguments
+    "add": ((lambda lib: lib.tensor(OTHER),), {"alpha": 2}),
+    "sub": ((lambda lib: lib.tensor(OTHER),), {"alpha": 0.5}),
+    "mul": ((lambda lib: lib.tensor(OTHER),), {}),
+    "div": ((lambda lib: lib.tensor(OTHER),), {"rounding_mode": "floor"}),
+    "atan2": ((lambda lib: lib.tensor(OTHER),), {}), "hypot": ((lambda lib: lib.tensor(OTHER),), {}),
+    "pow": ((lambda lib: 3,), {}), "clamp": ((lambda lib: 0.3, lambda lib: 0.6), {}),
+    "clip": ((lambda lib: 0.3,), {}), "clamp_min": ((lambda lib: 0.4,), {}), "clamp_max": ((lambda lib: 0.4,), {}),
+    "floor_divide": ((lambda lib: 0.25,), {}), "fmod": ((lambda lib: 0.25,), {}),
+    "remainder": ((lambda lib: -0.3,), {}),
+    "lerp": ((lambda lib: lib.tensor(OTHER), lambda lib: 0.25), {}),
+    "masked_fill": ((lambda lib: lib.tensor(MASK), lambda lib: -1.0), {}),
+    "scatter": ((lambda lib: 1, lambda lib: lib.tensor([[2], [0], [1]]), lambda lib: lib.tensor(OTHER)), {}),
+    "scatter_add": ((lambda lib: 0, lambda lib: lib.tensor([[2, 0, 1, 1]]), lambda lib: lib.tensor(OTHER)), {}),
+    "tril": ((lambda lib: -1,), {}), "triu": ((lambda lib: 1,), {}),
+}
+ALIASES = {"absolute": "abs", "clip": "clamp", "divide": "div", "multiply": "mul", "negative": "neg",
+           "subtract": "sub", "true_divide": "div"}
+
+
+def call(lib, tensor, name: str, in_place: bool):
+    positional, keywords = ARGUMENTS.get(ALIASES.get(name, name), ((), {}))
+    if name == "true_divide":
+        keywords = {}
+    method = getattr(tensor, f"{name}_" if in_place else name)
+    return method(*(make(lib) for make in positional), **keywords)
+
+
+@pytest.mark.parametrize("name", IN_PLACE_TWINS)
+def test_each_in_place_twin_writes_what_its_op_and_pytorchs_twin_give(name):
+    torch = require_module("torch", "pip install torch==2.13.0")
+    ours, theirs = tg.tensor(VALUES), torch.tensor(VALUES)
+    view = ours[0]
+    expected = call(tg, tg.tensor(VALUES), name, in_place=False)
+    assert call(tg, ours, name, in_place=True) is ours
+    call(torch, theirs, name, in_place=True)
+    np.testing.assert_allclose(ours.data, expected.data, rtol=1e-12)
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(view.data, ours.data[0])  # written into the tensor's memory, which views share
+
+
+def test_an_in_place_twin_in_a_graph_is_recorded_and_differentiates_like_its_op():
+    w = tg.tensor(VALUES, requires_grad=True)
+    z = w * 2
+    z.sigmoid_()
+    z.sum().backward()
+    s = 1 / (1 + np.exp(-2 * VALUES))
+    np.testing.assert_allclose(w.grad.data, 2 * s * (1 - s), rtol=1e-12)  # d/dw σ(2w), the closed form
+
+
+def test_an_in_place_twin_refuses_a_leaf_that_requires_grad_a_wider_dtype_and_a_new_shape():
+    w = tg.tensor(VALUES, requires_grad=True)
+    with pytest.raises(RuntimeError, match="exp_: a leaf Variable that requires grad"):
+        w.exp_()
+    i = tg.tensor([1, 4])
+    with pytest.raises(RuntimeError, match="sqrt_: the result type float32 can't be cast to the tensor's dtype int64"):
+        i.sqrt_()
+    np.testing.assert_array_equal(i.data, [1, 4])  # nothing half-changed
+    row = tg.tensor(VALUES[:1])
+    with pytest.raises(RuntimeError, match="add_: the result has shape"):
+        row.add_(tg.tensor(VALUES))
+
+
+def test_div_rounds_toward_zero_or_down_exactly_for_integers_and_refuses_other_modes():
+    big = tg.tensor([2**62 + 1, -(2**62 + 1), 7, -7, 0])
+    two = tg.tensor([2, 2, -2, -2, 3])
+    np.testing.assert_array_equal(big.div(two, rounding_mode="trunc").data, [2**61, -(2**61), -3, 3, 0])
+    np.testing.assert_array_equal(big.div(two, rounding_mode="floor").data, [2**61, -(2**61) - 1, -4, 3, 0])
+    assert big.div(two, rounding_mode="trunc").dtype == tg.int64
+    x = tg.tensor([2.5, -2.5], requires_grad=True)
+    truncated = x.div(2.0, rounding_mode="trunc")
+    np.testing.assert_array_equal(truncated.data, [1.0, -1.0])
+    truncated.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])  # a step function's derivative
+    with pytest.raises(ValueError, match="rounding_mode must be None, 'trunc' or 'floor', got 'round'"):
+        x.div(2.0, rounding_mode="round")
+    with pytest.raises(ZeroDivisionError, match="div: integer division by zero"):
+        big.div(0, rounding_mode="trunc")
+
+
+def test_t_new_and_type_spellings():
+    x = tg.tensor(VALUES)
+    np.testing.assert_array_equal(x.t().data, VALUES.T)
+    with pytest.raises(ValueError, match=r"t\(\) expects a tensor with <= 2 dimensions.*use x.mT"):
+        tg.zeros(2, 2, 2).t()
+    assert x.new_zeros((2, 3)).dtype == tg.float64 and x.new_zeros(2, 3).shape == (2, 3)
+    assert x.new_ones(2, dtype=tg.int32).dtype == tg.int32
+    assert x.new_full((2,), 7).dtype == tg.float64 and x.new_tensor([1, 2]).dtype == tg.float64
+    leaf = x.new_tensor([1.0], requires_grad=True)
+    assert leaf.is_leaf and leaf.requires_grad
+    assert x.type(tg.float32).dtype == tg.float32 and x.type(tg.float64) is x
+    with pytest.raises(TypeError, match=r"no tensor-type strings; read x\.dtype"):
+        x.type()
+    assert tg.tensor([1, 2]).type_as(x).dtype == tg.float64
+    assert x.is_contiguous() and not x.T.is_contiguous() and x.T.contiguous().is_contiguous()
+    assert (x.nelement(), x.ndimension(), x.element_size(), x.nbytes) == (12, 2, 8, 96)
+    assert tg.full((2,), 3).dtype == tg.int64 and tg.full((2,), False).dtype == tg.bool
+    assert tg.full((2,), 3.0).dtype == tg.float32 and tg.full((2,), 3, dtype=tg.float64).dtype == tg.float64
+
+
+def test_hstack_and_vstack_join_as_numpy():
+    a, b = np.arange(3.0), np.arange(3.0, 6.0)
+    np.testing.assert_array_equal(tg.hstack([a, b]).data, np.hstack([a, b]))
+    np.testing.assert_array_equal(tg.vstack([a, b]).data, np.vstack([a, b]))
+    m = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(tg.hstack([m, m]).data, np.hstack([m, m]))
+    np.testing.assert_array_equal(tg.vstack([m, a]).data, np.vstack([m, a]))
+
+
+# ----------------------------------------------------------------------------------------------- torch.autograd
+def test_autograd_grad_returns_the_derivative_and_leaves_every_grad_alone():
+    w = tg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    w.grad = tg.tensor([5.0, 5.0, 5.0])
+    (g,) = tg.autograd.grad((w**3).sum(), w, create_graph=True)
+    np.testing.assert_allclose(g.data, 3 * w.data**2)
+    (h,) = tg.autograd.grad(g.sum(), w)
+    np.testing.assert_allclose(h.data, 6 * w.data)  # the second derivative, through create_graph
+    np.testing.assert_array_equal(w.grad.data, [5.0, 5.0, 5.0])
+    hidden = w * 2
+    (d,) = tg.autograd.grad((hidden**2).sum(), hidden)
+    np.testing.assert_allclose(d.data, 2 * hidden.data)
+    assert not hidden.retains_grad and hidden.grad is None
+
+
+def test_autograd_grad_frees_the_graph_unless_asked_and_seeds_with_grad_outputs():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = w * w
+    (g,) = tg.autograd.grad(y, w, grad_outputs=tg.tensor([1.0, 10.0]), retain_graph=True)
+    np.testing.assert_allclose(g.data, [2.0, 40.0])
+    tg.autograd.grad(y.sum(), w)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        tg.autograd.grad(y.sum(), w)
+
+
+def test_autograd_grad_errors_name_what_is_wrong():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    unused = tg.tensor(1.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"input 1 .* not have been used in the graph; pass allow_unused=True"):
+        tg.autograd.grad((w * 2).sum(), [w, unused])
+    assert tg.autograd.grad((w * 2).sum(), [w, unused], allow_unused=True)[1] is None
+    zeros = tg.autograd.grad((w * 2).sum(), [w, unused], materialize_grads=True)[1]
+    assert zeros.shape == () and float(zeros) == 0.0
+    with pytest.raises(RuntimeError, match=r"input 0 .* does not require grad"):
+        tg.autograd.grad((w * 2).sum(), tg.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad"):
+        tg.autograd.grad(tg.tensor(1.0), w)
+    with pytest.raises(RuntimeError, match="output 0 has shape \\(2,\\), so pass its grad_outputs"):
+        tg.autograd.grad(w * 2, w)
+    with pytest.raises(TypeError, match="grad: inputs must be a Tensor or a sequence of Tensors, got ndarray"):
+        tg.autograd.grad((w * 2).sum(), np.ones(2))
+    with pytest.raises(TypeError, match="grad: inputs: element 1 is a ndarray, not a Tensor"):
+        tg.autograd.grad((w * 2).sum(), [w, np.ones(2)])
+
+
+def test_autograd_backward_sums_over_its_tensors():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    tg.autograd.backward([(w * w).sum(), w * 3], [None, tg.tensor([1.0, 2.0])])
+    np.testing.assert_allclose(w.grad.data, 2 * w.data + [3.0, 6.0])
+    with pytest.raises(NotImplementedError, match=r"use tg\.autograd\.grad"):
+        tg.autograd.backward((w * w).sum(), inputs=[w])
