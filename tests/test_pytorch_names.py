@@ -174,3 +174,14 @@ def test_autograd_backward_sums_over_its_tensors():
     np.testing.assert_allclose(w.grad.data, 2 * w.data + [3.0, 6.0])
     with pytest.raises(NotImplementedError, match=r"use tg\.autograd\.grad"):
         tg.autograd.backward((w * w).sum(), inputs=[w])
+
+
+@pytest.mark.parametrize("name", ["normalize", "cosine_similarity", "pairwise_distance"])
+def test_normalize_cosine_similarity_and_pairwise_distance_differentiate_as_finite_differences_say(name):
+    from tinygrad_edu.nn import functional as F  # noqa: N812
+
+    a = tg.tensor(RNG.standard_normal((3, 4)), requires_grad=True)
+    b = tg.tensor(RNG.standard_normal((3, 4)), requires_grad=True)
+    function = {"normalize": lambda a, b: F.normalize(a) * b, "cosine_similarity": F.cosine_similarity,
+                "pairwise_distance": F.pairwise_distance}[name]
+    assert tg.gradcheck(function, (a, b)) and tg.gradgradcheck(function, (a, b))

@@ -1275,6 +1275,8 @@ class Tensor:
         ∂C/∂a = ∂C/∂z where nothing was written, ∂C/∂src = ∂C/∂z at the place each element landed (0 if overwritten)"""
         if reduce is not None:
             raise TypeError("scatter: reduce= is deprecated in PyTorch; use scatter_add (reduce='add')")
+        if isinstance(src, (int, float, np.number)) and value is None:  # PyTorch's scatter(dim, index, value)
+            src, value = None, src
         if (src is None) == (value is None):
             raise TypeError("scatter: pass either src (a tensor) or value (a number)")
         index = _index_array(index, "scatter")

@@ -20,12 +20,12 @@ from .._tensor import Tensor, cat, generator, normalize_axis, stack, where
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "alpha_dropout", "avg_pool1d", "avg_pool2d", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv_transpose2d", "cosine_embedding_loss",
-    "cross_entropy", "dropout", "dropout1d", "dropout2d", "elu", "embedding", "gelu", "glu", "group_norm",
-    "hardsigmoid", "hardswish", "hardtanh", "huber_loss", "instance_norm", "interpolate", "kl_div", "l1_loss",
-    "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid", "margin_ranking_loss", "max_pool1d",
-    "max_pool2d", "mish", "mse_loss", "nll_loss", "one_hot", "pad", "pad2d", "prelu", "relu", "relu6", "rms_norm",
-    "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus",
-    "softsign", "tanh", "tanhshrink", "unfold2d",
+    "cosine_similarity", "cross_entropy", "dropout", "dropout1d", "dropout2d", "elu", "embedding", "gelu", "glu",
+    "group_norm", "hardsigmoid", "hardswish", "hardtanh", "huber_loss", "instance_norm", "interpolate", "kl_div",
+    "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid", "margin_ranking_loss", "max_pool1d",
+    "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pad2d", "pairwise_distance", "prelu",
+    "relu", "relu6", "rms_norm", "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss",
+    "softmax", "softmin", "softplus", "softsign", "tanh", "tanhshrink", "unfold2d",
 ]
 
 Pair = int | tuple[int, int]
@@ -300,6 +300,21 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
 def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """z = softmax(−a) along ``dim``;  ∂zᵢ/∂aⱼ = −zᵢ(δᵢⱼ − zⱼ)"""
     return (-x).softmax(_implicit_axis(x, one_axis(axis, dim, "softmin"), "softmin"))
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(‖input‖ₚ, eps) along ``dim``: unit vectors (PyTorch's default: the rows of a batch)."""
+    return input / input.norm(p, dim, keepdim=True).clamp_min(eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Σ x₁x₂ / (max(‖x₁‖, eps)·max(‖x₂‖, eps)) along ``dim``, the two broadcast together (as PyTorch)."""
+    return (normalize(x1, 2.0, dim, eps) * normalize(x2, 2.0, dim, eps)).sum(dim=dim)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """‖x₁ − x₂ + eps‖ₚ along the last axis (eps keeps the gradient finite where the two are equal, as PyTorch)."""
+    return (x1 - x2 + eps).norm(p, -1, keepdim)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
