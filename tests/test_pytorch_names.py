@@ -185,3 +185,49 @@ def test_normalize_cosine_similarity_and_pairwise_distance_differentiate_as_fini
     function = {"normalize": lambda a, b: F.normalize(a) * b, "cosine_similarity": F.cosine_similarity,
                 "pairwise_distance": F.pairwise_distance}[name]
     assert tg.gradcheck(function, (a, b)) and tg.gradgradcheck(function, (a, b))
+
+
+# ----------------------------------------------------------------------------------------------- found by a sweep
+# Each was a silent difference from PyTorch, found by running thousands of PyTorch lines both ways.
+@pytest.mark.parametrize("statement", ["x **= 2", "x //= 2", "x %= 3", "m &= n", "m |= n", "m ^= n"])
+def test_every_augmented_assignment_changes_the_tensor_in_place(statement):
+    x, m, n = tg.tensor([1.0, 5.0, 7.0]), tg.tensor([True, False, True]), tg.tensor([True, True, False])
+    before = {"x": x, "m": m}
+    scope = {"x": x, "m": m, "n": n}
+    exec(statement, scope)
+    name = statement[0]
+    assert scope[name] is before[name]  # the same object: views, aliases and parameters see the change
+    expected = {"x **= 2": [1, 25, 49], "x //= 2": [0, 2, 3], "x %= 3": [1, 2, 1], "m &= n": [True, False, False],
+                "m |= n": [True, True, True], "m ^= n": [False, True, True]}[statement]
+    np.testing.assert_array_equal(before[name].data, expected)
+
+
+def test_a_norm_of_values_with_a_nan_is_nan():
+    for p in (2, "fro", 3, 1, float("inf")):
+        assert np.isnan(float(tg.tensor([1.0, float("nan")]).norm(p)))
+    assert float(tg.tensor([0.0, 0.0]).norm()) == 0.0
+
+
+def test_dim_empty_reduces_every_axis_as_pytorch_and_axis_empty_none_as_numpy():
+    x = tg.tensor(VALUES)
+    for name in ("sum", "mean", "amax", "amin", "var", "std", "count_nonzero", "norm"):
+        assert getattr(x, name)(dim=()).shape == (), name
+    np.testing.assert_allclose(float(x.sum(dim=[])), VALUES.sum())
+    assert x.sum(axis=()).shape == (3, 4) and (x > 0.5).any(dim=()).shape == (3, 4)  # numpy's; PyTorch's any
+
+
+def test_flip_and_repeat_make_new_memory_and_an_index_of_integers_is_a_view():
+    x = tg.tensor(VALUES)
+    x.flip(0).add_(1)
+    x.repeat(1, 1).zero_()
+    np.testing.assert_array_equal(x.data, VALUES)  # PyTorch's flip and repeat copy
+    x[0, 0].fill_(9.0)
+    x[tg.tensor(1)][2] = 7.0
+    assert x.data[0, 0] == 9.0 and x.data[1, 2] == 7.0  # PyTorch's x[i, j] and x[tensor(i)] are views
+
+
+def test_a_list_index_holding_sequences_is_refused_naming_both_meanings():
+    x = tg.tensor(VALUES)
+    with pytest.raises(IndexError, match=r"write x\[tuple\(seq\)\] or x\[tg\.tensor\(seq\)\]"):
+        x[[[0, 1], [1, 2]]]
+    assert x[[0, 2]].shape == (2, 4) and x[tuple([[0, 1], [1, 2]])].shape == (2,)

@@ -294,6 +294,24 @@ class Tensor:
     def __imatmul__(self, other: Any) -> Tensor:
         return self._in_place("@=", lambda x: x @ other)
 
+    def __ipow__(self, other: Any) -> Tensor:
+        return self._in_place("**=", lambda x: x**other)
+
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        return self._in_place("//=", lambda x: x // other)
+
+    def __imod__(self, other: Any) -> Tensor:
+        return self._in_place("%=", lambda x: x % other)
+
+    def __iand__(self, other: Any) -> Tensor:
+        return self._in_place("&=", lambda x: x & other)
+
+    def __ior__(self, other: Any) -> Tensor:
+        return self._in_place("|=", lambda x: x | other)
+
+    def __ixor__(self, other: Any) -> Tensor:
+        return self._in_place("^=", lambda x: x ^ other)
+
     # ------------------------------------------------------------------------------------------- dtype
     def astype(self, dtype: DTypeLike) -> Tensor:
         """Cast to ``dtype``: differentiable between float dtypes; an integer or bool result carries no graph."""
@@ -1107,7 +1125,7 @@ class Tensor:
              keepdims: bool | None = None) -> Tensor:
         """z = ‖a‖ₚ, the vector p-norm over ``dim`` (all axes by default; 'fro' is p = 2), as PyTorch's
         ``Tensor.norm``;  ∂z/∂a as ``tg.linalg.vector_norm``"""
-        axes = _one_spelling(axis, dim, "norm", "axis", "dim")
+        axes = _one_spelling(axis, None if isinstance(dim, (tuple, list)) and not dim else dim, "norm", "axis", "dim")
         keep = bool(_one_spelling(keepdims, keepdim or None, "norm", "keepdims", "keepdim"))
         if p == "nuc":
             raise NotImplementedError("norm: the nuclear norm needs singular values, which tinygrad_edu does not "
@@ -1219,6 +1237,7 @@ class Tensor:
 
     def count_nonzero(self, axis: Axis = None, *, dim: Axis = None) -> Tensor:
         """The number of elements that are not 0 over the axes (all by default), as int64 (no gradient)"""
+        dim = None if isinstance(dim, (tuple, list)) and not dim else dim  # PyTorch: dim=() counts over every axis
         axes = normalize_axes(_one_spelling(axis, dim, "count_nonzero", "axis", "dim"), self.ndim, "count_nonzero")
         return Tensor.wrap(np.asarray(np.count_nonzero(self.data, axis=axes), dtype=np.int64))
 
@@ -1415,7 +1434,8 @@ class Tensor:
         shape = (1,) * (len(sizes) - self.ndim) + self.shape
         interleaved = [n for pair in zip([1] * len(shape), shape) for n in pair]
         tiled = [n for pair in zip(sizes, shape) for n in pair]
-        return self.reshape(interleaved).broadcast_to(tiled).reshape([n * m for n, m in zip(sizes, shape)])
+        tiled = self.reshape(interleaved).broadcast_to(tiled).reshape([n * m for n, m in zip(sizes, shape)])
+        return tiled.clone() if np.may_share_memory(tiled.data, self.data) else tiled  # always new memory, as PyTorch
 
     def tile(self, *dims: Any) -> Tensor:
         """z = a tiled ``dims`` times (fewer dims than axes repeat the last axes);  ∂C/∂a = Σ over the copies"""
@@ -1435,11 +1455,12 @@ class Tensor:
         return expanded.broadcast_to(shape).reshape(*x.shape[:axis], -1, *x.shape[axis + 1:])
 
     def flip(self, dims: Any = None, *more: int, axis: Axis = None) -> Tensor:
-        """z = a reversed along ``dims`` (all axes without any, as numpy);  ∂C/∂a = ∂C/∂z reversed back"""
+        """z = a reversed along ``dims`` (all axes without any, as numpy), in new memory (as PyTorch; ``x[::-1]`` is the
+        view);  ∂C/∂a = ∂C/∂z reversed back"""
         dims = _one_spelling(axis, dims, "flip", "axis", "dims")
         dims = (dims, *more) if more else dims
         axes = normalize_axes(dims, self.ndim, "flip")
-        return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))]
+        return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))].clone()
 
     def fliplr(self) -> Tensor:
         """Reversed along axis 1 (left to right); needs at least 2 dimensions."""
@@ -1825,7 +1846,10 @@ def _one_spelling(numpy_value: Any, torch_value: Any, op: str, numpy_name: str, 
 
 def reduction_args(op: str, ndim: int, axis: Axis, keepdims: bool | None, dim: Axis,
                    keepdim: bool | None) -> tuple[tuple[int, ...], bool]:
-    """A reduction's axes (checked, sorted) and keepdims, from either spelling."""
+    """A reduction's axes (checked, sorted) and keepdims, from either spelling. ``dim=()`` reduces every axis, as in
+    PyTorch (but ``any``/``all``, where PyTorch reduces none); numpy's ``axis=()`` reduces none."""
+    if isinstance(dim, (tuple, list)) and not dim and op not in ("any", "all"):
+        dim = tuple(range(ndim))
     axes = normalize_axes(_one_spelling(axis, dim, op, "axis", "dim"), ndim, op)
     return axes, bool(_one_spelling(keepdims, keepdim, op, "keepdims", "keepdim"))
 
@@ -1881,12 +1905,17 @@ def _assigned(tensor: Tensor, index: Any, value: Any) -> Tensor:
 
 
 def _normalize_index(index: Any) -> Any:
-    """Replace Tensors and lists inside an index by ndarrays, so numpy's rules apply unchanged."""
+    """Replace Tensors and lists inside an index by ndarrays, so numpy's rules apply unchanged; a 0-d integer
+    tensor is an int (a view, as in PyTorch)."""
     if isinstance(index, tuple):
         return tuple(_normalize_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return int(index.data) if index.data.ndim == 0 and index.data.dtype.kind in "iu" else index.data
     if isinstance(index, list):
+        if len(index) < 32 and any(isinstance(i, (list, tuple, np.ndarray, Tensor, slice)) or i is None or i is Ellipsis
+                                   for i in index):
+            raise IndexError("x[[...]] with lists, tensors or slices inside: PyTorch still reads the outer list as a "
+                             "tuple, numpy as one index array; write x[tuple(seq)] or x[tg.tensor(seq)]")
         return np.asarray(index)
     return index
 
@@ -2219,8 +2248,8 @@ def vector_norm(x: Tensor, ord: float = 2, dim: Axis = None, keepdim: bool = Fal
 
 def _root_or_zero(total: Tensor, power: float) -> Tensor:
     """total ** power, and 0 with a zero gradient where total is 0 (PyTorch's norm at 0; not ∞·0)."""
-    positive = total.data > 0
-    return where(positive, where(positive, total, 1.0) ** power, 0.0)
+    nonzero = total.data != 0  # NaN stays NaN: a norm must not hide one
+    return where(nonzero, where(nonzero, total, 1.0) ** power, 0.0)
 
 
 def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False) -> Tensor:

@@ -689,7 +689,10 @@ class GetItem(Primitive):
     @staticmethod
     def forward(ctx, a, index):
         ctx.input_shape, ctx.index = a.shape, index
-        return a.data[index]
+        picked = a.data[index]
+        if isinstance(picked, np.ndarray):
+            return picked
+        return a.data[(*index, ...) if isinstance(index, tuple) else (index, ...)]  # one element: a 0-d view
 
     @staticmethod
     def backward(ctx, grad):
