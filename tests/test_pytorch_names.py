@@ -231,3 +231,89 @@ def test_a_list_index_holding_sequences_is_refused_naming_both_meanings():
     with pytest.raises(IndexError, match=r"write x\[tuple\(seq\)\] or x\[tg\.tensor\(seq\)\]"):
         x[[[0, 1], [1, 2]]]
     assert x[[0, 2]].shape == (2, 4) and x[tuple([[0, 1], [1, 2]])].shape == (2,)
+
+
+# ----------------------------------------------------------------------------------------------- nn, found by a sweep
+def test_reassigning_a_layer_or_parameter_keeps_its_place_in_the_order():
+    from tinygrad_edu import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features, self.act, self.fc = nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)
+
+    net = Net()
+    net.features = nn.Linear(4, 8)  # replacing a layer (a new head, a new stem) keeps the order PyTorch keeps
+    assert [type(c).__name__ for c in net.children()] == ["Linear", "ReLU", "Linear"]
+    assert list(net.state_dict()) == ["features.weight", "features.bias", "fc.weight", "fc.bias"]
+    linear = nn.Linear(4, 3)
+    linear.weight = nn.Parameter(linear.weight.detach() * 1)
+    assert [p.shape for p in linear.parameters()] == [(3, 4), (3,)]
+    linear.register_buffer("scale", tg.ones(1))
+    linear.register_buffer("shift", tg.zeros(1))
+    linear.register_buffer("scale", tg.ones(2))
+    assert list(linear.state_dict()) == ["weight", "bias", "scale", "shift"]
+    linear.bias = nn.Linear(1, 1)  # a name moving to another registry leaves the old one
+    assert list(dict(linear.named_parameters())) == ["weight", "bias.weight", "bias.bias"]
+
+
+def test_train_calls_each_childs_own_train_so_an_override_holds():
+    from tinygrad_edu import nn
+
+    class FrozenNorm(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear, self.norm = nn.Linear(3, 3), nn.BatchNorm1d(3)
+
+        def train(self, mode=True):
+            super().train(mode)
+            self.norm.eval()
+            return self
+
+    model = nn.Sequential(FrozenNorm(), nn.ReLU())
+    model.train()
+    assert model.training and model[0].linear.training and not model[0].norm.training
+    model.eval()
+    assert not any(m.training for m in model.modules())
+    with pytest.raises(ValueError, match="mode must be a bool"):
+        model.train("no")
+
+
+def test_a_state_dict_lists_a_shared_module_under_each_name_and_a_plain_dict_of_parameters_is_sorted():
+    from tinygrad_edu import nn
+
+    layer = nn.Linear(2, 2)
+    model = nn.Sequential(layer, nn.ReLU(), layer)
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert len(list(model.parameters())) == 2
+    model.load_state_dict(model.state_dict())
+    parameters = nn.ParameterDict({"b": nn.Parameter(tg.ones(1)), "a": nn.Parameter(tg.ones(2))})
+    assert list(parameters) == ["a", "b"]
+    parameters.update([("d", nn.Parameter(tg.ones(1))), ("c", nn.Parameter(tg.ones(1)))])
+    assert list(parameters) == ["a", "b", "d", "c"]  # pairs keep their order
+
+
+def test_a_dataloader_gives_a_tensor_dataset_subclass_one_index_at_a_time():
+    from tinygrad_edu import data
+
+    class DropFirstFeature(data.TensorDataset):
+        def __getitem__(self, index):
+            x, y = super().__getitem__(index)
+            return x[1:], y
+
+    features, labels = tg.tensor(np.arange(12.0).reshape(6, 2)), tg.arange(6)
+    x, y = next(iter(data.DataLoader(DropFirstFeature(features, labels), 3)))
+    np.testing.assert_array_equal(x.data, [[1.0], [3.0], [5.0]])
+    np.testing.assert_array_equal(y.data, [0, 1, 2])
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "kl_div",
+                                  "binary_cross_entropy_with_logits"])
+def test_a_loss_of_a_wider_float_target_is_computed_in_the_wider_dtype(name):
+    from tinygrad_edu.nn import functional as F  # noqa: N812
+
+    prediction, target = VALUES.astype(np.float16), OTHER.astype(np.float32)
+    loss = getattr(F, name)(tg.tensor(prediction), tg.tensor(target))
+    assert loss.dtype == tg.float32  # PyTorch's promotion: float16 would round the loss to 3 digits
+    assert getattr(F, name)(tg.tensor(VALUES.astype(np.float32)), tg.tensor(np.ones((3, 4), np.int64))).dtype == \
+        tg.float32

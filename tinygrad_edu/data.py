@@ -270,10 +270,11 @@ def _describe(value: Any) -> str:
 
 
 def _rows_at_once(dataset: Any) -> bool:
-    """Whether ``dataset[array of indices]`` gives a whole batch (a TensorDataset, or a Subset of one)."""
-    while isinstance(dataset, Subset):
+    """Whether ``dataset[array of indices]`` gives a whole batch: a TensorDataset, or a Subset of one (not a subclass,
+    whose ``__getitem__`` may expect one index)."""
+    while type(dataset) is Subset:
         dataset = dataset.dataset
-    return isinstance(dataset, TensorDataset)
+    return type(dataset) is TensorDataset
 
 
 class DataLoader:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -174,7 +175,8 @@ class ParameterList(Module):
 
 
 class ParameterDict(Module):
-    """Parameters registered under string keys, in insertion order (plain tensors are made Parameters)."""
+    """Parameters registered under string keys, in insertion order, a plain dict's sorted (plain tensors are made
+    Parameters)."""
 
     def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
         super().__init__()
@@ -223,5 +225,9 @@ class ParameterDict(Module):
             del self[key]
 
     def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Add or replace parameters: in order from an OrderedDict, a ParameterDict or pairs; in key order from a
+        plain mapping (PyTorch's rule)."""
+        if isinstance(parameters, Mapping) and not isinstance(parameters, (OrderedDict, ParameterDict)):
+            parameters = sorted(parameters.items())
         for key, value in _pairs(parameters, "ParameterDict"):
             self[key] = value

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine, ops
-from .._tensor import Tensor, cat, generator, normalize_axis, stack, where
+from .._tensor import Tensor, cat, generator, normalize_axis, result_type, stack, where
 
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "alpha_dropout", "avg_pool1d", "avg_pool2d", "binary_cross_entropy",
@@ -1054,11 +1054,13 @@ def no_legacy(size_average: Any, reduce: Any, what: str) -> None:
                          "reduction='mean', 'sum' or 'none'")
 
 
-def _as_target(target: Any, like: Tensor, what: str) -> Tensor:
+def _as_target(target: Any, like: Tensor, what: str, promote: bool = True) -> Tensor:
+    """``target`` as a tensor of ``like``'s shape: in like's dtype, unless it is a wider float and ``promote`` (the
+    loss is then computed in the wider dtype, as PyTorch does; not for ``huber_loss``, which keeps the input's)."""
     if not isinstance(target, Tensor):
         target = Tensor(np.asarray(target, dtype=like.dtype))
-    elif target.dtype != like.dtype:
-        target = target.astype(like.dtype)  # e.g. integer labels: no float32 → float64 promotion
+    elif target.dtype != like.dtype and not (promote and result_type(like, target) != like.dtype):
+        target = target.astype(like.dtype)
     if target.shape != like.shape:
         raise ValueError(f"{what}: input shape {like.shape} and target shape {target.shape} differ")
     return target
@@ -1094,7 +1096,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     ``weight``, the mean is the plain mean of w·loss (PyTorch's, unlike mse_loss's and l1_loss's Σ w·l / Σ w)."""
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    d = input - _as_target(target, input, "huber_loss")
+    d = input - _as_target(target, input, "huber_loss", promote=False)
     size = d.abs()
     loss = where(size.data < delta, d * d * 0.5, (size - 0.5 * delta) * delta)
     return _reduce(loss if weight is None else loss * _as_target(weight, loss, "huber_loss weight"), reduction)
@@ -1268,7 +1270,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, size_av
                          reduce: Any = None, reduction: str = "mean") -> Tensor:
     """−w·[y log p + (1 − y) log(1 − p)] for probabilities p."""
     no_legacy(size_average, reduce, "binary_cross_entropy")
-    y = _as_target(target, input, "binary_cross_entropy")
+    y = _as_target(target, input, "binary_cross_entropy", promote=False)  # PyTorch refuses mixed dtypes here
     if not ((input.data >= 0) & (input.data <= 1)).all():  # NOTE: a NaN is outside too, as PyTorch
         raise ValueError("binary_cross_entropy: all elements of input should be probabilities in [0, 1] "
                          "(use binary_cross_entropy_with_logits for logits)")

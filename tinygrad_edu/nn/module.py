@@ -139,8 +139,9 @@ class Module:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() has been called")
         Module.edits += 1
         if isinstance(value, (Parameter, Module)):
-            self._forget(name)
-            (self._parameters if isinstance(value, Parameter) else self._modules)[name] = value
+            registry = self._parameters if isinstance(value, Parameter) else self._modules
+            self._forget(name, keeping=registry)
+            registry[name] = value  # a name already there keeps its place in the order, as in PyTorch
             return
         kinds = ((self._parameters, "nn.Parameter"), (self._modules, "Module"), (self._buffers, "Tensor"))
         for registry, kind in kinds:
@@ -151,12 +152,14 @@ class Module:
                 return
         object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
+    def _forget(self, name: str, keeping: dict) -> None:
+        """Drop ``name`` from every registry but ``keeping`` (where reassigning it keeps its place in the order)."""
         Module.edits += 1
         self.__dict__.pop(name, None)
         self._non_persistent_buffers.discard(name)
         for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+            if registry is not keeping:
+                registry.pop(name, None)
 
     def __getattr__(self, name: str) -> Any:
         for registry in ("_parameters", "_buffers", "_modules"):
@@ -176,7 +179,7 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None, a declared but absent parameter such as ``bias=False``)."""
-        self._forget(name)
+        self._forget(name, keeping=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -184,23 +187,24 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot register {type(tensor).__name__} as buffer {name!r}: a Tensor (or None) is "
                             "required")
-        self._forget(name)
+        self._forget(name, keeping=self._buffers)
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        self._forget(name)
+        self._forget(name, keeping=self._modules)
         self._modules[name] = module
 
     # ------------------------------------------------------------------------------------------- traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """Every module in the tree (self first, pre-order), each once, with its dotted name."""
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """Every module in the tree (self first, pre-order) with its dotted name: once, or under every name it has
+        (``remove_duplicate=False``, as ``state_dict`` lists a module used twice)."""
         seen: set[int] = set()
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
+            if remove_duplicate and id(module) in seen:
                 continue
             seen.add(id(module))
             yield name, module
@@ -262,9 +266,12 @@ class Module:
     # ------------------------------------------------------------------------------------------- modes
     def train(self, mode: bool = True) -> Module:
         """Set training mode (dropout active, batch norm uses batch statistics) on the whole tree."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train(mode): mode must be a bool, got {mode!r}")
         Module.edits += 1
-        for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+        object.__setattr__(self, "training", mode)
+        for child in self.children():
+            child.train(mode)  # each child's own train(), so an override (a frozen batch norm) holds, as in PyTorch
         return self
 
     def eval(self) -> Module:
@@ -326,9 +333,10 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self) -> dict[str, Tensor]:
-        """Dotted name → every parameter and persistent buffer: what ``state_dict`` saves."""
+        """Dotted name → every parameter and persistent buffer, under each name a shared module has (as PyTorch):
+        what ``state_dict`` saves."""
         tensors = {}
-        for prefix, module in self.named_modules():
+        for prefix, module in self.named_modules(remove_duplicate=False):
             for registry in (module._parameters, module._buffers):
                 for name, value in registry.items():
                     if value is not None and not (registry is module._buffers
