@@ -317,3 +317,36 @@ def test_a_loss_of_a_wider_float_target_is_computed_in_the_wider_dtype(name):
     assert loss.dtype == tg.float32  # PyTorch's promotion: float16 would round the loss to 3 digits
     assert getattr(F, name)(tg.tensor(VALUES.astype(np.float32)), tg.tensor(np.ones((3, 4), np.int64))).dtype == \
         tg.float32
+
+
+def test_diagonal_is_a_view_that_an_in_place_change_writes_through_as_pytorchs():
+    torch = require_module("torch", "pip install torch==2.13.0")
+    values = np.arange(24.0).reshape(2, 3, 4)
+    for args in [(0, 0, 1), (1, 0, 1), (-1, 0, 1), (0, 1, 2), (2, 2, 1), (-2, -1, 0), (5, 0, 1)]:
+        ours, theirs = tg.tensor(values), torch.tensor(values)
+        np.testing.assert_array_equal(ours.diagonal(*args).data, theirs.diagonal(*args).numpy())
+        ours.diagonal(*args).fill_(-1.0)
+        theirs.diagonal(*args).fill_(-1.0)
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+    w = tg.tensor(np.ones((3, 3)), requires_grad=True)
+    (w.diagonal() * tg.tensor([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, np.diag([1.0, 2.0, 3.0]))
+    saved = w.sigmoid()
+    with tg.no_grad():
+        saved.diagonal().zero_()  # a change through the view is a change of the tensor: backward refuses
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        saved.sum().backward()
+
+
+def test_promotions_and_values_pytorch_gives_for_bitwise_scans_floor_division_and_rsqrt():
+    assert (tg.tensor([1, 2], dtype=tg.int32) & tg.tensor(3)).dtype == tg.int32  # a 0-d operand does not widen
+    assert (tg.tensor([1, 2], dtype=tg.uint8) | np.int64(3)).dtype == tg.uint8
+    with pytest.raises(TypeError, match="bitwise_and: needs bool or integer tensors, got dtype float32"):
+        tg.tensor([1.0]) & 1
+    small = tg.tensor([2, 3], dtype=tg.int32)
+    assert small.prod(dtype=tg.int32).dtype == tg.int32 and small.cumsum(0, dtype=tg.int32).dtype == tg.int32
+    assert small.prod().dtype == tg.int64 and small.cumprod(0).dtype == tg.int64
+    assert (np.float64(7.0) // tg.tensor([2, 4])).dtype == tg.float32 and (np.float64(7.0) % small).dtype == tg.float32
+    assert np.isnan(tg.tensor([-np.inf]).rsqrt().data[0]) and float(tg.tensor(4.0).rsqrt()) == 0.5
+    with pytest.raises(IndexError, match=r"x\[mask\.bool\(\)\] or x\[indices\.long\(\)\]"):
+        tg.tensor(VALUES)[tg.tensor([1, 0, 1], dtype=tg.uint8)]

@@ -447,14 +447,21 @@ class Tensor:
 
     __hash__ = object.__hash__  # tensors key dicts and sets by identity, as in PyTorch
 
+    def _bitwise(self, function: Callable, other: Any) -> Tensor:
+        """& | ^ of bool or integer tensors, in PyTorch's result dtype (a Python int keeps the tensor's)."""
+        dtype = result_type(self, other)
+        if dtype.kind not in "biu":
+            raise TypeError(f"{function.__name__}: needs bool or integer tensors, got dtype {dtype}")
+        return Tensor.wrap(np.asarray(function(self._as(dtype).data, _as_dtype(other, dtype).data)))
+
     def __and__(self, other: Any) -> Tensor:
-        return self._elementwise(np.bitwise_and, other)
+        return self._bitwise(np.bitwise_and, other)
 
     def __or__(self, other: Any) -> Tensor:
-        return self._elementwise(np.bitwise_or, other)
+        return self._bitwise(np.bitwise_or, other)
 
     def __xor__(self, other: Any) -> Tensor:
-        return self._elementwise(np.bitwise_xor, other)
+        return self._bitwise(np.bitwise_xor, other)
 
     def __invert__(self) -> Tensor:
         return self._elementwise(np.invert)
@@ -991,7 +998,7 @@ class Tensor:
 
     def rsqrt(self) -> Tensor:
         """z = 1/√a;  ∂z/∂a = −1/(2a√a)"""
-        return self._floating() ** -0.5
+        return self._floating().sqrt().reciprocal()  # not a ** −0.5, which gives 0 at −∞ where √ gives NaN
 
     def reciprocal(self) -> Tensor:
         """z = 1/a;  ∂z/∂a = −1/a²"""
@@ -1051,7 +1058,7 @@ class Tensor:
         return self.floor_divide(other)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return _as_tensor(other).floor_divide(self)
+        return _as_tensor(other.item() if isinstance(other, np.generic) else other).floor_divide(self)
 
     def remainder(self, other: Any) -> Tensor:
         a, b = self._integral_pair("remainder", other)
@@ -1063,7 +1070,7 @@ class Tensor:
         return self.remainder(other)
 
     def __rmod__(self, other: Any) -> Tensor:
-        return _as_tensor(other).remainder(self)
+        return _as_tensor(other.item() if isinstance(other, np.generic) else other).remainder(self)
 
     def fmod(self, other: Any) -> Tensor:
         a, b = self._integral_pair("fmod", other)
@@ -1109,7 +1116,9 @@ class Tensor:
         kept = [n for i, n in enumerate(self.shape) if i not in axes]
         reduced = math.prod(self.shape[a] for a in axes)  # named: -1 is ambiguous beside an empty axis
         rows = x.permute(*(i for i in range(self.ndim) if i not in axes), *axes).reshape(*kept, reduced)
-        return ops.Prod.apply(rows).reshape([1 if i in axes else n for i, n in enumerate(self.shape)] if keep else kept)
+        product = ops.Prod.apply(rows)
+        return _in_dtype(product.reshape([1 if i in axes else n for i, n in enumerate(self.shape)] if keep else kept),
+                         dtype)
 
     def logsumexp(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
                   keepdim: bool | None = None) -> Tensor:
@@ -1146,9 +1155,9 @@ class Tensor:
         axis = _one_spelling(axis, dim, name, "axis", "dim")
         x = self if dtype is None else self.astype(dtype)
         if axis is None:
-            return op.apply(x.reshape(-1), 0)
+            return _in_dtype(op.apply(x.reshape(-1), 0), dtype)
         axis = normalize_axis(axis, x.ndim, name)
-        return op.apply(x, axis) if x.ndim else op.apply(x.reshape(1), 0).reshape(())
+        return _in_dtype(op.apply(x, axis) if x.ndim else op.apply(x.reshape(1), 0).reshape(()), dtype)
 
     def cummax(self, axis: int | None = None, *, dim: int | None = None) -> ValuesIndices:
         """zₖ = max_{j≤k} aⱼ along an axis, with where each was found (the latest of ties; a NaN propagates);
@@ -1563,7 +1572,10 @@ class Tensor:
         rows, cols = planes.shape[-2:]
         start, stop = max(-offset, 0), min(rows, cols - offset)
         i = np.arange(start, max(stop, start))
-        return planes[..., i, i + offset]
+        picked = planes[..., i, i + offset]  # the graph: indexing, whose gradient places ∂C/∂z on the diagonal
+        picked.data = _diagonal_view(self.data, offset, first, second)  # the same values, as a view (PyTorch's)
+        picked.version_counter = engine.version_counter_of(self)
+        return picked
 
     def trace(self) -> Tensor:
         """z = Σᵢ aᵢᵢ of a matrix;  ∂z/∂a = the identity"""
@@ -1910,6 +1922,9 @@ def _normalize_index(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(_normalize_index(i) for i in index)
     if isinstance(index, Tensor):
+        if index.data.dtype == np.uint8:
+            raise IndexError("a uint8 index tensor: PyTorch reads it as a mask (deprecated), numpy as indices; use "
+                             "x[mask.bool()] or x[indices.long()]")
         return int(index.data) if index.data.ndim == 0 and index.data.dtype.kind in "iu" else index.data
     if isinstance(index, list):
         if len(index) < 32 and any(isinstance(i, (list, tuple, np.ndarray, Tensor, slice)) or i is None or i is Ellipsis
@@ -2124,6 +2139,23 @@ class SignLogAbsDet(NamedTuple):
 
     sign: Tensor
     logabsdet: Tensor
+
+
+def _in_dtype(result: Tensor, dtype: DTypeLike) -> Tensor:
+    """A result asked for in ``dtype``: numpy sums and multiplies small integers in int64; cast back (integers carry
+    no gradient)."""
+    if dtype is None or result.data.dtype == np.dtype(dtype):
+        return result
+    return Tensor.wrap(result.data.astype(dtype))
+
+
+def _diagonal_view(array: np.ndarray, offset: int, axis1: int, axis2: int) -> np.ndarray:
+    """``np.diagonal``'s view, writeable wherever ``array`` is (numpy's own is read-only)."""
+    start = [slice(None)] * array.ndim
+    start[axis2 if offset >= 0 else axis1] = slice(abs(offset), None)
+    shifted = array[tuple(start)]
+    diagonal = np.diagonal(shifted, 0, axis1, axis2)
+    return np.lib.stride_tricks.as_strided(shifted, diagonal.shape, diagonal.strides)
 
 
 def _truncated_quotient(a: np.ndarray, b: np.ndarray) -> np.ndarray:
