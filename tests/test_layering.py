@@ -20,6 +20,7 @@ ALLOWED = {  # room → the rooms it may import (a room is a top-level module or
     "optim": CORE | {"serialization"},
     "data": CORE,
     "dtypes": set(),
+    "devices": set(),
     "logic": CORE,
     "transforms": CORE,
     "functions": CORE,  # the ops as functions (tg.sin, tg.einsum, …)

@@ -350,3 +350,36 @@ def test_promotions_and_values_pytorch_gives_for_bitwise_scans_floor_division_an
     assert np.isnan(tg.tensor([-np.inf]).rsqrt().data[0]) and float(tg.tensor(4.0).rsqrt()) == 0.5
     with pytest.raises(IndexError, match=r"x\[mask\.bool\(\)\] or x\[indices\.long\(\)\]"):
         tg.tensor(VALUES)[tg.tensor([1, 0, 1], dtype=tg.uint8)]
+
+
+def test_module_to_casts_in_place_keeping_parameters_and_refuses_what_is_not_here():
+    from tinygrad_edu import nn
+
+    model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
+    weight = model[0].weight
+    model(tg.tensor(VALUES[:, :3].astype(np.float32))).sum().backward()
+    assert model.to("cpu") is model and model.cpu() is model
+    assert model.double() is model and model[0].weight is weight  # the optimizer still holds it
+    assert weight.dtype == tg.float64 and weight.grad.dtype == tg.float64 and model[1].running_var.dtype == tg.float64
+    before = weight.data.copy()
+    optimizer.step()
+    np.testing.assert_allclose(weight.data, before - 0.1 * weight.grad.data)
+    with pytest.raises(RuntimeError, match="there is no device 'cuda:1'"):
+        model.cuda(1)
+    with pytest.raises(TypeError, match=r"Module\.to: only floating dtypes, got int64"):
+        model.to(tg.int64)
+    assert weight.dtype == tg.float64  # nothing half-changed
+
+
+def test_relu_inplace_writes_into_its_input_and_differentiates_as_relu():
+    from tinygrad_edu import nn
+
+    w = tg.tensor(VALUES - 0.5, requires_grad=True)
+    hidden = w * 2
+    out = nn.ReLU(inplace=True)(hidden)
+    assert out is hidden
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, np.where(VALUES > 0.5, 2.0, 0.0))
+    with pytest.raises(RuntimeError, match="relu_: a leaf Variable that requires grad"):
+        nn.ReLU(inplace=True)(w)

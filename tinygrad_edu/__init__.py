@@ -26,6 +26,7 @@ from ._tensor import (
     zeros,
     zeros_like,
 )
+from .devices import cuda, device
 from .dtypes import (
     bool_,
     double,
@@ -89,8 +90,10 @@ __all__ = [
     "bool_",
     "cat",
     "concatenate",
+    "cuda",
     "data",
     "detect_anomaly",
+    "device",
     "double",
     "enable_grad",
     "equal",

@@ -829,18 +829,7 @@ class Tensor:
            copy: bool = False) -> Tensor:
         """PyTorch's ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` and ``to(other)`` (other's dtype). The one
         device is ``"cpu"``; a string is always a device. The tensor itself when nothing changes, unless ``copy``."""
-        dtypes, devices = [d for d in (dtype,) if d is not None], [d for d in (device,) if d is not None]
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtypes.append(arg.dtype)
-            elif isinstance(arg, (str, int)) or not _is_dtype(arg):
-                devices.append(arg)
-            else:
-                dtypes.append(arg)
-        if len(dtypes) > 1 or len(devices) > 1:
-            raise TypeError(f"to: one dtype and one device at most, got dtypes {dtypes} and devices {devices}")
-        dtype, device = (dtypes or [None])[0], (devices or [None])[0]
-        _check_device(device, "to")
+        dtype = to_arguments(args, dtype, device, "to")
         converted = self if dtype is None else self._converted(dtype)
         return converted.clone() if copy and converted is self else converted
 
@@ -2104,6 +2093,23 @@ def as_tensor(data: Any, dtype: DTypeLike = None, device: Any = None) -> Tensor:
     if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
         return from_numpy(data)
     return tensor(data, dtype=dtype)
+
+
+def to_arguments(args: tuple, dtype: DTypeLike, device: Any, op: str) -> np.dtype | None:
+    """The dtype PyTorch's ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other)`` asks for (None: keep
+    it), after checking that the device is the one there is, ``"cpu"``; a string is always a device."""
+    dtypes, devices = [d for d in (dtype,) if d is not None], [d for d in (device,) if d is not None]
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtypes.append(arg.dtype)
+        elif isinstance(arg, (str, int)) or not _is_dtype(arg):
+            devices.append(arg)
+        else:
+            dtypes.append(arg)
+    if len(dtypes) > 1 or len(devices) > 1:
+        raise TypeError(f"{op}: one dtype and one device at most, got dtypes {dtypes} and devices {devices}")
+    _check_device((devices or [None])[0], op)
+    return np.dtype(dtypes[0]) if dtypes else None
 
 
 def _is_dtype(value: Any) -> bool:

@@ -77,8 +77,9 @@ def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -
     return x.log_softmax(_implicit_axis(x, one_axis(axis, dim, "log_softmax"), "log_softmax"))
 
 
-def relu(x: Tensor) -> Tensor:
-    return x.relu()
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
+    """max(a, 0); ``inplace=True``: ``x.relu_()``, the result written into x."""
+    return x.relu_() if inplace else x.relu()
 
 
 def sigmoid(x: Tensor) -> Tensor:

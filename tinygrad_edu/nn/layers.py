@@ -30,8 +30,17 @@ class Identity(Module):
 
 
 class ReLU(Module):
+    """max(a, 0); ``inplace=True`` writes the result into the input (PyTorch's flag, its rules: ``x.relu_()``)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x)
+        return F.relu(x, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Tanh(Module):

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import engine, grad_mode
-from .._tensor import Tensor, clear_grads
+from .._tensor import Tensor, clear_grads, to_arguments
 from ..serialization import convert_state_value
 
 
@@ -278,6 +278,42 @@ class Module:
         """Evaluation mode: dropout off, batch norm uses its running statistics."""
         return self.train(False)
 
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False) -> Module:
+        """PyTorch's ``model.to(device)``, ``to(dtype)``, ``to(device, dtype)``: the one device is ``"cpu"`` (any
+        other is refused, naming it); a float dtype casts every floating parameter, buffer and gradient, which keep
+        their identity (an optimizer made before still holds them). Returns self."""
+        target = to_arguments(args, dtype, device, "Module.to")
+        if target is None:
+            return self
+        if target.kind != "f":
+            raise TypeError(f"Module.to: only floating dtypes, got {target} (integer buffers keep theirs)")
+        Module.edits += 1
+        for tensor in (*self.parameters(), *self.buffers()):
+            if tensor.data.dtype.kind == "f" and tensor.data.dtype != target:
+                tensor.data = tensor.data.astype(target)
+                if tensor.grad is not None:
+                    tensor.grad = tensor.grad.astype(target)
+        return self
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Refused, naming the device: there is no GPU here."""
+        return self.to("cuda" if device is None else f"cuda:{device}")
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    def half(self) -> Module:
+        return self.to(np.float16)
+
+    def type(self, dst_type: Any) -> Module:
+        return self.to(dst_type)
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad``: to None, or zeroed in place (PyTorch's ``set_to_none=False``)."""
         clear_grads(self.parameters(), set_to_none)
@@ -288,18 +324,8 @@ class Module:
         return self
 
     def astype(self, dtype: Any) -> Module:
-        """Cast every floating parameter and buffer in place (keeping the same Parameter objects)."""
-        for tensor in [*self.parameters(), *self.buffers()]:
-            if tensor.dtype.kind == "f":
-                tensor.data = tensor.data.astype(dtype)
-                tensor.grad = None
-        return self
-
-    def double(self) -> Module:
-        return self.astype(np.float64)
-
-    def float(self) -> Module:
-        return self.astype(np.float32)
+        """numpy's spelling of ``to(dtype)``: cast every floating parameter, buffer and gradient in place."""
+        return self.to(dtype)
 
     # ------------------------------------------------------------------------------------------- state
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
