@@ -11,24 +11,43 @@ from .._tensor import Tensor
 from .module import Module, Parameter
 
 
-class ModuleList(Module):
-    """A list of modules, registered under their indices ``0``, ``1``, …"""
+class _IndexedModules(Module):
+    """What ``ModuleList`` and ``Sequential`` share: modules in order, reached by position (neither is the other, as
+    in PyTorch, so ``isinstance`` tells them apart)."""
 
-    def __init__(self, modules: Iterable[Module] = ()) -> None:
-        super().__init__()
-        for module in modules:
-            self.append(module)
-
-    def append(self, module: Module) -> ModuleList:
-        if not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__} holds Modules, got {type(module).__name__}")
-        self.add_module(str(len(self._modules)), module)
+    def append(self, module: Module) -> _IndexedModules:
+        self.add_module(str(len(self._modules)), _checked(module, self))
         return self
 
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
+    def extend(self, modules: Iterable[Module]) -> _IndexedModules:
         for module in modules:
             self.append(module)
         return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Put ``module`` before position ``index``; the modules are numbered again from 0 (PyTorch's rule)."""
+        if not -len(self) <= index <= len(self):
+            raise IndexError(f"insert: index {index} is out of range for {type(self).__name__} of length {len(self)}")
+        modules = list(self._modules.values())
+        modules.insert(index, _checked(module, self))
+        self._renumber(modules)
+
+    def pop(self, index: int = -1) -> Module:
+        module = self[index]
+        del self[index]
+        return module
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Remove by position (or slice); the rest are numbered again from 0, as PyTorch does."""
+        kept = list(self._modules.values())
+        del kept[index if isinstance(index, slice) else list(self._modules).index(self._key(index))]
+        self._renumber(kept)
+
+    def _renumber(self, modules: list[Module]) -> None:
+        self._modules.clear()
+        for position, module in enumerate(modules):
+            self._modules[str(position)] = module
+        Module.edits += 1
 
     def _key(self, index: int) -> str:
         if not -len(self) <= index < len(self):
@@ -37,13 +56,14 @@ class ModuleList(Module):
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
-            return type(self)(list(self._modules.values())[index])
+            return self._sliced(list(self._modules.items())[index])
         return self._modules[self._key(index)]
 
+    def _sliced(self, items: list[tuple[str, Module]]) -> _IndexedModules:
+        raise NotImplementedError
+
     def __setitem__(self, index: int, module: Module) -> None:
-        if not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__} holds Modules, got {type(module).__name__}")
-        self._modules[self._key(index)] = module
+        self._modules[self._key(index)] = _checked(module, self)
         Module.edits += 1
 
     def __len__(self) -> int:
@@ -53,16 +73,36 @@ class ModuleList(Module):
         return iter(self._modules.values())
 
 
-class Sequential(ModuleList):
+def _checked(module: Any, container: Module) -> Module:
+    if not isinstance(module, Module):
+        raise TypeError(f"{type(container).__name__} holds Modules, got {type(module).__name__}")
+    return module
+
+
+class ModuleList(_IndexedModules):
+    """A list of modules, registered under their indices ``0``, ``1``, …"""
+
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
+        super().__init__()
+        self.extend(modules)
+
+    def _sliced(self, items: list[tuple[str, Module]]) -> ModuleList:
+        return ModuleList(module for _, module in items)
+
+
+class Sequential(_IndexedModules):
     """Modules applied one after another: the seed's f_NN(x) = f^L(… f^1(f^0(x)))."""
 
     def __init__(self, *modules: Module) -> None:
+        super().__init__()
         if len(modules) == 1 and isinstance(modules[0], dict):
-            Module.__init__(self)
             for name, module in modules[0].items():
-                self.add_module(name, module)
+                self.add_module(name, _checked(module, self))
         else:
-            super().__init__(modules[0] if len(modules) == 1 and isinstance(modules[0], list) else modules)
+            self.extend(modules[0] if len(modules) == 1 and isinstance(modules[0], list) else modules)
+
+    def _sliced(self, items: list[tuple[str, Module]]) -> Sequential:
+        return Sequential(OrderedDict(items))  # the names stay, as in PyTorch
 
     def forward(self, x: Any) -> Any:
         for module in self._modules.values():
