@@ -29,7 +29,17 @@ ARGUMENTS = {  # name: (positional arguments, as functions of the library), keyw
     "scatter": ((lambda lib: 1, lambda lib: lib.tensor([[2], [0], [1]]), lambda lib: lib.tensor(OTHER)), {}),
     "scatter_add": ((lambda lib: 0, lambda lib: lib.tensor([[2, 0, 1, 1]]), lambda lib: lib.tensor(OTHER)), {}),
     "tril": ((lambda lib: -1,), {}), "triu": ((lambda lib: 1,), {}),
+    "addcmul": ((lambda lib: lib.tensor(OTHER), lambda lib: lib.tensor(VALUES)), {"value": 0.5}),
+    "addcdiv": ((lambda lib: lib.tensor(OTHER), lambda lib: lib.tensor(VALUES)), {"value": 2}),
+    "xlogy": ((lambda lib: lib.tensor(OTHER),), {}),
+    "index_add": ((lambda lib: 0, lambda lib: lib.tensor([2, 0, 2]), lambda lib: lib.tensor(OTHER)), {"alpha": 2}),
+    "index_copy": ((lambda lib: 1, lambda lib: lib.tensor([3, 0, 1, 2]), lambda lib: lib.tensor(OTHER)), {}),
+    "index_fill": ((lambda lib: 1, lambda lib: lib.tensor([0, 2]), lambda lib: -1.0), {}),
+    "bitwise_and": ((lambda lib: lib.tensor([[6], [3], [12]]),), {}),
+    "bitwise_or": ((lambda lib: lib.tensor([[6], [3], [12]]),), {}),
+    "bitwise_xor": ((lambda lib: lib.tensor([[6], [3], [12]]),), {}),
 }
+INTEGERS = RNG.integers(0, 16, (3, 4))  # the bitwise ops' input
 ALIASES = {"absolute": "abs", "clip": "clamp", "divide": "div", "multiply": "mul", "negative": "neg",
            "subtract": "sub", "true_divide": "div"}
 
@@ -45,9 +55,10 @@ def call(lib, tensor, name: str, in_place: bool):
 @pytest.mark.parametrize("name", IN_PLACE_TWINS)
 def test_each_in_place_twin_writes_what_its_op_and_pytorchs_twin_give(name):
     torch = require_module("torch", "pip install torch==2.13.0")
-    ours, theirs = tg.tensor(VALUES), torch.tensor(VALUES)
+    values = INTEGERS if name.startswith("bitwise") else VALUES
+    ours, theirs = tg.tensor(values), torch.tensor(values)
     view = ours[0]
-    expected = call(tg, tg.tensor(VALUES), name, in_place=False)
+    expected = call(tg, tg.tensor(values), name, in_place=False)
     assert call(tg, ours, name, in_place=True) is ours
     call(torch, theirs, name, in_place=True)
     np.testing.assert_allclose(ours.data, expected.data, rtol=1e-12)

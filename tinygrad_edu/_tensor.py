@@ -1650,6 +1650,205 @@ class Tensor:
         """(sign, ln|det a|) of a (batch of) square matrices: see ``slogdet``"""
         return slogdet(self)
 
+    # ------------------------------------------------------------------------------------------- more of PyTorch's ops
+    # Compositions of the ops above: each gradient is the chain rule through them.
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        """z = a + value·t₁·t₂ (broadcast together)"""
+        return self + value * _as_tensor(tensor1) * tensor2
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        """z = a + value·t₁/t₂ (broadcast together)"""
+        return self + value * _as_tensor(tensor1) / tensor2
+
+    def logaddexp(self, other: Any) -> Tensor:
+        """z = ln(eᵃ + eᵇ), computed without overflow;  ∂z/∂a = σ(a − b)"""
+        other = _as_tensor(other)
+        top = self.maximum(other).detach()
+        top = where(top.isfinite(), top, 0.0)
+        return ((self - top).exp() + (other - top).exp()).log() + top
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        """z = ln(p / (1 − p)), p clamped to [eps, 1 − eps] when eps is given;  ∂z/∂p = 1/(p(1 − p))"""
+        p = self._floating() if eps is None else self._floating().clamp(eps, 1 - eps)
+        return (p / (1 - p)).log()
+
+    def xlogy(self, other: Any) -> Tensor:
+        """z = a·ln b, and 0 where a = 0 (unless b is NaN), as PyTorch;  ∂z/∂a = ln b, ∂z/∂b = a/b"""
+        other = _as_tensor(other)
+        dtype = result_type(self, other)
+        a, b = self._as(dtype if dtype.kind == "f" else _default_float), other._as(dtype if dtype.kind == "f"
+                                                                                  else _default_float)
+        zero = (a.data == 0) & ~np.isnan(b.data)
+        return where(zero, 0.0, a * where(zero, 1.0, b).log())
+
+    def deg2rad(self) -> Tensor:
+        return self._floating() * (math.pi / 180)
+
+    def rad2deg(self) -> Tensor:
+        return self._floating() * (180 / math.pi)
+
+    def fmax(self, other: Any) -> Tensor:
+        """The larger of a and b, a NaN losing to a number (numpy's fmax; ``maximum`` propagates NaN)"""
+        other = _as_tensor(other)
+        return where(self.isnan(), other, where(other.isnan(), self, self.maximum(other)))
+
+    def fmin(self, other: Any) -> Tensor:
+        """The smaller of a and b, a NaN losing to a number (numpy's fmin; ``minimum`` propagates NaN)"""
+        other = _as_tensor(other)
+        return where(self.isnan(), other, where(other.isnan(), self, self.minimum(other)))
+
+    def nansum(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+               keepdims: bool | None = None) -> Tensor:
+        """Σ over the axes with NaNs counted as 0;  ∂C/∂a = ∂C/∂z where a is a number, 0 at a NaN"""
+        return where(self.isnan(), 0.0, self).sum(axis=_one_spelling(axis, dim, "nansum", "axis", "dim"),
+                                                  keepdims=_one_spelling(keepdims, keepdim or None, "nansum",
+                                                                         "keepdims", "keepdim"))
+
+    def nanmean(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
+                keepdims: bool | None = None) -> Tensor:
+        """The mean of the numbers along the axes, NaNs left out (NaN where there are none)"""
+        axes = _one_spelling(axis, dim, "nanmean", "axis", "dim")
+        keep = _one_spelling(keepdims, keepdim or None, "nanmean", "keepdims", "keepdim")
+        counted = (~self.isnan()).sum(axis=axes, keepdims=keep)
+        return self.nansum(axis=axes, keepdims=keep) / counted
+
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> MinMax:
+        """(min, max) along ``dim`` (over everything without one), as PyTorch's ``aminmax``"""
+        return MinMax(self.amin(dim=dim, keepdim=keepdim), self.amax(dim=dim, keepdim=keepdim))
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+        """z = aᵢ₊₁ − aᵢ along ``dim``, ``n`` times, after joining ``prepend`` and ``append`` on;  ∂C/∂a through
+        the slices"""
+        if not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"diff: n must be a non-negative int, got {n!r}")
+        axis = normalize_axis(dim, self.ndim, "diff")
+        x = cat([t for t in (prepend, self, append) if t is not None], dim=axis)
+        for _ in range(n):
+            x = x.narrow(axis, 1, x.shape[axis] - 1) - x.narrow(axis, 0, x.shape[axis] - 1)
+        return x
+
+    def cross(self, other: Any, dim: int | None = None) -> Tensor:
+        """z = a × b, the cross product of 3-vectors along ``dim`` (the first axis of size 3 without one, as
+        ``torch.cross``);  ∂C/∂a = b × ∂C/∂z, ∂C/∂b = ∂C/∂z × a"""
+        other = _as_tensor(other)
+        a, b = broadcast_tensors(self, other)
+        if dim is None:
+            sizes = [i for i, n in enumerate(a.shape) if n == 3]
+            if not sizes:
+                raise ValueError(f"cross: no dimension of size 3 in shape {a.shape}")
+            dim = sizes[0]
+        axis = normalize_axis(dim, a.ndim, "cross")
+        if a.shape[axis] != 3:
+            raise ValueError(f"cross: dim {dim} has size {a.shape[axis]}, not 3")
+        a1, a2, a3 = a.unbind(axis)
+        b1, b2, b3 = b.unbind(axis)
+        return stack([a2 * b3 - a3 * b2, a3 * b1 - a1 * b3, a1 * b2 - a2 * b1], dim=axis)
+
+    def select(self, dim: int, index: int) -> Tensor:
+        """z = a at position ``index`` of ``dim``, which disappears (a view, as ``x[:, index]``)"""
+        axis = normalize_axis(dim, self.ndim, "select")
+        if not -self.shape[axis] <= index < self.shape[axis]:
+            raise IndexError(f"select: index {index} is out of range for dim {dim} of size {self.shape[axis]}")
+        return self[(slice(None),) * axis + (int(index),)]
+
+    def take(self, index: Any) -> Tensor:
+        """z = the flattened a at ``index`` (any shape);  ∂C/∂a = ∂C/∂z added at those places"""
+        index = _index_array(index, "take")
+        _check_bounds(index, self.data.size, "take", 0)
+        return self.reshape(-1)[Tensor.wrap(index)] if index.ndim else self.reshape(-1)[int(index)]
+
+    def argwhere(self) -> Tensor:
+        """The (n, ndim) indices of the nonzero elements (``nonzero``)"""
+        return self.nonzero()
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """``sections`` nearly equal pieces along dim (the first ones one longer), or pieces cut at the listed
+        indices (numpy's ``array_split``; ``split`` takes sizes)"""
+        axis = normalize_axis(dim, self.ndim, "tensor_split")
+        n = self.shape[axis]
+        if isinstance(indices_or_sections, (int, np.integer)):
+            if indices_or_sections <= 0:
+                raise ValueError(f"tensor_split: sections must be positive, got {indices_or_sections}")
+            size, extra = divmod(n, int(indices_or_sections))
+            sizes = [size + 1] * extra + [size] * (int(indices_or_sections) - extra)
+            bounds = np.cumsum([0, *sizes]).tolist()
+        else:
+            cuts = [min(max(int(i) + n if i < 0 else int(i), 0), n) for i in indices_or_sections]
+            bounds = [0, *cuts, n]
+        return tuple(self.narrow(axis, start, max(stop - start, 0)) for start, stop in itertools.pairwise(bounds))
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Tensor:
+        """z = a with alpha·source added at positions ``index`` (1-D) of ``dim`` (repeats add up);  ∂C/∂a = ∂C/∂z,
+        ∂C/∂source = alpha·∂C/∂z at those positions"""
+        source = _as_tensor(source)
+        places = self._index_places(dim, index, source, "index_add")
+        return self.scatter_add(dim, places, source if alpha == 1 else source * alpha)
+
+    def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
+        """z = a with source written at positions ``index`` (1-D) of ``dim``;  ∂C/∂source = ∂C/∂z there"""
+        source = _as_tensor(source)
+        return self.scatter(dim, self._index_places(dim, index, source, "index_copy"), source)
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
+        """z = a with ``value`` at positions ``index`` of ``dim``;  ∂C/∂a = ∂C/∂z elsewhere"""
+        axis = normalize_axis(dim, self.ndim, "index_fill")
+        index = _index_array(index, "index_fill").reshape(-1)
+        _check_bounds(index, self.shape[axis], "index_fill", axis)
+        mask = np.zeros(self.shape[axis], dtype=bool)
+        mask[index] = True
+        return self.masked_fill(mask.reshape([-1 if i == axis else 1 for i in range(self.ndim)]), value)
+
+    def _index_places(self, dim: int, index: Any, source: Tensor, op: str) -> np.ndarray:
+        """The 1-D ``index`` spread over ``source``'s shape along ``dim``: where each source element goes."""
+        axis = normalize_axis(dim, self.ndim, op)
+        index = _index_array(index, op)
+        if index.ndim != 1 or source.ndim != self.ndim or source.shape[axis] != len(index):
+            raise ValueError(f"{op}: index must be 1-D with one entry per slice of source along dim {dim}; got index "
+                             f"of shape {index.shape}, source of shape {source.shape}, tensor of shape {self.shape}")
+        _check_bounds(index, self.shape[axis], op, axis)
+        return np.broadcast_to(index.reshape([-1 if i == axis else 1 for i in range(self.ndim)]), source.shape)
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        """Every window of ``size`` elements along ``dimension``, ``step`` apart, as a new last axis (a view, as
+        PyTorch's);  ∂C/∂a = the windows' gradients added back where they overlap"""
+        if not self.ndim:
+            raise ValueError("unfold: needs a tensor of at least one dimension")
+        axis = normalize_axis(dimension, self.ndim, "unfold")
+        n = self.shape[axis]
+        if size < 0 or size > n or step <= 0:
+            raise ValueError(f"unfold: size {size} and step {step} do not fit dimension {dimension} of size {n}")
+        starts = np.arange(0, n - size + 1, step)
+        windows = self.movedim(axis, -1)[..., starts[:, None] + np.arange(size)].movedim(-2, axis)  # the graph
+        view = np.lib.stride_tricks.sliding_window_view(self.data, size, axis, writeable=self.data.flags.writeable)
+        windows.data = view[(slice(None),) * axis + (slice(None, None, step),)]  # the same values, in a's memory
+        windows.version_counter = engine.version_counter_of(self)
+        return windows
+
+    def bitwise_not(self) -> Tensor:
+        """~a for bool and integer tensors"""
+        if self.data.dtype.kind not in "biu":
+            raise TypeError(f"bitwise_not: needs bool or integer tensors, got dtype {self.dtype}")
+        return ~self
+
+    def bitwise_and(self, other: Any) -> Tensor:
+        return self & other
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        return self | other
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        return self ^ other
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        """How often each value 0, 1, … occurs in a 1-D non-negative integer tensor (summed ``weights`` if given;
+        no gradient, as PyTorch)"""
+        if self.ndim != 1 or self.data.dtype.kind not in "iu":
+            raise ValueError(f"bincount: needs a 1-D integer tensor, got shape {self.shape} and dtype {self.dtype}")
+        if self.data.size and self.data.min() < 0:
+            raise ValueError("bincount: values must be non-negative")
+        counted = np.bincount(self.data, None if weights is None else _index_free(weights), minlength)
+        return Tensor.wrap(counted if weights is not None else counted.astype(np.int64))
+
 
 def _in_place_twin(name: str) -> Callable[..., Tensor]:
     """``x.name_(...)``: ``x.name(...)`` written into x, with ``_in_place``'s rules (leaves, graphs, versions)."""
@@ -1664,12 +1863,13 @@ def _in_place_twin(name: str) -> Callable[..., Tensor]:
 
 
 IN_PLACE_TWINS = (  # PyTorch's x.name_(...) for each name: the same values, written into x
-    "abs", "absolute", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "clamp",
-    "clamp_max", "clamp_min", "clip", "cos", "cosh", "div", "divide", "erf", "erfc", "exp", "exp2", "expm1",
-    "floor", "floor_divide", "fmod", "frac", "hypot", "lerp", "log", "log10", "log1p", "log2", "masked_fill",
-    "mul", "multiply", "nan_to_num", "neg", "negative", "pow", "reciprocal", "relu", "remainder", "round",
-    "rsqrt", "scatter", "scatter_add", "sigmoid", "sign", "sin", "sinh", "sqrt", "square", "sub", "subtract",
-    "tan", "tanh", "tril", "triu", "true_divide", "trunc",
+    "abs", "absolute", "acos", "acosh", "add", "addcdiv", "addcmul", "asin", "asinh", "atan", "atan2", "atanh",
+    "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "ceil", "clamp", "clamp_max", "clamp_min", "clip",
+    "cos", "cosh", "deg2rad", "div", "divide", "erf", "erfc", "exp", "exp2", "expm1", "floor", "floor_divide",
+    "fmod", "frac", "hypot", "index_add", "index_copy", "index_fill", "lerp", "log", "log10", "log1p", "log2",
+    "logit", "masked_fill", "mul", "multiply", "nan_to_num", "neg", "negative", "pow", "rad2deg", "reciprocal",
+    "relu", "remainder", "round", "rsqrt", "scatter", "scatter_add", "sigmoid", "sign", "sin", "sinh", "sqrt",
+    "square", "sub", "subtract", "tan", "tanh", "tril", "triu", "true_divide", "trunc", "xlogy",
 )
 for _name in IN_PLACE_TWINS:
     setattr(Tensor, f"{_name}_", _in_place_twin(_name))
@@ -2140,6 +2340,13 @@ def _array_in(value: Any, dtype: np.dtype) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------- helpers of the new ops
+class MinMax(NamedTuple):
+    """What ``aminmax`` returns, as PyTorch's ``torch.return_types.aminmax``."""
+
+    min: Tensor
+    max: Tensor
+
+
 class SignLogAbsDet(NamedTuple):
     """What ``slogdet`` returns, as PyTorch's ``torch.return_types.slogdet``."""
 
@@ -2162,6 +2369,11 @@ def _diagonal_view(array: np.ndarray, offset: int, axis1: int, axis2: int) -> np
     shifted = array[tuple(start)]
     diagonal = np.diagonal(shifted, 0, axis1, axis2)
     return np.lib.stride_tricks.as_strided(shifted, diagonal.shape, diagonal.strides)
+
+
+def _index_free(values: Any) -> np.ndarray:
+    """Values as an array, outside any graph."""
+    return np.asarray(values.data if isinstance(values, Tensor) else values)
 
 
 def _truncated_quotient(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -43,9 +43,12 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "acos",
     "acosh",
     "add",
+    "addcdiv",
+    "addcmul",
     "addmm",
     "amax",
     "amin",
+    "aminmax",
     "arccos",
     "arccosh",
     "arcsin",
@@ -56,6 +59,7 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "argmax",
     "argmin",
     "argsort",
+    "argwhere",
     "asin",
     "asinh",
     "atan",
@@ -63,6 +67,11 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "atanh",
     "baddbmm",
     "bernoulli",
+    "bincount",
+    "bitwise_and",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_xor",
     "bmm",
     "broadcast_tensors",
     "broadcast_to",
@@ -77,14 +86,17 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "cos",
     "cosh",
     "count_nonzero",
+    "cross",
     "cummax",
     "cummin",
     "cumprod",
     "cumsum",
+    "deg2rad",
     "det",
     "detach",
     "diag",
     "diagonal",
+    "diff",
     "div",
     "divide",
     "dot",
@@ -104,6 +116,8 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "flipud",
     "floor",
     "floor_divide",
+    "fmax",
+    "fmin",
     "fmod",
     "frac",
     "full_like",
@@ -115,6 +129,9 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "gt",
     "hstack",
     "hypot",
+    "index_add",
+    "index_copy",
+    "index_fill",
     "index_select",
     "inverse",
     "is_floating_point",
@@ -130,6 +147,8 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "log1p",
     "log2",
     "log10",
+    "logaddexp",
+    "logit",
     "logspace",
     "logsumexp",
     "lt",
@@ -148,6 +167,8 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "multiply",
     "mv",
     "nan_to_num",
+    "nanmean",
+    "nansum",
     "narrow",
     "ne",
     "neg",
@@ -161,6 +182,7 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "permute",
     "positive",
     "prod",
+    "rad2deg",
     "rand_like",
     "randint",
     "randn_like",
@@ -175,6 +197,7 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "rsqrt",
     "scatter",
     "scatter_add",
+    "select",
     "sgn",
     "sigmoid",
     "sign",
@@ -193,9 +216,11 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "swapaxes",
     "swapdims",
     "t",
+    "take",
     "take_along_dim",
     "tan",
     "tanh",
+    "tensor_split",
     "tensordot",
     "tile",
     "topk",
@@ -212,6 +237,7 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "var",
     "var_mean",
     "vstack",
+    "xlogy",
 ]
 
 
@@ -388,3 +414,31 @@ def vstack(tensors: Any) -> Tensor:
     """Joined along axis 0, 1-D tensors first made rows (numpy's and PyTorch's ``vstack``)."""
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     return cat([t.reshape(1, -1) if t.ndim <= 1 else t for t in tensors], dim=0)
+
+# more of PyTorch's ops as functions
+addcmul = _function(Tensor.addcmul)
+addcdiv = _function(Tensor.addcdiv)
+logaddexp = _function(Tensor.logaddexp)
+logit = _function(Tensor.logit)
+xlogy = _function(Tensor.xlogy)
+deg2rad = _function(Tensor.deg2rad)
+rad2deg = _function(Tensor.rad2deg)
+fmax = _function(Tensor.fmax)
+fmin = _function(Tensor.fmin)
+nansum = _function(Tensor.nansum)
+nanmean = _function(Tensor.nanmean)
+aminmax = _function(Tensor.aminmax)
+diff = _function(Tensor.diff)
+cross = _function(Tensor.cross)
+select = _function(Tensor.select)
+take = _function(Tensor.take)
+argwhere = _function(Tensor.argwhere)
+tensor_split = _function(Tensor.tensor_split)
+index_add = _function(Tensor.index_add)
+index_copy = _function(Tensor.index_copy)
+index_fill = _function(Tensor.index_fill)
+bitwise_and = _function(Tensor.bitwise_and)
+bitwise_or = _function(Tensor.bitwise_or)
+bitwise_xor = _function(Tensor.bitwise_xor)
+bitwise_not = _function(Tensor.bitwise_not)
+bincount = _function(Tensor.bincount)
