@@ -394,3 +394,30 @@ def test_relu_inplace_writes_into_its_input_and_differentiates_as_relu():
     np.testing.assert_array_equal(w.grad.data, np.where(VALUES > 0.5, 2.0, 0.0))
     with pytest.raises(RuntimeError, match="relu_: a leaf Variable that requires grad"):
         nn.ReLU(inplace=True)(w)
+
+
+@pytest.mark.parametrize("name", ["threshold", "hardshrink", "softshrink", "pixel_shuffle", "pixel_unshuffle",
+                                  "soft_margin_loss", "hinge_embedding_loss", "triplet_margin_loss",
+                                  "gaussian_nll_loss", "poisson_nll_loss"])
+def test_the_new_functional_compositions_differentiate_as_finite_differences_say(name):
+    from tinygrad_edu.nn import functional as F  # noqa: N812
+
+    rng = np.random.default_rng(3)
+    a = rng.uniform(0.2, 1.0, (2, 4, 2, 2)) * rng.choice([-1, 1], (2, 4, 2, 2))  # away from the kinks at 0 and ±λ
+    b, c = rng.standard_normal((2, 4, 2, 2)), rng.standard_normal((2, 4, 2, 2))
+    signs = np.sign(rng.standard_normal((2, 4, 2, 2)))
+    up, down = tg.tensor(rng.standard_normal((2, 1, 4, 4))), tg.tensor(rng.standard_normal((2, 16, 1, 1)))
+    function, inputs = {
+        "threshold": (lambda x: F.threshold(x, 0.1, -2.0), (a,)),
+        "hardshrink": (lambda x: F.hardshrink(x, 0.1), (a,)),
+        "softshrink": (lambda x: F.softshrink(x, 0.1), (a,)),
+        "pixel_shuffle": (lambda x: F.pixel_shuffle(x, 2) * up, (a,)),  # weighted: every element's gradient differs
+        "pixel_unshuffle": (lambda x: F.pixel_unshuffle(x, 2) * down, (a,)),
+        "soft_margin_loss": (lambda x: F.soft_margin_loss(x, signs), (a,)),
+        "hinge_embedding_loss": (lambda x: F.hinge_embedding_loss(x.abs(), signs, margin=2.0), (a,)),
+        "triplet_margin_loss": (lambda x, y, z: F.triplet_margin_loss(x, y, z, margin=5.0), (a, b, c)),
+        "gaussian_nll_loss": (lambda x, y, v: F.gaussian_nll_loss(x, y, v * v + 0.5, full=True), (a, b, c)),
+        "poisson_nll_loss": (lambda x, y: F.poisson_nll_loss(x, y * y, full=True), (a, b)),
+    }[name]
+    tensors = tuple(tg.tensor(v, requires_grad=True) for v in inputs)
+    assert tg.gradcheck(function, tensors)

@@ -20,12 +20,14 @@ from .._tensor import Tensor, cat, generator, normalize_axis, result_type, stack
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "alpha_dropout", "avg_pool1d", "avg_pool2d", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv_transpose2d", "cosine_embedding_loss",
-    "cosine_similarity", "cross_entropy", "dropout", "dropout1d", "dropout2d", "elu", "embedding", "gelu", "glu",
-    "group_norm", "hardsigmoid", "hardswish", "hardtanh", "huber_loss", "instance_norm", "interpolate", "kl_div",
-    "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid", "margin_ranking_loss", "max_pool1d",
-    "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pad2d", "pairwise_distance", "prelu",
-    "relu", "relu6", "rms_norm", "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss",
-    "softmax", "softmin", "softplus", "softsign", "tanh", "tanhshrink", "unfold2d",
+    "cosine_similarity", "cross_entropy", "dropout", "dropout1d", "dropout2d", "elu", "embedding", "gaussian_nll_loss",
+    "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hinge_embedding_loss",
+    "huber_loss", "instance_norm", "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear",
+    "log_softmax", "logsigmoid", "margin_ranking_loss", "max_pool1d", "max_pool2d", "mish", "mse_loss", "nll_loss",
+    "normalize", "one_hot", "pad", "pad2d", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle",
+    "poisson_nll_loss", "prelu", "relu", "relu6", "rms_norm", "scaled_dot_product_attention", "selu", "sigmoid",
+    "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh",
+    "tanhshrink", "threshold", "triplet_margin_loss", "unfold2d",
 ]
 
 Pair = int | tuple[int, int]
@@ -301,6 +303,54 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
 def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """z = softmax(−a) along ``dim``;  ∂zᵢ/∂aⱼ = −zᵢ(δᵢⱼ − zⱼ)"""
     return (-x).softmax(_implicit_axis(x, one_axis(axis, dim, "softmin"), "softmin"))
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """z = a where a > threshold, else ``value``;  ∂z/∂a = 1 above the threshold, else 0"""
+    refuse_in_place(inplace, "threshold")
+    return where(input.data > threshold, input, value)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """z = a where |a| > λ, else 0;  ∂z/∂a = 1 there, else 0"""
+    return where(np.abs(input.data) > lambd, input, 0.0)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """z = a − λ·sign(a) where |a| > λ, else 0 (a shrunk toward 0 by λ);  ∂z/∂a = 1 there, else 0"""
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
+    return where(input.data > lambd, input - lambd, where(input.data < -lambd, input + lambd, 0.0))
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(…, C·r², H, W) → (…, C, H·r, W·r): each group of r² channels becomes an r×r block of pixels"""
+    r = int(upscale_factor)
+    *batch, channels, height, width = _at_least_3d(input, "pixel_shuffle")
+    if r <= 0 or channels % (r * r):
+        raise ValueError(f"pixel_shuffle: {channels} channels do not divide into upscale_factor² = {r * r}")
+    n = len(batch)
+    x = input.reshape(*batch, channels // (r * r), r, r, height, width)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*batch, channels // (r * r), height * r, width * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(…, C, H·r, W·r) → (…, C·r², H, W): the inverse of ``pixel_shuffle``"""
+    r = int(downscale_factor)
+    *batch, channels, height, width = _at_least_3d(input, "pixel_unshuffle")
+    if r <= 0 or height % r or width % r:
+        raise ValueError(f"pixel_unshuffle: height {height} and width {width} must be multiples of {r}")
+    n = len(batch)
+    x = input.reshape(*batch, channels, height // r, r, width // r, r)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*batch, channels * r * r, height // r, width // r)
+
+
+def _at_least_3d(input: Tensor, op: str) -> tuple[int, ...]:
+    if input.ndim < 3:
+        raise ValueError(f"{op}: expected (…, C, H, W), got shape {input.shape}")
+    return input.shape
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
@@ -1312,6 +1362,65 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
     cos = (input1 * input2).sum(axis=-1) / (((input1 * input1).sum(axis=-1) + eps)
                                             * ((input2 * input2).sum(axis=-1) + eps)).sqrt()
     loss = where(y == 1, 1.0 - cos, 0.0) + where(y == -1, (cos - margin).clip(min=0.0), 0.0)
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """ln(1 + exp(−y·x)) for targets y = ±1 (the logistic loss), reduced."""
+    no_legacy(size_average, reduce, "soft_margin_loss")
+    return _reduce(softplus(-_as_target(target, input, "soft_margin_loss") * input), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0, size_average: Any = None,
+                         reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """x where y = 1, max(0, margin − x) where y = −1 (x is a distance), reduced."""
+    no_legacy(size_average, reduce, "hinge_embedding_loss")
+    y = _as_target(target, input, "hinge_embedding_loss").data
+    return _reduce(where(y == 1, input, 0.0) + where(y == -1, (margin - input).clip(min=0.0), 0.0), reduction)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2.0,
+                        eps: float = 1e-6, swap: bool = False, size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, d(a, p) − d(a, n) + margin), d the p-norm distance (``pairwise_distance``); ``swap`` uses the
+    smaller of d(a, n) and d(p, n)."""
+    no_legacy(size_average, reduce, "triplet_margin_loss")
+    to_negative = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        to_negative = to_negative.minimum(pairwise_distance(positive, negative, p, eps))
+    return _reduce((pairwise_distance(anchor, positive, p, eps) - to_negative + margin).clip(min=0.0), reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """½(ln max(σ², eps) + (x − y)²/max(σ², eps)) (+ ½ ln 2π with ``full``): the negative log-likelihood of y under
+    N(x, σ²), reduced. ``var`` has the input's shape, or one fewer trailing axis of size 1."""
+    y = _as_target(target, input, "gaussian_nll_loss")
+    var = var if isinstance(var, Tensor) else Tensor(np.asarray(var, dtype=input.dtype))
+    if var.shape != input.shape:
+        if var.shape == input.shape[:-1] or (var.ndim == input.ndim and var.shape[-1] == 1):
+            var = var.reshape(*input.shape[:-1], 1)
+        else:
+            raise ValueError(f"gaussian_nll_loss: var of shape {var.shape} does not fit input of shape {input.shape}")
+    if np.any(var.data < 0):
+        raise ValueError("gaussian_nll_loss: var has negative entries")
+    var = var.clamp(min=eps)  # PyTorch clamps a copy: no gradient flows where var < eps
+    loss = 0.5 * (var.log() + (input - y) ** 2 / var)
+    return _reduce(loss + 0.5 * math.log(2 * math.pi) if full else loss, reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True, full: bool = False, size_average: Any = None,
+                     eps: float = 1e-8, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """exp(x) − y·x for a log-rate x (``log_input``), else x − y·ln(x + eps); ``full`` adds Stirling's
+    y ln y − y + ½ ln(2πy) where y > 1, reduced."""
+    no_legacy(size_average, reduce, "poisson_nll_loss")
+    y = _as_target(target, input, "poisson_nll_loss")
+    loss = input.exp() - y * input if log_input else input - y * (input + eps).log()
+    if full:
+        big = y.data > 1
+        safe = where(big, y, 2.0)
+        loss = loss + where(big, safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log(), 0.0)
     return _reduce(loss, reduction)
 
 
