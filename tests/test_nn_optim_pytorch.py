@@ -77,6 +77,29 @@ def reference(name: str, h: dict) -> list[np.ndarray]:
                 clr = lr / (1 + (t - 1) * h.get("lr_decay", 0))
                 s["sum"] = s.get("sum", h.get("initial_accumulator_value", 0.0)) + g * g
                 theta -= clr * g / (np.sqrt(s["sum"]) + h.get("eps", 1e-10))
+            elif name == "RAdam":
+                b1, b2, eps = *h.get("betas", (0.9, 0.999)), h.get("eps", 1e-8)
+                if h.get("decoupled_weight_decay"):
+                    theta *= 1 - lr * wd
+                else:
+                    g = g + wd * theta
+                s["m"] = b1 * s.get("m", 0) + (1 - b1) * g
+                s["v"] = b2 * s.get("v", 0) + (1 - b2) * g * g
+                rho_inf = 2 / (1 - b2) - 1
+                rho = rho_inf - 2 * t * b2**t / (1 - b2**t)
+                m_hat = s["m"] / (1 - b1**t)
+                if rho > 5:
+                    r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+                    theta -= lr * m_hat * r * np.sqrt(1 - b2**t) / (np.sqrt(s["v"]) + eps)  # l_t in PyTorch's docs
+                else:
+                    theta -= lr * m_hat
+            elif name == "Adadelta":
+                rho, eps = h.get("rho", 0.9), h.get("eps", 1e-6)
+                g = g + wd * theta
+                s["v"] = rho * s.get("v", 0) + (1 - rho) * g * g
+                delta = np.sqrt(s.get("u", 0) + eps) / np.sqrt(s["v"] + eps) * g
+                s["u"] = rho * s.get("u", 0) + (1 - rho) * delta * delta
+                theta -= lr * delta
             elif name == "RMSprop":
                 alpha, eps = h.get("alpha", 0.99), h.get("eps", 1e-8)
                 g = g + wd * theta
@@ -106,6 +129,10 @@ CASES = [
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.05, "initial_accumulator_value": 0.2, "weight_decay": 0.1}),
     ("Adagrad", {"lr": 0.1, "maximize": True}),
     ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True, "maximize": True, "weight_decay": 0.1}),
+    ("RAdam", {"lr": 0.05, "weight_decay": 0.1, "betas": (0.9, 0.5)}),  # β₂ = ½: rectified from step 3 of 6
+    ("RAdam", {"lr": 0.05, "decoupled_weight_decay": True, "weight_decay": 0.1, "maximize": True}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "weight_decay": 0.1}),
+    ("Adadelta", {"lr": 1.0, "maximize": True}),
 ]
 
 
@@ -208,6 +235,8 @@ SCHEDULES = {
     "LinearLR": lambda m, o: m.LinearLR(o, start_factor=0.25, end_factor=0.9, total_iters=6),
     "StepLR": lambda m, o: m.StepLR(o, step_size=4, gamma=0.3),
     "CosineAnnealingLR": lambda m, o: m.CosineAnnealingLR(o, T_max=7, eta_min=0.01),
+    "ConstantLR": lambda m, o: m.ConstantLR(o, factor=0.25, total_iters=4),
+    "PolynomialLR": lambda m, o: m.PolynomialLR(o, total_iters=12, power=1.5),
     "CosineAnnealingWarmRestarts": lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.01),
     "OneCycleLR": lambda m, o: m.OneCycleLR(o, max_lr=[1.0, 0.4], total_steps=20),
     "OneCycleLR three phases": lambda m, o: m.OneCycleLR(o, max_lr=0.8, epochs=4, steps_per_epoch=5,

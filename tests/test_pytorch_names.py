@@ -421,3 +421,80 @@ def test_the_new_functional_compositions_differentiate_as_finite_differences_say
     }[name]
     tensors = tuple(tg.tensor(v, requires_grad=True) for v in inputs)
     assert tg.gradcheck(function, tensors)
+
+
+# ----------------------------------------------------------------------------------------------- init, data, rnn
+def test_orthogonal_trunc_normal_eye_and_dirac_initialise_as_defined():
+    torch = require_module("torch", "pip install torch==2.13.0")
+    from tinygrad_edu import nn
+
+    tg.manual_seed(0)
+    tall, wide = tg.zeros(6, 4, dtype=tg.float64), tg.zeros(3, 2, 4, dtype=tg.float64)
+    nn.init.orthogonal_(tall, gain=2.0)
+    nn.init.orthogonal_(wide)
+    np.testing.assert_allclose(tall.data.T @ tall.data, 4 * np.eye(4), atol=1e-12)  # orthonormal columns, × gain²
+    flat = wide.data.reshape(3, 8)
+    np.testing.assert_allclose(flat @ flat.T, np.eye(3), atol=1e-12)  # orthonormal rows
+    drawn = tg.zeros(20000, dtype=tg.float64)
+    nn.init.trunc_normal_(drawn, mean=1.0, std=2.0, a=-1.0, b=2.0)
+    assert drawn.data.min() >= -1.0 and drawn.data.max() <= 2.0
+    reference = torch.nn.init.trunc_normal_(torch.zeros(200000, dtype=torch.float64), 1.0, 2.0, -1.0, 2.0)
+    assert abs(drawn.data.mean() - float(reference.mean())) < 0.03 and abs(drawn.data.std() - float(reference.std())) \
+        < 0.03
+    with pytest.raises(ValueError, match="too far into the tail"):
+        nn.init.trunc_normal_(tg.zeros(10), mean=0.0, std=1.0, a=40.0, b=41.0)
+    for groups in (1, 2):
+        ours, theirs = tg.zeros(4, 2, 3, 3), torch.zeros(4, 2, 3, 3)
+        nn.init.dirac_(ours, groups=groups)
+        torch.nn.init.dirac_(theirs, groups=groups)
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(nn.init.eye_(tg.zeros(3, 5)).data, np.eye(3, 5))
+    assert nn.init.calculate_gain("selu") == torch.nn.init.calculate_gain("selu") == 0.75
+
+
+def test_an_iterable_dataset_is_batched_in_the_order_it_yields():
+    from tinygrad_edu import data
+
+    class Counting(data.IterableDataset):
+        def __iter__(self):
+            return iter([(float(i), i % 2) for i in range(7)])
+
+        def __len__(self):
+            return 7
+
+    loader = data.DataLoader(Counting(), batch_size=3)
+    assert len(loader) == 3 and [b[0].tolist() for b in loader] == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0]]
+    assert [b[1].tolist() for b in data.DataLoader(Counting(), batch_size=3, drop_last=True)] == [[0, 1, 0], [1, 0, 1]]
+    assert next(iter(data.DataLoader(Counting(), batch_size=None)))[0].shape == (7,)
+    with pytest.raises(ValueError, match="shuffle, sampler and batch_sampler must be left unset"):
+        data.DataLoader(Counting(), shuffle=True)
+
+
+def test_a_weighted_random_sampler_draws_in_proportion_and_without_replacement_once_each():
+    from tinygrad_edu import data
+
+    drawn = list(data.WeightedRandomSampler([0.1, 0.0, 0.9], 20000, generator=tg.Generator().manual_seed(0)))
+    counts = np.bincount(drawn, minlength=3) / 20000
+    assert counts[1] == 0 and abs(counts[2] - 0.9) < 0.01  # binomial spread: 0.002
+    assert sorted(data.WeightedRandomSampler([1, 1, 5, 0], 3, replacement=False)) == [0, 1, 2]
+    with pytest.raises(ValueError, match="can't exceed the 1 indices of nonzero weight"):
+        data.WeightedRandomSampler([1, 0], 2, replacement=False)
+    with pytest.raises(ValueError, match="non-negative finite numbers"):
+        data.WeightedRandomSampler([1, -1], 2)
+
+
+def test_pad_sequence_pads_and_stacks_as_pytorch_and_differentiates_each_sequence():
+    torch = require_module("torch", "pip install torch==2.13.0")
+    from torch.nn.utils.rnn import pad_sequence as torch_pad_sequence
+
+    from tinygrad_edu.nn.utils.rnn import pad_sequence
+
+    arrays = [np.arange(6.0).reshape(3, 2), np.ones((1, 2)), np.arange(10.0).reshape(5, 2)]
+    for options in ({}, {"batch_first": True, "padding_value": -1.0}, {"batch_first": True, "padding_side": "left"}):
+        ours = pad_sequence([tg.tensor(a) for a in arrays], **options)
+        np.testing.assert_array_equal(ours.data, torch_pad_sequence([torch.tensor(a) for a in arrays], **options))
+    first = tg.tensor(arrays[0], requires_grad=True)
+    (pad_sequence([first, tg.tensor(arrays[2])]) * 2).sum().backward()
+    np.testing.assert_array_equal(first.grad.data, np.full((3, 2), 2.0))
+    with pytest.raises(ValueError, match="must share their shape after the first axis"):
+        pad_sequence([tg.ones(2, 3), tg.ones(2, 4)])

@@ -20,8 +20,9 @@ from ._tensor import Generator, Tensor, as_tensor, stack, tensor
 from ._tensor import generator as default_generator
 
 __all__ = [
-    "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler", "SequentialSampler",
-    "Subset", "SubsetRandomSampler", "TensorDataset", "default_collate", "random_split",
+    "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler", "Sampler",
+    "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "default_collate",
+    "random_split",
 ]
 
 
@@ -50,6 +51,14 @@ class Dataset:
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: ``__iter__`` yields them, there is no indexing; a DataLoader batches them in the order
+    they come (no sampler, no shuffle)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
 
 
 class TensorDataset(Dataset):
@@ -194,15 +203,46 @@ class BatchSampler(Sampler):
         self.sampler, self.batch_size, self.drop_last = sampler, int(batch_size), drop_last
 
     def __iter__(self) -> Iterator[list[int]]:
-        iterator = iter(self.sampler)
-        while batch := list(itertools.islice(iterator, self.batch_size)):
-            if len(batch) < self.batch_size and self.drop_last:
-                return
-            yield batch
+        return _batches(iter(self.sampler), self.batch_size, self.drop_last)
 
     def __len__(self) -> int:
         n = len(self.sampler)  # type: ignore[arg-type]
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+
+def _batches(items: Iterator[Any], size: int, drop_last: bool) -> Iterator[list[Any]]:
+    """Consecutive lists of ``size`` items (the last one shorter unless ``drop_last``)."""
+    while batch := list(itertools.islice(items, size)):
+        if len(batch) < size and drop_last:
+            return
+        yield batch
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices, index i drawn with probability weights[i] / Σ weights (with replacement by default;
+    without, each index at most once)."""
+
+    def __init__(self, weights: Sequence[float] | Any, num_samples: int, replacement: bool = True,
+                 generator: Any = None) -> None:
+        values = np.asarray(weights.data if hasattr(weights, "data") else weights, dtype=np.float64)
+        if values.ndim != 1 or not np.all(np.isfinite(values)) or np.any(values < 0) or not values.sum() > 0:
+            raise ValueError(f"weights must be a 1-D sequence of non-negative finite numbers, not all 0, got "
+                             f"{weights!r:.80}")
+        if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples!r}")
+        if not replacement and num_samples > np.count_nonzero(values):
+            raise ValueError(f"without replacement, num_samples ({num_samples}) can't exceed the "
+                             f"{np.count_nonzero(values)} indices of nonzero weight")
+        self.weights, self.num_samples, self.replacement, self.generator = values, int(num_samples), replacement, \
+            generator
+
+    def __iter__(self) -> Iterator[int]:
+        rng = _generator(self.generator)
+        drawn = rng.choice(len(self.weights), self.num_samples, self.replacement, self.weights / self.weights.sum())
+        return iter(drawn.tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 # ----------------------------------------------------------------------------------------------- loading
@@ -301,9 +341,15 @@ class DataLoader:
                              "drop_last")
         if seed is not None and generator is not None:
             raise ValueError("pass generator= or seed=, not both")
+        if isinstance(dataset, IterableDataset) and (shuffle or sampler is not None or batch_sampler is not None):
+            raise ValueError("DataLoader with an IterableDataset: shuffle, sampler and batch_sampler must be left "
+                             "unset (the samples come in the order the dataset yields them)")
         self.dataset, self.shuffle, self.drop_last, self.collate_fn = dataset, bool(shuffle), drop_last, collate_fn
         self.generator = np.random.default_rng(seed) if seed is not None else generator
         _generator(self.generator)  # refuse a generator of the wrong kind now, not at the first epoch
+        if isinstance(dataset, IterableDataset):
+            self.sampler, self.batch_sampler, self.batch_size = None, None, batch_size
+            return
         if sampler is None:
             sampler = RandomSampler(dataset, generator=self.generator) if shuffle else SequentialSampler(dataset)
         self.sampler = sampler
@@ -316,11 +362,19 @@ class DataLoader:
         self.batch_sampler = batch_sampler
 
     def __len__(self) -> int:
+        if isinstance(self.dataset, IterableDataset):  # the stream's own length, if it has one
+            n, size = len(self.dataset), self.batch_size or max(len(self.dataset), 1)
+            return n // size if self.drop_last else math.ceil(n / size)
         return len(self.batch_sampler)  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[Any]:
-        rows_at_once = self.collate_fn is None and _rows_at_once(self.dataset)
         collate = self.collate_fn or default_collate
+        if isinstance(self.dataset, IterableDataset):
+            samples = iter(self.dataset)
+            batches = _batches(samples, self.batch_size, self.drop_last) if self.batch_size else [list(samples)]
+            yield from (collate(batch) for batch in batches if batch)  # batch_size=None: the whole stream at once
+            return
+        rows_at_once = self.collate_fn is None and _rows_at_once(self.dataset)
         for indices in self.batch_sampler:
             if rows_at_once:
                 yield self.dataset[np.asarray(indices, dtype=np.int64)]

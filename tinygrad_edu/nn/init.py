@@ -10,8 +10,8 @@ from .. import engine
 from .._tensor import Tensor, generator
 
 __all__ = [
-    "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_", "uniform_",
-    "xavier_normal_", "xavier_uniform_", "zeros_",
+    "calculate_gain", "constant_", "dirac_", "eye_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
+    "orthogonal_", "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
 ]
 
 
@@ -41,10 +41,61 @@ def ones_(tensor: Tensor) -> Tensor:
     return constant_(tensor, 1.0)
 
 
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0) -> Tensor:
+    """N(mean, std²) conditioned on [a, b] (bounds in the values' units, as PyTorch): out-of-range draws are drawn
+    again, which is exactly that distribution."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_: the bounds must satisfy a < b, got a={a}, b={b}")
+    values = generator().normal(mean, std, tensor.shape)
+    for _ in range(1000):
+        outside = (values < a) | (values > b)
+        if not outside.any():
+            return _fill(tensor, values)
+        values[outside] = generator().normal(mean, std, int(outside.sum()))
+    raise ValueError(f"trunc_normal_: [{a}, {b}] is too far into the tail of N({mean}, {std}²) to sample by redrawing")
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """A (semi-)orthogonal matrix from the QR decomposition of a normal one (rows × the rest of the axes), times
+    ``gain``: rows or columns orthonormal, as PyTorch's (Saxe et al.)."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: needs at least 2 dimensions, got shape {tensor.shape}")
+    rows, cols = tensor.shape[0], tensor.data.size // tensor.shape[0]
+    flat = generator().normal(0.0, 1.0, (rows, cols))
+    q, r = np.linalg.qr(flat.T if rows < cols else flat)
+    q *= np.sign(np.diag(r))  # the signs that make the decomposition unique: a uniform draw
+    return _fill(tensor, gain * (q.T if rows < cols else q).reshape(tensor.shape))
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """The identity matrix (ones on the diagonal of a 2-D tensor)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: needs a 2-D tensor, got shape {tensor.shape}")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """A convolution weight (out, in, *kernel) that passes its input through: 1 at the kernel's centre for output
+    channel i of each group and input channel i, 0 elsewhere."""
+    if tensor.ndim not in (3, 4, 5) or tensor.shape[0] % groups:
+        raise ValueError(f"dirac_: needs a 3-, 4- or 5-D weight whose out channels divide by groups={groups}, got "
+                         f"shape {tensor.shape}")
+    values = np.zeros(tensor.shape)
+    per_group = tensor.shape[0] // groups
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for i in range(min(per_group, tensor.shape[1])):
+            values[(g * per_group + i, i, *centre)] = 1.0
+    return _fill(tensor, values)
+
+
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The factor that keeps activations' variance steady through ``nonlinearity`` (PyTorch's table)."""
-    if nonlinearity in ("linear", "identity", "sigmoid", "conv2d"):
+    if nonlinearity in ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                        "conv_transpose2d", "conv_transpose3d"):
         return 1.0
+    if nonlinearity == "selu":
+        return 3.0 / 4
     if nonlinearity == "tanh":
         return 5.0 / 3
     if nonlinearity == "relu":

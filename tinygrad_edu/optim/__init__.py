@@ -17,7 +17,8 @@ from .._tensor import Tensor, clear_grads
 from ..serialization import convert_state_value
 from . import checks, lr_scheduler
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam", "RMSprop",
+           "lr_scheduler"]
 
 SCHEDULER_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
 """What learning-rate schedulers write into parameter groups beside the hyperparameters (PyTorch's names)."""
@@ -473,3 +474,80 @@ class RMSprop(Optimizer):
             p.data -= lr * buf
         else:
             p.data -= lr * grad / avg
+
+
+class RAdam(Optimizer):
+    """Adam with its variance rectified (Liu et al.): while the length ρ_t of the approximated moving average is
+    at most 5, θ ← θ − ρ·m̂ (momentum SGD); after, θ ← θ − ρ·r_t·m̂·√(1 − β₂ᵗ)/(√v + ε) with
+    r_t = √((ρ_t − 4)(ρ_t − 2)ρ_∞ / ((ρ_∞ − 4)(ρ_∞ − 2)ρ_t)), ρ_∞ = 2/(1 − β₂) − 1, ρ_t = ρ_∞ − 2tβ₂ᵗ/(1 − β₂ᵗ)."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay, maximize=maximize))
+
+    def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        return _check(hyper, ("lr", "eps", "weight_decay"), ("decoupled_weight_decay", "maximize"))
+
+    def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        return {"step": "step", "exp_avg": "moment", "exp_avg_sq": "square"}, {}
+
+    def _update(self, p, grad, state, lr, betas, eps, weight_decay, decoupled_weight_decay, maximize):
+        beta1, beta2 = (float(b) for b in betas)
+        if maximize:
+            grad = -grad
+        if weight_decay and decoupled_weight_decay:
+            p.data *= 1 - lr * weight_decay
+        elif weight_decay:
+            grad = grad + weight_decay * p.data
+        if not state:
+            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+        state["step"] += 1
+        t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        corrected = m / (1 - beta1**t)
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+        if rho_t <= 5:
+            p.data -= lr * corrected
+            return
+        rectification = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        p.data -= lr * rectification * corrected * math.sqrt(1 - beta2**t) / (np.sqrt(v) + eps)
+
+
+class Adadelta(Optimizer):
+    """v ← ρv + (1 − ρ)g²;  Δ = g·√(u + ε)/√(v + ε);  u ← ρu + (1 − ρ)Δ²;  θ ← θ − lr·Δ (Zeiler: no learning rate
+    needed, lr = 1 scales nothing)."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0.0, *, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
+
+    def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        checked = _check(hyper, ("lr", "rho", "eps", "weight_decay"), ("maximize",))
+        if not 0 <= checked["rho"] <= 1:
+            raise ValueError(f"rho must be in [0, 1], got {checked['rho']}")
+        return checked
+
+    def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        return {"step": "step", "square_avg": "square", "acc_delta": "square"}, {}
+
+    def _update(self, p, grad, state, lr, rho, eps, weight_decay, maximize):
+        if maximize:
+            grad = -grad
+        if weight_decay:
+            grad = grad + weight_decay * p.data
+        if not state:
+            state.update(step=0, square_avg=np.zeros_like(p.data), acc_delta=np.zeros_like(p.data))
+        state["step"] += 1
+        v, u = state["square_avg"], state["acc_delta"]
+        v *= rho
+        v += (1 - rho) * grad * grad
+        delta = np.sqrt(u + eps) / np.sqrt(v + eps) * grad
+        u *= rho
+        u += (1 - rho) * delta * delta
+        p.data -= lr * delta

@@ -3,8 +3,8 @@
 
 Each schedule here computes the learning rate from the initial one (a closed form of PyTorch's rule), so it can't
 continue from a learning rate someone else changed, as PyTorch's chainable schedules (``StepLR``, ``MultiStepLR``,
-``ExponentialLR``, ``LinearLR``, ``CosineAnnealingLR``) do: their ``step()`` refuses instead of silently giving
-another schedule. Combine schedules with ``SequentialLR``.
+``ExponentialLR``, ``LinearLR``, ``CosineAnnealingLR``, ``ConstantLR``, ``PolynomialLR``) do: their ``step()``
+refuses instead of silently giving another schedule. Combine schedules with ``SequentialLR``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 from . import checks
 
 __all__ = [
-    "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR",
-    "MultiStepLR", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR", "StepLR",
+    "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ExponentialLR", "LRScheduler", "LambdaLR",
+    "LinearLR", "MultiStepLR", "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "SequentialLR", "StepLR",
 ]
 
 
@@ -185,6 +185,43 @@ class LinearLR(LRScheduler):
     def lr_at(self, base_lr: float, epoch: int) -> float:
         progress = min(self.total_iters, epoch) / self.total_iters
         return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
+
+
+class ConstantLR(LRScheduler):
+    """lr = base_lr · factor for the first ``total_iters`` epochs, then base_lr (a constant warm-up)."""
+
+    chainable = True
+
+    def __init__(self, optimizer: Any, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1) -> None:
+        self.check_settings(factor, total_iters)
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def check_settings(self, factor: Any, total_iters: Any) -> None:
+        if not 0 <= checks.real("factor", factor) <= 1:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        checks.integer("total_iters", total_iters, low=0)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * self.factor if epoch < self.total_iters else base_lr
+
+
+class PolynomialLR(LRScheduler):
+    """lr = base_lr · (1 − min(epoch, total_iters)/total_iters)^power: a decay to 0 over ``total_iters`` epochs."""
+
+    chainable = True
+
+    def __init__(self, optimizer: Any, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
+        self.check_settings(total_iters, power)
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, last_epoch)
+
+    def check_settings(self, total_iters: Any, power: Any) -> None:
+        checks.integer("total_iters", total_iters, low=1)
+        checks.real("power", power, low=0.0)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * (1 - min(epoch, self.total_iters) / self.total_iters) ** self.power
 
 
 class CosineAnnealingLR(LRScheduler):

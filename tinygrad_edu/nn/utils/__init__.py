@@ -8,10 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine
-from .._tensor import Tensor, cat
+from ... import engine
+from ..._tensor import Tensor, cat
+from . import rnn
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "parameters_to_vector", "vector_to_parameters"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "parameters_to_vector", "rnn",
+           "vector_to_parameters"]
 
 
 def _tensors(parameters: Any) -> list[Tensor]:
