@@ -498,3 +498,37 @@ def test_pad_sequence_pads_and_stacks_as_pytorch_and_differentiates_each_sequenc
     np.testing.assert_array_equal(first.grad.data, np.full((3, 2), 2.0))
     with pytest.raises(ValueError, match="must share their shape after the first axis"):
         pad_sequence([tg.ones(2, 3), tg.ones(2, 4)])
+
+
+def test_module_lookups_state_dict_options_running_stats_and_a_closure_step():
+    from tinygrad_edu import nn, optim
+    from tinygrad_edu.nn import functional as F  # noqa: N812
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3), nn.Sequential(nn.ReLU(), nn.Linear(3, 1)))
+    assert model.get_submodule("2.1") is model[2][1] and model.get_submodule("") is model
+    assert model.get_parameter("2.1.bias") is model[2][1].bias and model.get_buffer("1.running_var").shape == (3,)
+    with pytest.raises(AttributeError, match=r"Sequential has no submodule '5' \(in '2\.5'\)"):
+        model.get_submodule("2.5")
+    with pytest.raises(AttributeError, match="Linear has no parameter 'scale'"):
+        model.get_parameter("0.scale")
+    assert next(iter(model.state_dict(prefix="net."))) == "net.0.weight"
+    assert model.state_dict(keep_vars=True)["0.weight"] is model[0].weight
+    model[1](tg.randn(4, 3))
+    model[1].reset_running_stats()
+    np.testing.assert_array_equal(model[1].running_mean.data, 0.0)
+    assert int(model[1].num_batches_tracked.data) == 0
+    nn.LSTM(2, 3).flatten_parameters()  # PyTorch's cuDNN layout call: nothing to do, and no error
+    assert F.softmax(tg.randn(2, 3), dim=1, dtype=tg.float64).dtype == tg.float64
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    inputs = tg.randn(5, 2)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = model(inputs).pow(2).mean()
+        loss.backward()
+        return loss
+
+    before = model[0].weight.data.copy()
+    loss = optimizer.step(closure)
+    np.testing.assert_allclose(model[0].weight.data, before - 0.1 * model[0].weight.grad.data, rtol=1e-6)
+    assert float(loss) > 0 and loss.requires_grad

@@ -302,9 +302,19 @@ def eager_cases():
         nn.utils.clip_grad_norm_([w], 0.1)
         return w.grad
 
+    optimizer = tg.optim.SGD([w], lr=0.0)  # updates nothing: each call gives the same loss
+
+    def with_closure(x):
+        def closure():
+            optimizer.zero_grad()
+            loss = (w * x).sum()
+            loss.backward()
+            return loss
+        return optimizer.step(closure)
+
     return [(custom, "is not a built-in op"), (item, "reads a tensor's values"), (mask, "array argument"),
             (in_place, "in-place op"), (changed_in_place, "changes a tensor in place"), (hooked, "has a hook"),
-            (clipped, "changes a tensor in place")]
+            (clipped, "changes a tensor in place"), (with_closure, "evaluates the loss again inside the step")]
 
 
 @pytest.mark.parametrize("case", range(len(eager_cases())))

@@ -475,9 +475,13 @@ class Tracer:
                 tracer.unsound("the step records an in-place op (x += ..., x[i] = ...)")
             take_over(tensor, result)
 
-        def traced_step(optimizer):
+        def traced_step(optimizer, closure=None):
             if not mine():
-                return step(optimizer)
+                return step(optimizer, closure)
+            if closure is not None:
+                tracer.unsound("optimizer.step(closure) evaluates the loss again inside the step; call the closure's "
+                               "work in the step function and optimizer.step() without one")
+                return step(optimizer, closure)
             tracer.guarded(tracer.before_step, optimizer)
             tracer.in_engine = True  # the optimizer's own updates are in place
             try:

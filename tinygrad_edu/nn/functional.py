@@ -69,13 +69,15 @@ def _implicit_axis(x: Tensor, axis: int | None, op: str) -> int:
                     f"{0 if x.ndim == 3 else 1}, tinygrad_edu's the last axis)")
 
 
-def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    """exp(x) / Σ exp(x) along ``dim`` (see ``Tensor.softmax``)."""
+def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None, dtype: Any = None) -> Tensor:
+    """exp(x) / Σ exp(x) along ``dim`` (see ``Tensor.softmax``), of x cast to ``dtype`` first if given."""
+    x = x if dtype is None else x.to(dtype)
     return x.softmax(_implicit_axis(x, one_axis(axis, dim, "softmax"), "softmax"))
 
 
-def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    """x − log Σ exp(x) along ``dim`` (see ``Tensor.log_softmax``)."""
+def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None, dtype: Any = None) -> Tensor:
+    """x − log Σ exp(x) along ``dim`` (see ``Tensor.log_softmax``), of x cast to ``dtype`` first if given."""
+    x = x if dtype is None else x.to(dtype)
     return x.log_softmax(_implicit_axis(x, one_axis(axis, dim, "log_softmax"), "log_softmax"))
 
 

@@ -220,6 +220,32 @@ class Module:
             if module is not None:
                 yield name, module
 
+    def get_submodule(self, target: str) -> Module:
+        """The module at the dotted path ``target`` ("" is this one), as PyTorch; an unknown name is an
+        AttributeError naming it."""
+        module = self
+        for name in target.split(".") if target else []:
+            if name not in module._modules or module._modules[name] is None:
+                raise AttributeError(f"{type(module).__name__} has no submodule {name!r} (in {target!r})")
+            module = module._modules[name]
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target``."""
+        return self._registered(target, "_parameters", "parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target``."""
+        return self._registered(target, "_buffers", "buffer")
+
+    def _registered(self, target: str, registry: str, kind: str) -> Any:
+        path, _, name = target.rpartition(".")
+        owner = self.get_submodule(path)
+        values = getattr(owner, registry)
+        if values.get(name) is None:
+            raise AttributeError(f"{type(owner).__name__} has no {kind} {name!r} (in {target!r})")
+        return values[name]
+
     def children(self) -> Iterator[Module]:
         for _, module in self.named_children():
             yield module
@@ -328,9 +354,13 @@ class Module:
         return self.to(dtype)
 
     # ------------------------------------------------------------------------------------------- state
-    def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Dotted name → a copy of every parameter's and buffer's values."""
-        return OrderedDict((key, tensor.data.copy()) for key, tensor in self._state_tensors().items())
+    def state_dict(self, destination: dict | None = None, prefix: str = "", keep_vars: bool = False) -> Any:
+        """Dotted name (after ``prefix``) → a copy of every parameter's and buffer's values, as arrays; with
+        ``keep_vars`` the tensors themselves (PyTorch's options); written into ``destination`` if given."""
+        out = OrderedDict() if destination is None else destination
+        for key, tensor in self._state_tensors().items():
+            out[prefix + key] = tensor if keep_vars else tensor.data.copy()
+        return out
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values in by name, all or nothing: every key, shape and dtype is checked before any is assigned."""

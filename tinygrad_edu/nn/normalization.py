@@ -38,6 +38,21 @@ class _NormBase(Module):
         self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)) if track else None)
         self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)) if track else None)
 
+    def reset_running_stats(self) -> None:
+        """Running mean 0, variance 1, no batches counted (in place, as PyTorch)."""
+        if self.track_running_stats:
+            for buffer, value in ((self.running_mean, 0), (self.running_var, 1), (self.num_batches_tracked, 0)):
+                buffer.data[...] = value
+                engine.bump_version(buffer)
+
+    def reset_parameters(self) -> None:
+        """The running statistics reset, and the affine map back to weight 1, bias 0."""
+        self.reset_running_stats()
+        if self.affine:
+            for parameter, value in ((self.weight, 1), (self.bias, 0)):
+                parameter.data[...] = value
+                engine.bump_version(parameter)
+
 
 class _BatchNorm(_NormBase):
     """Normalise each channel by batch statistics in training (updating running ones), by running ones in eval."""

@@ -155,6 +155,9 @@ class RNNBase(Module):
     """Stacked (``num_layers``), optionally bidirectional recurrent layers over (L, N, H_in) input (or
     (N, L, H_in) with ``batch_first``, or (L, H_in) unbatched), with dropout between layers in training."""
 
+    def flatten_parameters(self) -> None:
+        """Nothing to do: PyTorch packs the weights into one block for cuDNN; numpy reads them where they are."""
+
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0
                  ) -> None:

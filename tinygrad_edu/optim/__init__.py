@@ -7,12 +7,12 @@ own dtype: hyperparameters are Python floats, so float32 stays float32.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
-from .. import engine
+from .. import engine, grad_mode
 from .._tensor import Tensor, clear_grads
 from ..serialization import convert_state_value
 from . import checks, lr_scheduler
@@ -81,8 +81,13 @@ class Optimizer:
         """Clear every parameter's ``.grad`` (to None, or to zeros)."""
         clear_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
-    def step(self) -> None:
-        """Update every parameter that has a gradient, group by group."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient, group by group; ``closure`` (PyTorch's) first recomputes the
+        loss and its gradients, and its loss is returned."""
+        loss = None
+        if closure is not None:
+            with grad_mode.enable_grad():
+                loss = closure()
         for group in self.param_groups:
             hyper = {k: _as_python_float(group[k]) for k in self.defaults}
             for p in group["params"]:
@@ -93,6 +98,7 @@ class Optimizer:
                         state = self.state[p] = {}
                     self._update(p, grad.data, state, **hyper)
                     engine.bump_version(p)  # an in-place change: a graph that saved p refuses to backward
+        return loss
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], **hyper: Any) -> None:
         raise NotImplementedError
