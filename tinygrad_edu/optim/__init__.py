@@ -210,6 +210,19 @@ def _key_mismatch(what: str, given: Mapping[Any, Any], allowed: Iterable[Any], r
     return " and ".join(parts)
 
 
+def _descended(grad: np.ndarray, p: Tensor, maximize: bool, weight_decay: float, decoupled: bool = False,
+               lr: float = 0.0) -> np.ndarray:
+    """The gradient an update descends: negated to ascend (``maximize``), plus the L2 penalty's λθ — or, with
+    ``decoupled`` weight decay (AdamW), θ scaled by 1 − ρλ at once instead."""
+    if maximize:
+        grad = -grad
+    if weight_decay and decoupled:
+        p.data *= 1 - lr * weight_decay
+    elif weight_decay:
+        grad = grad + weight_decay * p.data
+    return grad
+
+
 class SGD(Optimizer):
     """g ← ∇ + λθ;  b ← μb + (1 − τ)g (b = g at the first step);  g ← g + μb (Nesterov) or b;  θ ← θ − ρg.
     (``maximize``: ∇ ← −∇ first, as for every optimizer here.)"""
@@ -294,12 +307,7 @@ class Adam(Optimizer):
 
     def _update(self, p, grad, state, lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay):
         beta1, beta2 = (float(b) for b in betas)
-        if maximize:
-            grad = -grad
-        if weight_decay and decoupled_weight_decay:
-            p.data *= 1 - lr * weight_decay  # AdamW: decay the weights directly, not through the gradient
-        elif weight_decay:
-            grad = grad + weight_decay * p.data  # Adam: L2 penalty added to the gradient
+        grad = _descended(grad, p, maximize, weight_decay, decoupled_weight_decay, lr)
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
             if amsgrad:
@@ -342,10 +350,7 @@ class Adamax(Optimizer):
 
     def _update(self, p, grad, state, lr, betas, eps, weight_decay, maximize):
         beta1, beta2 = (float(b) for b in betas)
-        if maximize:
-            grad = -grad
-        if weight_decay:
-            grad = grad + weight_decay * p.data
+        grad = _descended(grad, p, maximize, weight_decay)
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_inf=np.zeros_like(p.data))
         state["step"] += 1
@@ -418,10 +423,7 @@ class Adagrad(Optimizer):
         return {"step": "step", "sum": "square"}, {}
 
     def _update(self, p, grad, state, lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize):
-        if maximize:
-            grad = -grad
-        if weight_decay:
-            grad = grad + weight_decay * p.data
+        grad = _descended(grad, p, maximize, weight_decay)
         if not state:
             state.update(step=0, sum=np.full_like(p.data, initial_accumulator_value))
         state["step"] += 1
@@ -452,10 +454,7 @@ class RMSprop(Optimizer):
         return required, {}
 
     def _update(self, p, grad, state, lr, alpha, eps, weight_decay, momentum, centered, maximize):
-        if maximize:
-            grad = -grad
-        if weight_decay:
-            grad = grad + weight_decay * p.data
+        grad = _descended(grad, p, maximize, weight_decay)
         if not state:
             state.update(step=0, square_avg=np.zeros_like(p.data))
             if momentum:
@@ -501,12 +500,7 @@ class RAdam(Optimizer):
 
     def _update(self, p, grad, state, lr, betas, eps, weight_decay, decoupled_weight_decay, maximize):
         beta1, beta2 = (float(b) for b in betas)
-        if maximize:
-            grad = -grad
-        if weight_decay and decoupled_weight_decay:
-            p.data *= 1 - lr * weight_decay
-        elif weight_decay:
-            grad = grad + weight_decay * p.data
+        grad = _descended(grad, p, maximize, weight_decay, decoupled_weight_decay, lr)
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
         state["step"] += 1
@@ -543,10 +537,7 @@ class Adadelta(Optimizer):
         return {"step": "step", "square_avg": "square", "acc_delta": "square"}, {}
 
     def _update(self, p, grad, state, lr, rho, eps, weight_decay, maximize):
-        if maximize:
-            grad = -grad
-        if weight_decay:
-            grad = grad + weight_decay * p.data
+        grad = _descended(grad, p, maximize, weight_decay)
         if not state:
             state.update(step=0, square_avg=np.zeros_like(p.data), acc_delta=np.zeros_like(p.data))
         state["step"] += 1
