@@ -223,6 +223,23 @@ def _descended(grad: np.ndarray, p: Tensor, maximize: bool, weight_decay: float,
     return grad
 
 
+def _moments(state: dict[str, Any], p: Tensor, grad: np.ndarray, beta1: float, beta2: float,
+             amsgrad: bool = False) -> tuple[int, np.ndarray, np.ndarray]:
+    """Adam's moving averages of the gradient (m) and of its square (v), made at the first step, advanced one step
+    in place; returns (t, m, v)."""
+    if not state:
+        state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+        if amsgrad:
+            state["max_exp_avg_sq"] = np.zeros_like(p.data)
+    state["step"] += 1
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    m *= beta1
+    m += (1 - beta1) * grad
+    v *= beta2
+    v += (1 - beta2) * grad * grad
+    return state["step"], m, v
+
+
 class SGD(Optimizer):
     """g ← ∇ + λθ;  b ← μb + (1 − τ)g (b = g at the first step);  g ← g + μb (Nesterov) or b;  θ ← θ − ρg.
     (``maximize``: ∇ ← −∇ first, as for every optimizer here.)"""
@@ -308,16 +325,7 @@ class Adam(Optimizer):
     def _update(self, p, grad, state, lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay):
         beta1, beta2 = (float(b) for b in betas)
         grad = _descended(grad, p, maximize, weight_decay, decoupled_weight_decay, lr)
-        if not state:
-            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
-            if amsgrad:
-                state["max_exp_avg_sq"] = np.zeros_like(p.data)
-        state["step"] += 1
-        t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        m *= beta1
-        m += (1 - beta1) * grad
-        v *= beta2
-        v += (1 - beta2) * grad * grad
+        t, m, v = _moments(state, p, grad, beta1, beta2, amsgrad)
         if amsgrad:
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
@@ -501,14 +509,7 @@ class RAdam(Optimizer):
     def _update(self, p, grad, state, lr, betas, eps, weight_decay, decoupled_weight_decay, maximize):
         beta1, beta2 = (float(b) for b in betas)
         grad = _descended(grad, p, maximize, weight_decay, decoupled_weight_decay, lr)
-        if not state:
-            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
-        state["step"] += 1
-        t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        m *= beta1
-        m += (1 - beta1) * grad
-        v *= beta2
-        v += (1 - beta2) * grad * grad
+        t, m, v = _moments(state, p, grad, beta1, beta2)
         corrected = m / (1 - beta1**t)
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
