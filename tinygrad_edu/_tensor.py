@@ -1518,8 +1518,11 @@ class Tensor:
         ∂C/∂a = the pieces' gradients side by side"""
         if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
             raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
-        n = self.shape[normalize_axis(dim, self.ndim, "chunk")]
-        return self.split(max(-(-n // chunks), 1), dim)
+        axis = normalize_axis(dim, self.ndim, "chunk")
+        n = self.shape[axis]
+        if n == 0:  # an empty axis: ``chunks`` empty pieces, as PyTorch
+            return tuple(self.narrow(axis, 0, 0) for _ in range(chunks))
+        return self.split(-(-n // chunks), dim)
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         """The slices along dim, that axis removed;  ∂C/∂a = their gradients stacked"""
