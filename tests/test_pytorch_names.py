@@ -532,3 +532,16 @@ def test_module_lookups_state_dict_options_running_stats_and_a_closure_step():
     loss = optimizer.step(closure)
     np.testing.assert_allclose(model[0].weight.data, before - 0.1 * model[0].weight.grad.data, rtol=1e-6)
     assert float(loss) > 0 and loss.requires_grad
+
+
+@pytest.mark.parametrize("p", [-1, -2.5, 0.5, 3])
+def test_a_p_norm_with_a_zero_differentiates_as_pytorch(p):
+    torch = require_module("torch", "pip install torch==2.13.0")
+    for values in ([0.0, 2.0, -3.0], [0.5, -4.0, 0.25]):
+        ours = tg.tensor(values, requires_grad=True, dtype=tg.float64)
+        theirs = torch.tensor(values, requires_grad=True, dtype=torch.float64)
+        ours_norm, theirs_norm = ours.norm(p), theirs.norm(p)
+        ours_norm.backward()
+        theirs_norm.backward()
+        np.testing.assert_allclose(float(ours_norm), float(theirs_norm.detach()), rtol=1e-12)
+        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12, atol=1e-15)

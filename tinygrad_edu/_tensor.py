@@ -2493,9 +2493,12 @@ def vector_norm(x: Tensor, ord: float = 2, dim: Axis = None, keepdim: bool = Fal
     largest = np.max(np.abs(x.data), axis=axes, keepdims=True, initial=0)
     scale = Tensor.wrap(np.where(np.isfinite(largest) & (largest > 0), largest, 1).astype(x.dtype))
     nonzero = x.data != 0
-    powered = where(nonzero, (where(nonzero, x, 1.0).abs() / scale) ** float(ord), 0.0) if ord > 0 else (
-        x.abs() / scale) ** float(ord)
-    total = _root_or_zero(powered.sum(axis=axes, keepdims=True), 1 / float(ord)) * scale
+    powered = (where(nonzero, x, 1.0).abs() / scale) ** float(ord)
+    if ord > 0:
+        total = _root_or_zero(where(nonzero, powered, 0.0).sum(axis=axes, keepdims=True), 1 / float(ord)) * scale
+    else:  # a zero makes a negative-order norm 0, with a gradient of 0 (as PyTorch), not ∞·0
+        total = where(~nonzero.all(axis=axes, keepdims=True), 0.0,
+                      powered.sum(axis=axes, keepdims=True) ** (1 / float(ord)) * scale)
     return total if keepdim else total.reshape([n for i, n in enumerate(x.shape) if i not in axes])
 
 
