@@ -428,10 +428,10 @@ class Tensor:
         return Tensor.wrap(np.asarray(function(self.data, other.data if isinstance(other, Tensor) else other)))
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._elementwise(np.equal, other)
+        return self._elementwise(np.equal, _not_a_sequence(other, "=="))
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._elementwise(np.not_equal, other)
+        return self._elementwise(np.not_equal, _not_a_sequence(other, "!="))
 
     def __lt__(self, other: Any) -> Tensor:
         return self._elementwise(np.less, other)
@@ -2355,6 +2355,15 @@ class SignLogAbsDet(NamedTuple):
 
     sign: Tensor
     logabsdet: Tensor
+
+
+def _not_a_sequence(other: Any, op: str) -> Any:
+    """A list or tuple compared with ``==``/``!=`` is refused: PyTorch compares it by identity (``x == [1, 2]`` is
+    False there), numpy elementwise."""
+    if isinstance(other, (list, tuple)):
+        raise TypeError(f"x {op} {type(other).__name__}: PyTorch compares a {type(other).__name__} by identity (always "
+                        f"{op == '!='}), numpy element by element; compare with tg.tensor([...]) for that")
+    return other
 
 
 def _in_dtype(result: Tensor, dtype: DTypeLike) -> Tensor:
