@@ -545,3 +545,28 @@ def test_a_p_norm_with_a_zero_differentiates_as_pytorch(p):
         theirs_norm.backward()
         np.testing.assert_allclose(float(ours_norm), float(theirs_norm.detach()), rtol=1e-12)
         np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("index", ["[0, :, [0, 2]]", "[0, ..., [1, 2]]", "[None, [0, 1], :, 0]", "[[0, 1], 0, [1, 2]]",
+                                   "[-1, :, [True, False, False, True]]", "[:, 0, [1, 2], [0, 4]]",
+                                   "[1, [0, 2], :, 3]"])
+def test_integers_beside_advanced_indices_apply_first_as_pytorch(index):
+    torch = require_module("torch", "pip install torch==2.13.0")
+    shape = (2, 3, 4, 5) if index.count(",") >= 3 else (2, 3, 4)
+    values = np.arange(float(np.prod(shape))).reshape(shape)
+    ours, theirs = eval(f"x{index}", {"x": tg.tensor(values)}), eval(f"x{index}", {"x": torch.tensor(values)})
+    np.testing.assert_array_equal(ours.data, theirs.numpy())  # the same elements, in the same axes
+    target, reference = tg.zeros(*shape, dtype=tg.float64), torch.zeros(*shape, dtype=torch.float64)
+    picked = np.arange(1.0, 1.0 + theirs.numel()).reshape(theirs.shape)
+    exec(f"x{index} = v", {"x": target, "v": tg.tensor(picked)})
+    exec(f"x{index} = v", {"x": reference, "v": torch.tensor(picked)})
+    np.testing.assert_array_equal(target.data, reference.numpy())
+    w, u = tg.tensor(picked, requires_grad=True), torch.tensor(picked, requires_grad=True)
+    weights = np.arange(float(np.prod(shape))).reshape(shape)
+    graph = tg.zeros(*shape, dtype=tg.float64) * 1
+    exec(f"x{index} = v * v", {"x": graph, "v": w})
+    (graph * tg.tensor(weights)).sum().backward()
+    torch_graph = torch.zeros(*shape, dtype=torch.float64) * 1
+    exec(f"x{index} = v * v", {"x": torch_graph, "v": u})
+    (torch_graph * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, u.grad.numpy())

@@ -273,11 +273,16 @@ class Tensor:
         """``x[index] = value``: in place; in a recorded graph differentiable with respect to ``value`` and the
         elements of ``x`` it leaves alone."""
         index = _normalize_index(index)
+        steps = _pytorch_order(index, self.data.ndim)
         if not grad_mode.state.grad_enabled or not (self.requires_grad or getattr(value, "requires_grad", False)):
-            self._in_place("__setitem__", lambda x: _assigned(x, index, value))
+            self._in_place("__setitem__", lambda x: _assigned(x, index if steps is None else steps, value))
             return
         value = _as_dtype(value, self.dtype)
-        self._in_place("__setitem__", lambda x: ops.SetItem.apply(x, value, index))
+        if steps is None:
+            self._in_place("__setitem__", lambda x: ops.SetItem.apply(x, value, index))
+        else:  # the block the integers pick, with value set in it, set back into x
+            self._in_place("__setitem__", lambda x: ops.SetItem.apply(
+                x, ops.SetItem.apply(ops.GetItem.apply(x, steps[0]), value, steps[1]), steps[0]))
 
     def __iadd__(self, other: Any) -> Tensor:
         return self._in_place("+=", lambda x: x + other)
@@ -733,7 +738,11 @@ class Tensor:
         return self.reshape(-1)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return ops.GetItem.apply(self, _normalize_index(index))
+        index = _normalize_index(index)
+        steps = _pytorch_order(index, self.data.ndim)
+        if steps is None:
+            return ops.GetItem.apply(self, index)
+        return ops.GetItem.apply(ops.GetItem.apply(self, steps[0]), steps[1])
 
     # ------------------------------------------------------------------------------------------- conversions
     # PyTorch's spellings for dtypes, devices and Python's protocols; each returns the tensor itself when nothing
@@ -2102,10 +2111,40 @@ def _replaced(old: Tensor, value: Any) -> Tensor:
 
 
 def _assigned(tensor: Tensor, index: Any, value: Any) -> Tensor:
-    """A copy of ``tensor`` with ``value`` assigned at ``index`` (numpy's rules), outside any graph."""
+    """A copy of ``tensor`` with ``value`` assigned at ``index`` (numpy's rules; a list of two indices: the second
+    inside the block the first picks), outside any graph."""
     values = tensor.data.copy()
-    values[index] = value.data if isinstance(value, Tensor) else value
+    block = values[index[0]] if isinstance(index, list) else values
+    block[index[1] if isinstance(index, list) else index] = value.data if isinstance(value, Tensor) else value
     return Tensor.wrap(values)
+
+
+def _pytorch_order(index: Any, ndim: int) -> list[tuple] | None:
+    """An index that mixes integers with advanced indices (arrays, masks) as the two steps PyTorch takes: the
+    integers first (a view, every other axis kept), then the rest on what is left — so ``x[0, :, [0, 2]]`` has
+    shape (3, 2), where numpy, counting 0 as an advanced index, moves the advanced axes to the front. None when
+    numpy's order is PyTorch's."""
+    if not isinstance(index, tuple):
+        return None
+    integers = [isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)) for i in index]
+    if not any(integers) or not any(isinstance(i, np.ndarray) for i in index):
+        return None
+    def consumed(entry: Any) -> int:
+        if entry is None or entry is Ellipsis or isinstance(entry, (bool, np.bool_)):
+            return 0
+        return entry.ndim if isinstance(entry, np.ndarray) and entry.dtype == np.bool_ else 1
+    first: list = []
+    then: list = []
+    for entry, integer in zip(index, integers):
+        if integer:
+            first.append(entry)
+        elif entry is Ellipsis:
+            first.extend([slice(None)] * (ndim - sum(consumed(e) for e in index)))
+            then.append(Ellipsis)
+        else:
+            first.extend([slice(None)] * consumed(entry))
+            then.append(entry)
+    return [tuple(first), tuple(then)]
 
 
 def _normalize_index(index: Any) -> Any:
@@ -2113,6 +2152,8 @@ def _normalize_index(index: Any) -> Any:
     tensor is an int (a view, as in PyTorch)."""
     if isinstance(index, tuple):
         return tuple(_normalize_index(i) for i in index)
+    if isinstance(index, np.ndarray) and index.ndim == 0 and index.dtype.kind in "iu":
+        return int(index)  # a 0-d integer array is an integer, as PyTorch reads it
     if isinstance(index, Tensor):
         if index.data.dtype == np.uint8:
             raise IndexError("a uint8 index tensor: PyTorch reads it as a mask (deprecated), numpy as indices; use "
