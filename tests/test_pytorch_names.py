@@ -570,3 +570,20 @@ def test_integers_beside_advanced_indices_apply_first_as_pytorch(index):
     exec(f"x{index} = v * v", {"x": torch_graph, "v": u})
     (torch_graph * torch.tensor(weights)).sum().backward()
     np.testing.assert_array_equal(w.grad.data, u.grad.numpy())
+
+
+def test_a_value_that_requires_grad_written_through_a_view_is_refused_never_lost():
+    """PyTorch writes it into the base (and records that); here the base is never silently left unchanged."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    m = tg.zeros(2, 2)
+    for write in (lambda: m[0].__setitem__(1, x[0] * x[1]), lambda: m.diagonal().copy_(x),
+                  lambda: m.reshape(4).__setitem__(0, x[0]), lambda: m.detach().add_(x[0])):
+        with pytest.raises(RuntimeError, match=r"shares its memory with another still in use.*m\[i, j\] = v"):
+            write()
+        np.testing.assert_array_equal(m.data, 0.0)  # nothing half-changed
+    for i in range(2):
+        for j in range(2):
+            m[i, j] = x[i] * x[j]  # the spelling that works: into m itself
+    m.sum().backward()
+    np.testing.assert_array_equal(m.data, [[1.0, 2.0], [2.0, 4.0]])
+    np.testing.assert_array_equal(x.grad.data, 2 * x.data.sum())  # ∂/∂xₖ Σᵢⱼ xᵢxⱼ = 2 Σ x

@@ -189,7 +189,9 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data (and the same version counter), cut from the graph."""
-        return Tensor.wrap(self.data, False, None, engine.version_counter_of(self))
+        detached = Tensor.wrap(self.data)
+        engine.share_memory(detached, self)
+        return detached
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf; returns self."""

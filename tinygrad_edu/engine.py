@@ -268,12 +268,21 @@ def share_version_counter(tensor: Tensor, counter: list) -> None:
     tensor.version_counter = counter
 
 
+def share_memory(alias: Tensor, base: Tensor) -> None:
+    """``alias`` sees ``base``'s memory (a view, a detached copy): both are noted on one version counter, so an
+    in-place op recorded in a graph on either one can tell that the other still sees the old memory."""
+    counter = version_counter_of(base)
+    if not any(ref() is base for ref in counter[1:]):
+        counter.append(weakref.ref(base))
+    share_version_counter(alias, counter)
+
+
 def _share_memory_version(out: Tensor, args: tuple) -> None:
     """If ``out``'s array views an input's memory (a reshape, a slice, the input itself), share its counter."""
     data = out.data
     for a in args:
         if isinstance(a, Tensor) and (a.data is data or (data.base is not None and np.may_share_memory(data, a.data))):
-            share_version_counter(out, version_counter_of(a))
+            share_memory(out, a)
             return
 
 
@@ -285,9 +294,10 @@ def take_over(tensor: Tensor, result: Tensor) -> None:
     counter = version_counter_of(tensor)
     if any(ref() is not None and ref() is not tensor for ref in counter[1:]):
         raise RuntimeError(
-            "an in-place operation in a recorded graph on a tensor that has views or aliases (a reshape, a slice, "
-            "detach()) still in use: they would not follow the change. Compute the result out of place, or change "
-            "the values under `with tg.no_grad():`")
+            "an in-place operation in a recorded graph on a tensor that shares its memory with another still in use "
+            "(a view of it — a reshape, a slice, detach() — or the tensor it is a view of): that one would not "
+            "follow the change. Write into the tensor itself with no view of it kept (m[i, j] = v, not m[i][j] = v), "
+            "compute the result out of place, or change the values under `with tg.no_grad():`")
     fn = result.grad_fn
     old, tensor.grad_fn = tensor.grad_fn, fn
     if old is not None:
