@@ -587,3 +587,37 @@ def test_a_value_that_requires_grad_written_through_a_view_is_refused_never_lost
     m.sum().backward()
     np.testing.assert_array_equal(m.data, [[1.0, 2.0], [2.0, 4.0]])
     np.testing.assert_array_equal(x.grad.data, 2 * x.data.sum())  # ∂/∂xₖ Σᵢⱼ xᵢxⱼ = 2 Σ x
+
+
+def test_grad_mode_decorators_cover_each_step_of_a_generator_and_work_without_the_call():
+    x = tg.tensor([1.0], requires_grad=True)
+
+    @tg.no_grad()
+    def sample(n):
+        h = x
+        for _ in range(n):
+            h = h * 2
+            yield h.requires_grad, tg.is_grad_enabled()
+
+    assert list(sample(2)) == [(False, False), (False, False)] and tg.is_grad_enabled()
+    steps = sample(3)
+    next(steps)
+    assert tg.is_grad_enabled()  # between steps, the caller's mode
+    steps.close()
+
+    @tg.no_grad
+    def bare():
+        return (x * 2).requires_grad
+
+    @tg.inference_mode
+    def bare_inference():
+        return (x * 2).requires_grad
+
+    @tg.enable_grad
+    def bare_enable():
+        return (x * 2).requires_grad
+
+    assert bare() is False and bare_inference() is False and bare_enable() is True
+    with tg.no_grad():
+        assert bare_enable() is True
+    assert tg.is_grad_enabled()

@@ -7,6 +7,8 @@ below. The engine reads them through ``state`` when it records an op.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import threading
 from typing import Any
 
@@ -53,6 +55,39 @@ class Switch(contextlib.ContextDecorator):
     def _recreate_cm(self) -> Switch:
         return type(self)(self.value)  # a fresh switch per decorated call keeps threads and recursion apart
 
+    def __call__(self, function: Any) -> Any:
+        """Decorate ``function``; a generator function gets the switch around each of its steps (as PyTorch's
+        decorators), not just around making the generator."""
+        if inspect.isgeneratorfunction(function):
+            return _switched_steps(self, function)
+        return super().__call__(function)
+
+
+def _switched_steps(switch: Switch, function: Any) -> Any:
+    """``function``, a generator function, with the switch set while each step (up to a ``yield``) runs; between
+    steps the caller's setting holds."""
+
+    @functools.wraps(function)
+    def generator(*args: Any, **kwargs: Any) -> Any:
+        inner = function(*args, **kwargs)
+        resume, argument = inner.send, None
+        while True:
+            try:
+                with switch._recreate_cm():
+                    item = resume(argument)
+            except StopIteration as done:
+                return done.value
+            try:
+                resume, argument = inner.send, (yield item)
+            except GeneratorExit:
+                with switch._recreate_cm():
+                    inner.close()
+                raise
+            except BaseException as error:  # thrown in by the caller: into the generator, with the switch set
+                resume, argument = inner.throw, error
+
+    return generator
+
 
 def _count_rare(change: int) -> None:
     with _rare_lock:
@@ -93,7 +128,11 @@ class _GradMode(Switch):
 
 
 class no_grad(_GradMode):  # noqa: N801 - PyTorch's name
-    """Context manager and decorator: ops inside record no graph (inference, manual parameter updates)."""
+    """Context manager and decorator (``@tg.no_grad()`` or ``@tg.no_grad``): ops inside record no graph (inference,
+    manual parameter updates)."""
+
+    def __new__(cls, function: Any = None) -> Any:
+        return super().__new__(cls) if function is None else cls()(function)
 
     def __init__(self) -> None:
         super().__init__(False)
@@ -103,7 +142,11 @@ class no_grad(_GradMode):  # noqa: N801 - PyTorch's name
 
 
 class enable_grad(_GradMode):  # noqa: N801 - PyTorch's name
-    """Context manager and decorator: turn recording back on inside a ``no_grad`` region."""
+    """Context manager and decorator (with or without the call): turn recording back on inside a ``no_grad``
+    region."""
+
+    def __new__(cls, function: Any = None) -> Any:
+        return super().__new__(cls) if function is None else cls()(function)
 
     def __init__(self) -> None:
         super().__init__(True)
@@ -116,6 +159,9 @@ class inference_mode(_GradMode):  # noqa: N801 - PyTorch's name
     """``no_grad`` under PyTorch's other name for evaluation loops (``inference_mode(False)`` records as usual).
     PyTorch also refuses to differentiate later through tensors made inside; here they are constants, as under
     ``no_grad``."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        return cls()(mode) if callable(mode) else super().__new__(cls)  # the bare decorator: @tg.inference_mode
 
     def __init__(self, mode: bool = True) -> None:
         super().__init__(not mode)
