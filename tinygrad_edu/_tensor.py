@@ -434,23 +434,33 @@ class Tensor:
             return Tensor.wrap(np.asarray(function(self.data)))
         return Tensor.wrap(np.asarray(function(self.data, other.data if isinstance(other, Tensor) else other)))
 
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._elementwise(np.equal, _not_a_sequence(other, "=="))
+    def _compared(self, function: Callable, other: Any) -> Tensor:
+        """A comparison element by element, made in PyTorch's result dtype of the two (a float64 0-d tensor or
+        number against float32 values compares in float32), as a bool tensor."""
+        dtype = result_type(self, other)
+        return Tensor.wrap(np.asarray(function(_array_in(self, dtype), _array_in(other, dtype))))
 
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._elementwise(np.not_equal, _not_a_sequence(other, "!="))
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        if other is None or isinstance(other, str):
+            return False  # PyTorch's answer: a tensor is not None, nor a string
+        return self._compared(np.equal, _not_a_sequence(other, "=="))
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        if other is None or isinstance(other, str):
+            return True
+        return self._compared(np.not_equal, _not_a_sequence(other, "!="))
 
     def __lt__(self, other: Any) -> Tensor:
-        return self._elementwise(np.less, other)
+        return self._compared(np.less, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return self._elementwise(np.less_equal, other)
+        return self._compared(np.less_equal, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return self._elementwise(np.greater, other)
+        return self._compared(np.greater, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return self._elementwise(np.greater_equal, other)
+        return self._compared(np.greater_equal, other)
 
     __hash__ = object.__hash__  # tensors key dicts and sets by identity, as in PyTorch
 
@@ -1443,8 +1453,8 @@ class Tensor:
         shape = (1,) * (len(sizes) - self.ndim) + self.shape
         interleaved = [n for pair in zip([1] * len(shape), shape) for n in pair]
         tiled = [n for pair in zip(sizes, shape) for n in pair]
-        tiled = self.reshape(interleaved).broadcast_to(tiled).reshape([n * m for n, m in zip(sizes, shape)])
-        return tiled.clone() if np.may_share_memory(tiled.data, self.data) else tiled  # always new memory, as PyTorch
+        copies = self.reshape(interleaved).broadcast_to(tiled).reshape([n * m for n, m in zip(sizes, shape)])
+        return _in_new_memory(copies, self)
 
     def tile(self, *dims: Any) -> Tensor:
         """z = a tiled ``dims`` times (fewer dims than axes repeat the last axes);  ∂C/∂a = Σ over the copies"""
@@ -1461,7 +1471,7 @@ class Tensor:
         expanded = x.unsqueeze(axis + 1)
         shape = list(expanded.shape)
         shape[axis + 1] = repeats
-        return expanded.broadcast_to(shape).reshape(*x.shape[:axis], -1, *x.shape[axis + 1:])
+        return _in_new_memory(expanded.broadcast_to(shape).reshape(*x.shape[:axis], -1, *x.shape[axis + 1:]), self)
 
     def flip(self, dims: Any = None, *more: int, axis: Axis = None) -> Tensor:
         """z = a reversed along ``dims`` (all axes without any, as numpy), in new memory (as PyTorch; ``x[::-1]`` is the
@@ -1503,7 +1513,7 @@ class Tensor:
             if shift:  # the last `shift` elements come first
                 leading = (slice(None),) * axis
                 x = cat([x[(*leading, slice(n - shift, None))], x[(*leading, slice(0, n - shift))]], axis=axis)
-        return x
+        return _in_new_memory(x, self)
 
     def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """Pieces of ``split_size`` along dim (the last smaller), or of the listed sizes (PyTorch's meaning, not
@@ -1714,7 +1724,8 @@ class Tensor:
     def nansum(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
                keepdims: bool | None = None) -> Tensor:
         """Σ over the axes with NaNs counted as 0;  ∂C/∂a = ∂C/∂z where a is a number, 0 at a NaN"""
-        return where(self.isnan(), 0.0, self).sum(axis=_one_spelling(axis, dim, "nansum", "axis", "dim"),
+        numbers = where(self.isnan(), 0.0, self) if self.data.dtype.kind == "f" else self  # integers have no NaN
+        return numbers.sum(axis=_one_spelling(axis, dim, "nansum", "axis", "dim"),
                                                   keepdims=_one_spelling(keepdims, keepdim or None, "nansum",
                                                                          "keepdims", "keepdim"))
 
@@ -2407,6 +2418,12 @@ def _not_a_sequence(other: Any, op: str) -> Any:
         raise TypeError(f"x {op} {type(other).__name__}: PyTorch compares a {type(other).__name__} by identity (always "
                         f"{op == '!='}), numpy element by element; compare with tg.tensor([...]) for that")
     return other
+
+
+def _in_new_memory(result: Tensor, source: Tensor) -> Tensor:
+    """``result``, copied if it still views ``source``'s memory: PyTorch's repeat, roll and repeat_interleave always
+    return new memory, so a change to the result never reaches the source."""
+    return result.clone() if np.may_share_memory(result.data, source.data) else result
 
 
 def _in_dtype(result: Tensor, dtype: DTypeLike) -> Tensor:

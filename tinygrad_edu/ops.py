@@ -561,6 +561,8 @@ class Sum(Primitive):
         ctx.input_shape, ctx.axes = a.shape, axes
         if a.data.dtype.kind == "u":  # PyTorch sums unsigned integers into int64 (numpy: uint64)
             return a.data.sum(axis=axes, keepdims=keepdims, dtype=np.int64)
+        if a.data.dtype == np.float16:  # accumulated in float32, as PyTorch (60000 + 60000 is not inf)
+            return a.data.sum(axis=axes, keepdims=keepdims, dtype=np.float32).astype(np.float16)
         return a.data.sum(axis=axes, keepdims=keepdims)
 
     @staticmethod
@@ -575,8 +577,10 @@ class Mean(Primitive):
     def forward(ctx, a, axes, keepdims):
         ctx.input_shape, ctx.axes = a.shape, axes
         ctx.count = math.prod([a.shape[i] for i in axes])
-        total = a.data.sum(axis=axes, keepdims=keepdims)
-        return total / ctx.count if ctx.count else total * np.nan  # NOTE: the mean of nothing is nan, as PyTorch
+        half = a.data.dtype == np.float16  # accumulated in float32, as PyTorch
+        total = a.data.sum(axis=axes, keepdims=keepdims, dtype=np.float32 if half else None)
+        mean = total / ctx.count if ctx.count else total * np.nan  # NOTE: the mean of nothing is nan, as PyTorch
+        return mean.astype(np.float16) if half else mean
 
     @staticmethod
     def backward(ctx, grad):
