@@ -621,3 +621,18 @@ def test_grad_mode_decorators_cover_each_step_of_a_generator_and_work_without_th
     with tg.no_grad():
         assert bare_enable() is True
     assert tg.is_grad_enabled()
+
+
+def test_fmax_and_fmin_send_a_ties_gradient_to_the_first_argument_and_a_leaf_keeps_retains_grad_false():
+    torch = require_module("torch", "pip install torch==2.13.0")
+    grads = []
+    for lib in (tg, torch):
+        a = lib.tensor([1.0, 2.0, float("nan")], requires_grad=True)
+        b = lib.tensor([1.0, 0.0, 3.0], requires_grad=True)
+        (lib.fmax(a, b).sum() + 2 * lib.fmin(a, b).sum()).backward()
+        grads.append((np.asarray(a.grad.tolist()), np.asarray(b.grad.tolist())))
+    for ours, theirs in zip(*grads):
+        np.testing.assert_array_equal(ours, theirs)
+    leaf = tg.ones(2, requires_grad=True)
+    leaf.retain_grad()
+    assert leaf.retains_grad is False and (leaf * 2).sum().backward() is None and leaf.grad is not None

@@ -206,7 +206,7 @@ class Tensor:
         """Keep ``.grad`` on this non-leaf tensor after backward (leaves keep it anyway)."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
-        self.retains_grad = True
+        self.retains_grad = self.grad_fn is not None  # a leaf keeps its .grad anyway (retains_grad stays False)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> engine.RemovableHandle:
         """Call ``hook(grad)`` when the gradient for this tensor is computed; a returned tensor replaces it.
@@ -1712,14 +1712,16 @@ class Tensor:
         return self._floating() * (180 / math.pi)
 
     def fmax(self, other: Any) -> Tensor:
-        """The larger of a and b, a NaN losing to a number (numpy's fmax; ``maximum`` propagates NaN)"""
+        """The larger of a and b, a NaN losing to a number (numpy's fmax; ``maximum`` propagates NaN); at a tie the
+        gradient goes to a, as PyTorch's"""
         other = _as_tensor(other)
-        return where(self.isnan(), other, where(other.isnan(), self, self.maximum(other)))
+        return where(self.isnan(), other, where(other.isnan(), self, where(self.data >= other.data, self, other)))
 
     def fmin(self, other: Any) -> Tensor:
-        """The smaller of a and b, a NaN losing to a number (numpy's fmin; ``minimum`` propagates NaN)"""
+        """The smaller of a and b, a NaN losing to a number (numpy's fmin; ``minimum`` propagates NaN); at a tie
+        the gradient goes to a, as PyTorch's"""
         other = _as_tensor(other)
-        return where(self.isnan(), other, where(other.isnan(), self, self.minimum(other)))
+        return where(self.isnan(), other, where(other.isnan(), self, where(self.data <= other.data, self, other)))
 
     def nansum(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
                keepdims: bool | None = None) -> Tensor:
