@@ -636,3 +636,12 @@ def test_fmax_and_fmin_send_a_ties_gradient_to_the_first_argument_and_a_leaf_kee
     leaf = tg.ones(2, requires_grad=True)
     leaf.retain_grad()
     assert leaf.retains_grad is False and (leaf * 2).sum().backward() is None and leaf.grad is not None
+
+
+def test_unfold_is_a_view_that_an_in_place_change_writes_through_as_pytorchs():
+    torch = require_module("torch", "pip install torch==2.13.0")
+    values = np.arange(20.0).reshape(4, 5)
+    ours, theirs = tg.tensor(values), torch.tensor(values)
+    ours.unfold(1, 2, 2)[1, 0].fill_(-1.0)
+    theirs.unfold(1, 2, 2)[1, 0].fill_(-1.0)
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
