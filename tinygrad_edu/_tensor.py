@@ -29,6 +29,18 @@ def _shape_args(shape: tuple) -> tuple[int, ...]:
     return tuple(shape)
 
 
+def _on_the_cpu(factory: Callable) -> Callable:
+    """A factory that also takes PyTorch's ``device=``: "cpu" (or None) is the one device; any other is refused,
+    naming it."""
+
+    @functools.wraps(factory)
+    def made(*args: Any, device: Any = None, **kwargs: Any) -> Any:
+        _check_device(device, factory.__name__)
+        return factory(*args, **kwargs)
+
+    return made
+
+
 def _math(op: type) -> Callable:
     """A Tensor method applying the unary primitive ``op``, integers and bools first in the default float dtype (as
     PyTorch's torch.sin(int) is float32); its docstring is the op's, so the calculus is written once."""
@@ -153,6 +165,14 @@ class Tensor:
     def __float__(self) -> float:
         return float(self.item())
 
+    def __index__(self) -> int:
+        """An integer tensor of one element as a Python int where Python wants an index (``range(t)``,
+        ``items[t]``), as PyTorch."""
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an index, got dtype "
+                            f"{self.dtype} and shape {self.shape}")
+        return int(self.data.reshape(()))
+
     def __int__(self) -> int:
         return int(self.item())
 
@@ -276,6 +296,7 @@ class Tensor:
         elements of ``x`` it leaves alone."""
         index = _normalize_index(index)
         steps = _pytorch_order(index, self.data.ndim)
+        value = _without_leading_ones(value)
         if not grad_mode.state.grad_enabled or not (self.requires_grad or getattr(value, "requires_grad", False)):
             self._in_place("__setitem__", lambda x: _assigned(x, index if steps is None else steps, value))
             return
@@ -533,14 +554,16 @@ class Tensor:
     # ------------------------------------------------------------------------------------------- reductions
     # Each takes numpy's ``axis=``/``keepdims=`` and PyTorch's ``dim=``/``keepdim=`` (one spelling at a time).
     def sum(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
-            keepdim: bool | None = None) -> Tensor:
+            keepdim: bool | None = None, dtype: DTypeLike = None) -> Tensor:
+        """Σ over the axes (all by default), of the tensor cast to ``dtype`` first if given (PyTorch's)."""
         axes, keep = reduction_args("sum", self.ndim, axis, keepdims, dim, keepdim)
-        return ops.Sum.apply(self, axes, keep)
+        return ops.Sum.apply(self if dtype is None else self.to(dtype), axes, keep)
 
     def mean(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
-             keepdim: bool | None = None) -> Tensor:
+             keepdim: bool | None = None, dtype: DTypeLike = None) -> Tensor:
+        """The mean over the axes (all by default), of the tensor cast to ``dtype`` first if given (PyTorch's)."""
         axes, keep = reduction_args("mean", self.ndim, axis, keepdims, dim, keepdim)
-        return ops.Mean.apply(self, axes, keep)
+        return ops.Mean.apply(self if dtype is None else self.to(dtype), axes, keep)
 
     def max(self, dim: Any = None, keepdim: bool | None = None, *, axis: Axis = None,
             keepdims: bool | None = None) -> Any:
@@ -810,22 +833,27 @@ class Tensor:
         """Cast to ``other``'s dtype (the tensor itself if it has it)."""
         return self.to(other.dtype)
 
+    @_on_the_cpu
     def new_tensor(self, data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
         """A new leaf from ``data``, in this tensor's dtype unless ``dtype`` says otherwise (as PyTorch)."""
         return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
+    @_on_the_cpu
     def new_zeros(self, *size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
         """Zeros of ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
         return zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
+    @_on_the_cpu
     def new_ones(self, *size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
         """Ones of ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
         return ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
+    @_on_the_cpu
     def new_empty(self, *size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
         """An uninitialised tensor of ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
         return empty(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
+    @_on_the_cpu
     def new_full(self, size: Any, fill_value: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
         """``fill_value`` everywhere in ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
         return full(size, fill_value, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
@@ -2134,6 +2162,14 @@ def _assigned(tensor: Tensor, index: Any, value: Any) -> Tensor:
     return Tensor.wrap(values)
 
 
+def _without_leading_ones(value: Any) -> Any:
+    """A value to assign, its leading axes of size 1 dropped, as PyTorch does before broadcasting it to the place
+    (so ``x[0, 1] = tensor([5.0])`` fills one element)."""
+    shape = getattr(value, "shape", ())
+    ones = next((k for k, n in enumerate(shape) if n != 1), len(shape))
+    return value.reshape(shape[ones:]) if ones else value
+
+
 def _pytorch_order(index: Any, ndim: int) -> list[tuple] | None:
     """An index that mixes integers with advanced indices (arrays, masks) as the two steps PyTorch takes: the
     integers first (a view, every other axis kept), then the rest on what is left — so ``x[0, :, [0, 2]]`` has
@@ -2257,14 +2293,17 @@ def _factory(array: np.ndarray, dtype: DTypeLike, requires_grad: bool) -> Tensor
     return Tensor(array, requires_grad=requires_grad, dtype=_default_float if dtype is None else dtype)
 
 
+@_on_the_cpu
 def zeros(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     return _factory(np.zeros(_shape_args(shape)), dtype, requires_grad)
 
 
+@_on_the_cpu
 def ones(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     return _factory(np.ones(_shape_args(shape)), dtype, requires_grad)
 
 
+@_on_the_cpu
 def full(shape: Any, fill_value: float, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     """``fill_value`` everywhere; without ``dtype``, a bool fills a bool tensor, an int an int64 one, a float one of
     the default float dtype (as PyTorch)."""
@@ -2273,34 +2312,42 @@ def full(shape: Any, fill_value: float, dtype: DTypeLike = None, requires_grad: 
     return _factory(np.full(_shape_args((shape,)), fill_value), dtype, requires_grad)
 
 
+@_on_the_cpu
 def randn(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False,
           generator: Generator | None = None) -> Tensor:
     """Standard normal samples from the seeded generator (or ``generator``'s own stream)."""
     return _factory(_stream(generator).standard_normal(_shape_args(shape)), dtype, requires_grad)
 
 
+@_on_the_cpu
 def rand(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False,
          generator: Generator | None = None) -> Tensor:
     """Uniform samples in [0, 1) from the seeded generator (or ``generator``'s own stream)."""
     return _factory(_stream(generator).random(_shape_args(shape)), dtype, requires_grad)
 
 
-def arange(start: float, stop: float | None = None, step: float = 1, dtype: DTypeLike = None,
-           requires_grad: bool = False) -> Tensor:
-    """Like ``np.arange``; integer arguments give int64, others the default float dtype."""
+@_on_the_cpu
+def arange(start: float = 0, stop: float | None = None, step: float = 1, dtype: DTypeLike = None,
+           requires_grad: bool = False, *, end: float | None = None) -> Tensor:
+    """Like ``np.arange`` (``end=`` is PyTorch's name for ``stop``); integer arguments give int64, others the default
+    float dtype."""
+    stop = _one_spelling(stop, end, "arange", "stop", "end")
     array = np.arange(start, stop, step) if stop is not None else np.arange(start)
     return Tensor(array, requires_grad=requires_grad, dtype=dtype if dtype is not None else
                   (np.int64 if array.dtype.kind in "iu" else _default_float))
 
 
+@_on_the_cpu
 def eye(n: int, m: int | None = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     return _factory(np.eye(n, m), dtype, requires_grad)
 
 
+@_on_the_cpu
 def zeros_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     return Tensor(np.zeros_like(t.data, dtype=dtype), requires_grad=requires_grad)
 
 
+@_on_the_cpu
 def ones_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     return Tensor(np.ones_like(t.data, dtype=dtype), requires_grad=requires_grad)
 
@@ -2836,6 +2883,7 @@ def _stream(generator: Generator | None) -> np.random.Generator:
     return generator.numpy
 
 
+@_on_the_cpu
 def linspace(start: float, end: float, steps: int, *, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from start to end, both included (the default float dtype)"""
     if not isinstance(steps, (int, np.integer)) or steps < 0:
@@ -2843,6 +2891,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: DTypeLike = None, r
     return _factory(np.linspace(start, end, steps), dtype, requires_grad)
 
 
+@_on_the_cpu
 def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: DTypeLike = None,
              requires_grad: bool = False) -> Tensor:
     """base ** linspace(start, end, steps)"""
@@ -2851,20 +2900,24 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
     return _factory(np.float64(base) ** np.linspace(start, end, steps), dtype, requires_grad)
 
 
+@_on_the_cpu
 def empty(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor whose values you mean to overwrite (here: zeros, so nothing is ever uninitialised)"""
     return zeros(*shape, dtype=dtype, requires_grad=requires_grad)
 
 
+@_on_the_cpu
 def empty_like(t: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
 
 
+@_on_the_cpu
 def full_like(t: Tensor, fill_value: float, *, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor of t's shape and dtype (or ``dtype``) filled with ``fill_value`` (cast to that dtype)"""
     return Tensor(np.full(t.shape, fill_value).astype(t.dtype if dtype is None else dtype), requires_grad=requires_grad)
 
 
+@_on_the_cpu
 def rand_like(t: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = False,
               generator: Generator | None = None) -> Tensor:
     """Uniform samples in [0, 1) of t's shape and (floating) dtype"""
@@ -2872,6 +2925,7 @@ def rand_like(t: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = False
                   requires_grad=requires_grad)
 
 
+@_on_the_cpu
 def randn_like(t: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = False,
                generator: Generator | None = None) -> Tensor:
     """Standard normal samples of t's shape and (floating) dtype"""
@@ -2879,11 +2933,15 @@ def randn_like(t: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = Fals
                   requires_grad=requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: Any = None, *, generator: Generator | None = None,
+@_on_the_cpu
+def randint(low: int = 0, high: int | None = None, size: Any = None, *, generator: Generator | None = None,
             dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``, int64 by default"""
-    if size is None:
+    """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)`` (any of them by
+    keyword, as PyTorch), int64 by default"""
+    if size is None:  # randint(high, size)
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
     if size is None or high is None:
         raise TypeError("randint: pass randint(high, size) or randint(low, high, size)")
     if high <= low:
@@ -2892,6 +2950,7 @@ def randint(low: int, high: int | None = None, size: Any = None, *, generator: G
     return Tensor(values, dtype=np.int64 if dtype is None else dtype, requires_grad=requires_grad)
 
 
+@_on_the_cpu
 def randperm(n: int, *, generator: Generator | None = None, dtype: DTypeLike = np.int64) -> Tensor:
     """A random permutation of 0 … n − 1"""
     return Tensor(_stream(generator).permutation(int(n)), dtype=dtype)
