@@ -645,3 +645,16 @@ def test_unfold_is_a_view_that_an_in_place_change_writes_through_as_pytorchs():
     ours.unfold(1, 2, 2)[1, 0].fill_(-1.0)
     theirs.unfold(1, 2, 2)[1, 0].fill_(-1.0)
     np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_a_view_made_under_no_grad_and_changed_in_grad_mode_is_refused_as_pytorch():
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    with tg.no_grad():
+        view = y[:2]
+    with pytest.raises(RuntimeError, match=r"mul_: a view was made under no_grad .* with grad mode on"):
+        view.mul_(2)  # the gradient would miss the change: PyTorch refuses it too
+    np.testing.assert_array_equal(y.data, [2.0, 4.0, 6.0])
+    with tg.no_grad():
+        view.mul_(2)  # both inside no_grad: an untracked change, allowed
+    np.testing.assert_array_equal(y.data, [4.0, 8.0, 6.0])

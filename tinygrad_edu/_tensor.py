@@ -63,6 +63,7 @@ class Tensor:
     requires_grad = False
     grad_fn = None
     retains_grad = False
+    viewed_without_grad = False  # a view made under no_grad of a tensor that requires grad (engine marks it)
     backward_hooks: dict[int, Callable] | None = None
     version_counter: list | None = None  # created when first needed (engine.version_counter_of)
     _grad: Tensor | None = None
@@ -250,6 +251,11 @@ class Tensor:
         the op sees the values from before; otherwise the values are written into the tensor's own memory, which
         its views share. Every change bumps the version."""
         recording = grad_mode.state.grad_enabled
+        if recording and self.viewed_without_grad:
+            raise RuntimeError(f"{what}: a view was made under no_grad of a tensor that requires grad, and is being "
+                               "changed in place with grad mode on: the change could not be recorded. Make the view "
+                               "and the change both inside the no_grad block (untracked), or both outside (tracked), "
+                               "as PyTorch requires")
         if recording and self.requires_grad and self.grad_fn is None:
             raise RuntimeError(f"{what}: a leaf Variable that requires grad is being used in an in-place operation; "
                                "do it inside `with tg.no_grad():` (a parameter update), or on a copy")

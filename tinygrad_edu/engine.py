@@ -278,11 +278,14 @@ def share_memory(alias: Tensor, base: Tensor) -> None:
 
 
 def _share_memory_version(out: Tensor, args: tuple) -> None:
-    """If ``out``'s array views an input's memory (a reshape, a slice, the input itself), share its counter."""
+    """If ``out``'s array views an input's memory (a reshape, a slice, the input itself), share its counter; a view
+    made under no_grad of a tensor that requires grad is marked (an in-place change of it in grad mode is refused)."""
     data = out.data
     for a in args:
         if isinstance(a, Tensor) and (a.data is data or (data.base is not None and np.may_share_memory(data, a.data))):
             share_memory(out, a)
+            if a.requires_grad and not grad_mode.state.grad_enabled:
+                out.viewed_without_grad = True
             return
 
 
