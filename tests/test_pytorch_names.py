@@ -658,3 +658,16 @@ def test_a_view_made_under_no_grad_and_changed_in_grad_mode_is_refused_as_pytorc
     with tg.no_grad():
         view.mul_(2)  # both inside no_grad: an untracked change, allowed
     np.testing.assert_array_equal(y.data, [4.0, 8.0, 6.0])
+
+
+@pytest.mark.parametrize("view", [lambda m: m.diagonal(), lambda m: m.unfold(1, 2, 1)])
+def test_a_tensor_with_a_diagonal_or_unfold_view_alive_refuses_a_recorded_change(view):
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    m = tg.zeros(2, 2) * 1
+    seen = view(m)
+    with pytest.raises(RuntimeError, match="shares its memory with another still in use"):
+        m.add_(x)  # the view would keep showing the old memory
+    np.testing.assert_array_equal(seen.data, 0.0)
+    with tg.no_grad():
+        m.add_(1.0)  # an unrecorded change writes into m's memory, which the view shows
+    assert np.all(seen.data == 1.0)

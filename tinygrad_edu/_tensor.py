@@ -1620,9 +1620,7 @@ class Tensor:
         start, stop = max(-offset, 0), min(rows, cols - offset)
         i = np.arange(start, max(stop, start))
         picked = planes[..., i, i + offset]  # the graph: indexing, whose gradient places ∂C/∂z on the diagonal
-        picked.data = _diagonal_view(self.data, offset, first, second)  # the same values, as a view (PyTorch's)
-        picked.version_counter = engine.version_counter_of(self)
-        return picked
+        return _shown_as_view(picked, _diagonal_view(self.data, offset, first, second), self)
 
     def trace(self) -> Tensor:
         """z = Σᵢ aᵢᵢ of a matrix;  ∂z/∂a = the identity"""
@@ -1881,9 +1879,7 @@ class Tensor:
         starts = np.arange(0, n - size + 1, step)
         windows = self.movedim(axis, -1)[..., starts[:, None] + np.arange(size)].movedim(-2, axis)  # the graph
         view = np.lib.stride_tricks.sliding_window_view(self.data, size, axis, writeable=self.data.flags.writeable)
-        windows.data = view[(slice(None),) * axis + (slice(None, None, step),)]  # the same values, in a's memory
-        windows.version_counter = engine.version_counter_of(self)
-        return windows
+        return _shown_as_view(windows, view[(slice(None),) * axis + (slice(None, None, step),)], self)
 
     def bitwise_not(self) -> Tensor:
         """~a for bool and integer tensors"""
@@ -2487,6 +2483,14 @@ def _in_dtype(result: Tensor, dtype: DTypeLike) -> Tensor:
     if dtype is None or result.data.dtype == np.dtype(dtype):
         return result
     return Tensor.wrap(result.data.astype(dtype))
+
+
+def _shown_as_view(result: Tensor, view: np.ndarray, base: Tensor) -> Tensor:
+    """``result`` (its graph made by indexing, which copies) holding ``view`` instead: the same values in ``base``'s
+    memory, as PyTorch's ``diagonal`` and ``unfold`` are views, noted as a view of ``base`` like any other."""
+    result.data = view
+    engine.note_view(result, base)
+    return result
 
 
 def _diagonal_view(array: np.ndarray, offset: int, axis1: int, axis2: int) -> np.ndarray:

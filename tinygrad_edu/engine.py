@@ -278,15 +278,20 @@ def share_memory(alias: Tensor, base: Tensor) -> None:
 
 
 def _share_memory_version(out: Tensor, args: tuple) -> None:
-    """If ``out``'s array views an input's memory (a reshape, a slice, the input itself), share its counter; a view
-    made under no_grad of a tensor that requires grad is marked (an in-place change of it in grad mode is refused)."""
+    """If ``out``'s array views an input's memory (a reshape, a slice, the input itself), note it as its view."""
     data = out.data
     for a in args:
         if isinstance(a, Tensor) and (a.data is data or (data.base is not None and np.may_share_memory(data, a.data))):
-            share_memory(out, a)
-            if a.requires_grad and not grad_mode.state.grad_enabled:
-                out.viewed_without_grad = True
+            note_view(out, a)
             return
+
+
+def note_view(view: Tensor, base: Tensor) -> None:
+    """``view`` shows ``base``'s memory: they share one version counter (``share_memory``), and a view made under
+    no_grad of a tensor that requires grad is marked (an in-place change of it in grad mode is refused)."""
+    share_memory(view, base)
+    if base.requires_grad and not grad_mode.state.grad_enabled:
+        view.viewed_without_grad = True
 
 
 def take_over(tensor: Tensor, result: Tensor) -> None:
