@@ -461,33 +461,33 @@ class Tensor:
             return Tensor.wrap(np.asarray(function(self.data)))
         return Tensor.wrap(np.asarray(function(self.data, other.data if isinstance(other, Tensor) else other)))
 
-    def _compared(self, function: Callable, other: Any) -> Tensor:
-        """A comparison element by element, made in PyTorch's result dtype of the two (a float64 0-d tensor or
-        number against float32 values compares in float32), as a bool tensor."""
+    def _in_result_dtype(self, function: Callable, other: Any) -> Tensor:
+        """``function`` of both values element by element, carrying no gradient, made in PyTorch's result dtype of the
+        two (comparisons and bitwise ops: a float64 0-d tensor or number against float32 values counts as float32)."""
         dtype = result_type(self, other)
         return Tensor.wrap(np.asarray(function(_array_in(self, dtype), _array_in(other, dtype))))
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
         if other is None or isinstance(other, str):
             return False  # PyTorch's answer: a tensor is not None, nor a string
-        return self._compared(np.equal, _not_a_sequence(other, "=="))
+        return self._in_result_dtype(np.equal, _not_a_sequence(other, "=="))
 
     def __ne__(self, other: Any) -> Any:  # type: ignore[override]
         if other is None or isinstance(other, str):
             return True
-        return self._compared(np.not_equal, _not_a_sequence(other, "!="))
+        return self._in_result_dtype(np.not_equal, _not_a_sequence(other, "!="))
 
     def __lt__(self, other: Any) -> Tensor:
-        return self._compared(np.less, other)
+        return self._in_result_dtype(np.less, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return self._compared(np.less_equal, other)
+        return self._in_result_dtype(np.less_equal, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return self._compared(np.greater, other)
+        return self._in_result_dtype(np.greater, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return self._compared(np.greater_equal, other)
+        return self._in_result_dtype(np.greater_equal, other)
 
     __hash__ = object.__hash__  # tensors key dicts and sets by identity, as in PyTorch
 
@@ -496,7 +496,7 @@ class Tensor:
         dtype = result_type(self, other)
         if dtype.kind not in "biu":
             raise TypeError(f"{function.__name__}: needs bool or integer tensors, got dtype {dtype}")
-        return Tensor.wrap(np.asarray(function(self._as(dtype).data, _as_dtype(other, dtype).data)))
+        return self._in_result_dtype(function, other)
 
     def __and__(self, other: Any) -> Tensor:
         return self._bitwise(np.bitwise_and, other)
