@@ -264,6 +264,29 @@ def test_custom_op_records_nothing_under_no_grad():
     assert y.grad_fn is None and not y.requires_grad
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+def test_integer_or_bool_output_is_not_recorded_as_in_pytorch(dtype):
+    """Only floating point tensors carry gradients: a custom op returning indices or a mask records nothing, so no
+    gradient flows back through it to its input (PyTorch: requires_grad False, grad_fn None)."""
+
+    class Rounded(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return (a.data > 0) if dtype is np.bool_ else np.round(a.data).astype(dtype)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    x = Tensor(np.array([0.6, -1.4, 2.2]), requires_grad=True)
+    out = Rounded.apply(x)
+    assert out.dtype == dtype and not out.requires_grad and out.grad_fn is None
+    other = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    (out * other).sum().backward()
+    assert x.grad is None
+    np.testing.assert_array_equal(other.grad.numpy(), out.numpy().astype(np.float64))
+
+
 def test_value_error_in_forward_names_the_op_and_shapes():
     class Picky(Function):
         @staticmethod

@@ -51,7 +51,8 @@ class Function:
 
     forward_on_arrays = False
     """Whether ``forward`` computes on the inputs' arrays only, never with a Tensor op: then grad mode is left on
-    around it (switching it off and on is a fifth of a small op's recording). Every built-in op does (see ``ops``)."""
+    around it (switching it off and on is a fifth of a small op's recording), and the op promises a floating point
+    output (an integer or bool output is otherwise left unrecorded). Every built-in op does (see ``ops``)."""
 
     saves_output = True
     """Keep the output's array for ``ctx.output`` in backward. A custom op can always use ``ctx.output``; the
@@ -108,6 +109,8 @@ class Function:
                     result = cls.forward(ctx, *args, **kwargs)
                 finally:
                     state.grad_enabled = True
+                result = result if type(result) is np.ndarray else _forward_result(cls, result)
+                record = result.dtype.kind in "fc"  # an integer or bool output has no gradient (PyTorch's rule)
             else:
                 result = cls.forward(ctx, *args, **kwargs)
         except ValueError as error:
