@@ -642,8 +642,9 @@ class Tensor:
             correction: int | None = None, ddof: int | None = None, dim: Axis = None,
             keepdim: bool | None = None) -> Tensor:
         """Σ(x − mean)² / (N − correction) along the axes: PyTorch's default ``correction=1`` (unbiased; its older
-        ``unbiased=False`` is ``correction=0``, and ``var(dim, unbiased, keepdim)`` reads as in PyTorch); numpy's
-        ``ddof`` is the same number under its name (pass ``ddof=0`` for numpy's default)."""
+        ``unbiased=False`` is ``correction=0``, and ``var(dim, unbiased, keepdim)`` and ``var(unbiased)`` read as in
+        PyTorch); numpy's ``ddof`` is the same number under its name (pass ``ddof=0`` for numpy's default)."""
+        axis, unbiased = _unbiased_overload(axis, unbiased)
         if unbiased is not None and not isinstance(unbiased, (bool, np.bool_)):
             raise TypeError(f"var/std: the second argument is PyTorch's unbiased (a bool), got {unbiased!r}; pass "
                             "keepdims= (or keepdim=) by name")
@@ -1903,8 +1904,12 @@ class Tensor:
             raise ValueError(f"bincount: needs a 1-D integer tensor, got shape {self.shape} and dtype {self.dtype}")
         if self.data.size and self.data.min() < 0:
             raise ValueError("bincount: values must be non-negative")
-        counted = np.bincount(self.data, None if weights is None else _index_free(weights), minlength)
-        return Tensor.wrap(counted if weights is not None else counted.astype(np.int64))
+        if weights is None:
+            return Tensor.wrap(np.bincount(self.data, None, minlength).astype(np.int64))
+        weights = _index_free(weights)
+        counted = np.bincount(self.data, weights, minlength)
+        # PyTorch sums float32 weights in float32 and every other weight dtype in float64
+        return Tensor.wrap(counted.astype(np.float32) if weights.dtype == np.float32 else counted)
 
 
 def _in_place_twin(name: str) -> Callable[..., Tensor]:
@@ -2572,20 +2577,29 @@ def _floating_tensor(x: Any, op: str) -> Tensor:
 
 
 # ----------------------------------------------------------------------------------------------- reductions, free
-def std_mean(input: Tensor, dim: Axis = None, *, correction: int | None = None, keepdim: bool = False,
-             unbiased: bool | None = None) -> tuple[Tensor, Tensor]:
-    """(std, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given;  the gradients of
-    ``std`` and ``mean``"""
+def std_mean(input: Tensor, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """(std, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given, its positional
+    ``(dim, unbiased, keepdim)`` and ``(unbiased)`` too;  the gradients of ``std`` and ``mean``"""
+    dim, unbiased = _unbiased_overload(dim, unbiased)
     correction = _unbiased(correction, unbiased)
     return input.std(dim=dim, correction=correction, keepdim=keepdim), input.mean(dim=dim, keepdim=keepdim)
 
 
-def var_mean(input: Tensor, dim: Axis = None, *, correction: int | None = None, keepdim: bool = False,
-             unbiased: bool | None = None) -> tuple[Tensor, Tensor]:
-    """(var, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given;  the gradients of
-    ``var`` and ``mean``"""
+def var_mean(input: Tensor, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """(var, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given, its positional
+    ``(dim, unbiased, keepdim)`` and ``(unbiased)`` too;  the gradients of ``var`` and ``mean``"""
+    dim, unbiased = _unbiased_overload(dim, unbiased)
     correction = _unbiased(correction, unbiased)
     return input.var(dim=dim, correction=correction, keepdim=keepdim), input.mean(dim=dim, keepdim=keepdim)
+
+
+def _unbiased_overload(dim: Any, unbiased: bool | None) -> tuple[Any, bool | None]:
+    """PyTorch's ``var(unbiased)`` overload: a bool where the axis goes is ``unbiased``, over all axes."""
+    if isinstance(dim, (bool, np.bool_)) and unbiased is None:
+        return None, dim
+    return dim, unbiased
 
 
 def _unbiased(correction: int | None, unbiased: bool | None) -> int | None:
