@@ -664,22 +664,34 @@ class Tensor:
         spread = variance.data != 0
         return where(spread, where(spread, variance, 1.0).sqrt(), 0.0)
 
-    def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-        """exp(x) / Σ exp(x) along an axis (the last by default); shifting by the (detached) max keeps it finite."""
+    def softmax(self, axis: int | None = None, dtype: DTypeLike = None, *, dim: int | None = None) -> Tensor:
+        """exp(x) / Σ exp(x) along an axis (the last by default), of x cast to ``dtype`` first if given; shifting by
+        the (detached) max keeps it finite."""
+        if dtype is not None:
+            return self.to(dtype).softmax(axis, dim=dim)
         axis = _softmax_axis(axis, dim, self.ndim, "softmax")
         shifted = self - self.amax(axis=axis, keepdims=True).detach()
         e = shifted.exp()
         return e / e.sum(axis=axis, keepdims=True)
 
-    def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-        """x − log Σ exp(x) along an axis (the last by default), computed as (x − m) − log Σ exp(x − m)."""
+    def log_softmax(self, axis: int | None = None, dtype: DTypeLike = None, *, dim: int | None = None) -> Tensor:
+        """x − log Σ exp(x) along an axis (the last by default), computed as (x − m) − log Σ exp(x − m), of x cast to
+        ``dtype`` first if given."""
+        if dtype is not None:
+            return self.to(dtype).log_softmax(axis, dim=dim)
         axis = _softmax_axis(axis, dim, self.ndim, "log_softmax")
         shifted = self - self.amax(axis=axis, keepdims=True).detach()
         return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
     # ------------------------------------------------------------------------------------------- shape
     def reshape(self, *shape: Any) -> Tensor:
-        return ops.Reshape.apply(self, _shape_args(shape))
+        try:
+            return ops.Reshape.apply(self, _shape_args(shape))
+        except TypeError:
+            if len(shape) == 1 and _is_dtype(shape[0]):  # PyTorch's view(dtype) reads the same bits as another dtype
+                raise TypeError(f"view({shape[0]}): reinterpreting the bits as another dtype is not supported; "
+                                "x.to(dtype) converts the values") from None
+            raise
 
     view = reshape
 
@@ -884,7 +896,10 @@ class Tensor:
     def to(self, *args: Any, dtype: DTypeLike = None, device: Any = None, non_blocking: bool = False,
            copy: bool = False) -> Tensor:
         """PyTorch's ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` and ``to(other)`` (other's dtype). The one
-        device is ``"cpu"``; a string is always a device. The tensor itself when nothing changes, unless ``copy``."""
+        device is ``"cpu"``; a string is always a device. The tensor itself when nothing changes, unless ``copy``.
+        Bools after the target are PyTorch's positional ``non_blocking`` and ``copy``."""
+        if args and isinstance(args[-1], bool):
+            args, copy = _positional_flags(args, copy)
         dtype = to_arguments(args, dtype, device, "to")
         converted = self if dtype is None else self._converted(dtype)
         return converted.clone() if copy and converted is self else converted
@@ -2423,6 +2438,17 @@ def to_arguments(args: tuple, dtype: DTypeLike, device: Any, op: str) -> np.dtyp
         raise TypeError(f"{op}: one dtype and one device at most, got dtypes {dtypes} and devices {devices}")
     _check_device((devices or [None])[0], op)
     return np.dtype(dtypes[0]) if dtypes else None
+
+
+def _positional_flags(args: tuple, copy: bool) -> tuple[tuple, bool]:
+    """PyTorch's ``to(target, non_blocking, copy)``: the target arguments and ``copy`` (non_blocking means nothing on
+    the CPU)."""
+    flags = [arg for arg in args if isinstance(arg, bool)]
+    target = args[: len(args) - len(flags)]
+    if len(flags) > 2 or not target or any(isinstance(arg, bool) for arg in target):
+        raise TypeError(f"to: after the dtype, device or tensor come non_blocking and copy (two bools at most), got "
+                        f"{args!r}")
+    return target, copy or (len(flags) == 2 and flags[1])
 
 
 def _is_dtype(value: Any) -> bool:
