@@ -29,6 +29,15 @@ def _shape_args(shape: tuple) -> tuple[int, ...]:
     return tuple(shape)
 
 
+def _size_args(shape: tuple, size: Any, op: str) -> tuple[int, ...]:
+    """A factory's shape: ``f(2, 3)``, ``f((2, 3))`` or PyTorch's keyword ``f(size=(2, 3))``."""
+    if size is None:
+        return _shape_args(shape)
+    if shape:
+        raise TypeError(f"{op}: pass the shape once, positionally or as size=")
+    return _shape_args((size,))
+
+
 def _on_the_cpu(factory: Callable) -> Callable:
     """A factory that also takes PyTorch's ``device=``: "cpu" (or None) is the one device; any other is refused,
     naming it."""
@@ -133,8 +142,8 @@ class Tensor:
     def numel(self) -> int:
         return self.data.size
 
-    def numpy(self) -> np.ndarray:
-        """The underlying ndarray (shared, not copied)."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying ndarray (shared, not copied); PyTorch's ``force=True`` gives the same array here."""
         return self.data
 
     def item(self) -> Any:
@@ -695,14 +704,21 @@ class Tensor:
 
     view = reshape
 
-    def transpose(self, *axes: int) -> Tensor:
-        """Two axes: swap them (PyTorch's ``transpose(d0, d1)``). Otherwise numpy's meaning: no axes reverses them,
-        a full permutation permutes (``permute`` is the same)."""
+    def transpose(self, *axes: int, dim0: int | None = None, dim1: int | None = None) -> Tensor:
+        """Two axes: swap them (PyTorch's ``transpose(d0, d1)``, also by its names ``dim0=``, ``dim1=``). Otherwise
+        numpy's meaning: no axes reverses them, a full permutation permutes (``permute`` is the same)."""
+        if dim0 is not None or dim1 is not None:
+            return self.swapaxes(*axes, *(d for d in (dim0, dim1) if d is not None))
         axes = _shape_args(axes)
         return self.swapaxes(*axes) if len(axes) == 2 else self.permute(*axes)
 
-    def permute(self, *axes: int) -> Tensor:
-        """Reorder the axes: output axis i is input axis ``axes[i]`` (no axes: reverse them)."""
+    def permute(self, *axes: int, dims: Any = None) -> Tensor:
+        """Reorder the axes: output axis i is input axis ``axes[i]`` (no axes: reverse them); PyTorch's ``dims=``
+        names the same sequence."""
+        if dims is not None:
+            if axes:
+                raise TypeError("permute: pass the axes once, positionally or as dims=")
+            axes = (dims,)
         axes = _shape_args(axes)
         if not axes:
             axes = tuple(reversed(range(self.ndim)))
@@ -858,19 +874,19 @@ class Tensor:
         return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
     @_on_the_cpu
-    def new_zeros(self, *size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    def new_zeros(self, *shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
         """Zeros of ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
-        return zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return zeros(*shape, size=size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
     @_on_the_cpu
-    def new_ones(self, *size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    def new_ones(self, *shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
         """Ones of ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
-        return ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return ones(*shape, size=size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
     @_on_the_cpu
-    def new_empty(self, *size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    def new_empty(self, *shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
         """An uninitialised tensor of ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
-        return empty(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return empty(*shape, size=size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
     @_on_the_cpu
     def new_full(self, size: Any, fill_value: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
@@ -1311,8 +1327,10 @@ class Tensor:
         return Tensor.wrap(np.asarray(np.count_nonzero(self.data, axis=axes), dtype=np.int64))
 
     # ------------------------------------------------------------------------------------------- indexing and gathering
-    def gather(self, dim: int, index: Any) -> Tensor:
+    def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
         """zᵢⱼₖ = a[i, index[i, j, k], k] (for dim 1);  ∂C/∂a = ∂C/∂z added at the gathered places"""
+        if sparse_grad:
+            raise NotImplementedError("gather: sparse_grad=True is not supported; the gradient is dense (drop it)")
         index = _index_array(index, "gather")
         dim = normalize_axis(dim, self.ndim, "gather")
         if index.ndim != self.ndim:
@@ -2316,13 +2334,13 @@ def _factory(array: np.ndarray, dtype: DTypeLike, requires_grad: bool) -> Tensor
 
 
 @_on_the_cpu
-def zeros(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.zeros(_shape_args(shape)), dtype, requires_grad)
+def zeros(*shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.zeros(_size_args(shape, size, "zeros")), dtype, requires_grad)
 
 
 @_on_the_cpu
-def ones(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.ones(_shape_args(shape)), dtype, requires_grad)
+def ones(*shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.ones(_size_args(shape, size, "ones")), dtype, requires_grad)
 
 
 @_on_the_cpu
@@ -2335,17 +2353,17 @@ def full(shape: Any, fill_value: float, dtype: DTypeLike = None, requires_grad: 
 
 
 @_on_the_cpu
-def randn(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False,
+def randn(*shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False,
           generator: Generator | None = None) -> Tensor:
     """Standard normal samples from the seeded generator (or ``generator``'s own stream)."""
-    return _factory(_stream(generator).standard_normal(_shape_args(shape)), dtype, requires_grad)
+    return _factory(_stream(generator).standard_normal(_size_args(shape, size, "randn")), dtype, requires_grad)
 
 
 @_on_the_cpu
-def rand(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False,
+def rand(*shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False,
          generator: Generator | None = None) -> Tensor:
     """Uniform samples in [0, 1) from the seeded generator (or ``generator``'s own stream)."""
-    return _factory(_stream(generator).random(_shape_args(shape)), dtype, requires_grad)
+    return _factory(_stream(generator).random(_size_args(shape, size, "rand")), dtype, requires_grad)
 
 
 @_on_the_cpu
@@ -2951,9 +2969,9 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
 
 
 @_on_the_cpu
-def empty(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+def empty(*shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor whose values you mean to overwrite (here: zeros, so nothing is ever uninitialised)"""
-    return zeros(*shape, dtype=dtype, requires_grad=requires_grad)
+    return zeros(*shape, size=size, dtype=dtype, requires_grad=requires_grad)
 
 
 @_on_the_cpu
