@@ -99,6 +99,10 @@ MODULES = [
 ]
 
 
+def shapes(named) -> dict[str, tuple[int, ...]]:
+    return {name: tuple(value.shape) for name, value in named}
+
+
 @pytest.mark.parametrize("call", MODULES)
 def test_module_constructors_read_arguments_and_defaults_as_pytorch(torch, call):
     """The attributes both modules have are equal, and so are the parameters' and buffers' names and shapes."""
@@ -110,9 +114,8 @@ def test_module_constructors_read_arguments_and_defaults_as_pytorch(torch, call)
         mine = our_attributes[name]
         same = mine == value or (isinstance(value, (tuple, list)) and tuple(mine) == tuple(value))
         assert same, (name, mine, value)
-    assert {k: tuple(p.shape) for k, p in ours.named_parameters()} == {
-        k: tuple(p.shape) for k, p in theirs.named_parameters()}
-    assert {k: tuple(b.shape) for k, b in ours.named_buffers()} == {k: tuple(b.shape) for k, b in theirs.named_buffers()}
+    assert shapes(ours.named_parameters()) == shapes(theirs.named_parameters())
+    assert shapes(ours.named_buffers()) == shapes(theirs.named_buffers())
     for (_, mine), (_, reference) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert str(mine.dtype) == str(reference.dtype).removeprefix("torch.")
         if call.startswith(("PReLU", "LayerNorm", "BatchNorm", "GroupNorm", "RMSNorm", "InstanceNorm")):
