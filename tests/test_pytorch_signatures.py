@@ -37,13 +37,13 @@ def positional_names(function) -> list[str] | None:
     return [SAME_SLOT.get(name, name) for name in names if name != "self"]
 
 
-def slot_mismatches(theirs, ours) -> list[str]:
+def slot_mismatches(theirs, ours) -> list[tuple[int, str, str]]:
     """Where a positional argument of PyTorch's lands here in a parameter of another name (fewer positional
     parameters here is fine: PyTorch's later ones are then refused, not misread)."""
     their_names, our_names = positional_names(theirs), positional_names(ours)
     if their_names is None or our_names is None:
         return []
-    return [f"#{i}: PyTorch's {a}, ours {b}" for i, (a, b) in enumerate(zip(their_names, our_names)) if a != b]
+    return [(i, a, b) for i, (a, b) in enumerate(zip(their_names, our_names)) if a != b]
 
 
 def shared(ours, theirs, want) -> list[str]:
@@ -65,6 +65,28 @@ def test_constructor_positional_arguments_mean_what_they_mean_in_pytorch(torch, 
     assert len(names) > 8
     found = {name: slot_mismatches(getattr(theirs, name).__init__, getattr(ours, name).__init__) for name in names}
     assert not {name: why for name, why in found.items() if why}
+
+
+# (PyTorch's name, ours) in one slot that mean the same, or where ours refuses what PyTorch's would take
+SAME_MEANING = {("func", "fn"), ("orig_func", "function"), ("param_group", "group"), ("check_nan", "mode"),
+                ("grad_variables", "inputs")}
+
+
+def test_method_positional_arguments_mean_what_they_mean_in_pytorch(torch):
+    """Module's and Optimizer's methods, nn.init and autograd: the same slots (``named_parameters("net")`` is a
+    prefix); ``backward``'s fifth slot is refused here whatever PyTorch reads there (``inputs`` is not supported)."""
+    pairs = [(getattr(nn.Module, name), getattr(torch.nn.Module, name), f"Module.{name}")
+             for name in shared(nn.Module, torch.nn.Module, callable)]
+    pairs += [(getattr(optim.Optimizer, name), getattr(torch.optim.Optimizer, name), f"Optimizer.{name}")
+              for name in shared(optim.Optimizer, torch.optim.Optimizer, callable)]
+    pairs += [(getattr(nn.init, name), getattr(torch.nn.init, name), f"init.{name}")
+              for name in shared(nn.init, torch.nn.init, inspect.isfunction)]
+    pairs += [(getattr(tg.autograd, name), getattr(torch.autograd, name), f"autograd.{name}")
+              for name in shared(tg.autograd, torch.autograd, callable)]
+    assert len(pairs) > 50
+    found = {label: [(i, a, b) for i, a, b in slot_mismatches(theirs, ours) if (a, b) not in SAME_MEANING]
+             for ours, theirs, label in pairs}
+    assert not {label: why for label, why in found.items() if why}
 
 
 def test_optimizer_defaults_are_pytorchs(torch):
