@@ -1206,16 +1206,16 @@ class Tensor:
         total = (x - shift).exp().sum(axis=axes, keepdims=True).log() + shift
         return total if keep else total.reshape([n for i, n in enumerate(self.shape) if i not in axes])
 
-    def norm(self, p: float | str | None = "fro", dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
-             keepdims: bool | None = None) -> Tensor:
-        """z = ‖a‖ₚ, the vector p-norm over ``dim`` (all axes by default; 'fro' is p = 2), as PyTorch's
-        ``Tensor.norm``;  ∂z/∂a as ``tg.linalg.vector_norm``"""
+    def norm(self, p: float | str | None = "fro", dim: Axis = None, keepdim: bool = False, *, dtype: DTypeLike = None,
+             axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        """z = ‖a‖ₚ, the vector p-norm over ``dim`` (all axes by default; 'fro' is p = 2), of x cast to ``dtype``
+        first if given, as PyTorch's ``Tensor.norm``;  ∂z/∂a as ``tg.linalg.vector_norm``"""
         axes = _one_spelling(axis, None if isinstance(dim, (tuple, list)) and not dim else dim, "norm", "axis", "dim")
         keep = bool(_one_spelling(keepdims, keepdim or None, "norm", "keepdims", "keepdim"))
         if p == "nuc":
             raise NotImplementedError("norm: the nuclear norm needs singular values, which tinygrad_edu does not "
                                       "differentiate; the vector norms and 'fro' are supported")
-        return vector_norm(self, 2 if p in ("fro", None) else p, axes, keep)
+        return vector_norm(self, 2 if p in ("fro", None) else p, axes, keep, dtype=dtype)
 
     def cumsum(self, axis: int | None = None, *, dim: int | None = None, dtype: DTypeLike = None) -> Tensor:
         """zₖ = Σ_{j≤k} aⱼ along an axis (numpy: the flattened tensor without one);  ∂C/∂aᵢ = Σ_{k≥i} ∂C/∂zₖ"""
@@ -2655,10 +2655,22 @@ def _unbiased(correction: int | None, unbiased: bool | None) -> int | None:
 
 
 # ----------------------------------------------------------------------------------------------- linear algebra, free
-def vector_norm(x: Tensor, ord: float = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
+def _norm_input(x: Any, dtype: DTypeLike, op: str) -> Tensor:
+    """A norm's input: floating point, then cast to ``dtype`` if given (never a narrower one, as PyTorch)."""
+    x = _floating_tensor(x, op)
+    if dtype is None:
+        return x
+    if np.promote_types(x.dtype, dtype) != np.dtype(dtype):
+        raise TypeError(f"{op}: dtype={np.dtype(dtype)} would narrow the input's {x.dtype}; pass a wider dtype")
+    return x.to(dtype)
+
+
+def vector_norm(x: Tensor, ord: float = 2, dim: Axis = None, keepdim: bool = False, *,
+                dtype: DTypeLike = None) -> Tensor:
     """‖a‖ₚ = (Σᵢ |aᵢ|ᵖ)^(1/p) over ``dim`` (all axes by default; p = ±inf the largest or smallest |aᵢ|, 0 the
-    number of non-zeros);  ∂‖a‖ₚ/∂aᵢ = sign(aᵢ)·|aᵢ|ᵖ⁻¹/‖a‖ₚᵖ⁻¹ (0 where ‖a‖ₚ = 0, as PyTorch)"""
-    x = _floating_tensor(x, "vector_norm")
+    number of non-zeros), of x cast to ``dtype`` first if given;  ∂‖a‖ₚ/∂aᵢ = sign(aᵢ)·|aᵢ|ᵖ⁻¹/‖a‖ₚᵖ⁻¹ (0 where
+    ‖a‖ₚ = 0, as PyTorch)"""
+    x = _norm_input(x, dtype, "vector_norm")
     if isinstance(ord, str) or not isinstance(ord, (int, float, np.integer, np.floating)):
         raise TypeError(f"vector_norm: ord must be a number (inf included), got {ord!r}")
     if x.dtype == np.float16:  # as PyTorch, half-precision norms are accumulated in float32 (300² overflows float16)
@@ -2694,10 +2706,11 @@ def _root_or_zero(total: Tensor, power: float) -> Tensor:
     return where(nonzero, where(nonzero, total, 1.0) ** power, 0.0)
 
 
-def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False) -> Tensor:
+def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False, *,
+                dtype: DTypeLike = None) -> Tensor:
     """‖A‖ over the matrices in ``dim``: 'fro' = √Σ aᵢⱼ², 1 / −1 the largest / smallest column sum of |A|, inf / −inf
-    of row sums;  the gradient of that composition (ties share)"""
-    A = _floating_tensor(A, "matrix_norm")
+    of row sums, of A cast to ``dtype`` first if given;  the gradient of that composition (ties share)"""
+    A = _norm_input(A, dtype, "matrix_norm")
     if len(dim) != 2:
         raise ValueError(f"matrix_norm: dim must name two axes, got {dim!r}")
     rows, cols = (normalize_axis(d, A.ndim, "matrix_norm") for d in dim)
@@ -2716,10 +2729,12 @@ def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2,
     return total if keepdim else total.squeeze((rows, cols))
 
 
-def linalg_norm(A: Tensor, ord: float | str | None = None, dim: Axis = None, keepdim: bool = False) -> Tensor:
+def linalg_norm(A: Tensor, ord: float | str | None = None, dim: Axis = None, keepdim: bool = False, *,
+                dtype: DTypeLike = None) -> Tensor:
     """torch.linalg.norm: a vector norm over one axis, a matrix norm over two, and without ``dim`` the 2-norm of all
-    elements (``ord`` then needs a 1-D or 2-D tensor);  the gradient of the norm it picks"""
-    A = _floating_tensor(A, "norm")
+    elements (``ord`` then needs a 1-D or 2-D tensor), of A cast to ``dtype`` first if given;  the gradient of the
+    norm it picks"""
+    A = _norm_input(A, dtype, "norm")
     if dim is None and ord is not None:
         if A.ndim not in (1, 2):
             raise ValueError(f"norm: ord={ord!r} without dim needs a 1-D or 2-D tensor, got shape {A.shape}")
