@@ -29,6 +29,15 @@ def _shape_args(shape: tuple) -> tuple[int, ...]:
     return tuple(shape)
 
 
+def _size_args(shape: tuple, size: Any, op: str) -> tuple[int, ...]:
+    """A factory's shape: ``f(2, 3)``, ``f((2, 3))`` or PyTorch's keyword ``f(size=(2, 3))``."""
+    if size is None:
+        return _shape_args(shape)
+    if shape:
+        raise TypeError(f"{op}: pass the shape once, positionally or as size=")
+    return _shape_args((size,))
+
+
 def _on_the_cpu(factory: Callable) -> Callable:
     """A factory that also takes PyTorch's ``device=``: "cpu" (or None) is the one device; any other is refused,
     naming it."""
@@ -133,8 +142,8 @@ class Tensor:
     def numel(self) -> int:
         return self.data.size
 
-    def numpy(self) -> np.ndarray:
-        """The underlying ndarray (shared, not copied)."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying ndarray (shared, not copied); PyTorch's ``force=True`` gives the same array here."""
         return self.data
 
     def item(self) -> Any:
@@ -642,8 +651,9 @@ class Tensor:
             correction: int | None = None, ddof: int | None = None, dim: Axis = None,
             keepdim: bool | None = None) -> Tensor:
         """Σ(x − mean)² / (N − correction) along the axes: PyTorch's default ``correction=1`` (unbiased; its older
-        ``unbiased=False`` is ``correction=0``, and ``var(dim, unbiased, keepdim)`` reads as in PyTorch); numpy's
-        ``ddof`` is the same number under its name (pass ``ddof=0`` for numpy's default)."""
+        ``unbiased=False`` is ``correction=0``, and ``var(dim, unbiased, keepdim)`` and ``var(unbiased)`` read as in
+        PyTorch); numpy's ``ddof`` is the same number under its name (pass ``ddof=0`` for numpy's default)."""
+        axis, unbiased = _unbiased_overload(axis, unbiased)
         if unbiased is not None and not isinstance(unbiased, (bool, np.bool_)):
             raise TypeError(f"var/std: the second argument is PyTorch's unbiased (a bool), got {unbiased!r}; pass "
                             "keepdims= (or keepdim=) by name")
@@ -663,33 +673,52 @@ class Tensor:
         spread = variance.data != 0
         return where(spread, where(spread, variance, 1.0).sqrt(), 0.0)
 
-    def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-        """exp(x) / Σ exp(x) along an axis (the last by default); shifting by the (detached) max keeps it finite."""
+    def softmax(self, axis: int | None = None, dtype: DTypeLike = None, *, dim: int | None = None) -> Tensor:
+        """exp(x) / Σ exp(x) along an axis (the last by default), of x cast to ``dtype`` first if given; shifting by
+        the (detached) max keeps it finite."""
+        if dtype is not None:
+            return self.to(dtype).softmax(axis, dim=dim)
         axis = _softmax_axis(axis, dim, self.ndim, "softmax")
         shifted = self - self.amax(axis=axis, keepdims=True).detach()
         e = shifted.exp()
         return e / e.sum(axis=axis, keepdims=True)
 
-    def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-        """x − log Σ exp(x) along an axis (the last by default), computed as (x − m) − log Σ exp(x − m)."""
+    def log_softmax(self, axis: int | None = None, dtype: DTypeLike = None, *, dim: int | None = None) -> Tensor:
+        """x − log Σ exp(x) along an axis (the last by default), computed as (x − m) − log Σ exp(x − m), of x cast to
+        ``dtype`` first if given."""
+        if dtype is not None:
+            return self.to(dtype).log_softmax(axis, dim=dim)
         axis = _softmax_axis(axis, dim, self.ndim, "log_softmax")
         shifted = self - self.amax(axis=axis, keepdims=True).detach()
         return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
     # ------------------------------------------------------------------------------------------- shape
     def reshape(self, *shape: Any) -> Tensor:
-        return ops.Reshape.apply(self, _shape_args(shape))
+        try:
+            return ops.Reshape.apply(self, _shape_args(shape))
+        except TypeError:
+            if len(shape) == 1 and _is_dtype(shape[0]):  # PyTorch's view(dtype) reads the same bits as another dtype
+                raise TypeError(f"view({shape[0]}): reinterpreting the bits as another dtype is not supported; "
+                                "x.to(dtype) converts the values") from None
+            raise
 
     view = reshape
 
-    def transpose(self, *axes: int) -> Tensor:
-        """Two axes: swap them (PyTorch's ``transpose(d0, d1)``). Otherwise numpy's meaning: no axes reverses them,
-        a full permutation permutes (``permute`` is the same)."""
+    def transpose(self, *axes: int, dim0: int | None = None, dim1: int | None = None) -> Tensor:
+        """Two axes: swap them (PyTorch's ``transpose(d0, d1)``, also by its names ``dim0=``, ``dim1=``). Otherwise
+        numpy's meaning: no axes reverses them, a full permutation permutes (``permute`` is the same)."""
+        if dim0 is not None or dim1 is not None:
+            return self.swapaxes(*axes, *(d for d in (dim0, dim1) if d is not None))
         axes = _shape_args(axes)
         return self.swapaxes(*axes) if len(axes) == 2 else self.permute(*axes)
 
-    def permute(self, *axes: int) -> Tensor:
-        """Reorder the axes: output axis i is input axis ``axes[i]`` (no axes: reverse them)."""
+    def permute(self, *axes: int, dims: Any = None) -> Tensor:
+        """Reorder the axes: output axis i is input axis ``axes[i]`` (no axes: reverse them); PyTorch's ``dims=``
+        names the same sequence."""
+        if dims is not None:
+            if axes:
+                raise TypeError("permute: pass the axes once, positionally or as dims=")
+            axes = (dims,)
         axes = _shape_args(axes)
         if not axes:
             axes = tuple(reversed(range(self.ndim)))
@@ -845,19 +874,19 @@ class Tensor:
         return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
     @_on_the_cpu
-    def new_zeros(self, *size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    def new_zeros(self, *shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
         """Zeros of ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
-        return zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return zeros(*shape, size=size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
     @_on_the_cpu
-    def new_ones(self, *size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    def new_ones(self, *shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
         """Ones of ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
-        return ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return ones(*shape, size=size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
     @_on_the_cpu
-    def new_empty(self, *size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    def new_empty(self, *shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
         """An uninitialised tensor of ``size``, in this tensor's dtype unless ``dtype`` says otherwise."""
-        return empty(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return empty(*shape, size=size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
     @_on_the_cpu
     def new_full(self, size: Any, fill_value: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
@@ -883,7 +912,10 @@ class Tensor:
     def to(self, *args: Any, dtype: DTypeLike = None, device: Any = None, non_blocking: bool = False,
            copy: bool = False) -> Tensor:
         """PyTorch's ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` and ``to(other)`` (other's dtype). The one
-        device is ``"cpu"``; a string is always a device. The tensor itself when nothing changes, unless ``copy``."""
+        device is ``"cpu"``; a string is always a device. The tensor itself when nothing changes, unless ``copy``.
+        Bools after the target are PyTorch's positional ``non_blocking`` and ``copy``."""
+        if args and isinstance(args[-1], bool):
+            args, copy = _positional_flags(args, copy)
         dtype = to_arguments(args, dtype, device, "to")
         converted = self if dtype is None else self._converted(dtype)
         return converted.clone() if copy and converted is self else converted
@@ -1174,16 +1206,16 @@ class Tensor:
         total = (x - shift).exp().sum(axis=axes, keepdims=True).log() + shift
         return total if keep else total.reshape([n for i, n in enumerate(self.shape) if i not in axes])
 
-    def norm(self, p: float | str | None = "fro", dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
-             keepdims: bool | None = None) -> Tensor:
-        """z = ‖a‖ₚ, the vector p-norm over ``dim`` (all axes by default; 'fro' is p = 2), as PyTorch's
-        ``Tensor.norm``;  ∂z/∂a as ``tg.linalg.vector_norm``"""
+    def norm(self, p: float | str | None = "fro", dim: Axis = None, keepdim: bool = False, *, dtype: DTypeLike = None,
+             axis: Axis = None, keepdims: bool | None = None) -> Tensor:
+        """z = ‖a‖ₚ, the vector p-norm over ``dim`` (all axes by default; 'fro' is p = 2), of x cast to ``dtype``
+        first if given, as PyTorch's ``Tensor.norm``;  ∂z/∂a as ``tg.linalg.vector_norm``"""
         axes = _one_spelling(axis, None if isinstance(dim, (tuple, list)) and not dim else dim, "norm", "axis", "dim")
         keep = bool(_one_spelling(keepdims, keepdim or None, "norm", "keepdims", "keepdim"))
         if p == "nuc":
             raise NotImplementedError("norm: the nuclear norm needs singular values, which tinygrad_edu does not "
                                       "differentiate; the vector norms and 'fro' are supported")
-        return vector_norm(self, 2 if p in ("fro", None) else p, axes, keep)
+        return vector_norm(self, 2 if p in ("fro", None) else p, axes, keep, dtype=dtype)
 
     def cumsum(self, axis: int | None = None, *, dim: int | None = None, dtype: DTypeLike = None) -> Tensor:
         """zₖ = Σ_{j≤k} aⱼ along an axis (numpy: the flattened tensor without one);  ∂C/∂aᵢ = Σ_{k≥i} ∂C/∂zₖ"""
@@ -1295,8 +1327,10 @@ class Tensor:
         return Tensor.wrap(np.asarray(np.count_nonzero(self.data, axis=axes), dtype=np.int64))
 
     # ------------------------------------------------------------------------------------------- indexing and gathering
-    def gather(self, dim: int, index: Any) -> Tensor:
+    def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
         """zᵢⱼₖ = a[i, index[i, j, k], k] (for dim 1);  ∂C/∂a = ∂C/∂z added at the gathered places"""
+        if sparse_grad:
+            raise NotImplementedError("gather: sparse_grad=True is not supported; the gradient is dense (drop it)")
         index = _index_array(index, "gather")
         dim = normalize_axis(dim, self.ndim, "gather")
         if index.ndim != self.ndim:
@@ -1903,8 +1937,12 @@ class Tensor:
             raise ValueError(f"bincount: needs a 1-D integer tensor, got shape {self.shape} and dtype {self.dtype}")
         if self.data.size and self.data.min() < 0:
             raise ValueError("bincount: values must be non-negative")
-        counted = np.bincount(self.data, None if weights is None else _index_free(weights), minlength)
-        return Tensor.wrap(counted if weights is not None else counted.astype(np.int64))
+        if weights is None:
+            return Tensor.wrap(np.bincount(self.data, None, minlength).astype(np.int64))
+        weights = _index_free(weights)
+        counted = np.bincount(self.data, weights, minlength)
+        # PyTorch sums float32 weights in float32 and every other weight dtype in float64
+        return Tensor.wrap(counted.astype(np.float32) if weights.dtype == np.float32 else counted)
 
 
 def _in_place_twin(name: str) -> Callable[..., Tensor]:
@@ -2296,13 +2334,13 @@ def _factory(array: np.ndarray, dtype: DTypeLike, requires_grad: bool) -> Tensor
 
 
 @_on_the_cpu
-def zeros(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.zeros(_shape_args(shape)), dtype, requires_grad)
+def zeros(*shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.zeros(_size_args(shape, size, "zeros")), dtype, requires_grad)
 
 
 @_on_the_cpu
-def ones(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.ones(_shape_args(shape)), dtype, requires_grad)
+def ones(*shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.ones(_size_args(shape, size, "ones")), dtype, requires_grad)
 
 
 @_on_the_cpu
@@ -2315,17 +2353,17 @@ def full(shape: Any, fill_value: float, dtype: DTypeLike = None, requires_grad: 
 
 
 @_on_the_cpu
-def randn(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False,
+def randn(*shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False,
           generator: Generator | None = None) -> Tensor:
     """Standard normal samples from the seeded generator (or ``generator``'s own stream)."""
-    return _factory(_stream(generator).standard_normal(_shape_args(shape)), dtype, requires_grad)
+    return _factory(_stream(generator).standard_normal(_size_args(shape, size, "randn")), dtype, requires_grad)
 
 
 @_on_the_cpu
-def rand(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False,
+def rand(*shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False,
          generator: Generator | None = None) -> Tensor:
     """Uniform samples in [0, 1) from the seeded generator (or ``generator``'s own stream)."""
-    return _factory(_stream(generator).random(_shape_args(shape)), dtype, requires_grad)
+    return _factory(_stream(generator).random(_size_args(shape, size, "rand")), dtype, requires_grad)
 
 
 @_on_the_cpu
@@ -2418,6 +2456,17 @@ def to_arguments(args: tuple, dtype: DTypeLike, device: Any, op: str) -> np.dtyp
         raise TypeError(f"{op}: one dtype and one device at most, got dtypes {dtypes} and devices {devices}")
     _check_device((devices or [None])[0], op)
     return np.dtype(dtypes[0]) if dtypes else None
+
+
+def _positional_flags(args: tuple, copy: bool) -> tuple[tuple, bool]:
+    """PyTorch's ``to(target, non_blocking, copy)``: the target arguments and ``copy`` (non_blocking means nothing on
+    the CPU)."""
+    flags = [arg for arg in args if isinstance(arg, bool)]
+    target = args[: len(args) - len(flags)]
+    if len(flags) > 2 or not target or any(isinstance(arg, bool) for arg in target):
+        raise TypeError(f"to: after the dtype, device or tensor come non_blocking and copy (two bools at most), got "
+                        f"{args!r}")
+    return target, copy or (len(flags) == 2 and flags[1])
 
 
 def _is_dtype(value: Any) -> bool:
@@ -2572,20 +2621,29 @@ def _floating_tensor(x: Any, op: str) -> Tensor:
 
 
 # ----------------------------------------------------------------------------------------------- reductions, free
-def std_mean(input: Tensor, dim: Axis = None, *, correction: int | None = None, keepdim: bool = False,
-             unbiased: bool | None = None) -> tuple[Tensor, Tensor]:
-    """(std, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given;  the gradients of
-    ``std`` and ``mean``"""
+def std_mean(input: Tensor, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """(std, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given, its positional
+    ``(dim, unbiased, keepdim)`` and ``(unbiased)`` too;  the gradients of ``std`` and ``mean``"""
+    dim, unbiased = _unbiased_overload(dim, unbiased)
     correction = _unbiased(correction, unbiased)
     return input.std(dim=dim, correction=correction, keepdim=keepdim), input.mean(dim=dim, keepdim=keepdim)
 
 
-def var_mean(input: Tensor, dim: Axis = None, *, correction: int | None = None, keepdim: bool = False,
-             unbiased: bool | None = None) -> tuple[Tensor, Tensor]:
-    """(var, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given;  the gradients of
-    ``var`` and ``mean``"""
+def var_mean(input: Tensor, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """(var, mean) over ``dim`` (all axes by default), PyTorch's ``correction=1`` unless given, its positional
+    ``(dim, unbiased, keepdim)`` and ``(unbiased)`` too;  the gradients of ``var`` and ``mean``"""
+    dim, unbiased = _unbiased_overload(dim, unbiased)
     correction = _unbiased(correction, unbiased)
     return input.var(dim=dim, correction=correction, keepdim=keepdim), input.mean(dim=dim, keepdim=keepdim)
+
+
+def _unbiased_overload(dim: Any, unbiased: bool | None) -> tuple[Any, bool | None]:
+    """PyTorch's ``var(unbiased)`` overload: a bool where the axis goes is ``unbiased``, over all axes."""
+    if isinstance(dim, (bool, np.bool_)) and unbiased is None:
+        return None, dim
+    return dim, unbiased
 
 
 def _unbiased(correction: int | None, unbiased: bool | None) -> int | None:
@@ -2597,10 +2655,22 @@ def _unbiased(correction: int | None, unbiased: bool | None) -> int | None:
 
 
 # ----------------------------------------------------------------------------------------------- linear algebra, free
-def vector_norm(x: Tensor, ord: float = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
+def _norm_input(x: Any, dtype: DTypeLike, op: str) -> Tensor:
+    """A norm's input: floating point, then cast to ``dtype`` if given (never a narrower one, as PyTorch)."""
+    x = _floating_tensor(x, op)
+    if dtype is None:
+        return x
+    if np.promote_types(x.dtype, dtype) != np.dtype(dtype):
+        raise TypeError(f"{op}: dtype={np.dtype(dtype)} would narrow the input's {x.dtype}; pass a wider dtype")
+    return x.to(dtype)
+
+
+def vector_norm(x: Tensor, ord: float = 2, dim: Axis = None, keepdim: bool = False, *,
+                dtype: DTypeLike = None) -> Tensor:
     """‖a‖ₚ = (Σᵢ |aᵢ|ᵖ)^(1/p) over ``dim`` (all axes by default; p = ±inf the largest or smallest |aᵢ|, 0 the
-    number of non-zeros);  ∂‖a‖ₚ/∂aᵢ = sign(aᵢ)·|aᵢ|ᵖ⁻¹/‖a‖ₚᵖ⁻¹ (0 where ‖a‖ₚ = 0, as PyTorch)"""
-    x = _floating_tensor(x, "vector_norm")
+    number of non-zeros), of x cast to ``dtype`` first if given;  ∂‖a‖ₚ/∂aᵢ = sign(aᵢ)·|aᵢ|ᵖ⁻¹/‖a‖ₚᵖ⁻¹ (0 where
+    ‖a‖ₚ = 0, as PyTorch)"""
+    x = _norm_input(x, dtype, "vector_norm")
     if isinstance(ord, str) or not isinstance(ord, (int, float, np.integer, np.floating)):
         raise TypeError(f"vector_norm: ord must be a number (inf included), got {ord!r}")
     if x.dtype == np.float16:  # as PyTorch, half-precision norms are accumulated in float32 (300² overflows float16)
@@ -2636,10 +2706,11 @@ def _root_or_zero(total: Tensor, power: float) -> Tensor:
     return where(nonzero, where(nonzero, total, 1.0) ** power, 0.0)
 
 
-def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False) -> Tensor:
+def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False, *,
+                dtype: DTypeLike = None) -> Tensor:
     """‖A‖ over the matrices in ``dim``: 'fro' = √Σ aᵢⱼ², 1 / −1 the largest / smallest column sum of |A|, inf / −inf
-    of row sums;  the gradient of that composition (ties share)"""
-    A = _floating_tensor(A, "matrix_norm")
+    of row sums, of A cast to ``dtype`` first if given;  the gradient of that composition (ties share)"""
+    A = _norm_input(A, dtype, "matrix_norm")
     if len(dim) != 2:
         raise ValueError(f"matrix_norm: dim must name two axes, got {dim!r}")
     rows, cols = (normalize_axis(d, A.ndim, "matrix_norm") for d in dim)
@@ -2658,10 +2729,12 @@ def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2,
     return total if keepdim else total.squeeze((rows, cols))
 
 
-def linalg_norm(A: Tensor, ord: float | str | None = None, dim: Axis = None, keepdim: bool = False) -> Tensor:
+def linalg_norm(A: Tensor, ord: float | str | None = None, dim: Axis = None, keepdim: bool = False, *,
+                dtype: DTypeLike = None) -> Tensor:
     """torch.linalg.norm: a vector norm over one axis, a matrix norm over two, and without ``dim`` the 2-norm of all
-    elements (``ord`` then needs a 1-D or 2-D tensor);  the gradient of the norm it picks"""
-    A = _floating_tensor(A, "norm")
+    elements (``ord`` then needs a 1-D or 2-D tensor), of A cast to ``dtype`` first if given;  the gradient of the
+    norm it picks"""
+    A = _norm_input(A, dtype, "norm")
     if dim is None and ord is not None:
         if A.ndim not in (1, 2):
             raise ValueError(f"norm: ord={ord!r} without dim needs a 1-D or 2-D tensor, got shape {A.shape}")
@@ -2911,9 +2984,9 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
 
 
 @_on_the_cpu
-def empty(*shape: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+def empty(*shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor whose values you mean to overwrite (here: zeros, so nothing is ever uninitialised)"""
-    return zeros(*shape, dtype=dtype, requires_grad=requires_grad)
+    return zeros(*shape, size=size, dtype=dtype, requires_grad=requires_grad)
 
 
 @_on_the_cpu

@@ -60,13 +60,13 @@ def _check_differentiable(outputs: tuple[Tensor, ...], what: str) -> None:
 
 
 def grad(outputs: Tensors, inputs: Tensors, grad_outputs: Any = None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool | None = None, is_grads_batched: bool = False,
-         materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
     """Σₖ grad_outputsₖ · ∂outputsₖ/∂input for each input, returned rather than added to ``.grad`` (which stays as
     it was everywhere), as ``torch.autograd.grad``. The graph is freed unless ``retain_graph`` (default:
     ``create_graph``); with ``create_graph`` the results are differentiable again (second derivatives). An input
     the outputs do not depend on is an error, or None with ``allow_unused=True``, or zeros with
-    ``materialize_grads=True``."""
+    ``materialize_grads=True``. ``only_inputs`` is PyTorch's deprecated flag, ignored there too."""
     if is_grads_batched:
         raise NotImplementedError("grad: is_grads_batched is not supported; loop over the rows of grad_outputs, or "
                                   "use tg.jacobian")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, to_arguments
 from . import functional as F  # noqa: N812 - PyTorch's customary alias
 from .module import Module, Parameter
 
@@ -163,8 +164,11 @@ class Softmin(GLU):
 class PReLU(Module):
     """a for a > 0, w·a otherwise, with a learnable slope w: one, or one per channel (axis 1 of the input)."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: np.dtype | type | None = None) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: np.dtype | type | None = None) -> None:
+        """PyTorch's arguments in its order: ``device`` (the CPU, the one there is) comes before ``dtype``."""
         super().__init__()
+        dtype = to_arguments((), dtype, device, "PReLU")
         if num_parameters < 1:
             raise ValueError(f"PReLU: num_parameters must be positive, got {num_parameters}")
         self.num_parameters = num_parameters

@@ -94,8 +94,9 @@ def tanh(x: Tensor) -> Tensor:
     return x.tanh()
 
 
-def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope·x otherwise.  NOTE: the slope at 0 is ``negative_slope``, as PyTorch."""
+    refuse_in_place(inplace, "leaky_relu")
     return where(x.data > 0, x, x * negative_slope)
 
 

@@ -29,8 +29,8 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     return _fill(tensor, generator().normal(mean, std, tensor.shape))
 
 
-def constant_(tensor: Tensor, value: float) -> Tensor:
-    return _fill(tensor, np.full(tensor.shape, value))
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    return _fill(tensor, np.full(tensor.shape, val))
 
 
 def zeros_(tensor: Tensor) -> Tensor:

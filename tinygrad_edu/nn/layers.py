@@ -25,6 +25,10 @@ def _empty(*shape: int) -> Parameter:
 class Identity(Module):
     """g(z) = z: the seed's linear output activation g^L."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Any arguments are ignored, as PyTorch's ``nn.Identity(54, unused_argument=0.1)``."""
+        super().__init__()
+
     def forward(self, x: Tensor) -> Tensor:
         return x
 
@@ -54,8 +58,9 @@ class Sigmoid(Module):
 
 
 class LeakyReLU(Module):
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
+        F.refuse_in_place(inplace, "LeakyReLU")
         self.negative_slope = negative_slope
 
     def forward(self, x: Tensor) -> Tensor:
