@@ -163,3 +163,33 @@ def test_clip_grad_value_and_flat_vectors():
     assert layer.weight._version == version + 1  # an in-place change, tracked
     with pytest.raises(ValueError, match="vec has 3 elements, the parameters 8"):
         nn.utils.vector_to_parameters(tg.zeros(3), layer.parameters())
+
+
+FACTORY_LAYERS = {  # PyTorch's layers whose constructors take device= and dtype=, with small arguments
+    "Linear": (3, 4), "Embedding": (5, 3), "Conv1d": (2, 3, 3), "Conv2d": (2, 3, 3), "ConvTranspose2d": (2, 3, 3),
+    "BatchNorm1d": (3,), "BatchNorm2d": (3,), "InstanceNorm1d": (3, 1e-5, 0.1, True),
+    "InstanceNorm2d": (3, 1e-5, 0.1, True), "LayerNorm": (4,),
+    "RMSNorm": (4,), "GroupNorm": (2, 4), "RNNCell": (3, 4), "LSTMCell": (3, 4), "GRUCell": (3, 4), "RNN": (3, 4),
+    "LSTM": (3, 4), "GRU": (3, 4), "MultiheadAttention": (8, 2), "TransformerEncoderLayer": (8, 2, 16),
+    "TransformerDecoderLayer": (8, 2, 16), "Transformer": (8, 2, 1, 1, 16), "PReLU": (),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FACTORY_LAYERS))
+def test_layers_take_pytorchs_device_and_dtype_keywords(name):
+    """nn.Linear(3, 4, device=device, dtype=torch.float64), pasted: the CPU is the device; every floating parameter
+    and buffer is made in the dtype (integer buffers such as a step counter keep theirs); other devices are refused."""
+    layer = getattr(nn, name)
+    made = layer(*FACTORY_LAYERS[name], device="cpu", dtype=np.float64)
+    tensors = [*made.parameters(), *made.buffers()]
+    assert tensors and all(t.dtype == np.float64 for t in tensors if t.dtype.kind == "f")
+    assert all(t.dtype == np.float32 for t in layer(*FACTORY_LAYERS[name]).parameters())
+    with pytest.raises(RuntimeError, match="no device 'cuda'"):
+        layer(*FACTORY_LAYERS[name], device="cuda")
+
+
+def test_layer_dtype_must_be_floating_and_device_dtype_go_by_keyword():
+    with pytest.raises(TypeError, match="Linear: dtype must be a floating dtype"):
+        nn.Linear(3, 4, dtype=np.int64)
+    with pytest.raises(TypeError, match="pass device= and dtype= by keyword"):
+        nn.Linear(3, 4, True, "cpu")

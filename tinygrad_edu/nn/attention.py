@@ -17,7 +17,7 @@ from . import functional as F  # noqa: N812 - PyTorch's customary alias
 from . import init
 from .container import ModuleList
 from .layers import Dropout, Linear
-from .module import Module, Parameter
+from .module import Module, Parameter, with_device_and_dtype
 from .normalization import LayerNorm
 
 
@@ -50,6 +50,7 @@ class MultiheadAttention(Module):
     (True = may not attend) or float (added to the scores).
     """
 
+    @with_device_and_dtype
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
                  vdim: int | None = None, batch_first: bool = False) -> None:
@@ -245,6 +246,7 @@ class TransformerEncoderLayer(_TransformerLayer):
     (``norm_first=False``, the original transformer: x = norm1(x + sa(x)); x = norm2(x + ff(x))) or before
     (x = x + sa(norm1(x)); x = x + ff(norm2(x))); ff(x) = linear2(dropout(activation(linear1(x))))."""
 
+    @with_device_and_dtype
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation: str | Callable[[Tensor], Tensor] = F.relu, layer_norm_eps: float = 1e-5,
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True) -> None:
@@ -265,6 +267,7 @@ class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention, attention over the encoder's ``memory``, and a feed-forward block, each with a residual
     connection and a LayerNorm (after each block, or before with ``norm_first``)."""
 
+    @with_device_and_dtype
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation: str | Callable[[Tensor], Tensor] = F.relu, layer_norm_eps: float = 1e-5,
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True) -> None:
@@ -330,6 +333,7 @@ class Transformer(Module):
     """The encoder-decoder transformer of "Attention Is All You Need": an encoder and a decoder stack, each ending
     in a LayerNorm; every matrix initialised Xavier-uniform."""
 
+    @with_device_and_dtype
     def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6, num_decoder_layers: int = 6,
                  dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation: str | Callable[[Tensor], Tensor] = F.relu, custom_encoder: Module | None = None,

@@ -10,7 +10,7 @@ import numpy as np
 from .._tensor import Tensor
 from . import functional as F  # noqa: N812 - PyTorch's customary alias
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, with_device_and_dtype
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -22,6 +22,7 @@ class _ConvNd(Module):
     spatial: int
     _function: Any
 
+    @with_device_and_dtype
     def __init__(self, in_channels: int, out_channels: int, kernel_size: F.Size, stride: F.Size = 1,
                  padding: str | F.Size = 0, dilation: F.Size = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros") -> None:
@@ -86,6 +87,7 @@ class ConvTranspose2d(Module):
     """The transposed convolution (the gradient of ``Conv2d`` with respect to its input), weight
     (in, out/groups, kh, kw); output size (H − 1)·s − 2p + d(k − 1) + output_padding + 1."""
 
+    @with_device_and_dtype
     def __init__(self, in_channels: int, out_channels: int, kernel_size: F.Size, stride: F.Size = 1,
                  padding: F.Size = 0, output_padding: F.Size = 0, groups: int = 1, bias: bool = True,
                  dilation: F.Size = 1, padding_mode: str = "zeros") -> None:

@@ -14,7 +14,7 @@ from .._tensor import Tensor
 from . import functional as F  # noqa: N812 - PyTorch's customary alias
 from . import init
 from .container import Sequential
-from .module import Module, Parameter
+from .module import Module, Parameter, with_device_and_dtype
 
 
 def _empty(*shape: int) -> Parameter:
@@ -155,6 +155,7 @@ class AlphaDropout(_DropoutNd):
 class Linear(Module):
     """a = x @ Wᵀ + b with W of shape (out, in): the seed's z^l = W^l · a^(l−1) + b^l, one row per sample."""
 
+    @with_device_and_dtype
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
@@ -205,6 +206,7 @@ class Embedding(Module):
     """A lookup table: row i of ``weight`` (num_embeddings, embedding_dim) for index i, initialised N(0, 1); the row
     at ``padding_idx`` starts at zeros and gets no gradient."""
 
+    @with_device_and_dtype
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
                  sparse: bool = False, _weight: Any = None, _freeze: bool = False) -> None:

@@ -8,6 +8,8 @@ run around ``forward`` with PyTorch's signatures. The containers (``Sequential``
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -38,6 +40,28 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+def with_device_and_dtype(init: Callable[..., None]) -> Callable[..., None]:
+    """A layer's constructor that also takes PyTorch's ``device=`` (the CPU, the one there is; any other is refused,
+    naming it) and ``dtype=`` (a float dtype for its parameters and buffers), as in ``nn.Linear(3, 4, device=dev)``."""
+
+    positional = sum(p.kind == p.POSITIONAL_OR_KEYWORD for p in inspect.signature(init).parameters.values()) - 1
+
+    @functools.wraps(init)
+    def constructed(self: Module, *args: Any, device: Any = None, dtype: Any = None, **kwargs: Any) -> None:
+        name = type(self).__name__
+        if len(args) > positional:
+            raise TypeError(f"{name} takes {positional} positional arguments, got {len(args)}: pass device= and "
+                            "dtype= by keyword")
+        target = to_arguments((), dtype, device, name)
+        if target is not None and target.kind != "f":
+            raise TypeError(f"{name}: dtype must be a floating dtype for its parameters, got {target}")
+        init(self, *args, **kwargs)
+        if target is not None:
+            self.to(target)
+
+    return constructed
 
 
 def _describe_value(value: Any) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 from .. import engine
 from .._tensor import Tensor
 from . import functional as F  # noqa: N812 - PyTorch's customary alias
-from .module import Module, Parameter
+from .module import Module, Parameter, with_device_and_dtype
 
 
 def _ones(*shape: int) -> Parameter:
@@ -60,6 +60,7 @@ class _BatchNorm(_NormBase):
     _axes: tuple[int, ...]
     _ndims: tuple[int, ...]
 
+    @with_device_and_dtype
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats)
@@ -116,6 +117,7 @@ class BatchNorm2d(_BatchNorm):
 class LayerNorm(Module):
     """Normalise over the last dims ``normalized_shape`` of each sample, then scale and shift elementwise."""
 
+    @with_device_and_dtype
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True) -> None:
         super().__init__()
@@ -136,6 +138,7 @@ class LayerNorm(Module):
 class RMSNorm(Module):
     """x / √(mean(x²) + ε) over the last dims ``normalized_shape``, times ``weight`` (ε: the dtype's eps if None)."""
 
+    @with_device_and_dtype
     def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
                  elementwise_affine: bool = True) -> None:
         super().__init__()
@@ -153,6 +156,7 @@ class RMSNorm(Module):
 class GroupNorm(Module):
     """Normalise each sample over groups of ``num_channels / num_groups`` channels, then scale and shift per channel."""
 
+    @with_device_and_dtype
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True) -> None:
         super().__init__()
         if num_groups < 1 or num_channels % num_groups:
@@ -176,6 +180,7 @@ class _InstanceNorm(_NormBase):
 
     spatial: int
 
+    @with_device_and_dtype
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
                  track_running_stats: bool = False) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats)

@@ -16,7 +16,7 @@ import numpy as np
 from .._tensor import Tensor, cat, stack
 from . import functional as F  # noqa: N812 - PyTorch's customary alias
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, with_device_and_dtype
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -70,6 +70,7 @@ class RNNCellBase(Module):
 
     mode: str
 
+    @with_device_and_dtype
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
@@ -116,6 +117,7 @@ class RNNCell(RNNCellBase):
 
     mode = "RNN_TANH"
 
+    @with_device_and_dtype
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh") -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
@@ -292,6 +294,7 @@ class RNNBase(Module):
 class RNN(RNNBase):
     """Elman RNN: h_t = tanh(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh) (``nonlinearity='relu'``: relu)."""
 
+    @with_device_and_dtype
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False
                  ) -> None:
@@ -304,6 +307,7 @@ class RNN(RNNBase):
 class LSTM(RNNBase):
     """Long short-term memory: returns (output, (h_n, c_n)); ``proj_size`` projects h (weight_hr)."""
 
+    @with_device_and_dtype
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0
                  ) -> None:
@@ -314,6 +318,7 @@ class LSTM(RNNBase):
 class GRU(RNNBase):
     """Gated recurrent unit: returns (output, h_n)."""
 
+    @with_device_and_dtype
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
