@@ -110,3 +110,14 @@ def test_mode_is_restored_after_an_error_and_nesting():
             pass
         with pytest.raises(FloatingPointError):
             Tensor(np.array([0.0])).log()
+
+
+def test_check_nan_false_checks_nothing_as_pytorchs_keyword_says():
+    """torch.autograd.detect_anomaly(check_nan=False): no NaN error, in forward or backward; the default checks."""
+    x = Tensor(np.array([-1.0]), requires_grad=True)
+    with tg.autograd.detect_anomaly(check_nan=False):
+        y = x.sqrt()
+        y.sum().backward()
+    assert np.isnan(y.item()) and np.isnan(x.grad.item())
+    with tg.autograd.detect_anomaly(), pytest.raises(FloatingPointError, match="nan"):
+        x.sqrt()

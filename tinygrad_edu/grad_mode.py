@@ -172,13 +172,14 @@ class inference_mode(_GradMode):  # noqa: N801 - PyTorch's name
 
 class detect_anomaly(Switch):  # noqa: N801 - PyTorch's name
     """Check every forward output and backward gradient for nan/inf and raise at the first, naming the op and the
-    line that created it (slow: for debugging)."""
+    line that created it (slow: for debugging). ``check_nan=False`` (PyTorch's keyword) checks nothing: PyTorch then
+    only notes where each op was created, for its warnings, which this engine has no use for."""
 
     switch = "anomaly"
     rare = True
 
-    def __init__(self, mode: bool = True) -> None:
-        super().__init__(bool(mode))
+    def __init__(self, check_nan: bool = True) -> None:
+        super().__init__(bool(check_nan))
 
 
 class keep_outputs(Switch):  # noqa: N801 - used like a function
