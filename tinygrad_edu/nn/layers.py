@@ -102,11 +102,14 @@ class Flatten(Module):
     def __init__(self, start_dim: int = 1, end_dim: int = -1, *, start_axis: int | None = None,
                  end_axis: int | None = None) -> None:
         super().__init__()
-        self.start_axis = start_dim if start_axis is None else start_axis
-        self.end_axis = end_dim if end_axis is None else end_axis
+        self.start_dim = start_dim if start_axis is None else start_axis  # PyTorch's attribute names
+        self.end_dim = end_dim if end_axis is None else end_axis
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(self.start_axis, self.end_axis)
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class _DropoutNd(Module):
