@@ -193,3 +193,20 @@ def test_layer_dtype_must_be_floating_and_device_dtype_go_by_keyword():
         nn.Linear(3, 4, dtype=np.int64)
     with pytest.raises(TypeError, match="pass device= and dtype= by keyword"):
         nn.Linear(3, 4, True, "cpu")
+
+
+def test_assigning_a_tensor_to_a_parameters_data_takes_its_array_as_in_pytorch():
+    """layer.weight.data = torch.ones(2, 3), pasted: the parameter computes with the new values (sharing the tensor's
+    memory, as PyTorch's does) and gets gradients; a value that is not a tensor or an array is refused."""
+    layer = nn.Linear(3, 2)
+    ones = tg.ones(2, 3)
+    layer.weight.data, layer.bias.data = ones, tg.zeros(2)
+    x = tg.tensor([[1.0, 2.0, 3.0]])
+    out = layer(x)
+    np.testing.assert_array_equal(out.numpy(), [[6.0, 6.0]])  # each output is x's sum
+    out.sum().backward()
+    np.testing.assert_array_equal(layer.weight.grad.numpy(), [[1.0, 2.0, 3.0]] * 2)  # ∂/∂W = x for each row
+    assert type(layer.weight.data) is np.ndarray and np.shares_memory(layer.weight.data, ones.data)
+    with pytest.raises(TypeError, match="Parameter.data must be a Tensor or an ndarray, got list"):
+        layer.weight.data = [[1.0, 2.0, 3.0]] * 2
+    assert layer.weight.data is ones.data  # nothing changed
