@@ -207,6 +207,6 @@ def test_assigning_a_tensor_to_a_parameters_data_takes_its_array_as_in_pytorch()
     out.sum().backward()
     np.testing.assert_array_equal(layer.weight.grad.numpy(), [[1.0, 2.0, 3.0]] * 2)  # ∂/∂W = x for each row
     assert type(layer.weight.data) is np.ndarray and np.shares_memory(layer.weight.data, ones.data)
-    with pytest.raises(TypeError, match="Parameter.data must be a Tensor or an ndarray, got list"):
+    with pytest.raises(TypeError, match=r"Parameter\.data must be a Tensor or an ndarray, got list"):
         layer.weight.data = [[1.0, 2.0, 3.0]] * 2
     assert layer.weight.data is ones.data  # nothing changed
