@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine, ops
+from .. import engine, grad_mode, ops
 from .._tensor import Tensor, cat, generator, normalize_axis, result_type, stack, where
 
 __all__ = [
@@ -1243,7 +1243,14 @@ def _picked_log_probabilities(log_p: Tensor, labels: np.ndarray, weights: np.nda
     loss = -picked if every_row_counts else -picked * Tensor.wrap(row_weight)
     if reduction == "none":
         return loss.reshape(labels.shape)
+    if reduction == "mean" and not counted.any():
+        return _mean_of_nothing(loss)
     return _reduce(loss, reduction, None if every_row_counts else float(row_weight.sum()))
+
+
+def _mean_of_nothing(loss: Tensor) -> Tensor:
+    """PyTorch's mean when every target is ignored: 0/0 = nan, but zero gradients (a division would give nan)."""
+    return loss.sum() * 0.0 + math.nan
 
 
 def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
@@ -1286,7 +1293,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     else:
         safe = np.where(counted > 0, labels.reshape(-1), 0)
         total = counted.sum() if weights is None else (weights[safe] * counted).sum()
-        smooth = _reduce(smooth, reduction, float(total) if reduction == "mean" else None)
+        smooth = (_mean_of_nothing(smooth) if reduction == "mean" and not counted.any() else
+                  _reduce(smooth, reduction, float(total) if reduction == "mean" else None))
     return loss * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
 
 
@@ -1305,13 +1313,6 @@ def _soft_cross_entropy(input: Tensor, target: Any, weight: Any, reduction: str,
     return _reduce(-terms.sum(axis=axis), reduction)
 
 
-def _clamped_log(p: Tensor) -> Tensor:
-    """log p clamped below at −100, as PyTorch's BCELoss (so p = 0 or 1 gives a finite loss)."""
-    positive = p.data > 0
-    safe = where(positive, p, 1.0)  # NOTE: log is never taken of 0, so no inf·0 = nan in the backward
-    return where(positive, safe.log(), -100.0).clip(min=-100.0)
-
-
 def _times_weight(loss: Tensor, weight: Any) -> Tensor:
     """Elementwise losses times a ``weight`` that broadcasts to them (PyTorch's BCE ``weight``)."""
     if weight is None:
@@ -1327,8 +1328,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, size_av
     if not ((input.data >= 0) & (input.data <= 1)).all():  # NOTE: a NaN is outside too, as PyTorch
         raise ValueError("binary_cross_entropy: all elements of input should be probabilities in [0, 1] "
                          "(use binary_cross_entropy_with_logits for logits)")
-    loss = -(y * _clamped_log(input) + (1.0 - y) * _clamped_log(1.0 - input))
-    return _reduce(_times_weight(loss, weight), reduction)
+    return _reduce(_times_weight(ops.BinaryCrossEntropy.apply(input, y), weight), reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
@@ -1407,7 +1407,9 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, 
             raise ValueError(f"gaussian_nll_loss: var of shape {var.shape} does not fit input of shape {input.shape}")
     if np.any(var.data < 0):
         raise ValueError("gaussian_nll_loss: var has negative entries")
-    var = var.clamp(min=eps)  # PyTorch clamps a copy: no gradient flows where var < eps
+    var = var.clone()
+    with grad_mode.no_grad():  # NOTE: as PyTorch, the clamp is not recorded: ∂/∂σ² is taken at max(σ², eps) and
+        var.clamp_(min=eps)  # passed on where σ² < eps too
     loss = 0.5 * (var.log() + (input - y) ** 2 / var)
     return _reduce(loss + 0.5 * math.log(2 * math.pi) if full else loss, reduction)
 
