@@ -63,3 +63,41 @@ def test_cross_entropy_whose_counted_targets_weigh_nothing_has_nan_gradients():
     logits = tg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     F.cross_entropy(logits, tg.tensor([0, 1]), weight=tg.tensor([0.0, 0.0, 1.0], dtype=tg.float64)).backward()
     assert np.all(np.isnan(logits.grad.data))
+
+
+def test_logits_gradient_is_nan_outside_0_1_and_infinite_at_its_ends():
+    """PyTorch's ∂ logit(p)/∂p = 1/(p(1 − p)) inside [0, 1] (±inf at 0 and 1), NaN outside, where logit is NaN."""
+    p = tg.tensor([-0.5, 0.0, 0.25, 1.0, 1.5], dtype=tg.float64, requires_grad=True)
+    z = p.logit()
+    (z * tg.tensor([1.0, 1.0, 1.0, -1.0, 1.0], dtype=tg.float64)).sum().backward()
+    np.testing.assert_allclose(p.grad.data, [math.nan, math.inf, 1 / 0.1875, -math.inf, math.nan])
+    q = tg.tensor([0.25, 1.5], dtype=tg.float64, requires_grad=True)
+    (gradient,) = tg.autograd.grad(q.logit().sum(), q, create_graph=True)
+    gradient.sum().backward()  # d/dp 1/(p(1 − p)) = (2p − 1)/(p(1 − p))² inside; PyTorch's 0 outside
+    np.testing.assert_allclose(q.grad.data, [(0.5 - 1) / 0.1875**2, 0.0])
+
+
+def test_hinge_embedding_loss_counts_both_terms_for_a_target_neither_1_nor_minus_1():
+    """PyTorch masks with y ≠ −1 (the x term) and y ≠ 1 (the margin term): a target of 0 gets both."""
+    x = tg.tensor([0.25, 0.25, 0.25], dtype=tg.float64, requires_grad=True)
+    loss = F.hinge_embedding_loss(x, tg.tensor([1.0, -1.0, 0.0], dtype=tg.float64), reduction="none")
+    np.testing.assert_allclose(loss.data, [0.25, 0.75, 1.0])
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [1.0, -1.0, 0.0])
+
+
+def test_kl_div_of_a_negative_target_is_nan_as_pytorchs_xlogy():
+    loss = F.kl_div(tg.tensor([-1.0, -1.0], dtype=tg.float64), tg.tensor([0.0, -0.5], dtype=tg.float64),
+                    reduction="none")
+    assert loss.data[0] == 0 and math.isnan(loss.data[1])
+
+
+def test_cosine_similarity_broadcasts_before_taking_norms():
+    """A size-1 ``dim`` is repeated first: (3, 1) against (1, 4) is the cosine of (a, a, a, a) and b, sign(a)·Σb/(2‖b‖)
+    — not sign(a)·Σb/‖b‖ from the norm of the unrepeated a."""
+    a, b = np.array([[0.5], [-2.0], [1.0]]), np.array([[1.0, 2.0, -0.5, 0.25]])
+    first, second = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    cosine = F.cosine_similarity(first, second, dim=-1)
+    np.testing.assert_allclose(cosine.data, np.sign(a[:, 0]) * b.sum() / (2 * np.linalg.norm(b)), rtol=1e-12)
+    cosine.sum().backward()
+    np.testing.assert_allclose(first.grad.data, 0.0, atol=1e-12)  # cos does not change with the length of a

@@ -1726,7 +1726,7 @@ class Tensor:
     def logit(self, eps: float | None = None) -> Tensor:
         """z = ln(p / (1 − p)), p clamped to [eps, 1 − eps] when eps is given;  ∂z/∂p = 1/(p(1 − p))"""
         p = self._floating() if eps is None else self._floating().clamp(eps, 1 - eps)
-        return (p / (1 - p)).log()
+        return ops.Logit.apply(p)
 
     def xlogy(self, other: Any) -> Tensor:
         """z = a·ln b, and 0 where a = 0 (unless b is NaN), as PyTorch;  ∂z/∂a = ln b, ∂z/∂b = a/b"""

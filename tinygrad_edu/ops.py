@@ -24,8 +24,9 @@ A primitive exists where composing would be wrong or slow:
   and a quadrant fix lose b = 0), and ``Asinh``, ``Acosh``, ``Atanh`` (their log formulas cancel).
 - A backward that is not the forward's derivative: ``BinaryCrossEntropy`` (PyTorch's gradient at p = 0 or 1, where
   the clamped logs' derivative is 0).
-- Functions nothing else builds: ``Sin``, ``Cos``, ``Asin``, ``Atan``; ``Step``, one op for floor, ceil, round,
-  trunc, sign and //, whose gradient is zeros (PyTorch's), not nothing.
+- Functions nothing else builds: ``Sin``, ``Cos``, ``Asin``, ``Atan``; ``Logit`` (PyTorch's derivative: NaN outside
+  [0, 1] and ±inf at its ends, where the chain rule through ln(a/(1 − a)) is finite or NaN); ``Step``, one op for
+  floor, ceil, round, trunc, sign and //, whose gradient is zeros (PyTorch's), not nothing.
 - Slow as compositions: ``Cumsum`` (a triangular matmul would be O(n²)); ``Prod`` and ``Cumprod``, whose
   derivatives need the products of the other elements — exact with zeros, where exp(Σ log) and z/a are not;
   ``Einsum`` (one contraction instead of broadcast products and sums); ``Inv``, ``Det``, ``Slogdet``, ``Solve``
@@ -350,6 +351,23 @@ class Log1p(Primitive):
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         return grad / (a + 1)
+
+
+class Logit(Primitive):
+    """z = ln(a/(1 − a));  ∂z/∂a = 1/(a(1 − a)), and NaN outside [0, 1]"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(a.data / (1 - a.data))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        values = a if isinstance(a, _ARRAYS) else a.data
+        # NOTE: PyTorch's NaN outside [0, 1], where z is NaN but the formula finite; ±inf at 0 and 1
+        return where((values < 0) | (values > 1), math.nan, grad / (a * (1 - a)))
 
 
 class BinaryCrossEntropy(Primitive):

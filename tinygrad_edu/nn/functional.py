@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine, grad_mode, ops
-from .._tensor import Tensor, cat, generator, normalize_axis, result_type, stack, where
+from .._tensor import Tensor, broadcast_tensors, cat, generator, normalize_axis, result_type, stack, where
 
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "alpha_dropout", "avg_pool1d", "avg_pool2d", "binary_cross_entropy",
@@ -361,7 +361,9 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """Σ x₁x₂ / (max(‖x₁‖, eps)·max(‖x₂‖, eps)) along ``dim``, the two broadcast together (as PyTorch)."""
+    """Σ x₁x₂ / (max(‖x₁‖, eps)·max(‖x₂‖, eps)) along ``dim``, the two broadcast together first (as PyTorch: a
+    size-1 ``dim`` is repeated before its norm is taken)."""
+    x1, x2 = broadcast_tensors(x1, x2)
     return (normalize(x1, 2.0, dim, eps) * normalize(x2, 2.0, dim, eps)).sum(dim=dim)
 
 
@@ -1181,8 +1183,8 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
     if log_target:
         loss = y.exp() * (y - input)
     else:
-        positive = y.data > 0  # NOTE: 0·log 0 = 0 (xlogy), with no nan from log 0 in the backward
-        loss = where(positive, y * where(positive, y, 1.0).log(), 0.0) - y * input
+        nonzero = y.data != 0  # NOTE: 0·log 0 = 0 (xlogy), with no nan from log 0 in the backward; y < 0 gives nan
+        loss = where(nonzero, y * where(nonzero, y, 1.0).log(), 0.0) - y * input
     if reduction == "batchmean":
         return loss.sum() / float(input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)
@@ -1379,7 +1381,8 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0, size_a
     """x where y = 1, max(0, margin − x) where y = −1 (x is a distance), reduced."""
     no_legacy(size_average, reduce, "hinge_embedding_loss")
     y = _as_target(target, input, "hinge_embedding_loss").data
-    return _reduce(where(y == 1, input, 0.0) + where(y == -1, (margin - input).clip(min=0.0), 0.0), reduction)
+    # NOTE: PyTorch's masks, y ≠ −1 and y ≠ 1: a target that is neither (0, say) counts both terms
+    return _reduce(where(y != -1, input, 0.0) + where(y != 1, (margin - input).clip(min=0.0), 0.0), reduction)
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2.0,
