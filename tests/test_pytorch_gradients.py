@@ -101,3 +101,13 @@ def test_cosine_similarity_broadcasts_before_taking_norms():
     np.testing.assert_allclose(cosine.data, np.sign(a[:, 0]) * b.sum() / (2 * np.linalg.norm(b)), rtol=1e-12)
     cosine.sum().backward()
     np.testing.assert_allclose(first.grad.data, 0.0, atol=1e-12)  # cos does not change with the length of a
+
+
+@pytest.mark.parametrize("call", [lambda x: F.threshold(x, 0.5, 2.0), lambda x: F.hardshrink(x, 0.5),
+                                  lambda x: F.softshrink(x, 0.5)], ids=["threshold", "hardshrink", "softshrink"])
+def test_threshold_and_shrinks_keep_a_nan_with_gradient_1(call):
+    """PyTorch's tests are x ≤ threshold and |x| ≤ λ, which a NaN fails: it passes through (it was replaced)."""
+    x = tg.tensor([math.nan, 0.25], dtype=tg.float64, requires_grad=True)
+    out = call(x)
+    out.sum().backward()
+    assert math.isnan(out.data[0]) and x.grad.tolist() == [1.0, 0.0]

@@ -310,19 +310,20 @@ def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Te
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """z = a where a > threshold, else ``value``;  ∂z/∂a = 1 above the threshold, else 0"""
     refuse_in_place(inplace, "threshold")
-    return where(input.data > threshold, input, value)
+    return where(input.data <= threshold, value, input)  # NOTE: a NaN stays NaN (not ≤), as PyTorch
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """z = a where |a| > λ, else 0;  ∂z/∂a = 1 there, else 0"""
-    return where(np.abs(input.data) > lambd, input, 0.0)
+    return where(np.abs(input.data) <= lambd, 0.0, input)  # NOTE: a NaN stays NaN (not ≤), as PyTorch
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """z = a − λ·sign(a) where |a| > λ, else 0 (a shrunk toward 0 by λ);  ∂z/∂a = 1 there, else 0"""
     if lambd < 0:
         raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
-    return where(input.data > lambd, input - lambd, where(input.data < -lambd, input + lambd, 0.0))
+    # NOTE: a NaN stays NaN (not ≤), with gradient 1, as PyTorch
+    return where(np.abs(input.data) <= lambd, 0.0, where(input.data < -lambd, input + lambd, input - lambd))
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
