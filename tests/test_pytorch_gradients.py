@@ -111,3 +111,13 @@ def test_threshold_and_shrinks_keep_a_nan_with_gradient_1(call):
     out = call(x)
     out.sum().backward()
     assert math.isnan(out.data[0]) and x.grad.tolist() == [1.0, 0.0]
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (0, 3)])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_of_an_empty_tensor_is_empty_with_an_empty_gradient(shape, name):
+    """PyTorch returns the empty tensor (it raised here: the max of nothing)."""
+    x = tg.zeros(shape, dtype=tg.float64, requires_grad=True)
+    out = getattr(x, name)(-1)
+    out.sum().backward()
+    assert out.shape == shape and x.grad.shape == shape

@@ -666,14 +666,14 @@ class Tensor:
     def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
         """exp(x) / Σ exp(x) along an axis (the last by default); shifting by the (detached) max keeps it finite."""
         axis = _softmax_axis(axis, dim, self.ndim, "softmax")
-        shifted = self - self.amax(axis=axis, keepdims=True).detach()
+        shifted = self - self.amax(axis=axis, keepdims=True).detach() if self.size else self  # empty: nothing to shift
         e = shifted.exp()
         return e / e.sum(axis=axis, keepdims=True)
 
     def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
         """x − log Σ exp(x) along an axis (the last by default), computed as (x − m) − log Σ exp(x − m)."""
         axis = _softmax_axis(axis, dim, self.ndim, "log_softmax")
-        shifted = self - self.amax(axis=axis, keepdims=True).detach()
+        shifted = self - self.amax(axis=axis, keepdims=True).detach() if self.size else self
         return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
     # ------------------------------------------------------------------------------------------- shape
