@@ -121,3 +121,12 @@ def test_softmax_of_an_empty_tensor_is_empty_with_an_empty_gradient(shape, name)
     out = getattr(x, name)(-1)
     out.sum().backward()
     assert out.shape == shape and x.grad.shape == shape
+
+
+@pytest.mark.parametrize(("shape", "n", "expected"), [((0,), 1, (0,)), ((2, 0), 1, (2, 0)), ((3,), 5, (0,))])
+def test_diff_of_an_axis_too_short_is_empty_with_a_zero_gradient(shape, n, expected):
+    """PyTorch returns an empty difference (it raised here: a slice of length −1)."""
+    x = tg.ones(shape, dtype=tg.float64, requires_grad=True)
+    out = x.diff(n)
+    out.sum().backward()
+    assert out.shape == expected and x.grad.shape == shape and not x.grad.data.any()

@@ -1782,7 +1782,7 @@ class Tensor:
             raise ValueError(f"diff: n must be a non-negative int, got {n!r}")
         axis = normalize_axis(dim, self.ndim, "diff")
         x = cat([t for t in (prepend, self, append) if t is not None], dim=axis)
-        for _ in range(n):
+        for _ in range(min(n, x.shape[axis])):  # an empty axis stays empty (PyTorch's), however large n
             x = x.narrow(axis, 1, x.shape[axis] - 1) - x.narrow(axis, 0, x.shape[axis] - 1)
         return x
 
