@@ -130,3 +130,14 @@ def test_diff_of_an_axis_too_short_is_empty_with_a_zero_gradient(shape, n, expec
     out = x.diff(n)
     out.sum().backward()
     assert out.shape == expected and x.grad.shape == shape and not x.grad.data.any()
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_and_min_along_a_non_empty_axis_of_an_empty_tensor_are_empty(name):
+    """PyTorch reduces (2, 0) along its axis of size 2 to (0,) (only an empty reduced axis is an error)."""
+    x = tg.ones((2, 0), dtype=tg.float64, requires_grad=True)
+    values, indices = getattr(x, name)(0)
+    values.sum().backward()
+    assert values.shape == indices.shape == (0,) and indices.dtype == tg.int64 and x.grad.shape == (2, 0)
+    with pytest.raises(ValueError, match="empty axis"):
+        getattr(x, name)(1)

@@ -628,8 +628,8 @@ class Tensor:
              keepdim: bool | None) -> Tensor:
         axis = _one_spelling(axis, dim, name, "axis", "dim")
         keep = bool(_one_spelling(keepdims, keepdim, name, "keepdims", "keepdim"))
-        if self.data.size == 0:
-            raise ValueError(f"{name} of an empty tensor (shape {self.shape})")
+        if self.data.size == 0 and (axis is None or self.shape[normalize_axis(axis, self.ndim, name)] == 0):
+            raise ValueError(f"{name} of an empty tensor (shape {self.shape}) along an empty axis")
         if self.ndim == 0:  # PyTorch lets a 0-d tensor take dim 0 or -1: its one element is at index 0
             normalize_axis(0 if axis is None else axis, 0, name)
             return Tensor.wrap(np.zeros((), np.int64))
