@@ -391,6 +391,9 @@ CATALOG: dict[str, Op] = {
     "logaddexp": Op(2, lambda a, b: a.logaddexp(b), np.logaddexp, fits=_broadcastable),
     "logit": Op(1, lambda a: (a.tanh() * 0.4 + 0.5).logit(),
                 lambda a: np.log((0.5 + 0.4 * np.tanh(a)) / (0.5 - 0.4 * np.tanh(a)))),
+    "binary_cross_entropy": Op(2, lambda a, b: F.binary_cross_entropy(a.sigmoid(), b.sigmoid(), reduction="none"),
+                               lambda a, b: np.logaddexp(0, -a) / (1 + np.exp(-b))
+                               + np.logaddexp(0, a) / (1 + np.exp(b)), fits=_same),
     "xlogy": Op(2, lambda a, b: a.xlogy(b * b + 0.5), lambda a, b: a * np.log(b * b + 0.5), fits=_broadcastable),
     "deg2rad": Op(1, lambda a: a.deg2rad(), np.deg2rad),
     "nansum": Op(1, lambda a: a.nansum(-1), lambda a: np.nansum(a, -1), fits=_last_axis),

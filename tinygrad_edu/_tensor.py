@@ -637,8 +637,8 @@ class Tensor:
              keepdim: bool | None) -> Tensor:
         axis = _one_spelling(axis, dim, name, "axis", "dim")
         keep = bool(_one_spelling(keepdims, keepdim, name, "keepdims", "keepdim"))
-        if self.data.size == 0:
-            raise ValueError(f"{name} of an empty tensor (shape {self.shape})")
+        if self.data.size == 0 and (axis is None or self.shape[normalize_axis(axis, self.ndim, name)] == 0):
+            raise ValueError(f"{name} of an empty tensor (shape {self.shape}) along an empty axis")
         if self.ndim == 0:  # PyTorch lets a 0-d tensor take dim 0 or -1: its one element is at index 0
             normalize_axis(0 if axis is None else axis, 0, name)
             return Tensor.wrap(np.zeros((), np.int64))
@@ -679,7 +679,7 @@ class Tensor:
         if dtype is not None:
             return self.to(dtype).softmax(axis, dim=dim)
         axis = _softmax_axis(axis, dim, self.ndim, "softmax")
-        shifted = self - self.amax(axis=axis, keepdims=True).detach()
+        shifted = self - self.amax(axis=axis, keepdims=True).detach() if self.size else self  # empty: nothing to shift
         e = shifted.exp()
         return e / e.sum(axis=axis, keepdims=True)
 
@@ -689,7 +689,7 @@ class Tensor:
         if dtype is not None:
             return self.to(dtype).log_softmax(axis, dim=dim)
         axis = _softmax_axis(axis, dim, self.ndim, "log_softmax")
-        shifted = self - self.amax(axis=axis, keepdims=True).detach()
+        shifted = self - self.amax(axis=axis, keepdims=True).detach() if self.size else self
         return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
     # ------------------------------------------------------------------------------------------- shape
@@ -1760,7 +1760,7 @@ class Tensor:
     def logit(self, eps: float | None = None) -> Tensor:
         """z = ln(p / (1 − p)), p clamped to [eps, 1 − eps] when eps is given;  ∂z/∂p = 1/(p(1 − p))"""
         p = self._floating() if eps is None else self._floating().clamp(eps, 1 - eps)
-        return (p / (1 - p)).log()
+        return ops.Logit.apply(p)
 
     def xlogy(self, other: Any) -> Tensor:
         """z = a·ln b, and 0 where a = 0 (unless b is NaN), as PyTorch;  ∂z/∂a = ln b, ∂z/∂b = a/b"""
@@ -1816,7 +1816,7 @@ class Tensor:
             raise ValueError(f"diff: n must be a non-negative int, got {n!r}")
         axis = normalize_axis(dim, self.ndim, "diff")
         x = cat([t for t in (prepend, self, append) if t is not None], dim=axis)
-        for _ in range(n):
+        for _ in range(min(n, x.shape[axis])):  # an empty axis stays empty (PyTorch's), however large n
             x = x.narrow(axis, 1, x.shape[axis] - 1) - x.narrow(axis, 0, x.shape[axis] - 1)
         return x
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine, ops
-from .._tensor import Tensor, cat, generator, normalize_axis, result_type, stack, where
+from .. import engine, grad_mode, ops
+from .._tensor import Tensor, broadcast_tensors, cat, generator, normalize_axis, result_type, stack, where
 
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "alpha_dropout", "avg_pool1d", "avg_pool2d", "binary_cross_entropy",
@@ -311,19 +311,20 @@ def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Te
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """z = a where a > threshold, else ``value``;  ∂z/∂a = 1 above the threshold, else 0"""
     refuse_in_place(inplace, "threshold")
-    return where(input.data > threshold, input, value)
+    return where(input.data <= threshold, value, input)  # NOTE: a NaN stays NaN (not ≤), as PyTorch
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """z = a where |a| > λ, else 0;  ∂z/∂a = 1 there, else 0"""
-    return where(np.abs(input.data) > lambd, input, 0.0)
+    return where(np.abs(input.data) <= lambd, 0.0, input)  # NOTE: a NaN stays NaN (not ≤), as PyTorch
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """z = a − λ·sign(a) where |a| > λ, else 0 (a shrunk toward 0 by λ);  ∂z/∂a = 1 there, else 0"""
     if lambd < 0:
         raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
-    return where(input.data > lambd, input - lambd, where(input.data < -lambd, input + lambd, 0.0))
+    # NOTE: a NaN stays NaN (not ≤), with gradient 1, as PyTorch
+    return where(np.abs(input.data) <= lambd, 0.0, where(input.data < -lambd, input + lambd, input - lambd))
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
@@ -362,7 +363,9 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """Σ x₁x₂ / (max(‖x₁‖, eps)·max(‖x₂‖, eps)) along ``dim``, the two broadcast together (as PyTorch)."""
+    """Σ x₁x₂ / (max(‖x₁‖, eps)·max(‖x₂‖, eps)) along ``dim``, the two broadcast together first (as PyTorch: a
+    size-1 ``dim`` is repeated before its norm is taken)."""
+    x1, x2 = broadcast_tensors(x1, x2)
     return (normalize(x1, 2.0, dim, eps) * normalize(x2, 2.0, dim, eps)).sum(dim=dim)
 
 
@@ -1182,8 +1185,8 @@ def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = N
     if log_target:
         loss = y.exp() * (y - input)
     else:
-        positive = y.data > 0  # NOTE: 0·log 0 = 0 (xlogy), with no nan from log 0 in the backward
-        loss = where(positive, y * where(positive, y, 1.0).log(), 0.0) - y * input
+        nonzero = y.data != 0  # NOTE: 0·log 0 = 0 (xlogy), with no nan from log 0 in the backward; y < 0 gives nan
+        loss = where(nonzero, y * where(nonzero, y, 1.0).log(), 0.0) - y * input
     if reduction == "batchmean":
         return loss.sum() / float(input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)
@@ -1244,7 +1247,14 @@ def _picked_log_probabilities(log_p: Tensor, labels: np.ndarray, weights: np.nda
     loss = -picked if every_row_counts else -picked * Tensor.wrap(row_weight)
     if reduction == "none":
         return loss.reshape(labels.shape)
+    if reduction == "mean" and not counted.any():
+        return _mean_of_nothing(loss)
     return _reduce(loss, reduction, None if every_row_counts else float(row_weight.sum()))
+
+
+def _mean_of_nothing(loss: Tensor) -> Tensor:
+    """PyTorch's mean when every target is ignored: 0/0 = nan, but zero gradients (a division would give nan)."""
+    return loss.sum() * 0.0 + math.nan
 
 
 def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
@@ -1287,7 +1297,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     else:
         safe = np.where(counted > 0, labels.reshape(-1), 0)
         total = counted.sum() if weights is None else (weights[safe] * counted).sum()
-        smooth = _reduce(smooth, reduction, float(total) if reduction == "mean" else None)
+        smooth = (_mean_of_nothing(smooth) if reduction == "mean" and not counted.any() else
+                  _reduce(smooth, reduction, float(total) if reduction == "mean" else None))
     return loss * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
 
 
@@ -1306,13 +1317,6 @@ def _soft_cross_entropy(input: Tensor, target: Any, weight: Any, reduction: str,
     return _reduce(-terms.sum(axis=axis), reduction)
 
 
-def _clamped_log(p: Tensor) -> Tensor:
-    """log p clamped below at −100, as PyTorch's BCELoss (so p = 0 or 1 gives a finite loss)."""
-    positive = p.data > 0
-    safe = where(positive, p, 1.0)  # NOTE: log is never taken of 0, so no inf·0 = nan in the backward
-    return where(positive, safe.log(), -100.0).clip(min=-100.0)
-
-
 def _times_weight(loss: Tensor, weight: Any) -> Tensor:
     """Elementwise losses times a ``weight`` that broadcasts to them (PyTorch's BCE ``weight``)."""
     if weight is None:
@@ -1328,8 +1332,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, size_av
     if not ((input.data >= 0) & (input.data <= 1)).all():  # NOTE: a NaN is outside too, as PyTorch
         raise ValueError("binary_cross_entropy: all elements of input should be probabilities in [0, 1] "
                          "(use binary_cross_entropy_with_logits for logits)")
-    loss = -(y * _clamped_log(input) + (1.0 - y) * _clamped_log(1.0 - input))
-    return _reduce(_times_weight(loss, weight), reduction)
+    return _reduce(_times_weight(ops.BinaryCrossEntropy.apply(input, y), weight), reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
@@ -1380,7 +1383,8 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0, size_a
     """x where y = 1, max(0, margin − x) where y = −1 (x is a distance), reduced."""
     no_legacy(size_average, reduce, "hinge_embedding_loss")
     y = _as_target(target, input, "hinge_embedding_loss").data
-    return _reduce(where(y == 1, input, 0.0) + where(y == -1, (margin - input).clip(min=0.0), 0.0), reduction)
+    # NOTE: PyTorch's masks, y ≠ −1 and y ≠ 1: a target that is neither (0, say) counts both terms
+    return _reduce(where(y != -1, input, 0.0) + where(y != 1, (margin - input).clip(min=0.0), 0.0), reduction)
 
 
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2.0,
@@ -1408,7 +1412,9 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, 
             raise ValueError(f"gaussian_nll_loss: var of shape {var.shape} does not fit input of shape {input.shape}")
     if np.any(var.data < 0):
         raise ValueError("gaussian_nll_loss: var has negative entries")
-    var = var.clamp(min=eps)  # PyTorch clamps a copy: no gradient flows where var < eps
+    var = var.clone()
+    with grad_mode.no_grad():  # NOTE: as PyTorch, the clamp is not recorded: ∂/∂σ² is taken at max(σ², eps) and
+        var.clamp_(min=eps)  # passed on where σ² < eps too
     loss = 0.5 * (var.log() + (input - y) ** 2 / var)
     return _reduce(loss + 0.5 * math.log(2 * math.pi) if full else loss, reduction)
 
