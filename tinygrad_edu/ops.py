@@ -22,8 +22,6 @@ A primitive exists where composing would be wrong or slow:
   2), ``Hypot`` (a² + b² overflows), ``Remainder`` and ``Fmod`` (a − b·⌊a/b⌋ rounds), ``Sinh`` (eᵃ − e⁻ᵃ cancels
   near 0) with ``Cosh``, each the other's derivative, ``Acos`` (π/2 − asin loses digits near 1), ``Atan2`` (atan(a/b)
   and a quadrant fix lose b = 0), and ``Asinh``, ``Acosh``, ``Atanh`` (their log formulas cancel).
-- A backward that is not the forward's derivative: ``BinaryCrossEntropy`` (PyTorch's gradient at p = 0 or 1, where
-  the clamped logs' derivative is 0).
 - Functions nothing else builds: ``Sin``, ``Cos``, ``Asin``, ``Atan``; ``Logit`` (PyTorch's derivative: NaN outside
   [0, 1] and ±inf at its ends, where the chain rule through ln(a/(1 − a)) is finite or NaN); ``Step``, one op for
   floor, ceil, round, trunc, sign and //, whose gradient is zeros (PyTorch's), not nothing.
@@ -368,29 +366,6 @@ class Logit(Primitive):
         values = a if isinstance(a, _ARRAYS) else a.data
         # NOTE: PyTorch's NaN outside [0, 1], where z is NaN but the formula finite; ±inf at 0 and 1
         return where((values < 0) | (values > 1), math.nan, grad / (a * (1 - a)))
-
-
-class BinaryCrossEntropy(Primitive):
-    """z = −[b ln a + (1 − b) ln(1 − a)], each log clamped at −100;  ∂z/∂a = (a − b)/max(a(1 − a), ε),
-    ∂z/∂b = ln(1 − a) − ln a"""
-
-    epsilon = float(np.float32(1e-12))  # PyTorch's ε, a float32 constant
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore"):
-            return (b.data - 1) * np.maximum(np.log1p(-a.data), -100.0) - b.data * np.maximum(np.log(a.data), -100.0)
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        # NOTE: PyTorch's formula, not the derivative of the clamped loss: at a = 0 or 1 a wrong target still gets a
-        # steep gradient (±10¹²) where the clamp's derivative would be 0, and ∂z/∂b is ±inf there.
-        variance = (a * (1 - a)).clip(min=BinaryCrossEntropy.epsilon)
-        grad_a = grad * (a - b) / variance if ctx.needs_input_grad[0] else None
-        grad_b = grad * (log(1 - a) - log(a)) if ctx.needs_input_grad[1] else None
-        return grad_a, grad_b
 
 
 class Sqrt(Primitive):

@@ -1317,6 +1317,14 @@ def _soft_cross_entropy(input: Tensor, target: Any, weight: Any, reduction: str,
     return _reduce(-terms.sum(axis=axis), reduction)
 
 
+def _clamped_log(p: Tensor, complement: bool = False) -> Tensor:
+    """log p, or log(1 − p) through log1p (a tiny p keeps its digits), clamped below at −100 as PyTorch's BCELoss
+    (so p = 0 or 1 gives a finite loss)."""
+    inside = (p.data < 1) if complement else (p.data > 0)
+    safe = where(inside, p, 0.0 if complement else 1.0)  # NOTE: no log of 0, so no inf·0 = nan in the backward
+    return where(inside, (-safe).log1p() if complement else safe.log(), -100.0).clip(min=-100.0)
+
+
 def _times_weight(loss: Tensor, weight: Any) -> Tensor:
     """Elementwise losses times a ``weight`` that broadcasts to them (PyTorch's BCE ``weight``)."""
     if weight is None:
@@ -1332,7 +1340,8 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, size_av
     if not ((input.data >= 0) & (input.data <= 1)).all():  # NOTE: a NaN is outside too, as PyTorch
         raise ValueError("binary_cross_entropy: all elements of input should be probabilities in [0, 1] "
                          "(use binary_cross_entropy_with_logits for logits)")
-    return _reduce(_times_weight(ops.BinaryCrossEntropy.apply(input, y), weight), reduction)
+    loss = -(y * _clamped_log(input) + (1.0 - y) * _clamped_log(input, complement=True))
+    return _reduce(_times_weight(loss, weight), reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
