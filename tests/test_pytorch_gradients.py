@@ -139,3 +139,14 @@ def test_max_and_min_along_a_non_empty_axis_of_an_empty_tensor_are_empty(name):
     assert values.shape == indices.shape == (0,) and indices.dtype == tg.int64 and x.grad.shape == (2, 0)
     with pytest.raises(ValueError, match="empty axis"):
         getattr(x, name)(1)
+
+
+@pytest.mark.parametrize("exponent", [0, 0.0])
+def test_second_derivative_of_a_zeroth_power_is_zero_at_zero(exponent):
+    """x⁰ = 1 is constant: every derivative is 0, at x = 0 too (the dropped branch of the first derivative,
+    b·a^(b−1), must not leak 0·∞ = nan into the second)."""
+    x = tg.tensor([0.0, 1.5, -2.0], dtype=tg.float64, requires_grad=True)
+    (first,) = tg.autograd.grad((x**exponent).sum(), x, create_graph=True)
+    (second,) = tg.autograd.grad(first.sum(), x, allow_unused=True, materialize_grads=True)
+    np.testing.assert_array_equal(first.data, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(second.data, [0.0, 0.0, 0.0])
