@@ -371,6 +371,9 @@ class Tensor:
                 dtype = result_type(self, other)
                 if op is ops.Div and dtype.kind != "f":
                     dtype = _default_float  # true division of integers: the default float dtype, as PyTorch
+                elif op is ops.Pow and dtype.kind != "f" and not reflected and _negative_integer(other):
+                    raise ValueError(f"pow: integers to negative integer powers are not allowed (as PyTorch): make "
+                                     f"the base a float tensor (x.float() ** {other})")
                 return op.apply(*((_as_dtype(other, dtype), self._as(dtype)) if reflected else
                                   (self._as(dtype), _as_dtype(other, dtype))))
         return op.apply(other, self) if reflected else op.apply(self, other)
@@ -423,12 +426,12 @@ class Tensor:
     mul, pow, matmul, true_divide, neg = __mul__, __pow__, __matmul__, __truediv__, __neg__
 
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self + alpha·other (PyTorch's ``add``)."""
-        return self + (other if alpha == 1 else other * alpha)
+        """self + alpha·other (PyTorch's ``add``), alpha·other in the result dtype of self and other."""
+        return self + (other if alpha == 1 else _scaled(other, alpha, result_type(self, other), "add"))
 
     def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self − alpha·other (PyTorch's ``sub``)."""
-        return self - (other if alpha == 1 else other * alpha)
+        """self − alpha·other (PyTorch's ``sub``), alpha·other in the result dtype of self and other."""
+        return self - (other if alpha == 1 else _scaled(other, alpha, result_type(self, other), "sub"))
 
     def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         """self / other; ``rounding_mode="floor"`` rounds the quotient down (``//``), ``"trunc"`` toward zero, as
@@ -563,7 +566,7 @@ class Tensor:
             keepdim: bool | None = None, dtype: DTypeLike = None) -> Tensor:
         """Σ over the axes (all by default), of the tensor cast to ``dtype`` first if given (PyTorch's)."""
         axes, keep = reduction_args("sum", self.ndim, axis, keepdims, dim, keepdim)
-        return ops.Sum.apply(self if dtype is None else self.to(dtype), axes, keep)
+        return _in_dtype(ops.Sum.apply(self if dtype is None else self.to(dtype), axes, keep), dtype)
 
     def mean(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
              keepdim: bool | None = None, dtype: DTypeLike = None) -> Tensor:
@@ -1038,6 +1041,8 @@ class Tensor:
 
     def square(self) -> Tensor:
         """z = a²;  ∂z/∂a = 2a"""
+        if self.data.dtype.kind == "b":  # PyTorch squares bools as pow(a, 2): int64, as bool ** 2 is here
+            return self**2
         return self * self
 
     def rsqrt(self) -> Tensor:
@@ -1709,12 +1714,17 @@ class Tensor:
     # ------------------------------------------------------------------------------------------- more of PyTorch's ops
     # Compositions of the ops above: each gradient is the chain rule through them.
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
-        """z = a + value·t₁·t₂ (broadcast together)"""
-        return self + value * _as_tensor(tensor1) * tensor2
+        """z = a + value·t₁·t₂ (broadcast together, in the result dtype of the three)"""
+        dtype = result_type(self, tensor1, tensor2)
+        return self + _scaled(_as_dtype(tensor1, dtype) * _as_dtype(tensor2, dtype), value, dtype, "addcmul")
 
     def addcdiv(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
         """z = a + value·t₁/t₂ (broadcast together)"""
-        return self + value * _as_tensor(tensor1) / tensor2
+        tensor1 = _as_tensor(tensor1)
+        if tensor1.dtype.kind in "biu" and result_type(tensor2).kind in "biu":
+            raise TypeError("addcdiv: integer division is not supported (PyTorch refuses it too); make tensor1 or "
+                            "tensor2 a float tensor, or write a + value * (t1 / t2)")
+        return self + value * tensor1 / tensor2
 
     def logaddexp(self, other: Any) -> Tensor:
         """z = ln(eᵃ + eᵇ), computed without overflow;  ∂z/∂a = σ(a − b)"""
@@ -1730,10 +1740,7 @@ class Tensor:
 
     def xlogy(self, other: Any) -> Tensor:
         """z = a·ln b, and 0 where a = 0 (unless b is NaN), as PyTorch;  ∂z/∂a = ln b, ∂z/∂b = a/b"""
-        other = _as_tensor(other)
-        dtype = result_type(self, other)
-        a, b = self._as(dtype if dtype.kind == "f" else _default_float), other._as(dtype if dtype.kind == "f"
-                                                                                  else _default_float)
+        a, b = self._floating_pair(other)  # a numpy float64 scalar counts as a Python float, as in PyTorch
         zero = (a.data == 0) & ~np.isnan(b.data)
         return where(zero, 0.0, a * where(zero, 1.0, b).log())
 
@@ -2072,6 +2079,18 @@ def _constant(number: float, dtype: np.dtype) -> Tensor:
     return constant
 
 
+def _scaled(value: Any, factor: Any, dtype: np.dtype, name: str) -> Tensor:
+    """factor·value in ``dtype``, the result dtype of the op (PyTorch's ``alpha=``/``value=``): an integer result
+    refuses a fractional factor (PyTorch refuses or truncates it), a bool result takes the factor as a bool."""
+    if dtype.kind in "iu" and isinstance(factor, (float, np.floating)) and not float(factor).is_integer():
+        raise TypeError(f"{name}: an integer result can't be scaled by {factor} (PyTorch refuses or truncates it): "
+                        "make the tensors float")
+    value = _as_dtype(value, dtype)
+    if dtype.kind == "b":
+        return value & bool(factor)
+    return value if factor == 1 else value * (factor if dtype.kind == "f" else int(factor))
+
+
 def _as_dtype(value: Any, dtype: np.dtype) -> Tensor:
     """An operand in ``dtype``: a tensor cast (differentiably if it requires grad), anything else converted."""
     if isinstance(value, Tensor):
@@ -2270,6 +2289,11 @@ def maximum(a: Any, b: Any) -> Tensor:
 
 def minimum(a: Any, b: Any) -> Tensor:
     return _as_tensor(a).minimum(b)
+
+
+def _negative_integer(value: Any) -> bool:
+    """Whether ``value`` is a negative Python or numpy integer (not a bool, not a tensor)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value < 0
 
 
 def _as_tensor(value: Any) -> Tensor:
