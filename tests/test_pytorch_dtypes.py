@@ -84,7 +84,36 @@ def test_a_numpy_float64_scalar_is_a_python_float_in_xlogy():
     np.testing.assert_allclose(result.data, [np.log(2.0), 2 * np.log(2.0)], rtol=1e-6)
 
 
+def test_a_numpy_scalar_passed_first_to_a_function_is_a_python_number():
+    small = tg.tensor([1, 2], dtype=tg.uint8)
+    assert tg.add(np.float64(2.5), small).dtype == tg.float32 and tg.add(np.float64(2.5), small).tolist() == [3.5, 4.5]
+    assert tg.mul(np.int64(3), small).dtype == tg.uint8 and tg.mul(np.int64(3), small).tolist() == [3, 6]
+
+
+@pytest.mark.parametrize("dtype", [tg.uint8, tg.int8, tg.int64])
+def test_softmax_of_integers_is_computed_in_floats(dtype):
+    """x − max(x) in uint8 wrapped round (1 − 2 = 255) and gave NaN; PyTorch refuses integers, numpy's meaning is
+    e^x / Σ e^x of the values."""
+    values = np.array([[1, 0, 2], [1, 3, 2]])
+    x = tg.tensor(values).to(dtype)
+    expected = np.exp(values) / np.exp(values).sum(axis=-1, keepdims=True)
+    assert x.softmax(-1).dtype == tg.float32
+    np.testing.assert_allclose(x.softmax(-1).data, expected, rtol=1e-6)
+    np.testing.assert_allclose(x.log_softmax(-1).data, np.log(expected), rtol=1e-6)
+
+
 def test_square_of_bools_is_int64():
     """torch.square is pow(a, 2): bool ** 2 is int64."""
     squared = tg.tensor([True, False]).square()
     assert squared.dtype == tg.int64 and squared.tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("dtype", [*INTEGERS, tg.bool])
+def test_mean_var_and_std_refuse_integers_as_pytorch(dtype):
+    """PyTorch: "mean(): could not infer output dtype", "std and var only support floating point"; numpy would
+    give float64, a dtype PyTorch's users would not expect."""
+    x = tg.tensor([1, 0, 1]).to(dtype)
+    for reduce in (x.mean, x.var, x.std, lambda: x.mean(dtype=tg.int64), lambda: tg.std_mean(x)):
+        with pytest.raises(TypeError, match="floating-point"):
+            reduce()
+    assert x.mean(dtype=tg.float64).item() == pytest.approx(2 / 3) and x.float().var().item() == pytest.approx(1 / 3)

@@ -572,7 +572,10 @@ class Tensor:
              keepdim: bool | None = None, dtype: DTypeLike = None) -> Tensor:
         """The mean over the axes (all by default), of the tensor cast to ``dtype`` first if given (PyTorch's)."""
         axes, keep = reduction_args("mean", self.ndim, axis, keepdims, dim, keepdim)
-        return ops.Mean.apply(self if dtype is None else self.to(dtype), axes, keep)
+        x = self if dtype is None else self.to(dtype)
+        if x.data.dtype.kind != "f":
+            _refuse_integers("mean", x.data.dtype)
+        return ops.Mean.apply(x, axes, keep)
 
     def max(self, dim: Any = None, keepdim: bool | None = None, *, axis: Axis = None,
             keepdims: bool | None = None) -> Any:
@@ -651,6 +654,8 @@ class Tensor:
             raise TypeError(f"var/std: the second argument is PyTorch's unbiased (a bool), got {unbiased!r}; pass "
                             "keepdims= (or keepdim=) by name")
         correction = _correction(_unbiased(correction, unbiased), ddof, "var")
+        if self.data.dtype.kind != "f":
+            _refuse_integers("var/std", self.data.dtype)
         axes, keep = reduction_args("var", self.ndim, axis, keepdims, dim, keepdim)
         centered = self - self.mean(axis=axes, keepdims=True)
         count = math.prod([self.shape[a] for a in axes])
@@ -667,16 +672,20 @@ class Tensor:
         return where(spread, where(spread, variance, 1.0).sqrt(), 0.0)
 
     def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-        """exp(x) / Σ exp(x) along an axis (the last by default); shifting by the (detached) max keeps it finite."""
+        """exp(x) / Σ exp(x) along an axis (the last by default); shifting by the (detached) max keeps it finite.
+        Integers and bools in the default float dtype (PyTorch refuses them; x − max would wrap round in uint8)."""
         axis = _softmax_axis(axis, dim, self.ndim, "softmax")
-        shifted = self - self.amax(axis=axis, keepdims=True).detach()
+        x = self._floating()
+        shifted = x - x.amax(axis=axis, keepdims=True).detach()
         e = shifted.exp()
         return e / e.sum(axis=axis, keepdims=True)
 
     def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-        """x − log Σ exp(x) along an axis (the last by default), computed as (x − m) − log Σ exp(x − m)."""
+        """x − log Σ exp(x) along an axis (the last by default), computed as (x − m) − log Σ exp(x − m) (integers
+        and bools in the default float dtype, as ``softmax``)."""
         axis = _softmax_axis(axis, dim, self.ndim, "log_softmax")
-        shifted = self - self.amax(axis=axis, keepdims=True).detach()
+        x = self._floating()
+        shifted = x - x.amax(axis=axis, keepdims=True).detach()
         return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
     # ------------------------------------------------------------------------------------------- shape
@@ -2289,6 +2298,12 @@ def maximum(a: Any, b: Any) -> Tensor:
 
 def minimum(a: Any, b: Any) -> Tensor:
     return _as_tensor(a).minimum(b)
+
+
+def _refuse_integers(name: str, dtype: np.dtype) -> None:
+    """PyTorch's refusal of a mean or a variance of integers or bools (numpy would give float64)."""
+    raise TypeError(f"{name}: needs a floating-point tensor, got dtype {dtype} (PyTorch refuses it too): convert it "
+                    "first with .float()" + (" or pass dtype=tg.float32" if name == "mean" else ""))
 
 
 def _negative_integer(value: Any) -> bool:
