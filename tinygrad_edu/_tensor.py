@@ -1782,6 +1782,8 @@ class Tensor:
     def nanmean(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
                 keepdims: bool | None = None) -> Tensor:
         """The mean of the numbers along the axes, NaNs left out (NaN where there are none)"""
+        if self.data.dtype.kind != "f":
+            _refuse_integers("nanmean", self.data.dtype)
         axes = _one_spelling(axis, dim, "nanmean", "axis", "dim")
         keep = _one_spelling(keepdims, keepdim or None, "nanmean", "keepdims", "keepdim")
         counted = (~self.isnan()).sum(axis=axes, keepdims=keep)
