@@ -32,6 +32,15 @@ def test_integer_powers_that_pytorch_allows_still_work():
     assert (2 ** tg.tensor([0, 1, 3])).tolist() == [1, 2, 8]
 
 
+def test_bools_to_bool_powers_are_refused():
+    """PyTorch: "pow" not implemented for 'Bool'; numpy's bool ** bool is int8, a dtype PyTorch never gives."""
+    m = tg.tensor([True, False])
+    for power in (lambda: m**m, lambda: m**True, lambda: True**m, lambda: m.pow(m)):
+        with pytest.raises(TypeError, match="two bools"):
+            power()
+    assert (m**2).dtype == tg.int64 and (m**2).tolist() == [1, 0]  # bool ** int is int64, as PyTorch
+
+
 def test_add_and_sub_scale_other_in_the_result_dtype():
     """PyTorch's add(other, alpha): alpha·other is computed in result_type(self, other); for bools alpha is a bool."""
     m = tg.tensor([True, False, False])

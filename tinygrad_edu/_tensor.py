@@ -367,10 +367,14 @@ class Tensor:
         if type(other) is not Tensor or other.data.dtype is not own or own.kind != "f":  # all but the usual case
             if (type(other) is float or type(other) is int) and own.kind == "f":  # x * 0.5: x's dtype
                 other = _constant(other, own)
-            elif not isinstance(other, Tensor) or other.data.dtype is not own or (op is ops.Div and own.kind != "f"):
+            elif (not isinstance(other, Tensor) or other.data.dtype is not own
+                  or (own.kind != "f" and (op is ops.Div or op is ops.Pow))):  # integer / and ** are checked below
                 dtype = result_type(self, other)
                 if op is ops.Div and dtype.kind != "f":
                     dtype = _default_float  # true division of integers: the default float dtype, as PyTorch
+                elif op is ops.Pow and dtype.kind == "b":
+                    raise TypeError("pow: not defined for two bools (as PyTorch; numpy would give int8): convert "
+                                    "one with .long() first")
                 elif op is ops.Pow and dtype.kind != "f" and not reflected and _negative_integer(other):
                     raise ValueError(f"pow: integers to negative integer powers are not allowed (as PyTorch): make "
                                      f"the base a float tensor (x.float() ** {other})")
