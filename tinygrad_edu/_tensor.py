@@ -376,10 +376,17 @@ class Tensor:
         if type(other) is not Tensor or other.data.dtype is not own or own.kind != "f":  # all but the usual case
             if (type(other) is float or type(other) is int) and own.kind == "f":  # x * 0.5: x's dtype
                 other = _constant(other, own)
-            elif not isinstance(other, Tensor) or other.data.dtype is not own or (op is ops.Div and own.kind != "f"):
+            elif (not isinstance(other, Tensor) or other.data.dtype is not own
+                  or (own.kind != "f" and (op is ops.Div or op is ops.Pow))):  # integer / and ** are checked below
                 dtype = result_type(self, other)
                 if op is ops.Div and dtype.kind != "f":
                     dtype = _default_float  # true division of integers: the default float dtype, as PyTorch
+                elif op is ops.Pow and dtype.kind == "b":
+                    raise TypeError("pow: not defined for two bools (as PyTorch; numpy would give int8): convert "
+                                    "one with .long() first")
+                elif op is ops.Pow and dtype.kind != "f" and not reflected and _negative_integer(other):
+                    raise ValueError(f"pow: integers to negative integer powers are not allowed (as PyTorch): make "
+                                     f"the base a float tensor (x.float() ** {other})")
                 return op.apply(*((_as_dtype(other, dtype), self._as(dtype)) if reflected else
                                   (self._as(dtype), _as_dtype(other, dtype))))
         return op.apply(other, self) if reflected else op.apply(self, other)
@@ -432,12 +439,12 @@ class Tensor:
     mul, pow, matmul, true_divide, neg = __mul__, __pow__, __matmul__, __truediv__, __neg__
 
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self + alpha·other (PyTorch's ``add``)."""
-        return self + (other if alpha == 1 else other * alpha)
+        """self + alpha·other (PyTorch's ``add``), alpha·other in the result dtype of self and other."""
+        return self + (other if alpha == 1 else _scaled(other, alpha, result_type(self, other), "add"))
 
     def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
-        """self − alpha·other (PyTorch's ``sub``)."""
-        return self - (other if alpha == 1 else other * alpha)
+        """self − alpha·other (PyTorch's ``sub``), alpha·other in the result dtype of self and other."""
+        return self - (other if alpha == 1 else _scaled(other, alpha, result_type(self, other), "sub"))
 
     def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         """self / other; ``rounding_mode="floor"`` rounds the quotient down (``//``), ``"trunc"`` toward zero, as
@@ -572,13 +579,16 @@ class Tensor:
             keepdim: bool | None = None, dtype: DTypeLike = None) -> Tensor:
         """Σ over the axes (all by default), of the tensor cast to ``dtype`` first if given (PyTorch's)."""
         axes, keep = reduction_args("sum", self.ndim, axis, keepdims, dim, keepdim)
-        return ops.Sum.apply(self if dtype is None else self.to(dtype), axes, keep)
+        return _in_dtype(ops.Sum.apply(self if dtype is None else self.to(dtype), axes, keep), dtype)
 
     def mean(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
              keepdim: bool | None = None, dtype: DTypeLike = None) -> Tensor:
         """The mean over the axes (all by default), of the tensor cast to ``dtype`` first if given (PyTorch's)."""
         axes, keep = reduction_args("mean", self.ndim, axis, keepdims, dim, keepdim)
-        return ops.Mean.apply(self if dtype is None else self.to(dtype), axes, keep)
+        x = self if dtype is None else self.to(dtype)
+        if x.data.dtype.kind != "f":
+            _refuse_integers("mean", x.data.dtype)
+        return ops.Mean.apply(x, axes, keep)
 
     def max(self, dim: Any = None, keepdim: bool | None = None, *, axis: Axis = None,
             keepdims: bool | None = None) -> Any:
@@ -658,6 +668,8 @@ class Tensor:
             raise TypeError(f"var/std: the second argument is PyTorch's unbiased (a bool), got {unbiased!r}; pass "
                             "keepdims= (or keepdim=) by name")
         correction = _correction(_unbiased(correction, unbiased), ddof, "var")
+        if self.data.dtype.kind != "f":
+            _refuse_integers("var/std", self.data.dtype)
         axes, keep = reduction_args("var", self.ndim, axis, keepdims, dim, keepdim)
         centered = self - self.mean(axis=axes, keepdims=True)
         count = math.prod([self.shape[a] for a in axes])
@@ -675,21 +687,24 @@ class Tensor:
 
     def softmax(self, axis: int | None = None, dtype: DTypeLike = None, *, dim: int | None = None) -> Tensor:
         """exp(x) / Σ exp(x) along an axis (the last by default), of x cast to ``dtype`` first if given; shifting by
-        the (detached) max keeps it finite."""
+        the (detached) max keeps it finite. Integers and bools in the default float dtype (PyTorch refuses them;
+        x − max would wrap round in uint8)."""
         if dtype is not None:
             return self.to(dtype).softmax(axis, dim=dim)
         axis = _softmax_axis(axis, dim, self.ndim, "softmax")
-        shifted = self - self.amax(axis=axis, keepdims=True).detach() if self.size else self  # empty: nothing to shift
+        x = self._floating()
+        shifted = x - x.amax(axis=axis, keepdims=True).detach() if x.size else x  # empty: nothing to shift
         e = shifted.exp()
         return e / e.sum(axis=axis, keepdims=True)
 
     def log_softmax(self, axis: int | None = None, dtype: DTypeLike = None, *, dim: int | None = None) -> Tensor:
         """x − log Σ exp(x) along an axis (the last by default), computed as (x − m) − log Σ exp(x − m), of x cast to
-        ``dtype`` first if given."""
+        ``dtype`` first if given (integers and bools in the default float dtype, as ``softmax``)."""
         if dtype is not None:
             return self.to(dtype).log_softmax(axis, dim=dim)
         axis = _softmax_axis(axis, dim, self.ndim, "log_softmax")
-        shifted = self - self.amax(axis=axis, keepdims=True).detach() if self.size else self
+        x = self._floating()
+        shifted = x - x.amax(axis=axis, keepdims=True).detach() if x.size else x
         return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
     # ------------------------------------------------------------------------------------------- shape
@@ -1070,6 +1085,8 @@ class Tensor:
 
     def square(self) -> Tensor:
         """z = a²;  ∂z/∂a = 2a"""
+        if self.data.dtype.kind == "b":  # PyTorch squares bools as pow(a, 2): int64, as bool ** 2 is here
+            return self**2
         return self * self
 
     def rsqrt(self) -> Tensor:
@@ -1743,12 +1760,17 @@ class Tensor:
     # ------------------------------------------------------------------------------------------- more of PyTorch's ops
     # Compositions of the ops above: each gradient is the chain rule through them.
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
-        """z = a + value·t₁·t₂ (broadcast together)"""
-        return self + value * _as_tensor(tensor1) * tensor2
+        """z = a + value·t₁·t₂ (broadcast together, in the result dtype of the three)"""
+        dtype = result_type(self, tensor1, tensor2)
+        return self + _scaled(_as_dtype(tensor1, dtype) * _as_dtype(tensor2, dtype), value, dtype, "addcmul")
 
     def addcdiv(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
         """z = a + value·t₁/t₂ (broadcast together)"""
-        return self + value * _as_tensor(tensor1) / tensor2
+        tensor1 = _as_tensor(tensor1)
+        if tensor1.dtype.kind in "biu" and result_type(tensor2).kind in "biu":
+            raise TypeError("addcdiv: integer division is not supported (PyTorch refuses it too); make tensor1 or "
+                            "tensor2 a float tensor, or write a + value * (t1 / t2)")
+        return self + value * tensor1 / tensor2
 
     def logaddexp(self, other: Any) -> Tensor:
         """z = ln(eᵃ + eᵇ), computed without overflow;  ∂z/∂a = σ(a − b)"""
@@ -1764,10 +1786,7 @@ class Tensor:
 
     def xlogy(self, other: Any) -> Tensor:
         """z = a·ln b, and 0 where a = 0 (unless b is NaN), as PyTorch;  ∂z/∂a = ln b, ∂z/∂b = a/b"""
-        other = _as_tensor(other)
-        dtype = result_type(self, other)
-        a, b = self._as(dtype if dtype.kind == "f" else _default_float), other._as(dtype if dtype.kind == "f"
-                                                                                  else _default_float)
+        a, b = self._floating_pair(other)  # a numpy float64 scalar counts as a Python float, as in PyTorch
         zero = (a.data == 0) & ~np.isnan(b.data)
         return where(zero, 0.0, a * where(zero, 1.0, b).log())
 
@@ -1800,6 +1819,8 @@ class Tensor:
     def nanmean(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
                 keepdims: bool | None = None) -> Tensor:
         """The mean of the numbers along the axes, NaNs left out (NaN where there are none)"""
+        if self.data.dtype.kind != "f":
+            _refuse_integers("nanmean", self.data.dtype)
         axes = _one_spelling(axis, dim, "nanmean", "axis", "dim")
         keep = _one_spelling(keepdims, keepdim or None, "nanmean", "keepdims", "keepdim")
         counted = (~self.isnan()).sum(axis=axes, keepdims=keep)
@@ -2110,6 +2131,18 @@ def _constant(number: float, dtype: np.dtype) -> Tensor:
     return constant
 
 
+def _scaled(value: Any, factor: Any, dtype: np.dtype, name: str) -> Tensor:
+    """factor·value in ``dtype``, the result dtype of the op (PyTorch's ``alpha=``/``value=``): an integer result
+    refuses a fractional factor (PyTorch refuses or truncates it), a bool result takes the factor as a bool."""
+    if dtype.kind in "iu" and isinstance(factor, (float, np.floating)) and not float(factor).is_integer():
+        raise TypeError(f"{name}: an integer result can't be scaled by {factor} (PyTorch refuses or truncates it): "
+                        "make the tensors float")
+    value = _as_dtype(value, dtype)
+    if dtype.kind == "b":
+        return value & bool(factor)
+    return value if factor == 1 else value * (factor if dtype.kind == "f" else int(factor))
+
+
 def _as_dtype(value: Any, dtype: np.dtype) -> Tensor:
     """An operand in ``dtype``: a tensor cast (differentiably if it requires grad), anything else converted."""
     if isinstance(value, Tensor):
@@ -2308,6 +2341,17 @@ def maximum(a: Any, b: Any) -> Tensor:
 
 def minimum(a: Any, b: Any) -> Tensor:
     return _as_tensor(a).minimum(b)
+
+
+def _refuse_integers(name: str, dtype: np.dtype) -> None:
+    """PyTorch's refusal of a mean or a variance of integers or bools (numpy would give float64)."""
+    raise TypeError(f"{name}: needs a floating-point tensor, got dtype {dtype} (PyTorch refuses it too): convert it "
+                    "first with .float()" + (" or pass dtype=tg.float32" if name == "mean" else ""))
+
+
+def _negative_integer(value: Any) -> bool:
+    """Whether ``value`` is a negative Python or numpy integer (not a bool, not a tensor)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value < 0
 
 
 def _as_tensor(value: Any) -> Tensor:

@@ -8,6 +8,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ._tensor import (
     Generator,
     Tensor,
@@ -244,6 +246,8 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
 def _function(method: Callable) -> Callable[..., Any]:
     @functools.wraps(method)
     def function(input: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(input, np.generic):  # a numpy scalar counts as the Python number, as in PyTorch:
+            input = input.item()  # tg.add(np.float64(2.5), i) is float32 for an integer i, not float64
         return method(input if isinstance(input, Tensor) else Tensor(input), *args, **kwargs)
     return function
 
