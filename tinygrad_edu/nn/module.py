@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -38,15 +39,17 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         """Everything happened in ``__new__``."""
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def _take_data(self, value: Any) -> None:
         """PyTorch's ``p.data = t``: the parameter takes the tensor's array (shared, as in PyTorch); an ndarray is
         taken as it is; anything else is refused, rather than kept where every op expects an array."""
-        if name == "data" and type(value) is not np.ndarray:
+        if type(value) is not np.ndarray:
             if not isinstance(value, (Tensor, np.ndarray)):
                 raise TypeError(f"Parameter.data must be a Tensor or an ndarray, got {type(value).__name__}; write "
                                 "p.data = tg.tensor(values)")
             value = value.data if isinstance(value, Tensor) else value
-        object.__setattr__(self, name, value)
+        self._array = value
+
+    data = property(operator.attrgetter("_array"), _take_data, doc="The array the parameter computes on.")
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
