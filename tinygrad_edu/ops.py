@@ -237,7 +237,8 @@ class Pow(Primitive):
         # NOTE: the limits PyTorch takes: ∂z/∂a = 0 where b = 0 (a⁰ = 1 even at a = 0), ∂z/∂b = 0 where a = 0, b ≥ 0
         # NOTE: the exponent b − 1 is taken as 0 where b = 0, so the branch where() drops stays finite there and its
         # derivative (recorded under create_graph) is 0, not 0·∞
-        grad_a = where(b == 0, 0.0, grad * b * a ** (where(b == 0, 1.0, b) - 1)) if needs_a else None
+        zero = b == 0
+        grad_a = where(zero, 0.0, grad * b * a ** (where(zero, 1.0, b) - 1)) if needs_a else None
         grad_b = where((a == 0) & (b >= 0), 0.0, grad * ctx.output * log(a)) if needs_b else None
         return grad_a, grad_b
 
