@@ -96,11 +96,12 @@ class Optimizer:
                     state = self.state.get(p)
                     if state is None:
                         state = self.state[p] = {}
-                    self._update(p, grad.data, state, **hyper)
+                    self._update(p.data, grad.data, state, **hyper)
                     engine.bump_version(p)  # an in-place change: a graph that saved p refuses to backward
         return loss
 
-    def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any], **hyper: Any) -> None:
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], **hyper: Any) -> None:
+        """One parameter's update, in place on its array ``param``, from its gradient ``grad``."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------------------------------- state
@@ -210,27 +211,27 @@ def _key_mismatch(what: str, given: Mapping[Any, Any], allowed: Iterable[Any], r
     return " and ".join(parts)
 
 
-def _descended(grad: np.ndarray, p: Tensor, maximize: bool, weight_decay: float, decoupled: bool = False,
+def _descended(grad: np.ndarray, param: np.ndarray, maximize: bool, weight_decay: float, decoupled: bool = False,
                lr: float = 0.0) -> np.ndarray:
     """The gradient an update descends: negated to ascend (``maximize``), plus the L2 penalty's λθ — or, with
     ``decoupled`` weight decay (AdamW), θ scaled by 1 − ρλ at once instead."""
     if maximize:
         grad = -grad
     if weight_decay and decoupled:
-        p.data *= 1 - lr * weight_decay
+        param *= 1 - lr * weight_decay
     elif weight_decay:
-        grad = grad + weight_decay * p.data
+        grad = grad + weight_decay * param
     return grad
 
 
-def _moments(state: dict[str, Any], p: Tensor, grad: np.ndarray, beta1: float, beta2: float,
+def _moments(state: dict[str, Any], param: np.ndarray, grad: np.ndarray, beta1: float, beta2: float,
              amsgrad: bool = False) -> tuple[int, np.ndarray, np.ndarray]:
     """Adam's moving averages of the gradient (m) and of its square (v), made at the first step, advanced one step
     in place; returns (t, m, v)."""
     if not state:
-        state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+        state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
         if amsgrad:
-            state["max_exp_avg_sq"] = np.zeros_like(p.data)
+            state["max_exp_avg_sq"] = np.zeros_like(param)
     state["step"] += 1
     m, v = state["exp_avg"], state["exp_avg_sq"]
     m *= beta1
@@ -263,11 +264,11 @@ class SGD(Optimizer):
     def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         return {}, {"momentum_buffer": "moment"}  # None until the first step with momentum, as in PyTorch
 
-    def _update(self, p, grad, state, lr, momentum, dampening, weight_decay, nesterov, maximize):
+    def _update(self, param, grad, state, lr, momentum, dampening, weight_decay, nesterov, maximize):
         if maximize:
             grad = -grad
         if weight_decay:
-            grad = grad + weight_decay * p.data
+            grad = grad + weight_decay * param
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
@@ -276,7 +277,7 @@ class SGD(Optimizer):
                 buf *= momentum
                 buf += (1 - dampening) * grad
             grad = grad + momentum * buf if nesterov else buf
-        p.data -= lr * grad
+        param -= lr * grad
 
 
 def _check_betas(hyper: dict[str, Any]) -> dict[str, Any]:
@@ -322,15 +323,15 @@ class Adam(Optimizer):
             required["max_exp_avg_sq"] = "square"
         return required, {}
 
-    def _update(self, p, grad, state, lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay):
+    def _update(self, param, grad, state, lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay):
         beta1, beta2 = (float(b) for b in betas)
-        grad = _descended(grad, p, maximize, weight_decay, decoupled_weight_decay, lr)
-        t, m, v = _moments(state, p, grad, beta1, beta2, amsgrad)
+        grad = _descended(grad, param, maximize, weight_decay, decoupled_weight_decay, lr)
+        t, m, v = _moments(state, param, grad, beta1, beta2, amsgrad)
         if amsgrad:
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
         denom = np.sqrt(v) * (1 / math.sqrt(1 - beta2**t)) + eps
-        p.data -= (lr / (1 - beta1**t)) * m / denom
+        param -= (lr / (1 - beta1**t)) * m / denom
 
 
 class AdamW(Adam):
@@ -356,18 +357,18 @@ class Adamax(Optimizer):
     def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         return {"step": "step", "exp_avg": "moment", "exp_inf": "square"}, {}
 
-    def _update(self, p, grad, state, lr, betas, eps, weight_decay, maximize):
+    def _update(self, param, grad, state, lr, betas, eps, weight_decay, maximize):
         beta1, beta2 = (float(b) for b in betas)
-        grad = _descended(grad, p, maximize, weight_decay)
+        grad = _descended(grad, param, maximize, weight_decay)
         if not state:
-            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_inf=np.zeros_like(p.data))
+            state.update(step=0, exp_avg=np.zeros_like(param), exp_inf=np.zeros_like(param))
         state["step"] += 1
         m, u = state["exp_avg"], state["exp_inf"]
         m *= beta1
         m += (1 - beta1) * grad
         u *= beta2
         np.maximum(u, np.abs(grad) + eps, out=u)
-        p.data -= (lr / (1 - beta1 ** state["step"])) * m / u
+        param -= (lr / (1 - beta1 ** state["step"])) * m / u
 
 
 class NAdam(Optimizer):
@@ -387,19 +388,19 @@ class NAdam(Optimizer):
     def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         return {"step": "step", "mu_product": "scalar", "exp_avg": "moment", "exp_avg_sq": "square"}, {}
 
-    def _update(self, p, grad, state, lr, betas, eps, weight_decay, momentum_decay, decoupled_weight_decay,
+    def _update(self, param, grad, state, lr, betas, eps, weight_decay, momentum_decay, decoupled_weight_decay,
                 maximize):
         beta1, beta2 = (float(b) for b in betas)
         if maximize:
             grad = -grad
         if not state:
-            state.update(step=0, mu_product=1.0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+            state.update(step=0, mu_product=1.0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
         state["step"] += 1
         t = state["step"]
         if weight_decay and decoupled_weight_decay:
-            p.data *= 1 - lr * weight_decay
+            param *= 1 - lr * weight_decay
         elif weight_decay:
-            grad = grad + weight_decay * p.data
+            grad = grad + weight_decay * param
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
         state["mu_product"] *= mu
@@ -410,8 +411,8 @@ class NAdam(Optimizer):
         v *= beta2
         v += (1 - beta2) * grad * grad
         denom = np.sqrt(v / (1 - beta2**t)) + eps
-        p.data -= (lr * (1.0 - mu) / (1.0 - product)) * grad / denom
-        p.data -= (lr * mu_next / (1.0 - product * mu_next)) * m / denom
+        param -= (lr * (1.0 - mu) / (1.0 - product)) * grad / denom
+        param -= (lr * mu_next / (1.0 - product * mu_next)) * m / denom
 
 
 class Adagrad(Optimizer):
@@ -430,13 +431,13 @@ class Adagrad(Optimizer):
     def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         return {"step": "step", "sum": "square"}, {}
 
-    def _update(self, p, grad, state, lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize):
-        grad = _descended(grad, p, maximize, weight_decay)
+    def _update(self, param, grad, state, lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize):
+        grad = _descended(grad, param, maximize, weight_decay)
         if not state:
-            state.update(step=0, sum=np.full_like(p.data, initial_accumulator_value))
+            state.update(step=0, sum=np.full_like(param, initial_accumulator_value))
         state["step"] += 1
         state["sum"] += grad * grad
-        p.data -= (lr / (1 + (state["step"] - 1) * lr_decay)) * grad / (np.sqrt(state["sum"]) + eps)
+        param -= (lr / (1 + (state["step"] - 1) * lr_decay)) * grad / (np.sqrt(state["sum"]) + eps)
 
 
 class RMSprop(Optimizer):
@@ -461,14 +462,14 @@ class RMSprop(Optimizer):
             required["grad_avg"] = "moment"
         return required, {}
 
-    def _update(self, p, grad, state, lr, alpha, eps, weight_decay, momentum, centered, maximize):
-        grad = _descended(grad, p, maximize, weight_decay)
+    def _update(self, param, grad, state, lr, alpha, eps, weight_decay, momentum, centered, maximize):
+        grad = _descended(grad, param, maximize, weight_decay)
         if not state:
-            state.update(step=0, square_avg=np.zeros_like(p.data))
+            state.update(step=0, square_avg=np.zeros_like(param))
             if momentum:
-                state["momentum_buffer"] = np.zeros_like(p.data)
+                state["momentum_buffer"] = np.zeros_like(param)
             if centered:
-                state["grad_avg"] = np.zeros_like(p.data)
+                state["grad_avg"] = np.zeros_like(param)
         state["step"] += 1
         v = state["square_avg"]
         v *= alpha
@@ -484,9 +485,9 @@ class RMSprop(Optimizer):
             buf = state["momentum_buffer"]
             buf *= momentum
             buf += grad / avg
-            p.data -= lr * buf
+            param -= lr * buf
         else:
-            p.data -= lr * grad / avg
+            param -= lr * grad / avg
 
 
 class RAdam(Optimizer):
@@ -506,18 +507,18 @@ class RAdam(Optimizer):
     def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         return {"step": "step", "exp_avg": "moment", "exp_avg_sq": "square"}, {}
 
-    def _update(self, p, grad, state, lr, betas, eps, weight_decay, decoupled_weight_decay, maximize):
+    def _update(self, param, grad, state, lr, betas, eps, weight_decay, decoupled_weight_decay, maximize):
         beta1, beta2 = (float(b) for b in betas)
-        grad = _descended(grad, p, maximize, weight_decay, decoupled_weight_decay, lr)
-        t, m, v = _moments(state, p, grad, beta1, beta2)
+        grad = _descended(grad, param, maximize, weight_decay, decoupled_weight_decay, lr)
+        t, m, v = _moments(state, param, grad, beta1, beta2)
         corrected = m / (1 - beta1**t)
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
         if rho_t <= 5:
-            p.data -= lr * corrected
+            param -= lr * corrected
             return
         rectification = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-        p.data -= lr * rectification * corrected * math.sqrt(1 - beta2**t) / (np.sqrt(v) + eps)
+        param -= lr * rectification * corrected * math.sqrt(1 - beta2**t) / (np.sqrt(v) + eps)
 
 
 class Adadelta(Optimizer):
@@ -537,10 +538,10 @@ class Adadelta(Optimizer):
     def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         return {"step": "step", "square_avg": "square", "acc_delta": "square"}, {}
 
-    def _update(self, p, grad, state, lr, rho, eps, weight_decay, maximize):
-        grad = _descended(grad, p, maximize, weight_decay)
+    def _update(self, param, grad, state, lr, rho, eps, weight_decay, maximize):
+        grad = _descended(grad, param, maximize, weight_decay)
         if not state:
-            state.update(step=0, square_avg=np.zeros_like(p.data), acc_delta=np.zeros_like(p.data))
+            state.update(step=0, square_avg=np.zeros_like(param), acc_delta=np.zeros_like(param))
         state["step"] += 1
         v, u = state["square_avg"], state["acc_delta"]
         v *= rho
@@ -548,4 +549,4 @@ class Adadelta(Optimizer):
         delta = np.sqrt(u + eps) / np.sqrt(v + eps) * grad
         u *= rho
         u += (1 - rho) * delta * delta
-        p.data -= lr * delta
+        param -= lr * delta
