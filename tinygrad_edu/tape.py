@@ -25,7 +25,7 @@ import numpy as np
 from . import engine, grad_mode, ops
 from ._tensor import Tensor
 from .nn import Module
-from .optim import SGD, Adam, AdamW, Optimizer
+from .optim import LBFGS, SGD, Adam, AdamW, Optimizer
 
 _SCALARS = (int, float, bool, str, type(None))
 _CAPTURE_LOCK = threading.Lock()  # one capture at a time: each patches the classes it watches
@@ -441,6 +441,7 @@ class Tracer:
         tracer, apply = self, engine.Function.__dict__["apply"].__func__
         backward, bump, take_over = engine.backward, engine.bump_version, engine.take_over
         step, zero_grad, module_zero_grad = Optimizer.step, Optimizer.zero_grad, Module.zero_grad
+        lbfgs_step = LBFGS.step
         init, wrap = Tensor.__init__, Tensor.__dict__["wrap"].__func__
 
         def mine() -> bool:
@@ -491,6 +492,12 @@ class Tracer:
             tracer.guarded(tracer.after_step, optimizer)
             return result
 
+        def traced_lbfgs_step(optimizer, closure=None):
+            if mine():
+                tracer.unsound("LBFGS.step(closure) evaluates the closure again and again, deciding in Python when "
+                               "to stop (line search, tolerances): a tape can't replay it")
+            return lbfgs_step(optimizer, closure)
+
         def traced_zero_grad(owner, set_to_none=True):
             if mine():
                 parameters = (list(owner.named_parameters()) if isinstance(owner, Module)
@@ -524,6 +531,7 @@ class Tracer:
                    (engine, "backward", backward, traced_backward), (engine, "bump_version", bump, traced_bump),
                    (engine, "take_over", take_over, traced_take_over), (Optimizer, "step", step, traced_step),
                    (Optimizer, "zero_grad", zero_grad, traced_zero_grad),
+                   (LBFGS, "step", lbfgs_step, traced_lbfgs_step),
                    (Module, "zero_grad", module_zero_grad, traced_zero_grad),
                    (Tensor, "__init__", init, traced_init),
                    (Tensor, "wrap", Tensor.__dict__["wrap"], classmethod(traced_wrap))]

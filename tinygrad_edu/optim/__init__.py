@@ -17,8 +17,8 @@ from .._tensor import Tensor, clear_grads
 from ..serialization import convert_state_value
 from . import checks, lr_scheduler
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam", "RMSprop",
-           "lr_scheduler"]
+__all__ = ["ASGD", "LBFGS", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam",
+           "RMSprop", "Rprop", "lr_scheduler"]
 
 SCHEDULER_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
 """What learning-rate schedulers write into parameter groups beside the hyperparameters (PyTorch's names)."""
@@ -108,8 +108,7 @@ class Optimizer:
     def state_dict(self) -> dict[str, Any]:
         """PyTorch's layout: ``state`` keyed by parameter index (order of the groups), ``param_groups`` by index."""
         index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
-        state = {index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
-                 for p, s in self.state.items() if id(p) in index}
+        state = {index[id(p)]: {k: _snapshot(v) for k, v in s.items()} for p, s in self.state.items() if id(p) in index}
         groups = [{**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
                   for g in self.param_groups]
         return {"state": state, "param_groups": groups}
@@ -201,6 +200,16 @@ class Optimizer:
         lines = [f"Parameter Group {i}: " + ", ".join(f"{k}={v}" for k, v in g.items() if k != "params")
                  for i, g in enumerate(self.param_groups)]
         return f"{type(self).__name__} (\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _snapshot(value: Any) -> Any:
+    """A state entry copied for a state dict: arrays, and lists of them (LBFGS's history), so later steps don't
+    change it."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return [_snapshot(v) for v in value]
+    return value
 
 
 def _key_mismatch(what: str, given: Mapping[Any, Any], allowed: Iterable[Any], required: Iterable[Any]) -> str:
@@ -550,3 +559,253 @@ class Adadelta(Optimizer):
         u *= rho
         u += (1 - rho) * delta * delta
         param -= lr * delta
+
+
+# ------------------------------------------------------------------------------------- L-BFGS (closure-driven)
+def _cubic_minimum(x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
+                   bounds: tuple[float, float] | None = None) -> float:
+    """The minimiser of the cubic through (x1, f1) and (x2, f2) with slopes g1, g2, clipped to ``bounds`` (by default
+    the interval between x1 and x2); the interval's middle where the cubic has no minimum (Nocedal & Wright 3.59)."""
+    low, high = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
+    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    d2_square = d1**2 - g1 * g2
+    if d2_square < 0:
+        return (low + high) / 2.0
+    d2 = d2_square**0.5
+    if x1 <= x2:
+        position = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+    else:
+        position = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+    return min(max(position, low), high)
+
+
+def _strong_wolfe(evaluate: Callable[[float], tuple[float, np.ndarray]], t: float, d: np.ndarray, f: float,
+                  g: np.ndarray, gtd: float, tolerance_change: float, max_ls: int, c1: float = 1e-4,
+                  c2: float = 0.9) -> tuple[float, np.ndarray, float, int]:
+    """A step t along d meeting the strong Wolfe conditions (sufficient decrease c1, curvature c2): bracket, then
+    zoom by cubic interpolation (minFunc's, as PyTorch). Returns (loss, gradient, t, evaluations)."""
+    d_norm = np.abs(d).max()
+    f_new, g_new = evaluate(t)
+    evaluations, gtd_new = 1, g_new.dot(d)
+    t_prev, f_prev, g_prev, gtd_prev = 0.0, f, g, gtd
+    done, ls_iter = False, 0
+    while ls_iter < max_ls:  # bracketing: until an interval must hold a point that meets the conditions
+        decreased_enough = f_new <= f + c1 * t * gtd and not (ls_iter > 1 and f_new >= f_prev)
+        if decreased_enough and abs(gtd_new) <= -c2 * gtd:
+            bracket, bracket_f, bracket_g, done = [t], [f_new], [g_new], True
+            break
+        if not decreased_enough or gtd_new >= 0:
+            bracket, bracket_f, bracket_g = [t_prev, t], [f_prev, f_new], [g_prev, g_new]
+            bracket_gtd = [gtd_prev, gtd_new]
+            break
+        t_next = _cubic_minimum(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(t + 0.01 * (t - t_prev), t * 10))
+        t_prev, f_prev, g_prev, gtd_prev = t, f_new, g_new, gtd_new
+        t = t_next
+        f_new, g_new = evaluate(t)
+        evaluations, gtd_new, ls_iter = evaluations + 1, g_new.dot(d), ls_iter + 1
+    if ls_iter == max_ls:
+        bracket, bracket_f, bracket_g, bracket_gtd = [0.0, t], [f, f_new], [g, g_new], [gtd, gtd_new]
+    insufficient_progress = False
+    low, high = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
+    while not done and ls_iter < max_ls:  # zoom: shrink the bracket around a point that meets the conditions
+        if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
+            break
+        t = _cubic_minimum(bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1])
+        eps = 0.1 * (max(bracket) - min(bracket))
+        if min(max(bracket) - t, t - min(bracket)) < eps:  # too close to an end: move in unless just done so
+            if insufficient_progress or t >= max(bracket) or t <= min(bracket):
+                t = max(bracket) - eps if abs(t - max(bracket)) < abs(t - min(bracket)) else min(bracket) + eps
+                insufficient_progress = False
+            else:
+                insufficient_progress = True
+        else:
+            insufficient_progress = False
+        f_new, g_new = evaluate(t)
+        evaluations, gtd_new, ls_iter = evaluations + 1, g_new.dot(d), ls_iter + 1
+        if f_new > f + c1 * t * gtd or f_new >= bracket_f[low]:
+            bracket[high], bracket_f[high], bracket_g[high], bracket_gtd[high] = t, f_new, g_new, gtd_new
+            low, high = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
+        else:
+            if abs(gtd_new) <= -c2 * gtd:
+                done = True
+            elif gtd_new * (bracket[high] - bracket[low]) >= 0:
+                bracket[high], bracket_f[high], bracket_g[high], bracket_gtd[high] = (
+                    bracket[low], bracket_f[low], bracket_g[low], bracket_gtd[low])
+            bracket[low], bracket_f[low], bracket_g[low], bracket_gtd[low] = t, f_new, g_new, gtd_new
+    return bracket_f[low], bracket_g[low], bracket[low], evaluations
+
+
+class LBFGS(Optimizer):
+    """L-BFGS (PyTorch's, after minFunc): up to ``max_iter`` quasi-Newton iterations per ``step(closure)``, each
+    direction from the last ``history_size`` steps s and gradient changes y by the two-loop recursion, moved by a
+    fixed step ``lr`` (the first scaled by min(1, 1/‖g‖₁)) or a strong-Wolfe line search. One parameter group; the
+    parameters are treated as one flat vector, and the state lives on the first parameter (as PyTorch's)."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
+                 tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
+                 line_search_fn: str | None = None) -> None:
+        if max_eval is None:
+            max_eval = checks.integer("max_iter", max_iter, low=1) * 5 // 4
+        super().__init__(params, dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
+                                      tolerance_change=tolerance_change, history_size=history_size,
+                                      line_search_fn=line_search_fn))
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        if self.param_groups:
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
+        super().add_param_group(group)
+
+    def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        for name in ("lr", "tolerance_grad", "tolerance_change"):
+            checks.real(name, hyper[name], low=0.0)
+        for name in ("max_iter", "max_eval", "history_size"):
+            checks.integer(name, hyper[name], low=1)
+        if hyper["line_search_fn"] not in (None, "strong_wolfe"):
+            raise ValueError(f"invalid line_search_fn: {hyper['line_search_fn']!r} (only None and 'strong_wolfe' "
+                             "are supported)")
+        return dict(hyper)
+
+    @property
+    def _params(self) -> list[Tensor]:
+        return self.param_groups[0]["params"]
+
+    def _flat_grad(self) -> np.ndarray:
+        return np.concatenate([(p.grad.data if p.grad is not None else np.zeros_like(p.data)).ravel()
+                               for p in self._params])
+
+    def _move(self, t: Any, d: np.ndarray) -> None:
+        """θ ← θ + t·d, d split over the parameters."""
+        offset = 0
+        for p in self._params:
+            p.data += t * d[offset:offset + p.data.size].reshape(p.data.shape)
+            offset += p.data.size
+            engine.bump_version(p)
+
+    def _evaluate(self, closure: Callable[[], Any]) -> tuple[Any, float, np.ndarray]:
+        with grad_mode.enable_grad():
+            loss = closure()
+        return loss, float(loss), self._flat_grad()
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Minimise the loss ``closure()`` recomputes (with its gradients: zero_grad, forward, backward, return the
+        loss) for up to ``max_iter`` iterations; returns the first loss."""
+        if closure is None:
+            raise TypeError("LBFGS.step() needs a closure that clears the gradients, computes the loss, calls "
+                            "backward() and returns the loss: it evaluates the loss several times per step")
+        group = self.param_groups[0]
+        lr, max_iter, max_eval = _as_python_float(group["lr"]), group["max_iter"], group["max_eval"]
+        tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
+        state = self.state.setdefault(self._params[0], {})
+        state.setdefault("func_evals", 0)
+        state.setdefault("n_iter", 0)
+        first_loss, loss, flat_grad = self._evaluate(closure)
+        evaluations = 1
+        state["func_evals"] += 1
+        if np.abs(flat_grad).max() <= tolerance_grad:  # already optimal
+            return first_loss
+        d, t, h_diag, prev_flat_grad = state.get("d"), state.get("t"), state.get("H_diag"), state.get("prev_flat_grad")
+        for n_iter in range(1, max_iter + 1):
+            state["n_iter"] += 1
+            if state["n_iter"] == 1:
+                d, h_diag = -flat_grad, 1
+                state.update(old_dirs=[], old_stps=[], ro=[])
+            else:
+                d, h_diag = self._direction(state, flat_grad, prev_flat_grad, d * t, h_diag, group["history_size"])
+            prev_flat_grad, prev_loss = flat_grad.copy(), loss
+            t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr
+            gtd = flat_grad.dot(d)
+            if gtd > -tolerance_change:  # not a descent direction (to the tolerance)
+                break
+            moved = 0
+            if group["line_search_fn"] == "strong_wolfe":
+                start = [p.data.copy() for p in self._params]
+
+                def along(step_length: float, start: list = start, d: np.ndarray = d) -> tuple[float, np.ndarray]:
+                    self._move(step_length, d)
+                    _, value, gradient = self._evaluate(closure)
+                    for p, saved in zip(self._params, start):
+                        p.data[...] = saved
+                        engine.bump_version(p)
+                    return value, gradient
+
+                loss, flat_grad, t, moved = _strong_wolfe(along, t, d, loss, flat_grad, gtd, tolerance_change,
+                                                          max_ls=max_eval - evaluations)
+                self._move(t, d)
+                optimal = np.abs(flat_grad).max() <= tolerance_grad
+            else:
+                self._move(t, d)
+                optimal = False
+                if n_iter != max_iter:  # PyTorch skips the evaluation after the last iteration
+                    _, loss, flat_grad = self._evaluate(closure)
+                    optimal, moved = np.abs(flat_grad).max() <= tolerance_grad, 1
+            evaluations += moved
+            state["func_evals"] += moved
+            if (n_iter == max_iter or evaluations >= max_eval or optimal
+                    or np.abs(d * t).max() <= tolerance_change or abs(loss - prev_loss) < tolerance_change):
+                break
+        state.update(d=d, t=t, H_diag=h_diag, prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        return first_loss
+
+    @staticmethod
+    def _direction(state: dict[str, Any], flat_grad: np.ndarray, prev_flat_grad: np.ndarray, s: np.ndarray,
+                   h_diag: Any, history_size: int) -> tuple[np.ndarray, Any]:
+        """The history updated with (s, y) where yᵀs > 1e-10, then the two-loop recursion's −H·g (H the L-BFGS
+        inverse Hessian, its initial scale yᵀs/yᵀy); returns (direction, scale)."""
+        old_dirs, old_stps, ro = state["old_dirs"], state["old_stps"], state["ro"]
+        y = flat_grad - prev_flat_grad
+        ys = y.dot(s)
+        if ys > 1e-10:
+            if len(old_dirs) == history_size:
+                del old_dirs[0], old_stps[0], ro[0]
+            old_dirs.append(y)
+            old_stps.append(s)
+            ro.append(1.0 / ys)
+            h_diag = ys / y.dot(y)
+        al = state.setdefault("al", [None] * history_size)
+        q = -flat_grad
+        for i in range(len(old_dirs) - 1, -1, -1):
+            al[i] = old_stps[i].dot(q) * ro[i]
+            q += -al[i] * old_dirs[i]
+        r = q * h_diag
+        for i in range(len(old_dirs)):
+            r += (al[i] - old_dirs[i].dot(r) * ro[i]) * old_stps[i]
+        return r, h_diag
+
+    def _checked_state(self, where: str, saved: Any, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        """LBFGS's one state (on the first parameter): counts, flat vectors of every parameter's values, the
+        history (lists of at most ``history_size``) and its scalars, each checked and converted to the dtype."""
+        if p is not self._params[0] and saved:
+            raise ValueError(f"optimizer {where}: LBFGS keeps its state on the first parameter only")
+        if not isinstance(saved, Mapping) or not saved:
+            return super()._checked_state(where, saved, p, group)
+        counts, vectors, lists = ("func_evals", "n_iter"), ("d", "prev_flat_grad"), ("old_dirs", "old_stps", "ro")
+        scalars = ("t", "H_diag", "prev_loss")
+        mismatch = _key_mismatch("entries", saved, (*counts, *vectors, *lists, *scalars, "al"), counts)
+        if mismatch or (len(saved) > 2 and not set(vectors + lists + scalars) <= set(saved)):
+            raise ValueError(f"optimizer {where} {mismatch or 'is partial'} (an LBFGS keeps {list(counts)}, and "
+                             f"after its first iteration {[*vectors, *lists, *scalars]} and, later, 'al')")
+        flat = np.empty(sum(q.data.size for q in self._params), np.result_type(*(q.data for q in self._params)))
+        entry: dict[str, Any] = {}
+        for name, value in saved.items():
+            try:
+                if name in counts:
+                    entry[name] = checks.integer(name, value, low=0)
+                elif name in vectors or name in ("old_dirs", "old_stps"):
+                    arrays = [convert_state_value(v, flat) for v in (value if name in lists else [value])]
+                    entry[name] = arrays if name in lists else arrays[0]
+                elif name in ("ro", "al"):
+                    entry[name] = [None if v is None and name == "al" else
+                                   flat.dtype.type(checks.real(name, v, low=0.0 if name == "ro" else None))
+                                   for v in value]
+                else:
+                    entry[name] = flat.dtype.type(checks.real(name, value, low=None if name == "prev_loss" else 0.0))
+                if not np.isfinite(np.array([v for v in np.ravel(entry[name]) if v is not None], float)).all():
+                    raise ValueError("non-finite values")
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"optimizer {where}[{name!r}]: {error}") from None
+        lengths = {len(entry[name]) for name in lists if name in entry}
+        if len(lengths) > 1 or max(lengths, default=0) > group["history_size"] or (
+                "al" in entry and len(entry["al"]) != group["history_size"]):
+            raise ValueError(f"optimizer {where}: the history lists old_dirs, old_stps, ro must be of one length, at "
+                             f"most history_size ({group['history_size']}), and 'al' of that size")
+        return entry
