@@ -162,3 +162,175 @@ def test_compile_runs_an_lbfgs_step_eagerly_and_says_why():
         assert x.data.tobytes() == y.data.tobytes()
     with pytest.raises(tg.CaptureError, match=r"LBFGS\.step"):
         tg.compile(make()[1], strict=True)()
+
+
+# ----------------------------------------------------------------------------------------------- Rprop, ASGD
+SHAPES = [(3, 2), (5,)]
+STEPS = 12
+
+
+def gradients(step: int) -> list[np.ndarray]:
+    """Gradients whose signs often flip, some exactly zero (Rprop's three cases)."""
+    rng = np.random.default_rng(300 + step)
+    return [np.round(rng.standard_normal(shape), 1) for shape in SHAPES]
+
+
+def initial() -> list[np.ndarray]:
+    rng = np.random.default_rng(8)
+    return [rng.standard_normal(shape) for shape in SHAPES]
+
+
+def reference(name: str, h: dict) -> list[np.ndarray]:
+    """STEPS updates of ``initial()`` with ``gradients(t)``, as PyTorch's documentation writes the algorithm."""
+    params = initial()
+    for theta in params:
+        g_prev, eta, mu, ax = np.zeros_like(theta), h.get("lr", 1e-2), 1.0, np.zeros_like(theta)
+        step_size = np.full_like(theta, h.get("lr", 1e-2))
+        for t in range(1, STEPS + 1):
+            g = gradients(t)[[p is theta for p in params].index(True)]
+            g = -g if h.get("maximize") else g
+            if name == "Rprop":
+                eta_minus, eta_plus = h.get("etas", (0.5, 1.2))
+                low, high = h.get("step_sizes", (1e-6, 50))
+                product = g * g_prev
+                step_size = np.where(product > 0, np.minimum(step_size * eta_plus, high),
+                                     np.where(product < 0, np.maximum(step_size * eta_minus, low), step_size))
+                g = np.where(product < 0, 0.0, g)
+                theta -= np.sign(g) * step_size
+                g_prev = g
+            else:  # ASGD
+                lambd, alpha, t0 = h.get("lambd", 1e-4), h.get("alpha", 0.75), h.get("t0", 1e6)
+                g = g + h.get("weight_decay", 0.0) * theta
+                theta *= 1 - lambd * eta
+                theta -= eta * g
+                ax = theta.copy() if mu == 1 else ax + mu * (theta - ax)
+                eta = h.get("lr", 1e-2) / (1 + lambd * h.get("lr", 1e-2) * t) ** alpha
+                mu = 1 / max(1, t - t0)
+    return params
+
+
+RULE_CASES = [
+    ("Rprop", {}),
+    ("Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (0.01, 0.2), "maximize": True}),
+    ("ASGD", {"lr": 0.1, "lambd": 0.05, "alpha": 0.6, "t0": 4, "weight_decay": 0.1}),
+    ("ASGD", {"lr": 0.2, "maximize": True, "t0": 0}),
+]
+
+
+def run(library, name: str, hyper: dict, two_groups: bool = False) -> tuple[list[np.ndarray], list]:
+    """The parameters after STEPS steps, and the optimizer's state (for ASGD, the averages)."""
+    def to_tensor(a):
+        return tg.Tensor(a.copy()) if library is tg else library.tensor(a.copy())
+
+    params = [nn.Parameter(to_tensor(v)) if library is tg else library.nn.Parameter(to_tensor(v)) for v in initial()]
+    opt = getattr(library.optim, name)([{"params": [p]} for p in params] if two_groups else params, **hyper)
+    for t in range(1, STEPS + 1):
+        for p, g in zip(params, gradients(t)):
+            p.grad = to_tensor(g)
+        opt.step()
+    values = [np.array(p.data if library is tg else p.detach().numpy()) for p in params]
+    return values, [np.array(opt.state[p]["ax"] if library is tg else opt.state[p]["ax"].numpy())
+                    for p in params] if name == "ASGD" else []
+
+
+@pytest.mark.parametrize(("name", "hyper"), RULE_CASES, ids=str)
+def test_rprop_and_asgd_follow_the_documented_algorithm(name, hyper):
+    got, _ = run(tg, name, hyper)
+    for ours, expected in zip(got, reference(name, hyper)):
+        np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(("name", "hyper"), RULE_CASES, ids=str)
+def test_rprop_and_asgd_match_pytorch(torch, name, hyper):
+    rtol = 1e-6 if name == "ASGD" else 1e-12  # PyTorch keeps ASGD's η and μ in float32, even for float64
+    (ours, our_averages), (theirs, their_averages) = run(tg, name, hyper, two_groups=True), run(torch, name, hyper)
+    for got, expected in zip(ours + our_averages, theirs + their_averages):
+        np.testing.assert_allclose(got, expected, rtol=rtol, atol=1e-14)
+
+
+def test_asgd_averages_from_t0_on():
+    theta = nn.Parameter(np.array([1.0]))
+    opt = optim.ASGD([theta], lr=0.1, lambd=0.0, t0=2)
+    values = []
+    for _ in range(6):
+        theta.grad = tg.Tensor(np.array([1.0]))  # λ = 0: θ falls by lr each step, 0.9, 0.8, …, 0.4
+        opt.step()
+        values.append(theta.data[0])
+    # step t uses μ = 1/max(1, (t − 1) − t0): 1 up to step 4 (ax = θ), then ½, ⅓: the running mean of θ₄, θ₅, θ₆
+    np.testing.assert_allclose(opt.state[theta]["ax"], [np.mean(values[3:])], rtol=1e-15)
+
+
+def test_rprop_and_asgd_refuse_bad_settings_and_state():
+    p = nn.Parameter(np.ones(2))
+    with pytest.raises(ValueError, match=r"Invalid eta values: 1\.5, 2"):
+        optim.Rprop([p], etas=(1.5, 2))
+    with pytest.raises(ValueError, match="the minimum exceeds the maximum"):
+        optim.Rprop([p], step_sizes=(1.0, 0.1))
+    with pytest.raises(ValueError, match="invalid weight_decay: -1"):
+        optim.ASGD([p], weight_decay=-1)
+    opt = optim.Rprop([p])
+    state = opt.state_dict()
+    state["state"] = {0: {"step": 1, "prev": np.zeros(2), "step_size": np.array([0.1, -0.1])}}
+    with pytest.raises(ValueError, match=r"state\[0\]\['step_size'\]: negative values"):
+        opt.load_state_dict(state)
+    opt = optim.ASGD([p])
+    state = opt.state_dict()
+    state["state"] = {0: {"step": 1, "eta": 0.01, "ax": np.zeros(2)}}
+    with pytest.raises(ValueError, match=r"lacks \['mu'\]"):
+        opt.load_state_dict(state)
+    assert opt.state == {}
+
+
+@pytest.mark.parametrize(("name", "hyper"), RULE_CASES[1::2], ids=str)
+def test_rprop_and_asgd_state_dicts_resume_exactly(tmp_path, name, hyper):
+    def make():
+        params = [nn.Parameter(v) for v in initial()]
+        return params, getattr(optim, name)(params, **hyper)
+
+    params, opt = make()
+    for t in range(1, 6):
+        for p, g in zip(params, gradients(t)):
+            p.grad = tg.Tensor(g)
+        opt.step()
+    tg.save(opt.state_dict(), tmp_path / "opt.npz")
+    resumed_params, resumed = make()
+    for p, q in zip(resumed_params, params):
+        p.data[...] = q.data
+    resumed.load_state_dict(tg.load(tmp_path / "opt.npz"))
+    for t in range(6, 10):
+        for group in (params, resumed_params):
+            for p, g in zip(group, gradients(t)):
+                p.grad = tg.Tensor(g)
+        opt.step()
+        resumed.step()
+    for p, q in zip(params, resumed_params):
+        assert p.data.tobytes() == q.data.tobytes()
+
+
+@pytest.mark.parametrize("name", ["Rprop", "ASGD"])
+def test_compile_replays_rprop_and_asgd_steps_as_eager(name):
+    def make():
+        model = nn.Linear(3, 2)
+        model.weight.data[...] = np.arange(6.0).reshape(2, 3) / 10
+        model.bias.data[...] = 0.1
+        opt = getattr(optim, name)(model.parameters(), lr=0.05)
+
+        def step(x):
+            opt.zero_grad()
+            loss = ((model(x) - 1) ** 2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+
+        return model, step
+
+    (eager_model, eager_step), (model, step) = make(), make()
+    compiled = tg.compile(step, strict=True)
+    runs = []
+    for i in range(6):
+        x = tg.Tensor(np.random.default_rng(i).standard_normal((4, 3)).astype(np.float32))
+        assert float(compiled(x)) == float(eager_step(x))
+        runs.append(compiled.last_run)
+        for ours, theirs in zip(model.parameters(), eager_model.parameters()):
+            assert ours.data.tobytes() == theirs.data.tobytes()
+    assert runs[0] == "captured" and runs[-1] == "replayed"

@@ -561,6 +561,78 @@ class Adadelta(Optimizer):
         param -= lr * delta
 
 
+class Rprop(Optimizer):
+    """Resilient backpropagation: each weight's step size (starting at lr) grows by η₊ while its gradient keeps its
+    sign and shrinks by η₋ when the sign flips (that step then skipped: g ← 0), within ``step_sizes``;
+    θ ← θ − sign(g)·step. Only signs matter, so lr sets the first step size and nothing after."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
+                 step_sizes: tuple[float, float] = (1e-6, 50), *, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, etas=etas, step_sizes=step_sizes, maximize=maximize))
+
+    def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        checked = _check(hyper, ("lr",))
+        for name in ("etas", "step_sizes"):
+            pair = checked[name]
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(f"invalid {name} {pair!r}: expected a pair")
+            checked[name] = tuple(checks.real(name, v, low=0.0) for v in pair)
+        if not 0.0 < checked["etas"][0] < 1.0 < checked["etas"][1]:
+            raise ValueError(f"Invalid eta values: {checked['etas'][0]}, {checked['etas'][1]} (need "
+                             "0 < etaminus < 1 < etaplus)")
+        if checked["step_sizes"][0] > checked["step_sizes"][1]:
+            raise ValueError(f"invalid step_sizes {checked['step_sizes']}: the minimum exceeds the maximum")
+        return checked
+
+    def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        return {"step": "step", "prev": "moment", "step_size": "square"}, {}
+
+    def _update(self, param, grad, state, lr, etas, step_sizes, maximize):
+        if maximize:
+            grad = -grad
+        if not state:
+            state.update(step=0, prev=np.zeros_like(param), step_size=np.full_like(param, lr))
+        state["step"] += 1
+        sign = np.sign(grad * state["prev"])
+        step_size = state["step_size"]
+        step_size *= np.where(sign > 0, etas[1], np.where(sign < 0, etas[0], 1.0)).astype(step_size.dtype)
+        np.clip(step_size, *step_sizes, out=step_size)
+        grad = np.where(sign < 0, 0, grad).astype(grad.dtype, copy=False)  # a flipped sign: skip, forget
+        param -= np.sign(grad) * step_size
+        state["prev"][...] = grad
+
+
+class ASGD(Optimizer):
+    """Averaged SGD (Polyak & Juditsky): θ ← θ(1 − λη) − ηg; the average ax ← ax + μ(θ − ax) (θ itself while μ = 1);
+    then η ← lr/(1 + λ·lr·t)^α and μ ← 1/max(1, t − t0) for the next step (η = lr, μ = 1 at the first)."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
+                 t0: float = 1e6, weight_decay: float = 0.0, *, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        return _check(hyper, ("lr", "lambd", "alpha", "t0", "weight_decay"))
+
+    def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        return {"step": "step", "eta": "scalar", "mu": "scalar", "ax": "moment"}, {}
+
+    def _update(self, param, grad, state, lr, lambd, alpha, t0, weight_decay, maximize):
+        grad = _descended(grad, param, maximize, weight_decay)
+        if not state:
+            state.update(step=0, eta=lr, mu=1.0, ax=np.zeros_like(param))
+        state["step"] += 1
+        eta, mu, ax = state["eta"], state["mu"], state["ax"]
+        param *= 1 - lambd * eta
+        param -= eta * grad
+        if mu != 1:
+            ax += (param - ax) * mu
+        else:
+            ax[...] = param
+        state["eta"] = lr / (1 + lambd * lr * state["step"]) ** alpha
+        state["mu"] = 1 / max(1, state["step"] - t0)
+
+
 # ------------------------------------------------------------------------------------- L-BFGS (closure-driven)
 def _cubic_minimum(x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
                    bounds: tuple[float, float] | None = None) -> float:
