@@ -334,3 +334,140 @@ def test_compile_replays_rprop_and_asgd_steps_as_eager(name):
         for ours, theirs in zip(model.parameters(), eager_model.parameters()):
             assert ours.data.tobytes() == theirs.data.tobytes()
     assert runs[0] == "captured" and runs[-1] == "replayed"
+
+
+# ----------------------------------------------------------------------------------------------- schedules
+SCHEDULES = {
+    "MultiplicativeLR": lambda m, o: m.MultiplicativeLR(o, [lambda e: 0.95, lambda e: 1 - 0.01 * e]),
+    "CyclicLR triangular": lambda m, o: m.CyclicLR(o, base_lr=[0.1, 0.05], max_lr=[1.0, 0.5], step_size_up=4),
+    "CyclicLR triangular2": lambda m, o: m.CyclicLR(o, base_lr=0.1, max_lr=1.0, step_size_up=3, step_size_down=5,
+                                                    mode="triangular2"),
+    "CyclicLR exp_range": lambda m, o: m.CyclicLR(o, base_lr=0.1, max_lr=1.0, step_size_up=4, mode="exp_range",
+                                                  gamma=0.97, base_momentum=0.7, max_momentum=0.95),
+    "CyclicLR scale_fn": lambda m, o: m.CyclicLR(o, base_lr=0.1, max_lr=1.0, step_size_up=6,
+                                                 scale_fn=Decay(0.1), scale_mode="iterations"),
+    "ChainedScheduler": lambda m, o: m.ChainedScheduler([
+        m.ConstantLR(o, factor=0.5, total_iters=3), m.ExponentialLR(o, gamma=0.9), m.LinearLR(o, 0.2, 1.0, 7),
+        m.StepLR(o, 5, 0.5), m.MultiStepLR(o, [8, 30], 0.7), m.PolynomialLR(o, 40, 2.0)]),
+}
+
+
+class Decay:
+    """A custom scale 1/(1 + rate·x): a callable object, whose attributes a state dict keeps."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+
+    def __call__(self, x: float) -> float:
+        return 1 / (1 + self.rate * x)
+
+
+def schedule(library, name: str, optimizer: str = "SGD", steps: int = 50) -> np.ndarray:
+    """Each step's learning rates and momentum (or Adam's β₁) of two parameter groups, before the step."""
+    def make_param():
+        return nn.Parameter(np.ones(1)) if library is tg else library.nn.Parameter(library.ones(1))
+
+    extra = {"momentum": 0.9} if optimizer == "SGD" else {}
+    opt = getattr(library.optim, optimizer)([{"params": [make_param()]}, {"params": [make_param()], "lr": 0.5}],
+                                            lr=1.0, **extra)
+    scheduler = SCHEDULES[name](library.optim.lr_scheduler, opt)
+    values = []
+    for _ in range(steps):
+        assert scheduler.get_last_lr() == [group["lr"] for group in opt.param_groups]
+        values.append([*scheduler.get_last_lr(), *(g["momentum"] if "momentum" in g else g["betas"][0]
+                                                   for g in opt.param_groups)])
+        opt.step()
+        scheduler.step()
+    return np.array(values)
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+@pytest.mark.parametrize("name", SCHEDULES)
+def test_new_schedules_match_pytorch(torch, name, optimizer):
+    np.testing.assert_allclose(schedule(tg, name, optimizer), schedule(torch, name, optimizer), rtol=1e-12,
+                               atol=1e-15)
+
+
+def test_new_schedules_follow_their_closed_forms():
+    epochs = np.arange(50)
+    lrs = schedule(tg, "MultiplicativeLR")
+    np.testing.assert_allclose(lrs[:, 0], 0.95**epochs, rtol=1e-12)
+    np.testing.assert_allclose(lrs[:, 1], 0.5 * np.array([np.prod(1 - 0.01 * np.arange(1, e + 1)) for e in epochs]),
+                               rtol=1e-12)
+    # Smith's triangle: base + (max − base)·max(0, 1 − |e/step − 2·cycle + 1|), cycle = ⌊1 + e/(2·step)⌋; momentum
+    # the mirror image between 0.9 and 0.8
+    cycle = np.floor(1 + epochs / 8)
+    height = np.maximum(0, 1 - np.abs(epochs / 4 - 2 * cycle + 1))
+    lrs = schedule(tg, "CyclicLR triangular")
+    np.testing.assert_allclose(lrs[:, :2], np.stack([0.1 + 0.9 * height, 0.05 + 0.45 * height], 1), rtol=1e-12)
+    np.testing.assert_allclose(lrs[:, 2:], np.stack([0.9 - 0.1 * height] * 2, 1), rtol=1e-12)
+    up, down = 3, 5  # triangular2: the amplitude halves each cycle of 8; rising for 3 steps, falling for 5
+    position = epochs % 8
+    height = np.where(position <= up, position / up, (8 - position) / down) / 2.0 ** (epochs // 8)
+    np.testing.assert_allclose(schedule(tg, "CyclicLR triangular2")[:, 0], 0.1 + 0.9 * height, rtol=1e-12)
+    height = np.maximum(0, 1 - np.abs(epochs / 4 - 2 * np.floor(1 + epochs / 8) + 1))
+    np.testing.assert_allclose(schedule(tg, "CyclicLR exp_range")[:, 0], 0.1 + 0.9 * height * 0.97**epochs,
+                               rtol=1e-12)
+    factor = (np.where(epochs < 3, 0.5, 1.0) * 0.9**epochs * (0.2 + 0.8 * np.minimum(epochs, 7) / 7)
+              * 0.5 ** (epochs // 5) * 0.7 ** ((epochs >= 8).astype(int) + (epochs >= 30))
+              * (1 - np.minimum(epochs, 40) / 40) ** 2)
+    np.testing.assert_allclose(schedule(tg, "ChainedScheduler")[:, :2], np.stack([factor, 0.5 * factor], 1),
+                               rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("name", SCHEDULES)
+def test_new_schedules_state_dicts_resume_the_schedule(tmp_path, name):
+    def make():
+        opt = optim.Adam([{"params": [nn.Parameter(np.ones(1))]}, {"params": [nn.Parameter(np.ones(1))],
+                                                                   "lr": 0.5}], lr=1.0)
+        return opt, SCHEDULES[name](optim.lr_scheduler, opt)
+
+    opt, scheduler = make()
+    for _ in range(13):
+        opt.step()
+        scheduler.step()
+    if name == "CyclicLR scale_fn":
+        scheduler._scale_fn_custom.rate = 0.2  # a callable object's attributes are part of the state
+    state = scheduler.state_dict()
+    if name != "MultiplicativeLR":  # its state holds None for each function: the npz file keeps those
+        tg.save({"sched": state, "opt": opt.state_dict()}, tmp_path / "s.npz")
+        loaded = tg.load(tmp_path / "s.npz")
+    else:
+        loaded = {"sched": state, "opt": opt.state_dict()}
+    resumed_opt, resumed = make()
+    resumed_opt.load_state_dict(loaded["opt"])
+    resumed.load_state_dict(loaded["sched"])
+    for _ in range(20):
+        scheduler.step()
+        resumed.step()
+        assert resumed.get_last_lr() == scheduler.get_last_lr()
+        assert resumed_opt.param_groups[0]["betas"] == opt.param_groups[0]["betas"]
+
+
+def test_new_schedules_refuse_bad_settings_and_what_they_cannot_mean():
+    opt = optim.SGD([nn.Parameter(np.ones(1))], lr=1.0, momentum=0.9)
+    lrs = optim.lr_scheduler
+    with pytest.raises(ValueError, match="mode is invalid and scale_fn is None"):
+        lrs.CyclicLR(opt, 0.1, 1.0, mode="triangle")
+    with pytest.raises(ValueError, match="optimizer must support momentum"):
+        lrs.CyclicLR(optim.Adagrad([nn.Parameter(np.ones(1))]), 0.1, 1.0)
+    with pytest.raises(ValueError, match="invalid scale_mode 'steps'"):
+        lrs.CyclicLR(opt, 0.1, 1.0, scale_fn=Decay(0.1), scale_mode="steps")
+    with pytest.raises(ValueError, match="invalid max_lr: -1"):
+        lrs.CyclicLR(opt, 0.1, -1.0)
+    with pytest.raises(ValueError, match="the CosineAnnealingLR at index 1 sets or shifts the rate otherwise"):
+        lrs.ChainedScheduler([lrs.ExponentialLR(opt, 0.9), lrs.CosineAnnealingLR(opt, 10)])
+    with pytest.raises(ValueError, match="at least one scheduler"):
+        lrs.ChainedScheduler([])
+    chained = lrs.ChainedScheduler([lrs.ExponentialLR(opt, 0.9), lrs.StepLR(opt, 2, 0.5)])
+    opt.param_groups[0]["lr"] = 0.3
+    with pytest.raises(RuntimeError, match=r"ChainedScheduler\.step"):
+        chained.step()
+    multiplicative = lrs.MultiplicativeLR(opt, lambda e: 0.9)
+    opt.param_groups[0]["lr"] = 0.2  # PyTorch would go on from 0.2; this one refuses rather than differ
+    with pytest.raises(RuntimeError, match=r"MultiplicativeLR\.step"):
+        multiplicative.step()
+    cyclic = lrs.CyclicLR(opt, 0.1, 1.0)
+    state = {**cyclic.state_dict(), "step_ratio": 1.5}
+    with pytest.raises(ValueError, match="invalid cycle"):
+        cyclic.load_state_dict(state)

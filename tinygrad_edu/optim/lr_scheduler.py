@@ -3,8 +3,9 @@
 
 Each schedule here computes the learning rate from the initial one (a closed form of PyTorch's rule), so it can't
 continue from a learning rate someone else changed, as PyTorch's chainable schedules (``StepLR``, ``MultiStepLR``,
-``ExponentialLR``, ``LinearLR``, ``CosineAnnealingLR``, ``ConstantLR``, ``PolynomialLR``) do: their ``step()``
-refuses instead of silently giving another schedule. Combine schedules with ``SequentialLR``.
+``ExponentialLR``, ``LinearLR``, ``CosineAnnealingLR``, ``ConstantLR``, ``PolynomialLR``, ``MultiplicativeLR``) do:
+their ``step()`` refuses instead of silently giving another schedule. Combine schedules with ``SequentialLR``, or
+multiply their factors with ``ChainedScheduler``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import Any
 from . import checks
 
 __all__ = [
-    "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ExponentialLR", "LRScheduler", "LambdaLR",
-    "LinearLR", "MultiStepLR", "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "SequentialLR", "StepLR",
+    "ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR", "ExponentialLR",
+    "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "MultiplicativeLR", "OneCycleLR", "PolynomialLR",
+    "ReduceLROnPlateau", "SequentialLR", "StepLR",
 ]
 
 
@@ -79,6 +81,13 @@ class LRScheduler:
     def get_last_lr(self) -> list[float]:
         """The learning rates this scheduler set last."""
         return list(self._last_lr)
+
+    def _set_momentum(self, group: dict[str, Any], momentum: float) -> None:
+        """Write a cycled momentum: SGD's ``momentum``, or Adam's β₁ (``use_beta1``)."""
+        if self.use_beta1:
+            group["betas"] = (momentum, *group["betas"][1:])
+        else:
+            group["momentum"] = momentum
 
     def check_settings(self, **settings: Any) -> None:
         """Raise if a subclass's own settings (its constructor's arguments) are invalid; subclasses say how."""
@@ -242,6 +251,12 @@ class CosineAnnealingLR(LRScheduler):
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
 
 
+def _callable_state(function: Callable[..., float]) -> dict[str, Any] | None:
+    """What a state dict keeps of a user's function: a callable object's attributes, nothing of a function (as
+    PyTorch)."""
+    return None if isinstance(function, types.FunctionType) else dict(function.__dict__)
+
+
 class LambdaLR(LRScheduler):
     """lr = base_lr · λ(epoch), one function for every group or one per group. ``state_dict`` keeps the state of
     callable objects but not of functions and lambdas (as PyTorch)."""
@@ -260,8 +275,7 @@ class LambdaLR(LRScheduler):
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
-        state["lr_lambdas"] = [None if isinstance(f, types.FunctionType) else dict(f.__dict__)
-                               for f in self.lr_lambdas]
+        state["lr_lambdas"] = [_callable_state(f) for f in self.lr_lambdas]
         return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
@@ -402,12 +416,6 @@ class OneCycleLR(LRScheduler):
                 start_step = end_step
         return lrs
 
-    def _set_momentum(self, group: dict[str, Any], momentum: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (momentum, *group["betas"][1:])
-        else:
-            group["momentum"] = momentum
-
 
 def _per_group(name: str, value: Any, count: int) -> list[float]:
     values = list(value) if isinstance(value, (list, tuple)) else [value] * count
@@ -477,7 +485,31 @@ class ReduceLROnPlateau(LRScheduler):
         return value > bar
 
 
-class SequentialLR(LRScheduler):
+class _ComposedLR(LRScheduler):
+    """A schedule made of ``_schedulers``: its state dict holds theirs."""
+
+    _schedulers: list[LRScheduler]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        saved = state_dict.get("_schedulers") if isinstance(state_dict, Mapping) else None
+        if not isinstance(saved, (list, tuple)) or len(saved) != len(self._schedulers):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected {len(self._schedulers)} scheduler "
+                             "states")
+        own = {k: v for k, v in state_dict.items() if k != "_schedulers"}
+        if set(own) != set(self.state_dict()) - {"_schedulers"}:
+            raise ValueError(f"a {type(self).__name__} state dict has the keys {sorted(self.state_dict())}, got "
+                             f"{sorted(map(str, state_dict))}")
+        for scheduler, state in zip(self._schedulers, saved):
+            scheduler.load_state_dict(state)
+        self.__dict__.update(own)
+
+
+class SequentialLR(_ComposedLR):
     """Run ``schedulers`` one after another, switching at each of the ``milestones`` (each scheduler counts its
     epochs from its own start)."""
 
@@ -518,19 +550,160 @@ class SequentialLR(LRScheduler):
             scheduler.step(scheduler.last_epoch + 1)
         self._last_lr = scheduler.get_last_lr()
 
+
+class MultiplicativeLR(LambdaLR):
+    """lr ← lr · λ(epoch) at each step after the first: the initial rate times λ(1)·λ(2)⋯λ(epoch), one function
+    for every group or one per group. ``step(epoch)`` multiplies once by λ(epoch), as PyTorch's."""
+
+    chainable = True
+
+    def lrs_at(self, epoch: float) -> list[float]:
+        current = [group["lr"] for group in self.optimizer.param_groups]  # step() has checked these are ours
+        return current if epoch == 0 else [lr * f(epoch) for lr, f in zip(current, self.lr_lambdas)]
+
+
+CYCLIC_MODES = {"triangular": "cycle", "triangular2": "cycle", "exp_range": "iterations"}
+"""CyclicLR's built-in modes and what each one's scale is a function of (the cycle or the step)."""
+
+
+class CyclicLR(LRScheduler):
+    """The cyclical learning rate (Smith), stepped once per batch: each cycle rises linearly from ``base_lr`` to
+    ``max_lr`` over ``step_size_up`` steps and falls back over ``step_size_down``; the amplitude is scaled by 1
+    (``triangular``), ½ per cycle (``triangular2``), γ^step (``exp_range``) or ``scale_fn(cycle or step)``.
+    ``cycle_momentum`` cycles the momentum (or Adam's β₁) the other way, between ``max_momentum`` and
+    ``base_momentum``."""
+
+    def __init__(self, optimizer: Any, base_lr: float | Sequence[float], max_lr: float | Sequence[float],
+                 step_size_up: int = 2000, step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None, scale_mode: str = "cycle",
+                 cycle_momentum: bool = True, base_momentum: float | Sequence[float] = 0.8,
+                 max_momentum: float | Sequence[float] = 0.9, last_epoch: int = -1) -> None:
+        self.optimizer, groups = optimizer, optimizer.param_groups
+        base_lrs = _per_group("base_lr", base_lr, len(groups))
+        up = float(checks.real("step_size_up", step_size_up, low=0.0))
+        down = up if step_size_down is None else float(checks.real("step_size_down", step_size_down, low=0.0))
+        if up + down == 0:
+            raise ValueError("step_size_up + step_size_down must be positive (the length of a cycle)")
+        if scale_fn is None and mode not in CYCLIC_MODES:
+            raise ValueError(f"mode is invalid and scale_fn is None (mode {mode!r}; the modes are "
+                             f"{sorted(CYCLIC_MODES)})")
+        if scale_fn is not None and not callable(scale_fn):
+            raise TypeError(f"scale_fn must be callable, got {type(scale_fn).__name__}")
+        if cycle_momentum is True and "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+            raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+        self.max_lrs = _per_group("max_lr", max_lr, len(groups))
+        self.total_size, self.step_ratio = up + down, up / (up + down)
+        self.mode, self.gamma, self._scale_fn_custom = mode, gamma, scale_fn
+        self.scale_mode = scale_mode if scale_fn is not None else CYCLIC_MODES[mode]
+        self.cycle_momentum = cycle_momentum
+        settings = {}
+        if cycle_momentum:
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = _per_group("base_momentum", base_momentum, len(groups))
+            self.max_momentums = _per_group("max_momentum", max_momentum, len(groups))
+            settings = {"use_beta1": self.use_beta1, "base_momentums": self.base_momentums,
+                        "max_momentums": self.max_momentums}
+        self.check_settings(self.max_lrs, self.total_size, self.step_ratio, mode, gamma, self.scale_mode, scale_fn,
+                            cycle_momentum, **settings)
+        if last_epoch == -1:
+            for i, (group, lr) in enumerate(zip(groups, base_lrs)):
+                group["lr"] = lr
+                if cycle_momentum:
+                    self._set_momentum(group, self.max_momentums[i])
+                    group["max_momentum"], group["base_momentum"] = self.max_momentums[i], self.base_momentums[i]
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def check_settings(self, max_lrs: Any, total_size: Any, step_ratio: Any, mode: Any, gamma: Any, scale_mode: Any,
+                       _scale_fn_custom: Any, cycle_momentum: Any, use_beta1: Any = False, base_momentums: Any = (),
+                       max_momentums: Any = ()) -> None:
+        count = len(self.optimizer.param_groups)
+        for name, values in (("max_lrs", max_lrs), *((("base_momentums", base_momentums),
+                                                      ("max_momentums", max_momentums)) if cycle_momentum else ())):
+            _reals(name, values, count)
+        if not checks.real("total_size", total_size, low=0.0) > 0 or not 0 <= checks.real("step_ratio",
+                                                                                             step_ratio) <= 1:
+            raise ValueError(f"invalid cycle: total_size {total_size}, step_ratio {step_ratio}")
+        if _scale_fn_custom is None and mode not in CYCLIC_MODES:
+            raise ValueError(f"mode {mode!r} is invalid and scale_fn is None")
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(f"invalid scale_mode {scale_mode!r} (must be 'cycle' or 'iterations')")
+        checks.real("gamma", gamma, low=0.0)
+        checks.flag("cycle_momentum", cycle_momentum)
+        checks.flag("use_beta1", use_beta1)
+
+    def _scale(self, x: float) -> float:
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        return 1 / (2.0 ** (x - 1)) if self.mode == "triangular2" else self.gamma**x
+
+    def lrs_at(self, epoch: float) -> list[float]:
+        cycle = math.floor(1 + epoch / self.total_size)
+        x = 1.0 + epoch / self.total_size - cycle  # the position within the cycle, 0 to 1
+        height = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+        scale = self._scale(cycle if self.scale_mode == "cycle" else epoch)
+        if self.cycle_momentum:
+            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
+                self._set_momentum(group, high - (high - low) * height * scale)
+        return [low + (high - low) * height * scale for low, high in zip(self.base_lrs, self.max_lrs)]
+
     def state_dict(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
-        return state
+        return {**super().state_dict(), "_scale_fn_custom": self._scale_fn_custom and _callable_state(
+            self._scale_fn_custom)}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        saved = state_dict.get("_schedulers") if isinstance(state_dict, Mapping) else None
-        if not isinstance(saved, (list, tuple)) or len(saved) != len(self._schedulers):
-            raise ValueError(f"SequentialLR.load_state_dict: expected {len(self._schedulers)} scheduler states")
-        own = {k: v for k, v in state_dict.items() if k != "_schedulers"}
-        if set(own) != set(self.state_dict()) - {"_schedulers"}:
-            raise ValueError(f"a SequentialLR state dict has the keys {sorted(self.state_dict())}, got "
-                             f"{sorted(map(str, state_dict))}")
-        for scheduler, state in zip(self._schedulers, saved):
-            scheduler.load_state_dict(state)
-        self.__dict__.update(own)
+        saved = state_dict.get("_scale_fn_custom") if isinstance(state_dict, Mapping) else None
+        if saved is not None and not isinstance(saved, Mapping):
+            raise ValueError(f"CyclicLR.load_state_dict: _scale_fn_custom must be None or a dict, got {saved!r}")
+        function = self._scale_fn_custom
+        super().load_state_dict({**state_dict, "_scale_fn_custom": function})
+        if saved is not None and function is not None:
+            function.__dict__.update(saved)
+
+
+class ChainedScheduler(_ComposedLR):
+    """Schedules applied together: at each step the rate is the initial one times every schedule's factor, as
+    PyTorch's chainable schedules each multiply the current rate. Only schedules whose rule is such a factor
+    (``StepLR``, ``MultiStepLR``, ``ExponentialLR``, ``LinearLR``, ``ConstantLR``, ``PolynomialLR``) chain here."""
+
+    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Any = None) -> None:
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("ChainedScheduler expects at least one scheduler to be chained, but got no scheduler.")
+        optimizer = optimizer if optimizer is not None else schedulers[0].optimizer
+        for index, scheduler in enumerate(schedulers):
+            if type(scheduler) not in FACTOR_SCHEDULES:
+                raise ValueError(
+                    f"ChainedScheduler here multiplies the factors of {[c.__name__ for c in FACTOR_SCHEDULES]}; "
+                    f"the {type(scheduler).__name__} at index {index} sets or shifts the rate otherwise (PyTorch "
+                    "would let it overwrite the others' effect mid-chain). Use SequentialLR or LambdaLR instead.")
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(f"ChainedScheduler expects all schedulers to belong to the same optimizer, but the "
+                                 f"scheduler at index {index} has a different one")
+        self.optimizer, self._schedulers = optimizer, schedulers
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self._write_chained()
+
+    def step(self) -> None:  # type: ignore[override]
+        """Advance every schedule one step and write the product of their factors."""
+        current = [group["lr"] for group in self.optimizer.param_groups]
+        if current != self._last_lr:
+            raise RuntimeError(f"ChainedScheduler.step(): the learning rates {current} are not the {self._last_lr} "
+                               "it set; PyTorch's schedules would continue from them, these compute each rate from "
+                               "the initial one, so it refuses rather than differ")
+        for scheduler in self._schedulers:
+            scheduler.last_epoch += 1
+        self._write_chained()
+
+    def _write_chained(self) -> None:
+        lrs = list(self.base_lrs)
+        for scheduler in self._schedulers:
+            lrs = [scheduler.lr_at(lr, scheduler.last_epoch) for lr in lrs]  # lr_at is base_lr times a factor
+            scheduler._last_lr = scheduler.lrs_at(scheduler.last_epoch)  # its own rates: stepped alone, it refuses
+        self._write(lrs)
+
+
+FACTOR_SCHEDULES = (StepLR, MultiStepLR, ExponentialLR, LinearLR, ConstantLR, PolynomialLR)
+"""The schedules whose rate is the initial one times a factor of the epoch, which ChainedScheduler multiplies."""
