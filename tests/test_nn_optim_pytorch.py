@@ -176,21 +176,25 @@ def test_each_group_keeps_its_own_options():
 @pytest.mark.parametrize(("name", "hyper"), [case for case in CASES if case[0] in ("NAdam", "Adagrad", "Adamax")],
                          ids=str)
 def test_state_dicts_resume_exactly(tmp_path, name, hyper):
-    def make():
-        params = [nn.Parameter(v) for v in initial()]
-        return params, getattr(optim, name)(params, **hyper)
+    assert_resumes_exactly(tmp_path, lambda: getattr(optim, name)([nn.Parameter(v) for v in initial()], **hyper),
+                           gradients, saved_after=3, steps=5)
 
-    params, opt = make()
-    for t in range(1, 4):
+
+def assert_resumes_exactly(tmp_path, make, gradients, saved_after: int, steps: int) -> None:
+    """An optimizer (``make()``) saved after some steps and loaded into a fresh one goes on bit for bit alike."""
+    opt = make()
+    params = [p for group in opt.param_groups for p in group["params"]]
+    for t in range(1, saved_after + 1):
         for p, g in zip(params, gradients(t)):
             p.grad = tg.Tensor(g)
         opt.step()
     tg.save(opt.state_dict(), tmp_path / "opt.npz")
-    resumed_params, resumed = make()
+    resumed = make()
+    resumed_params = [p for group in resumed.param_groups for p in group["params"]]
     for p, q in zip(resumed_params, params):
         p.data[...] = q.data
     resumed.load_state_dict(tg.load(tmp_path / "opt.npz"))
-    for t in range(4, 6):
+    for t in range(saved_after + 1, steps + 1):
         for group in (params, resumed_params):
             for p, g in zip(group, gradients(t)):
                 p.grad = tg.Tensor(g)
@@ -315,22 +319,28 @@ def test_scheduler_state_dicts_resume_the_schedule(tmp_path, name):
                         lr=1.0, momentum=0.9)
         return opt, SCHEDULES[name](lr_scheduler, opt)
 
+    assert_schedule_resumes(tmp_path, make, saved_after=7, steps=12, through_file=name != "LambdaLR")
+
+
+def assert_schedule_resumes(tmp_path, make, saved_after: int, steps: int, through_file: bool = True) -> None:
+    """A scheduler and its optimizer (``make()``) saved after some steps (through an npz file, or in memory) and
+    loaded into fresh ones go on setting the same rates (and momentum or β₁)."""
     opt, scheduler = make()
-    for _ in range(7):
+    for _ in range(saved_after):
         scheduler.step()
-    state = scheduler.state_dict()
-    if name != "LambdaLR":  # LambdaLR's state holds None for each function: npz keeps None too
-        tg.save({"sched": state, "opt": opt.state_dict()}, tmp_path / "s.npz")
+    loaded = {"sched": scheduler.state_dict(), "opt": opt.state_dict()}
+    if through_file:
+        tg.save(loaded, tmp_path / "s.npz")
         loaded = tg.load(tmp_path / "s.npz")
-    else:
-        loaded = {"sched": state, "opt": opt.state_dict()}
     resumed_opt, resumed = make()
     resumed_opt.load_state_dict(loaded["opt"])
     resumed.load_state_dict(loaded["sched"])
-    for _ in range(5):
+    for _ in range(saved_after, steps):
         scheduler.step()
         resumed.step()
         assert resumed.get_last_lr() == scheduler.get_last_lr()
+        assert [g.get("momentum", g.get("betas")) for g in resumed_opt.param_groups] == [
+            g.get("momentum", g.get("betas")) for g in opt.param_groups]
 
 
 def test_schedule_errors():

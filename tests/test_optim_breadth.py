@@ -4,6 +4,7 @@ written out in numpy, and against PyTorch itself when installed; state dicts tha
 import numpy as np
 import pytest
 from optional_tools import require_module
+from test_nn_optim_pytorch import assert_resumes_exactly, assert_schedule_resumes
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
@@ -283,28 +284,8 @@ def test_rprop_and_asgd_refuse_bad_settings_and_state():
 
 @pytest.mark.parametrize(("name", "hyper"), RULE_CASES[1::2], ids=str)
 def test_rprop_and_asgd_state_dicts_resume_exactly(tmp_path, name, hyper):
-    def make():
-        params = [nn.Parameter(v) for v in initial()]
-        return params, getattr(optim, name)(params, **hyper)
-
-    params, opt = make()
-    for t in range(1, 6):
-        for p, g in zip(params, gradients(t)):
-            p.grad = tg.Tensor(g)
-        opt.step()
-    tg.save(opt.state_dict(), tmp_path / "opt.npz")
-    resumed_params, resumed = make()
-    for p, q in zip(resumed_params, params):
-        p.data[...] = q.data
-    resumed.load_state_dict(tg.load(tmp_path / "opt.npz"))
-    for t in range(6, 10):
-        for group in (params, resumed_params):
-            for p, g in zip(group, gradients(t)):
-                p.grad = tg.Tensor(g)
-        opt.step()
-        resumed.step()
-    for p, q in zip(params, resumed_params):
-        assert p.data.tobytes() == q.data.tobytes()
+    assert_resumes_exactly(tmp_path, lambda: getattr(optim, name)([nn.Parameter(v) for v in initial()], **hyper),
+                           gradients, saved_after=5, steps=9)
 
 
 @pytest.mark.parametrize("name", ["Rprop", "ASGD"])
@@ -422,26 +403,18 @@ def test_new_schedules_state_dicts_resume_the_schedule(tmp_path, name):
                                                                    "lr": 0.5}], lr=1.0)
         return opt, SCHEDULES[name](optim.lr_scheduler, opt)
 
-    opt, scheduler = make()
-    for _ in range(13):
-        opt.step()
-        scheduler.step()
-    if name == "CyclicLR scale_fn":
-        scheduler._scale_fn_custom.rate = 0.2  # a callable object's attributes are part of the state
-    state = scheduler.state_dict()
-    if name != "MultiplicativeLR":  # its state holds None for each function: the npz file keeps those
-        tg.save({"sched": state, "opt": opt.state_dict()}, tmp_path / "s.npz")
-        loaded = tg.load(tmp_path / "s.npz")
-    else:
-        loaded = {"sched": state, "opt": opt.state_dict()}
-    resumed_opt, resumed = make()
-    resumed_opt.load_state_dict(loaded["opt"])
-    resumed.load_state_dict(loaded["sched"])
-    for _ in range(20):
-        scheduler.step()
-        resumed.step()
-        assert resumed.get_last_lr() == scheduler.get_last_lr()
-        assert resumed_opt.param_groups[0]["betas"] == opt.param_groups[0]["betas"]
+    if name == "CyclicLR scale_fn":  # the saved scale has another rate: its state brings it to the resumed one
+        made_before = []
+
+        def make_with_rate(made=make):
+            opt, scheduler = made()
+            if not made_before:
+                scheduler._scale_fn_custom.rate = 0.2
+            made_before.append(scheduler)
+            return opt, scheduler
+
+        make = make_with_rate
+    assert_schedule_resumes(tmp_path, make, saved_after=13, steps=33)
 
 
 def test_new_schedules_refuse_bad_settings_and_what_they_cannot_mean():
