@@ -56,6 +56,8 @@ GROUPS: dict[str, list[str]] = {
         "tg.randperm", "tg.normal", "tg.bernoulli", "tg.multinomial", "tg.Generator",
     ],
 }
+GROUPS["Indexing and gathering"] += ["x.scatter_reduce", "x.index_put", "x.masked_scatter"]  # session 5
+GROUPS["Shape"] += ["x.diag_embed", "x.rot90"]
 NAMESPACES = {"x": tg.Tensor, "F": F, "tg.linalg": tg.linalg, "tg": tg}
 
 

@@ -1965,6 +1965,110 @@ class Tensor:
         # PyTorch sums float32 weights in float32 and every other weight dtype in float64
         return Tensor.wrap(counted.astype(np.float32) if weights.dtype == np.float32 else counted)
 
+    # ------------------------------------------------------------------------------------------- scatter, put, embed
+    def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True) -> Tensor:
+        """z = a with each place reduced ('sum', 'prod', 'mean', 'amax', 'amin') with the ``src`` elements
+        scattered to it along ``dim`` (and itself, with ``include_self``);  ∂C/∂a, ∂C/∂src are the reduction's own
+        (prod exact with zeros; amax, amin split evenly among the tied values, as PyTorch)"""
+        if reduce not in SCATTER_REDUCTIONS:
+            raise ValueError(f"scatter_reduce: reduce must be one of {', '.join(SCATTER_REDUCTIONS)}, got {reduce!r}")
+        if not self.ndim:
+            raise ValueError("scatter_reduce: needs a tensor of at least one dimension (reshape a 0-d one to (1,))")
+        index = _index_array(index, "scatter_reduce")
+        source = _as_tensor(src)
+        if source.ndim != self.ndim:
+            raise ValueError(f"scatter_reduce: src has {source.ndim} dimension(s), the tensor {self.ndim}")
+        source = self._scatter_source(dim, index, source, None, "scatter_reduce")
+        places = self._scatter_places(dim, index, "scatter_reduce")
+        targets = np.ravel_multi_index(np.broadcast_arrays(*places), self.shape).reshape(-1)
+        pool = cat([self.reshape(-1), source.reshape(-1)])
+        counts = np.bincount(targets, minlength=self.data.size)
+        order = np.argsort(targets, kind="stable")  # the src elements grouped by target, in their order
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        reduced = Tensor.wrap(np.zeros(self.data.size, self.dtype))
+        for size in np.unique(counts[counts > 0]):  # one matrix per group size: memory stays that of src
+            rows = np.flatnonzero(counts == size)
+            members = order[starts[rows][:, None] + np.arange(size)] + self.data.size
+            if include_self:
+                members = np.concatenate([rows[:, None], members], axis=1)
+            rows_reduced = _reduced_rows(pool[members], reduce)._as(self.dtype)
+            reduced = reduced + ops.ScatterAdd.apply(rows_reduced, (rows,), reduced.shape)
+        return where((counts > 0).reshape(self.shape), reduced.reshape(self.shape), self)
+
+    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        """z = a with ``values`` put at ``a[indices]`` (a tuple of index tensors, as ``x[indices] = values``), or
+        added there with ``accumulate`` (repeats add up);  ∂C/∂values = ∂C/∂z there (summed over broadcasting)"""
+        if not isinstance(indices, (tuple, list)) or not all(isinstance(i, Tensor) for i in indices):
+            raise TypeError("index_put: indices must be a tuple of tensors (x.index_put((rows, cols), values))")
+        for i in indices:
+            if i.data.dtype.kind not in "iub":
+                raise IndexError(f"index_put: index tensors must hold integers or bools, got dtype {i.dtype}")
+        positions = np.arange(self.data.size).reshape(self.shape)
+        try:
+            positions = positions[tuple(i.data for i in indices)]
+        except IndexError as error:
+            raise IndexError(f"index_put: {error} (tensor of shape {self.shape})") from None
+        values = _as_dtype(values, self.dtype)
+        if not _broadcastable(values.shape, positions.shape):
+            raise ValueError(f"index_put: values of shape {values.shape} can't be broadcast to the indexed shape "
+                             f"{positions.shape}")
+        values = values.broadcast_to(positions.shape).reshape(-1)
+        flat = self.reshape(-1)
+        put = flat.scatter_add(0, positions.reshape(-1), values) if accumulate else \
+            flat.scatter(0, positions.reshape(-1), values)
+        return put.reshape(self.shape)
+
+    def masked_scatter(self, mask: Any, source: Any) -> Tensor:
+        """z = a with the elements of ``source``, in order, written where ``mask`` (broadcast with a) is True;
+        ∂C/∂a = ∂C/∂z where not mask, ∂C/∂source = ∂C/∂z at the place each element landed (0 if unused)"""
+        mask = _bool_mask(mask, "masked_scatter")
+        source = _as_tensor(source)
+        if source.dtype != self.dtype:
+            raise TypeError(f"masked_scatter: source has dtype {source.dtype}, the tensor {self.dtype} (PyTorch "
+                            "requires them equal)")
+        if not _broadcastable(self.shape, mask.shape):
+            raise ValueError(f"masked_scatter: mask of shape {mask.shape} does not broadcast with the tensor's "
+                             f"{self.shape}")
+        shape = np.broadcast_shapes(self.shape, mask.shape)
+        positions = np.flatnonzero(np.broadcast_to(mask, shape))
+        if positions.size > source.data.size:
+            raise ValueError(f"masked_scatter: the mask selects {positions.size} elements, source has only "
+                             f"{source.data.size}")
+        written = self.broadcast_to(shape).reshape(-1).scatter(0, positions, source.reshape(-1)[:positions.size])
+        return written.reshape(shape)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        """z = matrices with a's last axis on their ``offset``-th diagonal, in the planes (dim1, dim2) of the
+        result;  ∂C/∂a = ∂C/∂z's diagonal"""
+        first, second = (normalize_axis(d, self.ndim + 1, "diag_embed") for d in (dim1, dim2))
+        if first == second:
+            raise ValueError(f"diag_embed: dim1 and dim2 are the same axis ({dim1}, {dim2})")
+        x = self if self.ndim else self.reshape(1)
+        n = x.shape[-1] + abs(offset)
+        rows = np.arange(x.shape[-1]) + max(-offset, 0)
+        leading = np.ogrid[tuple(slice(k) for k in x.shape[:-1])] if x.ndim > 1 else []
+        places = (*(p[..., None] for p in leading), rows, rows + offset)
+        planes = ops.ScatterAdd.apply(x, places, (*x.shape[:-1], n, n))
+        return planes.movedim((-2, -1), (first, second))
+
+    def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+        """z = a turned by k·90° in the plane ``dims``, from the first axis toward the second (numpy's rot90);
+        ∂C/∂a = ∂C/∂z turned back"""
+        if len(dims) != 2:
+            raise ValueError(f"rot90: dims must name two axes, got {dims!r}")
+        if self.ndim < 2:
+            raise ValueError(f"rot90: needs a tensor of at least 2 dimensions, got shape {self.shape}")
+        first, second = (normalize_axis(d, self.ndim, "rot90") for d in dims)
+        if first == second:
+            raise ValueError(f"rot90: dims name the same axis twice ({dims[0]}, {dims[1]})")
+        turns = int(k) % 4
+        if turns == 0:
+            return self.clone()
+        if turns == 2:
+            return self.flip((first, second))
+        swapped = self.transpose(first, second)
+        return swapped.flip(first) if turns == 1 else swapped.flip(second)
+
 
 def _in_place_twin(name: str) -> Callable[..., Tensor]:
     """``x.name_(...)``: ``x.name(...)`` written into x, with ``_in_place``'s rules (leaves, graphs, versions)."""
@@ -1988,6 +2092,9 @@ IN_PLACE_TWINS = (  # PyTorch's x.name_(...) for each name: the same values, wri
     "square", "sub", "subtract", "tan", "tanh", "tril", "triu", "true_divide", "trunc", "xlogy",
 )
 for _name in IN_PLACE_TWINS:
+    setattr(Tensor, f"{_name}_", _in_place_twin(_name))
+
+for _name in ("scatter_reduce", "index_put", "masked_scatter"):  # the in-place twins of the session-5 ops
     setattr(Tensor, f"{_name}_", _in_place_twin(_name))
 
 engine.register_tensor_class(Tensor)
@@ -3122,3 +3229,25 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                              f"{np.count_nonzero(row)} non-zero weights")
         samples.append(rng.choice(row.size, size=num_samples, replace=replacement, p=row / row.sum()))
     return Tensor.wrap(np.array(samples, dtype=np.int64).reshape(*weights.shape[:-1], num_samples))
+
+
+# ----------------------------------------------------------------------------------------------- helpers, session 5
+SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def _reduced_rows(values: Tensor, reduce: str) -> Tensor:
+    """Each row of ``values`` reduced to one value (``scatter_reduce``'s reductions; an integer mean rounds down,
+    as PyTorch's)."""
+    if reduce == "mean":
+        if values.dtype.kind in "iub":
+            return Tensor.wrap(np.floor_divide(values.data.sum(axis=1), values.shape[1]))
+        return values.sum(axis=1) / values.shape[1]
+    return {"sum": Tensor.sum, "prod": Tensor.prod, "amax": Tensor.amax, "amin": Tensor.amin}[reduce](values, 1)
+
+
+def _broadcastable(*shapes: tuple[int, ...]) -> bool:
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return False
+    return True

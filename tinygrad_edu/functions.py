@@ -446,3 +446,11 @@ bitwise_or = _function(Tensor.bitwise_or)
 bitwise_xor = _function(Tensor.bitwise_xor)
 bitwise_not = _function(Tensor.bitwise_not)
 bincount = _function(Tensor.bincount)
+
+# indexing, scans and reductions of session 5
+scatter_reduce = _function(Tensor.scatter_reduce)
+index_put = _function(Tensor.index_put)
+masked_scatter = _function(Tensor.masked_scatter)
+diag_embed = _function(Tensor.diag_embed)
+rot90 = _function(Tensor.rot90)
+__all__ += ["diag_embed", "index_put", "masked_scatter", "rot90", "scatter_reduce"]
