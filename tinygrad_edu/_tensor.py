@@ -2069,6 +2069,179 @@ class Tensor:
         swapped = self.transpose(first, second)
         return swapped.flip(first) if turns == 1 else swapped.flip(second)
 
+    # ------------------------------------------------------------------------------------------- scans, quantiles
+    def logcumsumexp(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """zₖ = ln Σ_{j≤k} e^(aⱼ) along ``dim``, exact at every prefix;  ∂C/∂aᵢ = Σ_{k≥i} ∂C/∂zₖ·e^(aᵢ − zₖ)"""
+        axis = _one_spelling(axis, dim, "logcumsumexp", "axis", "dim")
+        if axis is None:
+            raise TypeError("logcumsumexp: say along which axis (dim=)")
+        if self.dtype.kind != "f":
+            raise TypeError(f"logcumsumexp: needs a floating-point tensor, got dtype {self.dtype} (as PyTorch)")
+        return self._scan(ops.LogCumsumExp, "logcumsumexp", axis, None, None)
+
+    def nanmedian(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+                  keepdims: bool | None = None) -> Any:
+        """z = the lower median of the values that are not NaN (NaN if all are); ``nanmedian(dim)`` gives (values,
+        indices);  ∂z/∂aᵢ = 1 at the median (shared among equal elements for the whole tensor, as PyTorch)"""
+        axis = _one_spelling(axis, dim, "nanmedian", "axis", "dim")
+        keep = bool(_one_spelling(keepdims, keepdim or None, "nanmedian", "keepdims", "keepdim"))
+        if self.dtype.kind != "f":
+            return self.median(axis, keep) if axis is not None else self.median()
+        if axis is None:
+            flat = self.reshape(-1)
+            numbers = flat.data[~np.isnan(flat.data)]
+            if not numbers.size:
+                return flat.median()  # NaN, its gradient shared among the NaNs, as PyTorch
+            value = np.sort(numbers)[(numbers.size - 1) // 2]
+            # NOTE: tied medians share the gradient, as median's
+            return ops.Max.apply(flat[np.flatnonzero(flat.data == value)], (0,), False, True)
+        x = self if self.ndim else self.reshape(1)
+        axis = normalize_axis(axis, x.ndim, "nanmedian")
+        if x.shape[axis] == 0:
+            raise IndexError(f"nanmedian: axis {axis} is empty (shape {self.shape})")
+        order = np.argsort(x.data, axis=axis, kind="stable")  # NaN last
+        numbers = np.sum(~np.isnan(x.data), axis=axis, keepdims=True)
+        indices = np.take_along_axis(order, np.maximum(numbers - 1, 0) // 2, axis=axis)
+        indices = np.where(numbers > 0, indices, 0)  # an all-NaN slice: NaN at index 0, as PyTorch
+        return _picked(self, x, indices.astype(np.int64), axis, keep)
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> Tensor:
+        """z = the q-th quantiles along ``dim`` (the flattened tensor without one), between the sorted values at
+        ⌊q·(n − 1)⌋ and ⌈q·(n − 1)⌉ by ``interpolation`` (NaN if the slice holds a NaN); a 1-D q adds a first
+        axis;  ∂C/∂a through the sort and the interpolation's weights"""
+        return self._quantile("quantile", q, dim, keepdim, interpolation, skip_nan=False)
+
+    def nanquantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                    interpolation: str = "linear") -> Tensor:
+        """``quantile`` of the values that are not NaN (NaN where a slice has none);  ∂C/∂a as ``quantile``"""
+        return self._quantile("nanquantile", q, dim, keepdim, interpolation, skip_nan=True)
+
+    def _quantile(self, name: str, q: Any, dim: int | None, keepdim: bool, interpolation: str,
+                  skip_nan: bool) -> Tensor:
+        if self.dtype.kind != "f":
+            raise TypeError(f"{name}: needs a floating-point tensor, got dtype {self.dtype} (as PyTorch)")
+        if interpolation not in QUANTILE_INTERPOLATIONS:
+            raise ValueError(f"{name}: interpolation must be one of {', '.join(QUANTILE_INTERPOLATIONS)}, got "
+                             f"{interpolation!r}")
+        if isinstance(q, Tensor) and q.dtype != self.dtype:
+            raise TypeError(f"{name}: q has dtype {q.dtype}, the tensor {self.dtype} (PyTorch requires them equal)")
+        levels = np.asarray(q.data if isinstance(q, Tensor) else q, dtype=self.dtype)  # ranks in its dtype
+        if levels.ndim > 1 or np.any(np.isnan(levels)) or np.any((levels < 0) | (levels > 1)):
+            raise ValueError(f"{name}: q must be a number or a 1-D tensor of values in [0, 1], got {q!r}")
+        x = self.reshape(-1) if dim is None else (self if self.ndim else self.reshape(1))
+        axis = 0 if dim is None else normalize_axis(dim, x.ndim, name)
+        if x.shape[axis] == 0:
+            raise IndexError(f"{name}: the reduced axis is empty (shape {self.shape})")
+        ordered = x.sort(axis).values.movedim(axis, -1)  # NaN last
+        nan = np.isnan(ordered.data)
+        count = np.sum(~nan, axis=-1, keepdims=True) if skip_nan else np.full((*nan.shape[:-1], 1), nan.shape[-1])
+        empty = (count == 0) if skip_nan else nan.any(axis=-1, keepdims=True)
+        rank = levels.reshape(-1, *([1] * ordered.ndim)) * (count - 1).astype(self.dtype)  # (levels, …, 1)
+        # NOTE: a slice without an answer picks a NaN, where PyTorch does: quantile its last, nanquantile its first
+        rank = np.where(empty, 0 if skip_nan else nan.shape[-1] - 1, rank)
+        below, above = np.floor(rank), np.ceil(rank)
+        if interpolation == "nearest":
+            below = above = np.round(rank)  # half to even, as PyTorch's round
+        elif interpolation == "lower":
+            above = below
+        elif interpolation == "higher":
+            below = above
+        weight = 0.5 if interpolation == "midpoint" else rank - below
+        stacked = ordered.unsqueeze(0).broadcast_to(levels.size, *ordered.shape)
+        low = take_along_axis(stacked, Tensor.wrap(below.astype(np.int64)), stacked.ndim - 1)
+        high = take_along_axis(stacked, Tensor.wrap(above.astype(np.int64)), stacked.ndim - 1)
+        weight = np.broadcast_to(np.asarray(weight, dtype=self.dtype), low.shape)
+        result = low.lerp(high, Tensor.wrap(np.where(below == above, 0, weight).astype(self.dtype)))
+        result = result.squeeze(-1)  # (levels, …), the reduced axis gone
+        if keepdim:
+            result = result.unsqueeze(axis + 1) if dim is not None else result.reshape(
+                levels.size, *([1] * self.ndim))
+        return result if levels.ndim else result[0]
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
+        """The counts of the elements in ``bins`` equal-width bins over [min, max] (the data's range when both are
+        0; elements outside are left out; the last bin holds max), in the tensor's dtype (no gradient)"""
+        if self.dtype.kind != "f":
+            raise TypeError(f"histc: needs a floating-point tensor, got dtype {self.dtype} (as PyTorch)")
+        if not isinstance(bins, (int, np.integer)) or bins <= 0:
+            raise ValueError(f"histc: bins must be a positive int, got {bins!r}")
+        low, high = float(min), float(max)
+        if low > high:
+            raise ValueError(f"histc: max ({high}) must be larger than or equal to min ({low})")
+        if low == high and self.data.size:
+            low, high = float(self.data.min()), float(self.data.max())
+        if low == high:
+            low, high = low - 1, high + 1
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise ValueError(f"histc: the range [{low}, {high}] is not finite")
+        values = self.data.reshape(-1)
+        inside = values[(values >= low) & (values <= high)]
+        # PyTorch's bin: ⌊(x − min)·bins / (max − min)⌋, the maximum in the last bin
+        positions = np.minimum(((inside - low) * bins / (high - low)).astype(np.int64), bins - 1)
+        return Tensor.wrap(np.bincount(positions, minlength=bins).astype(self.dtype))
+
+    def cov(self, *, correction: int = 1, fweights: Any = None, aweights: Any = None) -> Tensor:
+        """The covariance matrix of the variables in the rows (observations in the columns; a 1-D tensor is one
+        variable), with frequency and importance weights and ``correction`` (PyTorch's algorithm);  ∂C/∂a by the
+        chain rule"""
+        if self.ndim > 2:
+            raise ValueError(f"cov: expected a tensor of at most 2 dimensions, got shape {self.shape}")
+        x = self.reshape(1, -1) if self.ndim < 2 else self
+        if x.dtype.kind != "f":
+            x = x.astype(_default_float)
+        n = x.shape[1]
+        weights = None
+        for name, given in (("fweights", fweights), ("aweights", aweights)):
+            if given is None:
+                continue
+            array = _index_free(given)
+            if array.ndim > 1 or array.size != n:
+                raise ValueError(f"cov: {name} must be 1-D with one entry per observation ({n}), got shape "
+                                 f"{array.shape}")
+            if name == "fweights" and array.dtype.kind not in "iu":
+                raise TypeError(f"cov: fweights must hold integers, got dtype {array.dtype}")
+            if name == "aweights" and array.dtype.kind != "f":
+                raise TypeError(f"cov: aweights must be floating-point, got dtype {array.dtype}")
+            if np.any(array < 0):
+                raise ValueError(f"cov: {name} must be non-negative")
+            weights = array.astype(x.dtype) if weights is None else weights * array.astype(x.dtype)
+        weights = np.ones(n, x.dtype) if weights is None else weights
+        total = weights.sum()
+        mean = (x * Tensor.wrap(weights)).sum(axis=1, keepdims=True) / Tensor.wrap(np.asarray(total, x.dtype))
+        if aweights is None:
+            normalizer = total - correction
+        else:
+            normalizer = total - correction * (weights * _index_free(aweights)).sum() / total
+        centred = x - mean
+        product = centred @ (centred * Tensor.wrap(weights)).T
+        result = product / Tensor.wrap(np.asarray(np.maximum(normalizer, 0), x.dtype))
+        return result.reshape(()) if result.shape == (1, 1) else result
+
+    def corrcoef(self) -> Tensor:
+        """The Pearson correlation coefficients of the variables in the rows: cov / √(varᵢ·varⱼ), clipped to
+        [−1, 1];  ∂C/∂a by the chain rule"""
+        c = self.cov()
+        if not c.ndim:
+            return c / c
+        deviations = c.diagonal().sqrt()
+        return (c / deviations.unsqueeze(1) / deviations.unsqueeze(0)).clamp(-1, 1)
+
+    def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        """z = a with each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled to that norm, by
+        maxnorm / (‖slice‖ₚ + 1e-7) as PyTorch;  ∂C/∂a through the norm too"""
+        if self.dtype.kind != "f":
+            raise TypeError(f"renorm: needs a floating-point tensor, got dtype {self.dtype} (as PyTorch)")
+        if p <= 0:
+            raise ValueError(f"renorm: p must be positive, got {p}")
+        if maxnorm < 0:
+            raise ValueError(f"renorm: maxnorm must be non-negative, got {maxnorm}")
+        axis = normalize_axis(dim, self.ndim, "renorm")
+        others = tuple(i for i in range(self.ndim) if i != axis)
+        norms = vector_norm(self, p, others, True)
+        factor = where(norms.data > maxnorm, maxnorm / (norms + 1e-7), Tensor.wrap(np.ones((), self.dtype)))
+        return self * factor._as(self.dtype)
+
 
 def _in_place_twin(name: str) -> Callable[..., Tensor]:
     """``x.name_(...)``: ``x.name(...)`` written into x, with ``_in_place``'s rules (leaves, graphs, versions)."""
@@ -3233,6 +3406,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
 
 # ----------------------------------------------------------------------------------------------- helpers, session 5
 SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+QUANTILE_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _reduced_rows(values: Tensor, reduce: str) -> Tensor:
@@ -3251,3 +3425,153 @@ def _broadcastable(*shapes: tuple[int, ...]) -> bool:
     except ValueError:
         return False
     return True
+
+
+# ----------------------------------------------------------------------------------------------- session 5, free
+def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False, right: bool = False,
+                 side: str | None = None, sorter: Any = None) -> Tensor:
+    """Where each of ``values`` would go in the last axis of ``sorted_sequence`` to keep it sorted (the first such
+    place, or the last with ``right=True`` / ``side='right'``), int64 (no gradient)"""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+        if right and side == "left":
+            raise ValueError("searchsorted: right=True and side='left' contradict each other")
+        right = side == "right"
+    boundaries = _index_free(sorted_sequence)
+    scalar = not isinstance(values, Tensor) and np.ndim(values) == 0
+    targets = _index_free(values)
+    if boundaries.ndim == 0:
+        raise ValueError("searchsorted: sorted_sequence must have at least one dimension")
+    if sorter is not None:
+        order = _index_array(sorter, "searchsorted")
+        if order.shape != boundaries.shape:
+            raise ValueError(f"searchsorted: sorter of shape {order.shape} must match sorted_sequence's "
+                             f"{boundaries.shape}")
+        _check_bounds(order, boundaries.shape[-1], "searchsorted", boundaries.ndim - 1)
+        boundaries = np.take_along_axis(boundaries, order, axis=-1)
+    which = "right" if right else "left"
+    if boundaries.ndim == 1:
+        found = np.searchsorted(boundaries, targets, side=which)
+    else:
+        if scalar or targets.shape[:-1] != boundaries.shape[:-1]:
+            raise ValueError(f"searchsorted: values of shape {targets.shape} must match sorted_sequence of shape "
+                             f"{boundaries.shape} in every axis but the last")
+        rows = boundaries.reshape(-1, boundaries.shape[-1])
+        found = np.stack([np.searchsorted(row, wanted, side=which)
+                          for row, wanted in zip(rows, targets.reshape(len(rows), -1))]).reshape(targets.shape)
+    return Tensor.wrap(np.asarray(found, dtype=np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """The bucket of each element of ``input`` among the 1-D sorted ``boundaries``: i with bᵢ₋₁ < x ≤ bᵢ (with
+    ``right=True``: bᵢ₋₁ ≤ x < bᵢ), int64 (no gradient)"""
+    if _index_free(boundaries).ndim != 1:
+        raise ValueError(f"bucketize: boundaries must be 1-D, got shape {_index_free(boundaries).shape}")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: DTypeLike = np.int64) -> Tensor:
+    """The (2, N) row and column indices of the lower triangle of a row × col matrix (below its ``offset``-th
+    diagonal included), in row-major order"""
+    return _triangle_indices("tril_indices", row, col, offset, dtype, np.tril_indices)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: DTypeLike = np.int64) -> Tensor:
+    """The (2, N) row and column indices of the upper triangle of a row × col matrix (above its ``offset``-th
+    diagonal included), in row-major order"""
+    return _triangle_indices("triu_indices", row, col, offset, dtype, np.triu_indices)
+
+
+def _triangle_indices(name: str, row: int, col: int, offset: int, dtype: DTypeLike, indices: Callable) -> Tensor:
+    for label, value in (("row", row), ("col", col), ("offset", offset)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"{name}: {label} must be an int, got {value!r}")
+    if row < 0 or col < 0:
+        raise ValueError(f"{name}: row and col must be non-negative, got {row} and {col}")
+    if np.dtype(dtype).kind not in "iu":
+        raise TypeError(f"{name}: dtype must be an integer type, got {np.dtype(dtype)}")
+    return Tensor.wrap(np.stack(indices(row, offset, col)).astype(dtype).reshape(2, -1))
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """Every combination of one element from each 1-D tensor, as rows (itertools.product's order);  each
+    gradient sums back over the rows it appears in"""
+    if not tensors:
+        raise TypeError("cartesian_prod: expects at least one tensor")
+    for t in tensors:
+        if _as_tensor(t).ndim != 1:
+            raise ValueError(f"cartesian_prod: expects 1-D tensors, got shape {_as_tensor(t).shape}")
+    if len(tensors) == 1:
+        return _as_tensor(tensors[0])
+    dtype = result_type(*tensors)
+    grids = meshgrid(*(_as_tensor(t)._as(dtype) for t in tensors), indexing="ij")
+    return stack([g.reshape(-1) for g in grids], dim=1)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The length-r combinations of a 1-D tensor's elements as rows (itertools.combinations' order, or
+    combinations_with_replacement's);  ∂C/∂a sums back over the rows each element appears in"""
+    x = _as_tensor(input)
+    if x.ndim != 1:
+        raise ValueError(f"combinations: expects a 1-D tensor, got shape {x.shape}")
+    if not isinstance(r, (int, np.integer)) or r < 0:
+        raise ValueError(f"combinations: r must be a non-negative int, got {r!r}")
+    if r == 0:
+        return Tensor.wrap(np.zeros(0, x.dtype))
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    chosen = np.array(list(pick(range(x.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    return x[chosen]
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """The matrices (2-D; a 1-D tensor is one row, a 0-d one 1 × 1) along the diagonal of a block matrix, zeros
+    elsewhere, in their common dtype;  each gradient is its block of ∂C/∂z"""
+    blocks = []
+    for t in (_as_tensor(t) for t in tensors):
+        if t.ndim > 2:
+            raise ValueError(f"block_diag: expects tensors of at most 2 dimensions, got shape {t.shape}")
+        blocks.append(t.reshape(1, -1) if t.ndim == 1 else t.reshape(1, 1) if t.ndim == 0 else t)
+    dtype = result_type(*blocks) if blocks else _default_float
+    width = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        pieces = [Tensor.wrap(np.zeros((b.shape[0], left), dtype)), b._as(dtype),
+                  Tensor.wrap(np.zeros((b.shape[0], width - left - b.shape[1]), dtype))]
+        rows.append(cat(pieces, dim=1))
+        left += b.shape[1]
+    return cat(rows, dim=0) if rows else Tensor.wrap(np.zeros((0, 0), dtype))
+
+
+def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    """The Vandermonde matrix of a 1-D x: columns x^(N−1), …, x, 1 (``increasing``: 1, x, …), N = len(x) by
+    default, built by a running product as PyTorch;  ∂C/∂x by the chain rule"""
+    x = _as_tensor(x)
+    if x.ndim != 1:
+        raise ValueError(f"vander: x must be a 1-D tensor, got shape {x.shape}")
+    n = x.shape[0] if N is None else N
+    if not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"vander: N must be a non-negative int, got {N!r}")
+    x = x._as(np.int64) if x.dtype.kind in "biu" else x
+    if n == 0:
+        return Tensor.wrap(np.zeros((x.shape[0], 0), x.dtype))
+    ones = Tensor.wrap(np.ones((x.shape[0], 1), x.dtype))
+    powers = cat([ones, x.unsqueeze(1).broadcast_to(x.shape[0], n - 1)], dim=1).cumprod(1)
+    return powers if increasing else powers.flip(1)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """The p-norm distances ‖x1ᵢ − x2ⱼ‖ₚ between the rows of (batches of) two matrices, computed from the
+    differences (PyTorch's matrix-product shortcut for p = 2 is not taken: no cancellation);  ∂C/∂x as the norm's,
+    0 at a zero distance as PyTorch"""
+    if compute_mode not in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                            "donot_use_mm_for_euclid_dist"):
+        raise ValueError(f"cdist: unknown compute_mode {compute_mode!r}")
+    a, b = _as_tensor(x1), _as_tensor(x2)
+    if a.dtype.kind != "f" or b.dtype.kind != "f":
+        raise TypeError(f"cdist: needs floating-point tensors, got {a.dtype} and {b.dtype} (as PyTorch)")
+    if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"cdist: expects (…, P, M) and (…, R, M) tensors, got shapes {a.shape} and {b.shape}")
+    if p < 0:
+        raise ValueError(f"cdist: p must be non-negative, got {p}")
+    return vector_norm(a.unsqueeze(-2) - b.unsqueeze(-3), p, -1)
