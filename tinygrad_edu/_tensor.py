@@ -2009,9 +2009,8 @@ class Tensor:
         except IndexError as error:
             raise IndexError(f"index_put: {error} (tensor of shape {self.shape})") from None
         values = _as_dtype(values, self.dtype)
-        if not _broadcastable(values.shape, positions.shape):
-            raise ValueError(f"index_put: values of shape {values.shape} can't be broadcast to the indexed shape "
-                             f"{positions.shape}")
+        _broadcast_shape(values.shape, positions.shape, f"index_put: values of shape {values.shape} can't be "
+                         f"broadcast to the indexed shape {positions.shape}")
         values = values.broadcast_to(positions.shape).reshape(-1)
         flat = self.reshape(-1)
         put = flat.scatter_add(0, positions.reshape(-1), values) if accumulate else \
@@ -2026,10 +2025,8 @@ class Tensor:
         if source.dtype != self.dtype:
             raise TypeError(f"masked_scatter: source has dtype {source.dtype}, the tensor {self.dtype} (PyTorch "
                             "requires them equal)")
-        if not _broadcastable(self.shape, mask.shape):
-            raise ValueError(f"masked_scatter: mask of shape {mask.shape} does not broadcast with the tensor's "
-                             f"{self.shape}")
-        shape = np.broadcast_shapes(self.shape, mask.shape)
+        shape = _broadcast_shape(self.shape, mask.shape, f"masked_scatter: mask of shape {mask.shape} does not "
+                                 f"broadcast with the tensor's {self.shape}")
         positions = np.flatnonzero(np.broadcast_to(mask, shape))
         if positions.size > source.data.size:
             raise ValueError(f"masked_scatter: the mask selects {positions.size} elements, source has only "
@@ -3419,12 +3416,12 @@ def _reduced_rows(values: Tensor, reduce: str) -> Tensor:
     return {"sum": Tensor.sum, "prod": Tensor.prod, "amax": Tensor.amax, "amin": Tensor.amin}[reduce](values, 1)
 
 
-def _broadcastable(*shapes: tuple[int, ...]) -> bool:
+def _broadcast_shape(first: tuple[int, ...], second: tuple[int, ...], error: str) -> tuple[int, ...]:
+    """The shape two shapes broadcast to, or a ValueError saying ``error``."""
     try:
-        np.broadcast_shapes(*shapes)
+        return np.broadcast_shapes(first, second)
     except ValueError:
-        return False
-    return True
+        raise ValueError(error) from None
 
 
 # ----------------------------------------------------------------------------------------------- session 5, free
