@@ -56,6 +56,13 @@ GROUPS: dict[str, list[str]] = {
         "tg.randperm", "tg.normal", "tg.bernoulli", "tg.multinomial", "tg.Generator",
     ],
 }
+GROUPS["Reductions and scans"] += ["x.logcumsumexp", "x.nanmedian", "x.quantile", "x.nanquantile", "x.histc",
+                                   "x.cov", "x.corrcoef", "x.renorm"]  # session 5
+GROUPS["Indexing and gathering"] += ["x.scatter_reduce", "x.index_put", "x.masked_scatter", "tg.searchsorted",
+                                     "tg.bucketize"]
+GROUPS["Shape"] += ["x.diag_embed", "x.rot90", "tg.block_diag", "tg.cartesian_prod", "tg.combinations"]
+GROUPS["Linear algebra"] += ["tg.cdist", "F.pdist", "tg.vander"]
+GROUPS["Factories"] += ["tg.tril_indices", "tg.triu_indices"]
 NAMESPACES = {"x": tg.Tensor, "F": F, "tg.linalg": tg.linalg, "tg": tg}
 
 

@@ -409,6 +409,15 @@ CATALOG: dict[str, Op] = {
                  fits=_at_least(1, 2)),
 }
 
+CATALOG.update({  # session 5's ops
+    "logcumsumexp": Op(1, lambda a: a.logcumsumexp(-1), lambda a: np.log(np.cumsum(np.exp(a), axis=-1)),
+                       fits=_last_axis),
+    "rot90": Op(1, lambda a: a.rot90(1, (-2, -1)), lambda a: np.rot90(a, 1, (-2, -1)), fits=_at_least(2)),
+    "renorm": Op(1, lambda a: a.renorm(2, 0, 1.0), lambda a: a * np.minimum(
+        1.0, 1.0 / (np.sqrt((a * a).reshape(len(a), -1).sum(1)) + 1e-7)).reshape(-1, *[1] * (a.ndim - 1)),
+        kinks=lambda a: np.abs(np.sqrt((a * a).reshape(len(a), -1).sum(1)) - 1.0), fits=_at_least(1)),
+})
+
 
 def _changed(a: tg.Tensor, change: Callable) -> tg.Tensor:
     """A fresh copy of ``a`` changed in place (an intermediate of the graph, as ``y = x * 1; y += …`` makes)."""

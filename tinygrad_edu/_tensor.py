@@ -1965,6 +1965,280 @@ class Tensor:
         # PyTorch sums float32 weights in float32 and every other weight dtype in float64
         return Tensor.wrap(counted.astype(np.float32) if weights.dtype == np.float32 else counted)
 
+    # ------------------------------------------------------------------------------------------- scatter, put, embed
+    def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True) -> Tensor:
+        """z = a with each place reduced ('sum', 'prod', 'mean', 'amax', 'amin') with the ``src`` elements
+        scattered to it along ``dim`` (and itself, with ``include_self``);  ∂C/∂a, ∂C/∂src are the reduction's own
+        (prod exact with zeros; amax, amin split evenly among the tied values, as PyTorch)"""
+        if reduce not in SCATTER_REDUCTIONS:
+            raise ValueError(f"scatter_reduce: reduce must be one of {', '.join(SCATTER_REDUCTIONS)}, got {reduce!r}")
+        if not self.ndim:
+            raise ValueError("scatter_reduce: needs a tensor of at least one dimension (reshape a 0-d one to (1,))")
+        index = _index_array(index, "scatter_reduce")
+        source = _as_tensor(src)
+        if source.ndim != self.ndim:
+            raise ValueError(f"scatter_reduce: src has {source.ndim} dimension(s), the tensor {self.ndim}")
+        source = self._scatter_source(dim, index, source, None, "scatter_reduce")
+        places = self._scatter_places(dim, index, "scatter_reduce")
+        targets = np.ravel_multi_index(np.broadcast_arrays(*places), self.shape).reshape(-1)
+        pool = cat([self.reshape(-1), source.reshape(-1)])
+        counts = np.bincount(targets, minlength=self.data.size)
+        order = np.argsort(targets, kind="stable")  # the src elements grouped by target, in their order
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        reduced = Tensor.wrap(np.zeros(self.data.size, self.dtype))
+        for size in np.unique(counts[counts > 0]):  # one matrix per group size: memory stays that of src
+            rows = np.flatnonzero(counts == size)
+            members = order[starts[rows][:, None] + np.arange(size)] + self.data.size
+            if include_self:
+                members = np.concatenate([rows[:, None], members], axis=1)
+            rows_reduced = _reduced_rows(pool[members], reduce)._as(self.dtype)
+            reduced = reduced + ops.ScatterAdd.apply(rows_reduced, (rows,), reduced.shape)
+        return where((counts > 0).reshape(self.shape), reduced.reshape(self.shape), self)
+
+    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        """z = a with ``values`` put at ``a[indices]`` (a tuple of index tensors, as ``x[indices] = values``), or
+        added there with ``accumulate`` (repeats add up);  ∂C/∂values = ∂C/∂z there (summed over broadcasting)"""
+        if not isinstance(indices, (tuple, list)) or not all(isinstance(i, Tensor) for i in indices):
+            raise TypeError("index_put: indices must be a tuple of tensors (x.index_put((rows, cols), values))")
+        for i in indices:
+            if i.data.dtype.kind not in "iub":
+                raise IndexError(f"index_put: index tensors must hold integers or bools, got dtype {i.dtype}")
+        positions = np.arange(self.data.size).reshape(self.shape)
+        try:
+            positions = positions[tuple(i.data for i in indices)]
+        except IndexError as error:
+            raise IndexError(f"index_put: {error} (tensor of shape {self.shape})") from None
+        values = _as_dtype(values, self.dtype)
+        _broadcast_shape(values.shape, positions.shape, f"index_put: values of shape {values.shape} can't be "
+                         f"broadcast to the indexed shape {positions.shape}")
+        values = values.broadcast_to(positions.shape).reshape(-1)
+        flat = self.reshape(-1)
+        put = flat.scatter_add(0, positions.reshape(-1), values) if accumulate else \
+            flat.scatter(0, positions.reshape(-1), values)
+        return put.reshape(self.shape)
+
+    def masked_scatter(self, mask: Any, source: Any) -> Tensor:
+        """z = a with the elements of ``source``, in order, written where ``mask`` (broadcast with a) is True;
+        ∂C/∂a = ∂C/∂z where not mask, ∂C/∂source = ∂C/∂z at the place each element landed (0 if unused)"""
+        mask = _bool_mask(mask, "masked_scatter")
+        source = _as_tensor(source)
+        if source.dtype != self.dtype:
+            raise TypeError(f"masked_scatter: source has dtype {source.dtype}, the tensor {self.dtype} (PyTorch "
+                            "requires them equal)")
+        shape = _broadcast_shape(self.shape, mask.shape, f"masked_scatter: mask of shape {mask.shape} does not "
+                                 f"broadcast with the tensor's {self.shape}")
+        positions = np.flatnonzero(np.broadcast_to(mask, shape))
+        if positions.size > source.data.size:
+            raise ValueError(f"masked_scatter: the mask selects {positions.size} elements, source has only "
+                             f"{source.data.size}")
+        written = self.broadcast_to(shape).reshape(-1).scatter(0, positions, source.reshape(-1)[:positions.size])
+        return written.reshape(shape)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        """z = matrices with a's last axis on their ``offset``-th diagonal, in the planes (dim1, dim2) of the
+        result;  ∂C/∂a = ∂C/∂z's diagonal"""
+        first, second = (normalize_axis(d, self.ndim + 1, "diag_embed") for d in (dim1, dim2))
+        if first == second:
+            raise ValueError(f"diag_embed: dim1 and dim2 are the same axis ({dim1}, {dim2})")
+        x = self if self.ndim else self.reshape(1)
+        n = x.shape[-1] + abs(offset)
+        rows = np.arange(x.shape[-1]) + max(-offset, 0)
+        leading = np.ogrid[tuple(slice(k) for k in x.shape[:-1])] if x.ndim > 1 else []
+        places = (*(p[..., None] for p in leading), rows, rows + offset)
+        planes = ops.ScatterAdd.apply(x, places, (*x.shape[:-1], n, n))
+        return planes.movedim((-2, -1), (first, second))
+
+    def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+        """z = a turned by k·90° in the plane ``dims``, from the first axis toward the second (numpy's rot90);
+        ∂C/∂a = ∂C/∂z turned back"""
+        if len(dims) != 2:
+            raise ValueError(f"rot90: dims must name two axes, got {dims!r}")
+        if self.ndim < 2:
+            raise ValueError(f"rot90: needs a tensor of at least 2 dimensions, got shape {self.shape}")
+        first, second = (normalize_axis(d, self.ndim, "rot90") for d in dims)
+        if first == second:
+            raise ValueError(f"rot90: dims name the same axis twice ({dims[0]}, {dims[1]})")
+        turns = int(k) % 4
+        if turns == 0:
+            return self.clone()
+        if turns == 2:
+            return self.flip((first, second))
+        swapped = self.transpose(first, second)
+        return swapped.flip(first) if turns == 1 else swapped.flip(second)
+
+    # ------------------------------------------------------------------------------------------- scans, quantiles
+    def logcumsumexp(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        """zₖ = ln Σ_{j≤k} e^(aⱼ) along ``dim``, exact at every prefix;  ∂C/∂aᵢ = Σ_{k≥i} ∂C/∂zₖ·e^(aᵢ − zₖ)"""
+        axis = _one_spelling(axis, dim, "logcumsumexp", "axis", "dim")
+        if axis is None:
+            raise TypeError("logcumsumexp: say along which axis (dim=)")
+        if self.dtype.kind != "f":
+            raise TypeError(f"logcumsumexp: needs a floating-point tensor, got dtype {self.dtype} (as PyTorch)")
+        return self._scan(ops.LogCumsumExp, "logcumsumexp", axis, None, None)
+
+    def nanmedian(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None,
+                  keepdims: bool | None = None) -> Any:
+        """z = the lower median of the values that are not NaN (NaN if all are); ``nanmedian(dim)`` gives (values,
+        indices);  ∂z/∂aᵢ = 1 at the median (shared among equal elements for the whole tensor, as PyTorch)"""
+        axis = _one_spelling(axis, dim, "nanmedian", "axis", "dim")
+        keep = bool(_one_spelling(keepdims, keepdim or None, "nanmedian", "keepdims", "keepdim"))
+        if self.dtype.kind != "f":
+            return self.median(axis, keep) if axis is not None else self.median()
+        if axis is None:
+            flat = self.reshape(-1)
+            numbers = flat.data[~np.isnan(flat.data)]
+            if not numbers.size:
+                return flat.median()  # NaN, its gradient shared among the NaNs, as PyTorch
+            value = np.sort(numbers)[(numbers.size - 1) // 2]
+            # NOTE: tied medians share the gradient, as median's
+            return ops.Max.apply(flat[np.flatnonzero(flat.data == value)], (0,), False, True)
+        x = self if self.ndim else self.reshape(1)
+        axis = normalize_axis(axis, x.ndim, "nanmedian")
+        if x.shape[axis] == 0:
+            raise IndexError(f"nanmedian: axis {axis} is empty (shape {self.shape})")
+        order = np.argsort(x.data, axis=axis, kind="stable")  # NaN last
+        numbers = np.sum(~np.isnan(x.data), axis=axis, keepdims=True)
+        indices = np.take_along_axis(order, np.maximum(numbers - 1, 0) // 2, axis=axis)
+        indices = np.where(numbers > 0, indices, 0)  # an all-NaN slice: NaN at index 0, as PyTorch
+        return _picked(self, x, indices.astype(np.int64), axis, keep)
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> Tensor:
+        """z = the q-th quantiles along ``dim`` (the flattened tensor without one), between the sorted values at
+        ⌊q·(n − 1)⌋ and ⌈q·(n − 1)⌉ by ``interpolation`` (NaN if the slice holds a NaN); a 1-D q adds a first
+        axis;  ∂C/∂a through the sort and the interpolation's weights"""
+        return self._quantile("quantile", q, dim, keepdim, interpolation, skip_nan=False)
+
+    def nanquantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                    interpolation: str = "linear") -> Tensor:
+        """``quantile`` of the values that are not NaN (NaN where a slice has none);  ∂C/∂a as ``quantile``"""
+        return self._quantile("nanquantile", q, dim, keepdim, interpolation, skip_nan=True)
+
+    def _quantile(self, name: str, q: Any, dim: int | None, keepdim: bool, interpolation: str,
+                  skip_nan: bool) -> Tensor:
+        if self.dtype.kind != "f":
+            raise TypeError(f"{name}: needs a floating-point tensor, got dtype {self.dtype} (as PyTorch)")
+        if interpolation not in QUANTILE_INTERPOLATIONS:
+            raise ValueError(f"{name}: interpolation must be one of {', '.join(QUANTILE_INTERPOLATIONS)}, got "
+                             f"{interpolation!r}")
+        if isinstance(q, Tensor) and q.dtype != self.dtype:
+            raise TypeError(f"{name}: q has dtype {q.dtype}, the tensor {self.dtype} (PyTorch requires them equal)")
+        levels = np.asarray(q.data if isinstance(q, Tensor) else q, dtype=self.dtype)  # ranks in its dtype
+        if levels.ndim > 1 or np.any(np.isnan(levels)) or np.any((levels < 0) | (levels > 1)):
+            raise ValueError(f"{name}: q must be a number or a 1-D tensor of values in [0, 1], got {q!r}")
+        x = self.reshape(-1) if dim is None else (self if self.ndim else self.reshape(1))
+        axis = 0 if dim is None else normalize_axis(dim, x.ndim, name)
+        if x.shape[axis] == 0:
+            raise IndexError(f"{name}: the reduced axis is empty (shape {self.shape})")
+        ordered = x.sort(axis).values.movedim(axis, -1)  # NaN last
+        nan = np.isnan(ordered.data)
+        count = np.sum(~nan, axis=-1, keepdims=True) if skip_nan else np.full((*nan.shape[:-1], 1), nan.shape[-1])
+        empty = (count == 0) if skip_nan else nan.any(axis=-1, keepdims=True)
+        rank = levels.reshape(-1, *([1] * ordered.ndim)) * (count - 1).astype(self.dtype)  # (levels, …, 1)
+        # NOTE: a slice without an answer picks a NaN, where PyTorch does: quantile its last, nanquantile its first
+        rank = np.where(empty, 0 if skip_nan else nan.shape[-1] - 1, rank)
+        below, above = np.floor(rank), np.ceil(rank)
+        if interpolation == "nearest":
+            below = above = np.round(rank)  # half to even, as PyTorch's round
+        elif interpolation == "lower":
+            above = below
+        elif interpolation == "higher":
+            below = above
+        weight = 0.5 if interpolation == "midpoint" else rank - below
+        stacked = ordered.unsqueeze(0).broadcast_to(levels.size, *ordered.shape)
+        low = take_along_axis(stacked, Tensor.wrap(below.astype(np.int64)), stacked.ndim - 1)
+        high = take_along_axis(stacked, Tensor.wrap(above.astype(np.int64)), stacked.ndim - 1)
+        weight = np.broadcast_to(np.asarray(weight, dtype=self.dtype), low.shape)
+        result = low.lerp(high, Tensor.wrap(np.where(below == above, 0, weight).astype(self.dtype)))
+        result = result.squeeze(-1)  # (levels, …), the reduced axis gone
+        if keepdim:
+            result = result.unsqueeze(axis + 1) if dim is not None else result.reshape(
+                levels.size, *([1] * self.ndim))
+        return result if levels.ndim else result[0]
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
+        """The counts of the elements in ``bins`` equal-width bins over [min, max] (the data's range when both are
+        0; elements outside are left out; the last bin holds max), in the tensor's dtype (no gradient)"""
+        if self.dtype.kind != "f":
+            raise TypeError(f"histc: needs a floating-point tensor, got dtype {self.dtype} (as PyTorch)")
+        if not isinstance(bins, (int, np.integer)) or bins <= 0:
+            raise ValueError(f"histc: bins must be a positive int, got {bins!r}")
+        low, high = float(min), float(max)
+        if low > high:
+            raise ValueError(f"histc: max ({high}) must be larger than or equal to min ({low})")
+        if low == high and self.data.size:
+            low, high = float(self.data.min()), float(self.data.max())
+        if low == high:
+            low, high = low - 1, high + 1
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise ValueError(f"histc: the range [{low}, {high}] is not finite")
+        values = self.data.reshape(-1)
+        inside = values[(values >= low) & (values <= high)]
+        # PyTorch's bin: ⌊(x − min)·bins / (max − min)⌋, the maximum in the last bin
+        positions = np.minimum(((inside - low) * bins / (high - low)).astype(np.int64), bins - 1)
+        return Tensor.wrap(np.bincount(positions, minlength=bins).astype(self.dtype))
+
+    def cov(self, *, correction: int = 1, fweights: Any = None, aweights: Any = None) -> Tensor:
+        """The covariance matrix of the variables in the rows (observations in the columns; a 1-D tensor is one
+        variable), with frequency and importance weights and ``correction`` (PyTorch's algorithm);  ∂C/∂a by the
+        chain rule"""
+        if self.ndim > 2:
+            raise ValueError(f"cov: expected a tensor of at most 2 dimensions, got shape {self.shape}")
+        x = self.reshape(1, -1) if self.ndim < 2 else self
+        if x.dtype.kind != "f":
+            x = x.astype(_default_float)
+        n = x.shape[1]
+        weights = None
+        for name, given in (("fweights", fweights), ("aweights", aweights)):
+            if given is None:
+                continue
+            array = _index_free(given)
+            if array.ndim > 1 or array.size != n:
+                raise ValueError(f"cov: {name} must be 1-D with one entry per observation ({n}), got shape "
+                                 f"{array.shape}")
+            if name == "fweights" and array.dtype.kind not in "iu":
+                raise TypeError(f"cov: fweights must hold integers, got dtype {array.dtype}")
+            if name == "aweights" and array.dtype.kind != "f":
+                raise TypeError(f"cov: aweights must be floating-point, got dtype {array.dtype}")
+            if np.any(array < 0):
+                raise ValueError(f"cov: {name} must be non-negative")
+            weights = array.astype(x.dtype) if weights is None else weights * array.astype(x.dtype)
+        weights = np.ones(n, x.dtype) if weights is None else weights
+        total = weights.sum()
+        mean = (x * Tensor.wrap(weights)).sum(axis=1, keepdims=True) / Tensor.wrap(np.asarray(total, x.dtype))
+        if aweights is None:
+            normalizer = total - correction
+        else:
+            normalizer = total - correction * (weights * _index_free(aweights)).sum() / total
+        centred = x - mean
+        product = centred @ (centred * Tensor.wrap(weights)).T
+        result = product / Tensor.wrap(np.asarray(np.maximum(normalizer, 0), x.dtype))
+        return result.reshape(()) if result.shape == (1, 1) else result
+
+    def corrcoef(self) -> Tensor:
+        """The Pearson correlation coefficients of the variables in the rows: cov / √(varᵢ·varⱼ), clipped to
+        [−1, 1];  ∂C/∂a by the chain rule"""
+        c = self.cov()
+        if not c.ndim:
+            return c / c
+        deviations = c.diagonal().sqrt()
+        return (c / deviations.unsqueeze(1) / deviations.unsqueeze(0)).clamp(-1, 1)
+
+    def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        """z = a with each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled to that norm, by
+        maxnorm / (‖slice‖ₚ + 1e-7) as PyTorch;  ∂C/∂a through the norm too"""
+        if self.dtype.kind != "f":
+            raise TypeError(f"renorm: needs a floating-point tensor, got dtype {self.dtype} (as PyTorch)")
+        if p <= 0:
+            raise ValueError(f"renorm: p must be positive, got {p}")
+        if maxnorm < 0:
+            raise ValueError(f"renorm: maxnorm must be non-negative, got {maxnorm}")
+        axis = normalize_axis(dim, self.ndim, "renorm")
+        others = tuple(i for i in range(self.ndim) if i != axis)
+        norms = vector_norm(self, p, others, True)
+        factor = where(norms.data > maxnorm, maxnorm / (norms + 1e-7), Tensor.wrap(np.ones((), self.dtype)))
+        return self * factor._as(self.dtype)
+
 
 def _in_place_twin(name: str) -> Callable[..., Tensor]:
     """``x.name_(...)``: ``x.name(...)`` written into x, with ``_in_place``'s rules (leaves, graphs, versions)."""
@@ -1988,6 +2262,9 @@ IN_PLACE_TWINS = (  # PyTorch's x.name_(...) for each name: the same values, wri
     "square", "sub", "subtract", "tan", "tanh", "tril", "triu", "true_divide", "trunc", "xlogy",
 )
 for _name in IN_PLACE_TWINS:
+    setattr(Tensor, f"{_name}_", _in_place_twin(_name))
+
+for _name in ("scatter_reduce", "index_put", "masked_scatter"):  # the in-place twins of the session-5 ops
     setattr(Tensor, f"{_name}_", _in_place_twin(_name))
 
 engine.register_tensor_class(Tensor)
@@ -3122,3 +3399,176 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                              f"{np.count_nonzero(row)} non-zero weights")
         samples.append(rng.choice(row.size, size=num_samples, replace=replacement, p=row / row.sum()))
     return Tensor.wrap(np.array(samples, dtype=np.int64).reshape(*weights.shape[:-1], num_samples))
+
+
+# ----------------------------------------------------------------------------------------------- helpers, session 5
+SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+QUANTILE_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _reduced_rows(values: Tensor, reduce: str) -> Tensor:
+    """Each row of ``values`` reduced to one value (``scatter_reduce``'s reductions; an integer mean rounds down,
+    as PyTorch's)."""
+    if reduce == "mean":
+        if values.dtype.kind in "iub":
+            return Tensor.wrap(np.floor_divide(values.data.sum(axis=1), values.shape[1]))
+        return values.sum(axis=1) / values.shape[1]
+    return {"sum": Tensor.sum, "prod": Tensor.prod, "amax": Tensor.amax, "amin": Tensor.amin}[reduce](values, 1)
+
+
+def _broadcast_shape(first: tuple[int, ...], second: tuple[int, ...], error: str) -> tuple[int, ...]:
+    """The shape two shapes broadcast to, or a ValueError saying ``error``."""
+    try:
+        return np.broadcast_shapes(first, second)
+    except ValueError:
+        raise ValueError(error) from None
+
+
+# ----------------------------------------------------------------------------------------------- session 5, free
+def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False, right: bool = False,
+                 side: str | None = None, sorter: Any = None) -> Tensor:
+    """Where each of ``values`` would go in the last axis of ``sorted_sequence`` to keep it sorted (the first such
+    place, or the last with ``right=True`` / ``side='right'``), int64 (no gradient)"""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+        if right and side == "left":
+            raise ValueError("searchsorted: right=True and side='left' contradict each other")
+        right = side == "right"
+    boundaries = _index_free(sorted_sequence)
+    scalar = not isinstance(values, Tensor) and np.ndim(values) == 0
+    targets = _index_free(values)
+    if boundaries.ndim == 0:
+        raise ValueError("searchsorted: sorted_sequence must have at least one dimension")
+    if sorter is not None:
+        order = _index_array(sorter, "searchsorted")
+        if order.shape != boundaries.shape:
+            raise ValueError(f"searchsorted: sorter of shape {order.shape} must match sorted_sequence's "
+                             f"{boundaries.shape}")
+        _check_bounds(order, boundaries.shape[-1], "searchsorted", boundaries.ndim - 1)
+        boundaries = np.take_along_axis(boundaries, order, axis=-1)
+    which = "right" if right else "left"
+    if boundaries.ndim == 1:
+        found = np.searchsorted(boundaries, targets, side=which)
+    else:
+        if scalar or targets.shape[:-1] != boundaries.shape[:-1]:
+            raise ValueError(f"searchsorted: values of shape {targets.shape} must match sorted_sequence of shape "
+                             f"{boundaries.shape} in every axis but the last")
+        rows = boundaries.reshape(-1, boundaries.shape[-1])
+        found = np.stack([np.searchsorted(row, wanted, side=which)
+                          for row, wanted in zip(rows, targets.reshape(len(rows), -1))]).reshape(targets.shape)
+    return Tensor.wrap(np.asarray(found, dtype=np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """The bucket of each element of ``input`` among the 1-D sorted ``boundaries``: i with bᵢ₋₁ < x ≤ bᵢ (with
+    ``right=True``: bᵢ₋₁ ≤ x < bᵢ), int64 (no gradient)"""
+    if _index_free(boundaries).ndim != 1:
+        raise ValueError(f"bucketize: boundaries must be 1-D, got shape {_index_free(boundaries).shape}")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: DTypeLike = np.int64) -> Tensor:
+    """The (2, N) row and column indices of the lower triangle of a row × col matrix (below its ``offset``-th
+    diagonal included), in row-major order"""
+    return _triangle_indices("tril_indices", row, col, offset, dtype, np.tril_indices)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: DTypeLike = np.int64) -> Tensor:
+    """The (2, N) row and column indices of the upper triangle of a row × col matrix (above its ``offset``-th
+    diagonal included), in row-major order"""
+    return _triangle_indices("triu_indices", row, col, offset, dtype, np.triu_indices)
+
+
+def _triangle_indices(name: str, row: int, col: int, offset: int, dtype: DTypeLike, indices: Callable) -> Tensor:
+    for label, value in (("row", row), ("col", col), ("offset", offset)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"{name}: {label} must be an int, got {value!r}")
+    if row < 0 or col < 0:
+        raise ValueError(f"{name}: row and col must be non-negative, got {row} and {col}")
+    if np.dtype(dtype).kind not in "iu":
+        raise TypeError(f"{name}: dtype must be an integer type, got {np.dtype(dtype)}")
+    return Tensor.wrap(np.stack(indices(row, offset, col)).astype(dtype).reshape(2, -1))
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """Every combination of one element from each 1-D tensor, as rows (itertools.product's order);  each
+    gradient sums back over the rows it appears in"""
+    if not tensors:
+        raise TypeError("cartesian_prod: expects at least one tensor")
+    for t in tensors:
+        if _as_tensor(t).ndim != 1:
+            raise ValueError(f"cartesian_prod: expects 1-D tensors, got shape {_as_tensor(t).shape}")
+    if len(tensors) == 1:
+        return _as_tensor(tensors[0])
+    dtype = result_type(*tensors)
+    grids = meshgrid(*(_as_tensor(t)._as(dtype) for t in tensors), indexing="ij")
+    return stack([g.reshape(-1) for g in grids], dim=1)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The length-r combinations of a 1-D tensor's elements as rows (itertools.combinations' order, or
+    combinations_with_replacement's);  ∂C/∂a sums back over the rows each element appears in"""
+    x = _as_tensor(input)
+    if x.ndim != 1:
+        raise ValueError(f"combinations: expects a 1-D tensor, got shape {x.shape}")
+    if not isinstance(r, (int, np.integer)) or r < 0:
+        raise ValueError(f"combinations: r must be a non-negative int, got {r!r}")
+    if r == 0:
+        return Tensor.wrap(np.zeros(0, x.dtype))
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    chosen = np.array(list(pick(range(x.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    return x[chosen]
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """The matrices (2-D; a 1-D tensor is one row, a 0-d one 1 × 1) along the diagonal of a block matrix, zeros
+    elsewhere, in their common dtype;  each gradient is its block of ∂C/∂z"""
+    blocks = []
+    for t in (_as_tensor(t) for t in tensors):
+        if t.ndim > 2:
+            raise ValueError(f"block_diag: expects tensors of at most 2 dimensions, got shape {t.shape}")
+        blocks.append(t.reshape(1, -1) if t.ndim == 1 else t.reshape(1, 1) if t.ndim == 0 else t)
+    dtype = result_type(*blocks) if blocks else _default_float
+    width = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        pieces = [Tensor.wrap(np.zeros((b.shape[0], left), dtype)), b._as(dtype),
+                  Tensor.wrap(np.zeros((b.shape[0], width - left - b.shape[1]), dtype))]
+        rows.append(cat(pieces, dim=1))
+        left += b.shape[1]
+    return cat(rows, dim=0) if rows else Tensor.wrap(np.zeros((0, 0), dtype))
+
+
+def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    """The Vandermonde matrix of a 1-D x: columns x^(N−1), …, x, 1 (``increasing``: 1, x, …), N = len(x) by
+    default, built by a running product as PyTorch;  ∂C/∂x by the chain rule"""
+    x = _as_tensor(x)
+    if x.ndim != 1:
+        raise ValueError(f"vander: x must be a 1-D tensor, got shape {x.shape}")
+    n = x.shape[0] if N is None else N
+    if not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"vander: N must be a non-negative int, got {N!r}")
+    x = x._as(np.int64) if x.dtype.kind in "biu" else x
+    if n == 0:
+        return Tensor.wrap(np.zeros((x.shape[0], 0), x.dtype))
+    ones = Tensor.wrap(np.ones((x.shape[0], 1), x.dtype))
+    powers = cat([ones, x.unsqueeze(1).broadcast_to(x.shape[0], n - 1)], dim=1).cumprod(1)
+    return powers if increasing else powers.flip(1)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """The p-norm distances ‖x1ᵢ − x2ⱼ‖ₚ between the rows of (batches of) two matrices, computed from the
+    differences (PyTorch's matrix-product shortcut for p = 2 is not taken: no cancellation);  ∂C/∂x as the norm's,
+    0 at a zero distance as PyTorch"""
+    if compute_mode not in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                            "donot_use_mm_for_euclid_dist"):
+        raise ValueError(f"cdist: unknown compute_mode {compute_mode!r}")
+    a, b = _as_tensor(x1), _as_tensor(x2)
+    if a.dtype.kind != "f" or b.dtype.kind != "f":
+        raise TypeError(f"cdist: needs floating-point tensors, got {a.dtype} and {b.dtype} (as PyTorch)")
+    if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"cdist: expects (…, P, M) and (…, R, M) tensors, got shapes {a.shape} and {b.shape}")
+    if p < 0:
+        raise ValueError(f"cdist: p must be non-negative, got {p}")
+    return vector_norm(a.unsqueeze(-2) - b.unsqueeze(-3), p, -1)

@@ -16,8 +16,13 @@ from ._tensor import (
     addmm,
     baddbmm,
     bernoulli,
+    block_diag,
     broadcast_tensors,
+    bucketize,
+    cartesian_prod,
     cat,
+    cdist,
+    combinations,
     det,
     einsum,
     empty,
@@ -33,9 +38,13 @@ from ._tensor import (
     randint,
     randn_like,
     randperm,
+    searchsorted,
     slogdet,
     std_mean,
     tensordot,
+    tril_indices,
+    triu_indices,
+    vander,
     var_mean,
 )
 
@@ -446,3 +455,22 @@ bitwise_or = _function(Tensor.bitwise_or)
 bitwise_xor = _function(Tensor.bitwise_xor)
 bitwise_not = _function(Tensor.bitwise_not)
 bincount = _function(Tensor.bincount)
+
+# indexing, scans and reductions of session 5
+scatter_reduce = _function(Tensor.scatter_reduce)
+index_put = _function(Tensor.index_put)
+masked_scatter = _function(Tensor.masked_scatter)
+diag_embed = _function(Tensor.diag_embed)
+rot90 = _function(Tensor.rot90)
+__all__ += ["diag_embed", "index_put", "masked_scatter", "rot90", "scatter_reduce"]
+logcumsumexp = _function(Tensor.logcumsumexp)
+nanmedian = _function(Tensor.nanmedian)
+quantile = _function(Tensor.quantile)
+nanquantile = _function(Tensor.nanquantile)
+histc = _function(Tensor.histc)
+cov = _function(Tensor.cov)
+corrcoef = _function(Tensor.corrcoef)
+renorm = _function(Tensor.renorm)
+__all__ += ["block_diag", "bucketize", "cartesian_prod", "cdist", "combinations", "corrcoef", "cov", "histc",
+            "logcumsumexp", "nanmedian", "nanquantile", "quantile", "renorm", "searchsorted", "tril_indices",
+            "triu_indices", "vander"]

@@ -1088,6 +1088,50 @@ class Cumprod(Primitive):
 
 
 # ----------------------------------------------------------------------------------------------- linear algebra
+class LogCumsumExp(Primitive):
+    """zₖ = ln Σ_{j≤k} e^(aⱼ) along an axis;  ∂C/∂aᵢ = Σ_{k≥i} ∂C/∂zₖ·e^(aᵢ − zₖ)
+
+    A primitive, not ``log(cumsum(exp(a − max)))``: one shift per slice underflows the prefixes far below the
+    slice's maximum (ln 0 = −inf where the answer is finite). numpy's ``logaddexp.accumulate`` is exact at every
+    prefix, in one pass."""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        ctx.save_for_backward(a)
+        ctx.axis = axis
+        return np.logaddexp.accumulate(a.data, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        z, axis = ctx.output, ctx.axis
+        # NOTE: tᵢ = Σ_{k≥i} ∂C/∂zₖ·e^(zᵢ − zₖ) by Horner's rule from the end, tᵢ = gᵢ + e^(zᵢ − zᵢ₊₁)·tᵢ₊₁, then
+        # ∂C/∂aᵢ = e^(aᵢ − zᵢ)·tᵢ: z never decreases and aᵢ ≤ zᵢ, so no exponent is positive and nothing overflows.
+        # A prefix of −infs (PyTorch: NaN) sends zₖ's gradient to its last element: e^(aₖ − zₖ) = 1 there and
+        # e^(zᵢ − zᵢ₊₁) = 0 between two −infs, so each zₖ's gradient still sums to 1 over its prefix.
+        leading = (slice(None),) * axis
+        at = [(*leading, slice(i, i + 1)) for i in range(a.shape[axis])]
+        if not at:
+            return grad, None
+        sums = [grad[at[-1]]]
+        for i in range(len(at) - 2, -1, -1):
+            sums.append(grad[at[i]] + _exp_of_difference(z[at[i]], z[at[i + 1]], 0.0) * sums[-1])
+        return concatenate(sums[::-1], axis) * _exp_of_difference(a, z, 1.0), None
+
+
+def _exp_of_difference(x: Any, y: Any, at_minus_infinity: float) -> Any:
+    """e^(x − y) for x ≤ y, taken as ``at_minus_infinity`` where both are −inf (whose difference is NaN)."""
+    both = np.asarray(np.isneginf(x) & np.isneginf(y)) if isinstance(x, _ARRAYS) else (
+        np.isneginf(x.data) & np.isneginf(y.data))
+    with np.errstate(invalid="ignore"):
+        difference = x - y
+    zero = _same_kind(difference, np.zeros((), difference.dtype))
+    weight = exp(where(both, zero, difference))
+    return where(both, _same_kind(weight, np.full((), at_minus_infinity, difference.dtype)), weight)
+
+
 class Inv(Primitive):
     """z = a⁻¹;  ∂C/∂a = −zᵀ·(∂C/∂z)·zᵀ"""
 

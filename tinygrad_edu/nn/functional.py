@@ -15,7 +15,18 @@ from typing import Any
 import numpy as np
 
 from .. import engine, grad_mode, ops
-from .._tensor import Tensor, broadcast_tensors, cat, generator, normalize_axis, result_type, stack, where
+from .._tensor import (
+    Tensor,
+    broadcast_tensors,
+    cat,
+    cdist,
+    generator,
+    normalize_axis,
+    result_type,
+    stack,
+    triu_indices,
+    where,
+)
 
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "alpha_dropout", "avg_pool1d", "avg_pool2d", "binary_cross_entropy",
@@ -1448,3 +1459,15 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: flo
     no_legacy(size_average, reduce, "margin_ranking_loss")
     y = _as_target(target, input1, "margin_ranking_loss")
     return _reduce((-y * (input1 - input2) + margin).clip(min=0.0), reduction)
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distances between every pair of rows i < j of an (N, M) matrix, in row-major order of the pairs
+    (``torch.cdist(x, x)``'s upper triangle);  ∂C/∂x as the norm's, 0 at a zero distance as PyTorch"""
+    if input.ndim != 2:
+        raise ValueError(f"pdist: expects an (N, M) matrix, got shape {input.shape}")
+    first, second = triu_indices(input.shape[0], input.shape[0], 1).data
+    return cdist(input[first].unsqueeze(-2), input[second].unsqueeze(-2), p).reshape(-1)
+
+
+__all__ += ["pdist"]
