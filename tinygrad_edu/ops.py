@@ -117,6 +117,10 @@ def cumsum(x: Any, axis: int) -> Any:
     return np.cumsum(x, axis=axis) if isinstance(x, _ARRAYS) else Cumsum.apply(x, axis)
 
 
+def logcumsumexp(x: Any, axis: int) -> Any:
+    return np.logaddexp.accumulate(x, axis=axis) if isinstance(x, _ARRAYS) else LogCumsumExp.apply(x, axis)
+
+
 def cumprod(x: Any, axis: int) -> Any:
     return np.cumprod(x, axis=axis) if isinstance(x, _ARRAYS) else Cumprod.apply(x, axis)
 
@@ -1107,29 +1111,17 @@ class LogCumsumExp(Primitive):
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         z, axis = ctx.output, ctx.axis
-        # NOTE: tᵢ = Σ_{k≥i} ∂C/∂zₖ·e^(zᵢ − zₖ) by Horner's rule from the end, tᵢ = gᵢ + e^(zᵢ − zᵢ₊₁)·tᵢ₊₁, then
-        # ∂C/∂aᵢ = e^(aᵢ − zᵢ)·tᵢ: z never decreases and aᵢ ≤ zᵢ, so no exponent is positive and nothing overflows.
-        # A prefix of −infs (PyTorch: NaN) sends zₖ's gradient to its last element: e^(aₖ − zₖ) = 1 there and
-        # e^(zᵢ − zᵢ₊₁) = 0 between two −infs, so each zₖ's gradient still sums to 1 over its prefix.
-        leading = (slice(None),) * axis
-        at = [(*leading, slice(i, i + 1)) for i in range(a.shape[axis])]
-        if not at:
-            return grad, None
-        sums = [grad[at[-1]]]
-        for i in range(len(at) - 2, -1, -1):
-            sums.append(grad[at[i]] + _exp_of_difference(z[at[i]], z[at[i + 1]], 0.0) * sums[-1])
-        return concatenate(sums[::-1], axis) * _exp_of_difference(a, z, 1.0), None
-
-
-def _exp_of_difference(x: Any, y: Any, at_minus_infinity: float) -> Any:
-    """e^(x − y) for x ≤ y, taken as ``at_minus_infinity`` where both are −inf (whose difference is NaN)."""
-    both = np.asarray(np.isneginf(x) & np.isneginf(y)) if isinstance(x, _ARRAYS) else (
-        np.isneginf(x.data) & np.isneginf(y.data))
-    with np.errstate(invalid="ignore"):
-        difference = x - y
-    zero = _same_kind(difference, np.zeros((), difference.dtype))
-    weight = exp(where(both, zero, difference))
-    return where(both, _same_kind(weight, np.full((), at_minus_infinity, difference.dtype)), weight)
+        # NOTE: ∂C/∂aᵢ = e^(aᵢ)·Σ_{k≥i} gₖ·e^(−zₖ), the sum taken from the end in log space for g's positive and
+        # negative parts apart: e^(aᵢ + ln Σ_{k≥i} g⁺ₖ·e^(−zₖ)) never overflows, as aᵢ ≤ zᵢ ≤ zₖ. Where zₖ = −inf (a
+        # prefix of −infs; PyTorch: NaN) e^(aₖ − zₖ) is taken as 1 and 0 before it: gₖ goes to its last element.
+        dead = np.isneginf(z if isinstance(z, _ARRAYS) else z.data)
+        signs = grad if isinstance(grad, _ARRAYS) else grad.data
+        total = where(dead, grad, 0.0)
+        for sign in (1.0, -1.0):
+            chosen = (signs * sign > 0) & ~dead
+            terms = where(chosen, log(where(chosen, grad * sign, 1.0)) - z, -np.inf)  # ln(|gₖ|·e^(−zₖ))
+            total = total + sign * exp(a + flip(logcumsumexp(flip(terms, axis), axis), axis))
+        return total, None
 
 
 class Inv(Primitive):
