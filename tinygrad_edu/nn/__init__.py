@@ -35,21 +35,26 @@ from .attention import (
 )
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import (
+    AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
     AvgPool1d,
     AvgPool2d,
     Conv1d,
     Conv2d,
     ConvTranspose2d,
+    Fold,
     MaxPool1d,
     MaxPool2d,
+    Unfold,
     Upsample,
 )
 from .layers import (
     GELU,
     MLP,
     AlphaDropout,
+    Bilinear,
     Dropout,
     Dropout1d,
     Dropout2d,
@@ -82,7 +87,17 @@ from .losses import (
     TripletMarginLoss,
 )
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm
+from .normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    RMSNorm,
+)
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from .reshaping import (
     CircularPad1d,
@@ -157,4 +172,13 @@ __all__ += [  # more losses (nn/losses.py) and the reshaping modules (nn/reshapi
     "Unflatten",
     "ZeroPad1d",
     "ZeroPad2d",
+]
+__all__ += [  # session 5's breadth: more layers from torch.nn
+    "AdaptiveAvgPool1d",
+    "AdaptiveMaxPool1d",
+    "BatchNorm3d",
+    "Bilinear",
+    "Fold",
+    "InstanceNorm3d",
+    "Unfold",
 ]

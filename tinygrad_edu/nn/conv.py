@@ -224,6 +224,20 @@ class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
         return F.adaptive_max_pool2d(x, self.output_size, self.return_indices)
 
 
+
+class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    """Mean over PyTorch's adaptive windows of (N, C, L) input, to an output of length ``output_size``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool1d(x, self.output_size)
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """Maximum over PyTorch's adaptive windows of (N, C, L) input (``return_indices`` gives where, along L)."""
+
+    def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        return F.adaptive_max_pool1d(x, self.output_size, self.return_indices)
+
 class Upsample(Module):
     """``F.interpolate`` as a layer: to ``size`` or by ``scale_factor``, mode nearest, linear or bilinear."""
 
@@ -240,3 +254,33 @@ class Upsample(Module):
     def extra_repr(self) -> str:
         what = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
         return f"{what}, mode={self.mode!r}"
+
+
+class Unfold(Module):
+    """``F.unfold`` as a layer: (N, C, H, W) → (N, C·kh·kw, L), the sliding windows as columns."""
+
+    def __init__(self, kernel_size: F.Size, dilation: F.Size = 1, padding: F.Size = 0, stride: F.Size = 1) -> None:
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.unfold(x, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
+                f"stride={self.stride}")
+
+
+class Fold(Unfold):
+    """``F.fold`` as a layer: (N, C·kh·kw, L) → (N, C, *output_size), overlapping windows summed."""
+
+    def __init__(self, output_size: F.Size, kernel_size: F.Size, dilation: F.Size = 1, padding: F.Size = 0,
+                 stride: F.Size = 1) -> None:
+        super().__init__(kernel_size, dilation, padding, stride)
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.fold(x, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}, {super().extra_repr()}"

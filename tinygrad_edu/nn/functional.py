@@ -29,6 +29,7 @@ __all__ = [
     "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh",
     "tanhshrink", "threshold", "triplet_margin_loss", "unfold2d",
 ]
+__all__ += ["adaptive_avg_pool1d", "adaptive_max_pool1d", "batch_norm", "bilinear", "fold", "unfold"]
 
 Pair = int | tuple[int, int]
 Size = int | Sequence[int]
@@ -479,6 +480,21 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return y if bias is None else y + bias
 
 
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y_o = x1ᵀ·W_o·x2 + b_o for weight W (out, in1, in2), over any leading axes shared by x1 (…, in1) and
+    x2 (…, in2): one matmul of x1 with W's (in1, out·in2) view, then a product with x2 summed over in2."""
+    if weight.ndim != 3:
+        raise ValueError(f"bilinear: weight must be (out, in1, in2), got shape {weight.shape}")
+    out_features, in1, in2 = weight.shape
+    if input1.shape[-1:] != (in1,) or input2.shape[-1:] != (in2,) or input1.shape[:-1] != input2.shape[:-1]:
+        raise ValueError(f"bilinear: inputs (…, {in1}) and (…, {in2}) with the same leading axes expected for weight "
+                         f"{weight.shape}, got shapes {input1.shape} and {input2.shape}")
+    mixed = (input1 @ weight.transpose(1, 0, 2).reshape(in1, out_features * in2)).reshape(
+        *input1.shape[:-1], out_features, in2)
+    y = (mixed * input2.unsqueeze(-2)).sum(axis=-1)
+    return y if bias is None else y + bias
+
+
 def class_indices(values: Any, what: str) -> np.ndarray:
     """Integer indices (a Tensor, an array or a list) as an int ndarray; anything else is a TypeError."""
     indices = np.asarray(values.data if isinstance(values, Tensor) else values)
@@ -689,6 +705,52 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stri
     return y[0] if unbatched else y
 
 
+def unfold(input: Tensor, kernel_size: Size, dilation: Size = 1, padding: Size = 0, stride: Size = 1) -> Tensor:
+    """PyTorch's im2col: (N, C, H, W) → (N, C·kh·kw, L), one column per window (channel-major, then kernel row,
+    kernel column), L = OH·OW windows."""
+    x, unbatched = _batched(input, 2, "unfold")
+    kernel, stride = as_tuple(kernel_size, 2, "kernel_size", 1), as_tuple(stride, 2, "stride", 1)
+    dilation, padding = as_tuple(dilation, 2, "dilation", 1), as_tuple(padding, 2, "padding")
+    cols = unfold2d(pad_last_axes(x, [(p, p) for p in padding]), kernel, stride, dilation)  # (N, C, OH, OW, K)
+    n, c, oh, ow, k = cols.shape
+    y = cols.transpose(0, 1, 4, 2, 3).reshape(n, c * k, oh * ow)
+    return y[0] if unbatched else y
+
+
+def fold(input: Tensor, output_size: Size, kernel_size: Size, dilation: Size = 1, padding: Size = 0,
+         stride: Size = 1) -> Tensor:
+    """PyTorch's col2im, the adjoint of ``unfold``: (N, C·kh·kw, L) → (N, C, H, W), overlapping windows summed.
+
+    Built as a transposed convolution whose kernels are one-hot (channel c·K + k puts its value at kernel offset k
+    of output channel c), so the sums of overlaps come from the convolution's own gradient structure."""
+    if input.ndim not in (2, 3):
+        raise ValueError(f"fold: expected a 2-D (unbatched) or 3-D (batched) input (N, C·kh·kw, L), got shape "
+                         f"{input.shape}")
+    x = input.unsqueeze(0) if input.ndim == 2 else input
+    size, kernel = as_tuple(output_size, 2, "output_size", 1), as_tuple(kernel_size, 2, "kernel_size", 1)
+    stride, dilation = as_tuple(stride, 2, "stride", 1), as_tuple(dilation, 2, "dilation", 1)
+    padding = as_tuple(padding, 2, "padding")
+    per_window = kernel[0] * kernel[1]
+    if x.shape[1] % per_window:
+        raise ValueError(f"fold: expected size of input's dimension 1 ({x.shape[1]}) to be divisible by the product "
+                         f"of kernel_size {kernel} ({per_window})")
+    blocks = [(n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in zip(size, kernel, stride, padding,
+                                                                               dilation)]
+    if min(blocks) < 1 or x.shape[2] != blocks[0] * blocks[1]:
+        raise ValueError(f"fold: given output_size={size}, kernel_size={kernel}, dilation={dilation}, "
+                         f"padding={padding}, stride={stride}, expected size of input's dimension 2 to match the "
+                         f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, "
+                         f"but got {x.shape[2]}")
+    channels = x.shape[1] // per_window
+    one_hot = np.tile(np.eye(per_window, dtype=x.dtype), (channels, 1)).reshape(channels * per_window, 1, *kernel)
+    extra = [n + 2 * p - ((b - 1) * s + d * (k - 1) + 1) for n, b, s, p, d, k in zip(size, blocks, stride, padding,
+                                                                                   dilation, kernel)]
+    y = conv_transpose2d(x.reshape(x.shape[0], x.shape[1], *blocks), Tensor.wrap(one_hot), None, stride, 0, 0,
+                         channels, dilation)
+    y = pad_last_axes(y, [(-p, e - p) for p, e in zip(padding, extra)])  # crop the padding, add the unreached edge
+    return y[0] if input.ndim == 2 else y
+
+
 # ----------------------------------------------------------------------------------------------- pooling
 def pool_geometry(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool
                    ) -> tuple[int, int]:
@@ -867,6 +929,29 @@ def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = Fals
     return (out, Tensor.wrap(flat)) if return_indices else out
 
 
+def _as_plane(x: Tensor, output_size: Any, what: str) -> tuple[Tensor, tuple[int, int]]:
+    """(N, C, L) or (C, L) input as a plane of height 1, and the 2-D output size (1, L_out) for it."""
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{what}: expected a 2-D (unbatched) or 3-D (batched) input, got shape {x.shape}")
+    return x.unsqueeze(-2), (1, *as_tuple(output_size, 1, "output_size", 1))
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: Size) -> Tensor:
+    """Mean over PyTorch's adaptive windows of (N, C, L) or (C, L) input: ``adaptive_avg_pool2d`` on a height of 1."""
+    plane, size = _as_plane(input, output_size, "adaptive_avg_pool1d")
+    return adaptive_avg_pool2d(plane, size).squeeze(-2)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Size, return_indices: bool = False
+                        ) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over PyTorch's adaptive windows of (N, C, L) or (C, L) input (indices index L):
+    ``adaptive_max_pool2d`` on a height of 1."""
+    plane, size = _as_plane(input, output_size, "adaptive_max_pool1d")
+    result = adaptive_max_pool2d(plane, size, return_indices)
+    if return_indices:
+        return result[0].squeeze(-2), result[1].squeeze(-2)
+    return result.squeeze(-2)
+
 # ----------------------------------------------------------------------------------------------- interpolate
 INTERPOLATION_MODES = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
 
@@ -1000,17 +1085,57 @@ def instance_norm(x: Tensor, running_mean: Tensor | None = None, running_var: Te
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise ValueError("instance_norm: use_input_stats=False needs running_mean and running_var")
-        shape = (1, -1) + (1,) * (x.ndim - 2)
-        y = (x - running_mean.reshape(shape)) / (running_var.reshape(shape) + eps).sqrt()
-        return _channel_affine(y, weight, bias)
+        return _by_running_stats(x, running_mean, running_var, weight, bias, eps)
     if running_mean is not None and running_var is not None:
-        count = math.prod(x.shape[2:])
-        mean = x.data.mean(axis=axes)
-        unbiased = x.data.var(axis=axes) * (count / max(count - 1, 1))
-        for buffer, batch in ((running_mean, mean.mean(axis=0)), (running_var, unbiased.mean(axis=0))):
-            buffer.data[...] = (1 - momentum) * buffer.data + momentum * batch
-            engine.bump_version(buffer)
+        update_running_stats(running_mean, running_var, x.data, axes, momentum, average_over_batch=True)
     return _channel_affine(_normalize(x, axes, eps), weight, bias)
+
+
+def _by_running_stats(x: Tensor, running_mean: Tensor, running_var: Tensor, weight: Tensor | None,
+                      bias: Tensor | None, eps: float) -> Tensor:
+    """(x − running_mean) / √(running_var + ε) per channel (axis 1), then the channel affine map."""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    y = (x - running_mean.reshape(shape)) / (running_var.reshape(shape) + eps).sqrt()
+    return _channel_affine(y, weight, bias)
+
+
+def update_running_stats(running_mean: Tensor, running_var: Tensor, x: np.ndarray, axes: tuple[int, ...],
+                         momentum: float, average_over_batch: bool = False) -> None:
+    """running ← (1 − momentum)·running + momentum·batch, in place, with the unbiased variance of ``x`` over
+    ``axes`` (averaged over the samples for instance norm); not recorded by autograd, as PyTorch."""
+    count = math.prod(x.shape[a] for a in axes)
+    mean, unbiased = x.mean(axis=axes), x.var(axis=axes) * (count / max(count - 1, 1))
+    if average_over_batch:
+        mean, unbiased = mean.mean(axis=0), unbiased.mean(axis=0)
+    for buffer, batch in ((running_mean, mean), (running_var, unbiased)):
+        buffer.data[...] = (1 - momentum) * buffer.data + momentum * batch
+        engine.bump_version(buffer)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5
+               ) -> Tensor:
+    """Normalise each channel (axis 1) over the batch and positions: in training by the batch's statistics
+    (biased variance), moving the running ones (if given) towards them in place; otherwise by the running ones."""
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected (N, C, ...) input, got shape {input.shape}")
+    channels = input.shape[1]
+    for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                         ("bias", bias)):
+        if tensor is not None and tuple(tensor.shape) != (channels,):
+            raise ValueError(f"batch_norm: {name} must have shape ({channels},) for input of shape {input.shape}, "
+                             f"got {tuple(tensor.shape)}")
+    axes = (0, *range(2, input.ndim))
+    if not training:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var must be given when training=False")
+        return _by_running_stats(input, running_mean, running_var, weight, bias, eps)
+    if input.size == channels:
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input of shape "
+                         f"{input.shape}")
+    if running_mean is not None and running_var is not None:
+        update_running_stats(running_mean, running_var, input.data, axes, momentum)
+    return _channel_affine(_normalize(input, axes, eps), weight, bias)
 
 
 # ----------------------------------------------------------------------------------------------- attention

@@ -5,6 +5,7 @@ dropout, ``Linear``, ``MLP``, ``Embedding``. Convolution and pooling are in ``co
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -175,6 +176,31 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
+
+
+class Bilinear(Module):
+    """y = x1ᵀ·W·x2 + b per output, weight (out, in1, in2) and bias (out) drawn from PyTorch's U(−1/√in1, 1/√in1)."""
+
+    @with_device_and_dtype
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True) -> None:
+        super().__init__()
+        self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
+        self.weight = _empty(out_features, in1_features, in2_features)
+        self.bias = _empty(out_features) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.in1_features)
+        for parameter in (self.weight, self.bias):
+            if parameter is not None:
+                init.uniform_(parameter, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
 
 class MLP(Sequential):
     """The seed's network in one line: Linear layers of ``sizes`` with ``activation`` between them.

@@ -1,0 +1,278 @@
+"""Layers and functions PyTorch users reach for (session 5): fold/unfold, functional batch norm, Bilinear, 1-D
+adaptive pooling, 3-D batch and instance norm — checked against loops written out in numpy, against PyTorch on
+copied weights, and against finite differences in float64 (plain and with create_graph=True)."""
+
+import itertools
+
+import numpy as np
+import pytest
+from gradients import check_gradients, leaf
+from optional_tools import require_module
+from torch_compare import compare_with_torch
+
+import tinygrad_edu as tg
+from tinygrad_edu import nn
+from tinygrad_edu.nn import functional as F  # noqa: N812 - PyTorch's customary alias
+
+rng = np.random.default_rng(0)
+
+
+@pytest.fixture(scope="module")
+def torch():
+    return require_module("torch", "pip install torch==2.13.0 (the CPU build)")
+
+
+def _taps(height, width, kernel, dilation, padding, stride):
+    """Every window tap of an im2col: (column r·OW + c, kernel offset i·kw + j, input row, input column), the input
+    position counted in the unpadded image (it may fall in the padding); and the number of windows OH·OW."""
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel, dilation, padding, stride
+    oh = (height + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (width + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    taps = [(r * ow + c, i * kw + j, r * sh - ph + i * dh, c * sw - pw + j * dw)
+            for r, c, i, j in itertools.product(range(oh), range(ow), range(kh), range(kw))]
+    return [t for t in taps if 0 <= t[2] < height and 0 <= t[3] < width], oh * ow
+
+
+def unfold_loops(x, kernel, dilation, padding, stride):
+    """PyTorch's documented im2col, one tap at a time: row channel·kh·kw + i·kw + j of column r·OW + c."""
+    n, channels, height, width = x.shape
+    taps, blocks = _taps(height, width, kernel, dilation, padding, stride)
+    per_window = kernel[0] * kernel[1]
+    out = np.zeros((n, channels * per_window, blocks))
+    for column, offset, row, col in taps:
+        out[:, np.arange(channels) * per_window + offset, column] = x[:, :, row, col]
+    return out
+
+
+def fold_loops(cols, output_size, kernel, dilation, padding, stride):
+    """col2im, one tap at a time: every column entry added to the pixel its tap covers (overlaps summed)."""
+    per_window = kernel[0] * kernel[1]
+    channels = cols.shape[1] // per_window
+    out = np.zeros((cols.shape[0], channels, *output_size))
+    for column, offset, row, col in _taps(*output_size, kernel, dilation, padding, stride)[0]:
+        out[:, :, row, col] += cols[:, np.arange(channels) * per_window + offset, column]
+    return out
+
+
+FOLD_CASES = [  # kernel, dilation, padding, stride, (H, W)
+    ((2, 2), (1, 1), (0, 0), (1, 1), (4, 5)),
+    ((3, 2), (1, 2), (1, 0), (2, 1), (7, 6)),
+    ((2, 3), (2, 1), (1, 2), (3, 2), (8, 7)),  # strides that leave an unreached edge
+    ((1, 1), (1, 1), (0, 0), (2, 2), (5, 4)),
+]
+
+
+@pytest.mark.parametrize(("kernel", "dilation", "padding", "stride", "size"), FOLD_CASES)
+def test_unfold_and_fold_match_the_im2col_loops(kernel, dilation, padding, stride, size):
+    x = rng.standard_normal((2, 3, *size))
+    cols = F.unfold(tg.Tensor(x), kernel, dilation, padding, stride).data
+    np.testing.assert_allclose(cols, unfold_loops(x, kernel, dilation, padding, stride), atol=1e-12)
+    y = rng.standard_normal(cols.shape)
+    folded = F.fold(tg.Tensor(y), size, kernel, dilation, padding, stride).data
+    np.testing.assert_allclose(folded, fold_loops(y, size, kernel, dilation, padding, stride), atol=1e-12)
+    # fold is unfold's adjoint: <unfold(x), y> = <x, fold(y)>
+    assert np.isclose((cols * y).sum(), (x * folded).sum())
+
+
+def test_fold_of_ones_counts_how_many_windows_cover_each_pixel():
+    counts = F.fold(tg.ones(1, 4, 9), (4, 4), 2).data[0, 0]
+    expected = np.outer([1, 2, 2, 1], [1, 2, 2, 1])
+    np.testing.assert_array_equal(counts, expected)
+
+
+@pytest.mark.parametrize(("kernel", "dilation", "padding", "stride", "size"), FOLD_CASES[:3])
+def test_unfold_and_fold_layers_match_pytorch(torch, kernel, dilation, padding, stride, size):
+    options = {"kernel_size": kernel, "dilation": dilation, "padding": padding, "stride": stride}
+    x = rng.standard_normal((2, 3, *size))
+    compare_with_torch(torch, nn.Unfold(**options), torch.nn.Unfold(**options), [x])
+    cols = F.unfold(tg.Tensor(x), **options).data
+    compare_with_torch(torch, nn.Fold(size, **options), torch.nn.Fold(size, **options), [cols])
+    compare_with_torch(torch, nn.Fold(size, **options), torch.nn.Fold(size, **options), [cols[0]])  # unbatched
+
+
+def test_unfold_and_fold_gradients_match_finite_differences():
+    check_gradients(lambda x: F.unfold(x, (2, 3), dilation=(2, 1), padding=1, stride=(1, 2)),
+                    rng.standard_normal((2, 2, 5, 6)))
+    check_gradients(lambda y: F.fold(y, (5, 4), 2, padding=1, stride=2), rng.standard_normal((2, 8, 9)))
+
+
+def test_unfold_and_fold_refuse_bad_arguments():
+    with pytest.raises(ValueError, match="unfold: expected a 3-D"):
+        F.unfold(tg.randn(3, 4), 2)
+    with pytest.raises(ValueError, match="kernel_size"):
+        F.unfold(tg.randn(1, 1, 4, 4), 0)
+    with pytest.raises(ValueError, match="larger than"):
+        F.unfold(tg.randn(1, 1, 3, 3), 4)
+    with pytest.raises(ValueError, match="divisible by the product of kernel_size"):
+        F.fold(tg.randn(1, 5, 4), (3, 3), 2)
+    with pytest.raises(ValueError, match="number of sliding blocks 2 \\* 2 = 4, but got 5"):
+        F.fold(tg.randn(1, 4, 5), (3, 3), 2)
+    with pytest.raises(ValueError, match="fold: expected a 2-D"):
+        F.fold(tg.randn(4,), (3, 3), 2)
+
+
+# ----------------------------------------------------------------------------------------------- batch_norm
+def test_functional_batch_norm_matches_the_formula_and_updates_running_statistics_in_place():
+    x = rng.standard_normal((6, 3, 4))
+    weight, bias = rng.standard_normal(3), rng.standard_normal(3)
+    running_mean, running_var = tg.Tensor(np.full(3, 0.5)), tg.Tensor(np.full(3, 2.0))
+    kept_mean, kept_var = running_mean.data, running_var.data
+    y = F.batch_norm(tg.Tensor(x), running_mean, running_var, tg.Tensor(weight), tg.Tensor(bias), training=True,
+                     momentum=0.3, eps=1e-3)
+    mean, var = x.mean(axis=(0, 2)), x.var(axis=(0, 2))
+    expected = (x - mean[:, None]) / np.sqrt(var[:, None] + 1e-3) * weight[:, None] + bias[:, None]
+    np.testing.assert_allclose(y.data, expected, atol=1e-12)
+    assert running_mean.data is kept_mean and running_var.data is kept_var  # the same arrays, updated in place
+    np.testing.assert_allclose(running_mean.data, 0.7 * 0.5 + 0.3 * mean)
+    np.testing.assert_allclose(running_var.data, 0.7 * 2.0 + 0.3 * x.var(axis=(0, 2), ddof=1))
+    evaluated = F.batch_norm(tg.Tensor(x), running_mean, running_var, eps=1e-3)  # training=False by default
+    np.testing.assert_allclose(evaluated.data, (x - running_mean.data[:, None])
+                               / np.sqrt(running_var.data[:, None] + 1e-3), atol=1e-12)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_functional_batch_norm_matches_pytorch(torch, training):
+    x = rng.standard_normal((5, 4, 3, 2))
+    weight, bias = rng.standard_normal(4), rng.standard_normal(4)
+    ours = [tg.Tensor(np.abs(rng.standard_normal(4)) + i) for i in range(2)]
+    theirs = [torch.tensor(t.data.copy()) for t in ours]
+    x_ours, x_theirs = tg.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    w_ours, w_theirs = tg.Tensor(weight, requires_grad=True), torch.tensor(weight, requires_grad=True)
+    y = F.batch_norm(x_ours, *ours, w_ours, tg.Tensor(bias), training, 0.2)
+    expected = torch.nn.functional.batch_norm(x_theirs, *theirs, w_theirs, torch.tensor(bias), training, 0.2)
+    np.testing.assert_allclose(y.data, expected.detach().numpy(), atol=1e-12)
+    g = rng.standard_normal(x.shape)
+    (y * tg.Tensor(g)).sum().backward()
+    (expected * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(x_ours.grad.data, x_theirs.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(w_ours.grad.data, w_theirs.grad.numpy(), atol=1e-10)
+    for mine, pytorch in zip(ours, theirs):
+        np.testing.assert_allclose(mine.data, pytorch.numpy(), atol=1e-12)
+
+
+def test_functional_batch_norm_gradients_match_finite_differences():
+    check_gradients(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), rng.standard_normal((4, 3, 2)),
+                    rng.standard_normal(3), rng.standard_normal(3))
+    running = tg.Tensor(rng.standard_normal(3)), tg.Tensor(np.abs(rng.standard_normal(3)) + 0.5)
+    check_gradients(lambda x, w: F.batch_norm(x, *running, w, None, training=False), rng.standard_normal((4, 3)),
+                    rng.standard_normal(3))
+
+
+def test_functional_batch_norm_refuses_bad_arguments():
+    x = tg.randn(4, 3)
+    with pytest.raises(ValueError, match="must be given when training=False"):
+        F.batch_norm(x, None, None)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        F.batch_norm(tg.randn(1, 3), None, None, training=True)
+    with pytest.raises(ValueError, match=r"running_mean must have shape \(3,\)"):
+        F.batch_norm(x, tg.zeros(4), tg.ones(3), training=True)
+    with pytest.raises(ValueError, match="batch_norm: expected"):
+        F.batch_norm(tg.randn(3), None, None, training=True)
+
+
+@pytest.mark.parametrize(("make", "shape"), [("BatchNorm3d", (3, 4, 2, 3, 2)), ("InstanceNorm3d", (2, 4, 3, 2, 3))])
+def test_three_dimensional_norms_match_pytorch(torch, make, shape):
+    options = {"affine": True, "track_running_stats": True} if make == "InstanceNorm3d" else {"momentum": None}
+    ours, theirs = getattr(nn, make)(4, **options), getattr(torch.nn, make)(4, **options)
+    with torch.no_grad():
+        theirs.weight.uniform_(0.5, 1.5)
+        theirs.bias.uniform_(-1, 1)
+    for _ in range(2):  # training updates the running statistics the same way
+        compare_with_torch(torch, ours, theirs, [rng.standard_normal(shape)])
+    ours.eval(), theirs.eval()
+    compare_with_torch(torch, ours, theirs, [rng.standard_normal(shape)])
+    np.testing.assert_allclose(ours.running_var.data, theirs.running_var.numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match=make):
+        ours(tg.randn(2, 4, 3))
+
+
+# ----------------------------------------------------------------------------------------------- Bilinear
+def test_bilinear_is_x1_w_x2_plus_b_and_matches_pytorch(torch):
+    layer = nn.Bilinear(3, 4, 5, dtype=tg.float64)
+    x1, x2 = rng.standard_normal((2, 6, 3)), rng.standard_normal((2, 6, 4))
+    expected = np.einsum("...i,oij,...j->...o", x1, layer.weight.data, x2) + layer.bias.data
+    np.testing.assert_allclose(layer(tg.Tensor(x1), tg.Tensor(x2)).data, expected, atol=1e-12)
+    for bias in (True, False):
+        compare_with_torch(torch, nn.Bilinear(3, 4, 5, bias=bias), torch.nn.Bilinear(3, 4, 5, bias=bias), [x1, x2])
+    assert str(nn.Bilinear(3, 4, 5)) == str(torch.nn.Bilinear(3, 4, 5))
+
+
+def test_bilinear_initialisation_is_uniform_within_one_over_root_in1():
+    tg.manual_seed(0)
+    layer = nn.Bilinear(25, 3, 400)
+    bound = 1 / 5
+    assert layer.weight.shape == (400, 25, 3) and layer.bias.shape == (400,)
+    for values in (layer.weight.data, layer.bias.data):
+        assert np.abs(values).max() <= bound
+        assert abs(values.mean()) < 0.1 * bound
+        assert abs(values.std() - bound / np.sqrt(3)) < 0.1 * bound  # the spread of U(−b, b)
+
+
+def test_bilinear_gradients_match_finite_differences_and_bad_shapes_are_refused():
+    check_gradients(F.bilinear, rng.standard_normal((4, 3)), rng.standard_normal((4, 2)),
+                    rng.standard_normal((5, 3, 2)), rng.standard_normal(5))
+    with pytest.raises(ValueError, match="bilinear: inputs"):
+        F.bilinear(tg.randn(4, 3), tg.randn(5, 2), tg.randn(5, 3, 2))
+    with pytest.raises(ValueError, match="weight must be"):
+        F.bilinear(tg.randn(4, 3), tg.randn(4, 2), tg.randn(3, 2))
+
+
+# ----------------------------------------------------------------------------------------------- adaptive 1-D pooling
+def adaptive_windows_loops(x, out, reduce):
+    """PyTorch's documented adaptive windows along the last axis: [⌊i·L/out⌋, ⌈(i+1)·L/out⌉)."""
+    length = x.shape[-1]
+    return np.stack([reduce(x[..., int(np.floor(i * length / out)): int(np.ceil((i + 1) * length / out))], -1)
+                     for i in range(out)], axis=-1)
+
+
+@pytest.mark.parametrize(("length", "out"), [(7, 3), (5, 5), (4, 6), (10, 1)])
+def test_adaptive_1d_pools_match_the_windows_written_out(length, out):
+    x = rng.standard_normal((2, 3, length))
+    np.testing.assert_allclose(F.adaptive_avg_pool1d(tg.Tensor(x), out).data,
+                               adaptive_windows_loops(x, out, np.mean), atol=1e-12)
+    values, indices = F.adaptive_max_pool1d(tg.Tensor(x), out, return_indices=True)
+    np.testing.assert_allclose(values.data, adaptive_windows_loops(x, out, np.max))
+    np.testing.assert_array_equal(np.take_along_axis(x, indices.data, -1), values.data)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 7), (3, 7)])
+def test_adaptive_1d_pool_layers_match_pytorch(torch, shape):
+    x = rng.standard_normal(shape)
+    compare_with_torch(torch, nn.AdaptiveAvgPool1d(3), torch.nn.AdaptiveAvgPool1d(3), [x])
+    compare_with_torch(torch, nn.AdaptiveMaxPool1d(4), torch.nn.AdaptiveMaxPool1d(4), [x])
+    _, ours = nn.AdaptiveMaxPool1d(4, return_indices=True)(tg.Tensor(x))
+    _, theirs = torch.nn.AdaptiveMaxPool1d(4, return_indices=True)(torch.tensor(x))
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_adaptive_1d_pool_gradients_and_errors():
+    check_gradients(lambda x: F.adaptive_avg_pool1d(x, 3), rng.standard_normal((2, 2, 7)))
+    check_gradients(lambda x: F.adaptive_max_pool1d(x, 3), rng.standard_normal((2, 2, 7)))
+    with pytest.raises(ValueError, match="adaptive_avg_pool1d: expected a 2-D"):
+        F.adaptive_avg_pool1d(tg.randn(2, 3, 4, 5), 2)
+    with pytest.raises(ValueError, match="output_size"):
+        F.adaptive_max_pool1d(tg.randn(2, 3, 4), 0)
+
+
+def test_new_layers_keep_second_derivatives():
+    """create_graph=True through fold, unfold, batch_norm and bilinear: the Hessian-vector product of a scalar of
+    each matches finite differences of its gradient."""
+    x = leaf(2, 8, 9, seed=3)
+    w = leaf(5, 3, 4, seed=4)
+
+    def scalar(v):
+        y = F.fold(v, (5, 4), 2, padding=1, stride=2)
+        z = F.batch_norm(F.unfold(y * y, 2), None, None, training=True)
+        return (F.bilinear(z.transpose(1, 2)[..., :3], z.transpose(1, 2)[..., 4:8], w) ** 2).sum()
+
+    (grad,) = tg.autograd.grad(scalar(x), [x], create_graph=True)
+    direction = np.random.default_rng(5).standard_normal(x.shape)
+    (grad * tg.Tensor(direction)).sum().backward()
+    eps = 1e-6
+
+    def gradient_at(values):
+        point = tg.Tensor(values, requires_grad=True)
+        return tg.autograd.grad(scalar(point), [point])[0].data
+
+    numeric = (gradient_at(x.data + eps * direction) - gradient_at(x.data - eps * direction)) / (2 * eps)
+    np.testing.assert_allclose(x.grad.data, numeric, rtol=1e-5, atol=1e-6)
