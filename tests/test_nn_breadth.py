@@ -276,3 +276,103 @@ def test_new_layers_keep_second_derivatives():
 
     numeric = (gradient_at(x.data + eps * direction) - gradient_at(x.data - eps * direction)) / (2 * eps)
     np.testing.assert_allclose(x.grad.data, numeric, rtol=1e-5, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------------------------- 3-D conv, pooling
+def conv3d_loops(x, weight, bias, stride, padding, dilation, groups):
+    """The definition of a 3-D cross-correlation, one output position at a time (zero padding on every side)."""
+    x = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding])
+    n, _, *sizes = x.shape
+    out_channels, group_channels, *kernel = weight.shape
+    outs = [(size - d * (k - 1) - 1) // s + 1 for size, k, s, d in zip(sizes, kernel, stride, dilation)]
+    y = np.zeros((n, out_channels, *outs))
+    per_group = out_channels // groups
+    for o, *position in itertools.product(range(out_channels), *(range(size) for size in outs)):
+        g = o // per_group
+        window = x[(slice(None), slice(g * group_channels, (g + 1) * group_channels),
+                    *(slice(q * s, q * s + d * (k - 1) + 1, d) for q, s, d, k in zip(position, stride, dilation,
+                                                                                     kernel)))]
+        y[(slice(None), o, *position)] = (window * weight[o]).sum(axis=(1, 2, 3, 4)) + (0 if bias is None else bias[o])
+    return y
+
+
+CONV3D = [{}, {"stride": 2, "padding": 1}, {"padding": "same", "dilation": (1, 2, 1)},
+          {"padding": "valid", "groups": 2},
+          {"stride": (1, 2, 1), "padding": (1, 0, 2), "bias": False},
+          {"padding": 1, "padding_mode": "reflect"}, {"padding": (0, 1, 1), "padding_mode": "circular", "groups": 2},
+          {"padding": "same", "padding_mode": "replicate", "kernel_size": 2}]
+
+
+@pytest.mark.parametrize("options", CONV3D, ids=str)
+def test_conv3d_matches_pytorch(torch, options):
+    options = {"kernel_size": 3, **options}
+    x = rng.standard_normal((2, 4, 5, 6, 5))
+    compare_with_torch(torch, nn.Conv3d(4, 6, **options), torch.nn.Conv3d(4, 6, **options), [x])
+    compare_with_torch(torch, nn.Conv3d(4, 6, **options), torch.nn.Conv3d(4, 6, **options), [x[0]])  # unbatched
+
+
+@pytest.mark.parametrize(("stride", "padding", "dilation", "groups"), [((1, 1, 1), (0, 0, 0), (1, 1, 1), 1),
+                                                                       ((2, 1, 3), (1, 2, 0), (1, 2, 1), 2)])
+def test_conv3d_matches_the_definition_and_its_gradients_finite_differences(stride, padding, dilation, groups):
+    x, weight, bias = rng.standard_normal((2, 4, 5, 6, 7)), rng.standard_normal((6, 4 // groups, 2, 3, 2)), \
+        rng.standard_normal(6)
+    y = F.conv3d(tg.Tensor(x), tg.Tensor(weight), tg.Tensor(bias), stride, padding, dilation, groups)
+    np.testing.assert_allclose(y.data, conv3d_loops(x, weight, bias, stride, padding, dilation, groups), atol=1e-12)
+    check_gradients(lambda a, w, b: F.conv3d(a, w, b, stride, padding, dilation, groups), x[:1, :, :4, :5, :4],
+                    weight, bias)
+
+
+def test_conv3d_initialisation_and_errors():
+    tg.manual_seed(0)
+    layer = nn.Conv3d(4, 64, (3, 2, 2), groups=2)
+    bound = 1 / np.sqrt(2 * 3 * 2 * 2)  # fan_in = in/groups · kernel size
+    assert layer.weight.shape == (64, 2, 3, 2, 2) and np.abs(layer.weight.data).max() <= bound
+    assert np.abs(layer.weight.data).max() > 0.9 * bound and np.abs(layer.bias.data).max() <= bound
+    with pytest.raises(ValueError, match="conv3d: expected a 4-D"):
+        layer(tg.randn(4, 5, 5))
+    with pytest.raises(ValueError, match="kernel_size"):
+        nn.Conv3d(4, 4, (3, 3))
+    with pytest.raises(ValueError, match="larger than"):
+        layer(tg.randn(1, 4, 2, 5, 5))
+    with pytest.raises(ValueError, match="do not agree for groups=2"):
+        F.conv3d(tg.randn(1, 3, 4, 4, 4), layer.weight, groups=2)
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
+        F.conv3d(tg.randn(1, 4, 4, 4, 4), layer.weight, padding="same", stride=2, groups=2)
+
+
+POOL3D = [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2, "padding": 1},
+          {"kernel_size": (2, 3, 2), "ceil_mode": True},
+          {"kernel_size": 3, "stride": (2, 1, 2), "padding": (1, 1, 0), "ceil_mode": True}]
+
+
+@pytest.mark.parametrize("options", POOL3D, ids=str)
+def test_3d_pools_match_pytorch(torch, options):
+    x = rng.standard_normal((2, 3, 5, 6, 7))
+    x[0, 0, :2, :2, :2] = 1.0  # a tie: the gradient goes to the first maximum, as PyTorch's
+    compare_with_torch(torch, nn.MaxPool3d(**options), torch.nn.MaxPool3d(**options), [x])
+    _, ours = F.max_pool3d(tg.Tensor(x), return_indices=True, **options)
+    _, theirs = torch.nn.functional.max_pool3d(torch.tensor(x), return_indices=True, **options)
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    for count_include_pad in (True, False):
+        compare_with_torch(torch, nn.AvgPool3d(**options, count_include_pad=count_include_pad),
+                           torch.nn.AvgPool3d(**options, count_include_pad=count_include_pad), [x[0]])
+    dilated = {**options, "dilation": (1, 2, 1)}
+    compare_with_torch(torch, nn.MaxPool3d(**dilated), torch.nn.MaxPool3d(**dilated), [x])
+
+
+def test_3d_pools_match_the_windows_and_their_gradients_finite_differences():
+    x = rng.standard_normal((1, 2, 4, 6, 4))
+    # windows (2, 3, 2) that tile the input exactly: (N, C, OD, OH, OW, 12)
+    tiles = x.reshape(1, 2, 2, 2, 2, 3, 2, 2).transpose(0, 1, 2, 4, 6, 3, 5, 7).reshape(1, 2, 2, 2, 2, -1)
+    np.testing.assert_allclose(F.max_pool3d(tg.Tensor(x), (2, 3, 2)).data, tiles.max(-1))
+    np.testing.assert_allclose(F.avg_pool3d(tg.Tensor(x), (2, 3, 2)).data, tiles.mean(-1), atol=1e-12)
+    np.testing.assert_allclose(F.avg_pool3d(tg.Tensor(x), (2, 3, 2), divisor_override=4).data, tiles.sum(-1) / 4,
+                               atol=1e-12)
+    check_gradients(lambda a: F.max_pool3d(a, 2, stride=1, padding=1), x)
+    check_gradients(lambda a: F.avg_pool3d(a, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), x)
+    with pytest.raises(ValueError, match="max_pool3d: expected a 4-D"):
+        F.max_pool3d(tg.randn(2, 3, 4), 2)
+    with pytest.raises(ValueError, match="avg_pool3d: pad should be at most half"):
+        F.avg_pool3d(tg.Tensor(x), 2, padding=2)
+    with pytest.raises(ValueError, match="kernel_size"):
+        F.max_pool3d(tg.Tensor(x), (2, 2))

@@ -41,12 +41,15 @@ from .conv import (
     AdaptiveMaxPool2d,
     AvgPool1d,
     AvgPool2d,
+    AvgPool3d,
     Conv1d,
     Conv2d,
+    Conv3d,
     ConvTranspose2d,
     Fold,
     MaxPool1d,
     MaxPool2d,
+    MaxPool3d,
     Unfold,
     Upsample,
 )
@@ -176,9 +179,12 @@ __all__ += [  # more losses (nn/losses.py) and the reshaping modules (nn/reshapi
 __all__ += [  # session 5's breadth: more layers from torch.nn
     "AdaptiveAvgPool1d",
     "AdaptiveMaxPool1d",
+    "AvgPool3d",
     "BatchNorm3d",
     "Bilinear",
+    "Conv3d",
     "Fold",
     "InstanceNorm3d",
+    "MaxPool3d",
     "Unfold",
 ]

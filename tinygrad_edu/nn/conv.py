@@ -16,7 +16,7 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
-    """Shared by ``Conv1d`` and ``Conv2d``: weight (out, in/groups, *kernel), bias (out), PyTorch's default
+    """Shared by ``Conv1d``, ``Conv2d`` and ``Conv3d``: weight (out, in/groups, *kernel), bias (out), PyTorch's default
     initialisation U(−1/√fan_in, 1/√fan_in) with fan_in = in/groups · kernel size."""
 
     spatial: int
@@ -81,6 +81,14 @@ class Conv2d(_ConvNd):
 
     spatial = 2
     _function = F.conv2d
+
+
+class Conv3d(_ConvNd):
+    """3-D convolution on (N, C, D, H, W) input, weight (out, in/groups, kd, kh, kw); padding and padding_mode as
+    ``Conv2d``."""
+
+    spatial = 3
+    _function = F.conv3d
 
 
 class ConvTranspose2d(Module):
@@ -169,6 +177,12 @@ class MaxPool2d(_MaxPoolNd):
     _function = F.max_pool2d
 
 
+class MaxPool3d(_MaxPoolNd):
+    """Maximum over windows of (N, C, D, H, W) input (the gradient goes to the first maximum, as PyTorch)."""
+
+    _function = F.max_pool3d
+
+
 class AvgPool1d(Module):
     """Mean over windows of (N, C, L) input."""
 
@@ -196,6 +210,14 @@ class AvgPool2d(AvgPool1d):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                            self.divisor_override)
+
+
+class AvgPool3d(AvgPool2d):
+    """Mean over windows of (N, C, D, H, W) input; ``divisor_override`` replaces the window size."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.avg_pool3d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
                             self.divisor_override)
 
 

@@ -7,6 +7,8 @@ central finite differences and against PyTorch. Arguments, defaults and conventi
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import warnings
 from collections.abc import Sequence
@@ -29,7 +31,8 @@ __all__ = [
     "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh",
     "tanhshrink", "threshold", "triplet_margin_loss", "unfold2d",
 ]
-__all__ += ["adaptive_avg_pool1d", "adaptive_max_pool1d", "batch_norm", "bilinear", "fold", "unfold"]
+__all__ += ["adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool3d", "batch_norm", "bilinear", "conv3d", "fold",
+            "max_pool3d", "sliding_windows", "unfold"]
 
 Pair = int | tuple[int, int]
 Size = int | Sequence[int]
@@ -575,29 +578,36 @@ def pad2d(x: Tensor, padding: Pair, value: float = 0.0) -> Tensor:
 
 
 # ----------------------------------------------------------------------------------------------- convolution
-def unfold2d(x: Tensor, kernel_size: Pair, stride: Pair = 1, dilation: Pair = 1) -> Tensor:
-    """Sliding windows of an (N, C, H, W) input as (N, C, OH, OW, kh·kw): one strided slice per kernel offset.
+def sliding_windows(x: Tensor, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int]) -> Tensor:
+    """Sliding windows over the last ``len(kernel)`` axes of ``x`` as (…, *O, K), K = the kernel's size: one strided
+    slice per kernel offset (row-major over the offsets).
 
     Each slice is a basic-indexing view, so its backward is a plain slice assignment; the kernel offsets'
     gradients are summed by the engine. Convolution and pooling are reductions over the last axis.
     """
-    kh, kw = as_pair(kernel_size, "kernel_size")
-    sh, sw = as_pair(stride, "stride")
-    dh, dw = as_pair(dilation, "dilation")
+    sizes = x.shape[x.ndim - len(kernel) :]
+    spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    if any(span > size for span, size in zip(spans, sizes)):
+        raise ValueError(f"kernel {tuple(kernel)} (dilation {tuple(dilation)}) is larger than the (padded) input "
+                         f"{tuple(sizes)}")
+    outs = [(size - span) // s + 1 for size, span, s in zip(sizes, spans, stride)]
+    leading = (slice(None),) * (x.ndim - len(kernel))
+    windows = [x[(*leading, *(slice(i * d, i * d + s * (o - 1) + 1, s)
+                              for i, d, s, o in zip(offset, dilation, stride, outs)))]
+               for offset in itertools.product(*(range(k) for k in kernel))]
+    return stack(windows, axis=-1)
+
+
+def unfold2d(x: Tensor, kernel_size: Pair, stride: Pair = 1, dilation: Pair = 1) -> Tensor:
+    """Sliding windows of an (N, C, H, W) input as (N, C, OH, OW, kh·kw) (``sliding_windows`` in two dimensions)."""
+    kernel, stride, dilation = as_pair(kernel_size, "kernel_size"), as_pair(stride, "stride"), as_pair(dilation,
+                                                                                                    "dilation")
     if x.ndim != 4:
         raise ValueError(f"expected an NCHW input of 4 dimensions, got shape {x.shape}")
-    if min(kh, kw, sh, sw, dh, dw) < 1:
-        raise ValueError(f"kernel_size, stride and dilation must be positive, got {(kh, kw)}, {(sh, sw)} and "
-                         f"{(dh, dw)}")
-    height, width = x.shape[2], x.shape[3]
-    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
-    if span_h > height or span_w > width:
-        raise ValueError(f"kernel {(kh, kw)} (dilation {(dh, dw)}) is larger than the (padded) input "
-                         f"{(height, width)}")
-    oh, ow = (height - span_h) // sh + 1, (width - span_w) // sw + 1
-    windows = [x[:, :, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw]
-               for i in range(kh) for j in range(kw)]
-    return stack(windows, axis=-1)
+    if min(*kernel, *stride, *dilation) < 1:
+        raise ValueError(f"kernel_size, stride and dilation must be positive, got {kernel}, {stride} and "
+                         f"{dilation}")
+    return sliding_windows(x, kernel, stride, dilation)
 
 
 def conv_padding(padding: str | Size, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
@@ -626,34 +636,49 @@ def _batched(x: Tensor, spatial: int, what: str) -> tuple[Tensor, bool]:
     return x, False
 
 
+def convolution(x: Tensor, weight: Tensor, bias: Tensor | None, stride: Size, padding: str | Size, dilation: Size,
+                groups: int, spatial: int, what: str) -> Tensor:
+    """Cross-correlation of (N, C, *S) input with weight (out, C/groups, *kernel) over ``spatial`` axes: windows
+    (im2col), then one matmul (one per group, batched)."""
+    x, unbatched = _batched(x, spatial, what)
+    if weight.ndim != spatial + 2:
+        raise ValueError(f"{what}: weight must be (out, in/groups, {spatial} kernel sizes), got shape {weight.shape}")
+    out_channels, group_channels, *kernel = weight.shape
+    if groups < 1 or x.shape[1] != group_channels * groups or out_channels % groups:
+        raise ValueError(f"{what}: input {x.shape} (N, C, ...) and weight {weight.shape} (out, C/groups, ...) do not "
+                         f"agree for groups={groups}")
+    stride, dilation = as_tuple(stride, spatial, "stride", 1), as_tuple(dilation, spatial, "dilation", 1)
+    pads = conv_padding(padding, kernel, stride, dilation)
+    cols = sliding_windows(pad_last_axes(x, pads), kernel, stride, dilation)  # (N, C, *O, K)
+    n, outs, per_window = cols.shape[0], cols.shape[2:-1], cols.shape[-1]
+    positions = math.prod(outs)
+    if groups == 1:
+        rows = cols.permute(0, *range(2, spatial + 2), 1, spatial + 2).reshape(n * positions, -1)
+        y = linear(rows, weight.reshape(out_channels, -1), bias)  # (N·positions, out)
+        y = y.reshape(n, *outs, out_channels).permute(0, spatial + 1, *range(1, spatial + 1))
+    else:
+        rows = cols.reshape(n, groups, group_channels, positions, per_window).transpose(1, 0, 3, 2, 4)
+        rows = rows.reshape(groups, n * positions, group_channels * per_window)
+        y = rows @ weight.reshape(groups, out_channels // groups, -1).mT  # (G, N·positions, out/G)
+        y = y.reshape(groups, n, positions, out_channels // groups).transpose(1, 0, 3, 2)
+        y = y.reshape(n, out_channels, *outs)
+        if bias is not None:
+            y = y + bias.reshape(1, -1, *(1,) * spatial)
+    return y[0] if unbatched else y
+
+
 def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: str | Size = 0,
            dilation: Size = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation of (N, C, H, W) input with weight (out, C/groups, kh, kw): im2col windows, then one
     matmul (one per group, batched)."""
-    x, unbatched = _batched(x, 2, "conv2d")
-    if weight.ndim != 4:
-        raise ValueError(f"conv2d: weight must be (out, in/groups, kh, kw), got shape {weight.shape}")
-    out_channels, group_channels, kh, kw = weight.shape
-    if groups < 1 or x.shape[1] != group_channels * groups or out_channels % groups:
-        raise ValueError(f"conv2d: input {x.shape} (N, C, H, W) and weight {weight.shape} (out, C/groups, kh, kw) "
-                         f"do not agree for groups={groups}")
-    stride, dilation = as_tuple(stride, 2, "stride", 1), as_tuple(dilation, 2, "dilation", 1)
-    pads = conv_padding(padding, (kh, kw), stride, dilation)
-    cols = unfold2d(pad_last_axes(x, pads), (kh, kw), stride, dilation)  # (N, C, OH, OW, kh·kw)
-    n, _, oh, ow, _ = cols.shape
-    if groups == 1:
-        rows = cols.transpose(0, 2, 3, 1, 4).reshape(n * oh * ow, group_channels * kh * kw)
-        y = linear(rows, weight.reshape(out_channels, -1), bias)  # (N·OH·OW, out)
-        y = y.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)
-    else:
-        rows = cols.reshape(n, groups, group_channels, oh, ow, kh * kw).transpose(1, 0, 3, 4, 2, 5)
-        rows = rows.reshape(groups, n * oh * ow, group_channels * kh * kw)
-        y = rows @ weight.reshape(groups, out_channels // groups, -1).mT  # (G, N·OH·OW, out/G)
-        y = y.reshape(groups, n, oh, ow, out_channels // groups).transpose(1, 0, 4, 2, 3)
-        y = y.reshape(n, out_channels, oh, ow)
-        if bias is not None:
-            y = y + bias.reshape(1, -1, 1, 1)
-    return y[0] if unbatched else y
+    return convolution(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: str | Size = 0,
+           dilation: Size = 1, groups: int = 1) -> Tensor:
+    """3-D cross-correlation of (N, C, D, H, W) input with weight (out, C/groups, kd, kh, kw): the windows of
+    ``conv2d`` in three dimensions."""
+    return convolution(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
 def _one_dimensional(padding: str | Size) -> str | tuple[int, int]:
@@ -779,27 +804,32 @@ def pool_arguments(spatial: int, kernel_size: Size, stride: Size | None, padding
     return kernel, stride, padding, dilation
 
 
-def max_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
-               ceil_mode: bool = False, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
-    """Maximum over each window (stride defaults to the kernel size); with ``return_indices``, also where each
-    maximum is, as an index into the flattened H·W plane.
+def max_pool(x: Tensor, spatial: int, kernel_size: Size, stride: Size | None, padding: Size, dilation: Size,
+             ceil_mode: bool, return_indices: bool, what: str) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over each window of the last ``spatial`` axes (stride defaults to the kernel size); with
+    ``return_indices``, also where each maximum is, as an index into the flattened spatial axes.
 
     NOTE: the gradient goes to one element per window, PyTorch's: the first maximum (a NaN, the last NaN);
     padding never wins.
     """
-    x, unbatched = _batched(x, 2, "max_pool2d")
-    kernel, stride, padding, dilation = pool_arguments(2, kernel_size, stride, padding, dilation, "max_pool2d")
-    geometry = [pool_geometry(n, k, s, p, d, ceil_mode)
-                for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation)]
+    x, unbatched = _batched(x, spatial, what)
+    kernel, stride, padding, dilation = pool_arguments(spatial, kernel_size, stride, padding, dilation, what)
+    sizes = x.shape[2:]
+    geometry = [pool_geometry(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(sizes, kernel, stride, padding,
+                                                                                  dilation)]
     padded = pad_last_axes(x, [(p, after) for p, (_, after) in zip(padding, geometry)], value=-np.inf)
-    cols = unfold2d(padded, kernel, stride, dilation)  # (N, C, OH, OW, kh·kw)
-    # where each window's offsets fall in the input (not in the padding): (OH, OW, kh·kw) per axis
-    rows, columns = (np.arange(out)[:, None] * s - p + np.arange(k)[None, :] * d
-                     for (out, _), s, p, k, d in zip(geometry, stride, padding, kernel, dilation))
-    row_at = np.broadcast_to(rows[:, None, :, None], (*rows.shape[:1], columns.shape[0], kernel[0], kernel[1]))
-    column_at = np.broadcast_to(columns[None, :, None, :], row_at.shape)
-    row_at, column_at = row_at.reshape(*row_at.shape[:2], -1), column_at.reshape(*row_at.shape[:2], -1)
-    inside = (row_at >= 0) & (row_at < x.shape[2]) & (column_at >= 0) & (column_at < x.shape[3])
+    cols = sliding_windows(padded, kernel, stride, dilation)  # (N, C, *O, K)
+    # where each window's offsets fall in the input (not in the padding), per axis, as (*O, K) arrays
+    outs = [out for out, _ in geometry]
+    inside, flat_at = np.ones((), dtype=bool), np.zeros((), dtype=np.int64)
+    for axis, (out, s, p, k, d) in enumerate(zip(outs, stride, padding, kernel, dilation)):
+        shape = [1] * (2 * spatial)
+        shape[axis], shape[spatial + axis] = out, k
+        at = (np.arange(out)[:, None] * s - p + np.arange(k)[None, :] * d).reshape(shape)
+        inside = inside & (at >= 0) & (at < sizes[axis])
+        flat_at = flat_at * sizes[axis] + at
+    inside = np.broadcast_to(inside, (*outs, *kernel)).reshape(*outs, -1)
+    flat_at = np.broadcast_to(flat_at, (*outs, *kernel)).reshape(*outs, -1)
     choice = _first_maximum(np.where(inside, cols.data, -np.inf), inside)
     picked = choice[..., None] == np.arange(cols.shape[-1])
     out = where(picked, cols, 0.0).sum(axis=-1)
@@ -807,11 +837,21 @@ def max_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding
         out = out[0]
     if not return_indices:
         return out
-    flat = (np.take_along_axis(np.broadcast_to(row_at, choice.shape + row_at.shape[-1:]), choice[..., None], -1)
-            * x.shape[3]
-            + np.take_along_axis(np.broadcast_to(column_at, choice.shape + row_at.shape[-1:]), choice[..., None], -1))
+    flat = np.take_along_axis(np.broadcast_to(flat_at, choice.shape + flat_at.shape[-1:]), choice[..., None], -1)
     indices = Tensor.wrap(flat[..., 0].astype(np.int64))
     return out, indices[0] if unbatched else indices
+
+
+def max_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over each window of (N, C, H, W) input; indices into the flattened H·W plane (``max_pool``)."""
+    return max_pool(x, 2, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool2d")
+
+
+def max_pool3d(input: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over each window of (N, C, D, H, W) input; indices into the flattened D·H·W volume (``max_pool``)."""
+    return max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool3d")
 
 
 def _first_maximum(values: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
@@ -850,26 +890,39 @@ def _window_counts(size: int, kernel: int, stride: int, padding: int, out: int) 
     return end - start, np.minimum(end, size) - np.maximum(start, 0)
 
 
-def avg_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
-    """Mean over each window: the window sum divided by the window's size with its padding
-    (``count_include_pad``), by the input elements it covers, or by ``divisor_override``."""
-    x, unbatched = _batched(x, 2, "avg_pool2d")
-    kernel, stride, padding, _ = pool_arguments(2, kernel_size, stride, padding, 1, "avg_pool2d")
+def avg_pool(x: Tensor, spatial: int, kernel_size: Size, stride: Size | None, padding: Size, ceil_mode: bool,
+             count_include_pad: bool, divisor_override: int | None, what: str) -> Tensor:
+    """Mean over each window of the last ``spatial`` axes: the window sum divided by the window's size with its
+    padding (``count_include_pad``), by the input elements it covers, or by ``divisor_override``."""
+    x, unbatched = _batched(x, spatial, what)
+    kernel, stride, padding, _ = pool_arguments(spatial, kernel_size, stride, padding, 1, what)
     geometry = [pool_geometry(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip(x.shape[2:], kernel, stride, padding)]
     padded = pad_last_axes(x, [(p, after) for p, (_, after) in zip(padding, geometry)])
-    sums = unfold2d(padded, kernel, stride).sum(axis=-1)
+    sums = sliding_windows(padded, kernel, stride, (1,) * spatial).sum(axis=-1)
     if divisor_override is not None:
         if divisor_override == 0:
-            raise ValueError("avg_pool2d: divisor_override must not be zero")
+            raise ValueError(f"{what}: divisor_override must not be zero")
         divisor = np.asarray(float(divisor_override))
     else:
-        (padded_h, covered_h), (padded_w, covered_w) = (
-            _window_counts(n, k, s, p, out) for n, k, s, p, (out, _) in zip(x.shape[2:], kernel, stride, padding,
-                                                                            geometry))
-        divisor = np.outer(padded_h, padded_w) if count_include_pad else np.outer(covered_h, covered_w)
+        counts = [_window_counts(n, k, s, p, out)[0 if count_include_pad else 1]
+                  for n, k, s, p, (out, _) in zip(x.shape[2:], kernel, stride, padding, geometry)]
+        divisor = functools.reduce(np.multiply.outer, counts)
     out = sums / Tensor.wrap(divisor.astype(x.dtype))
     return out[0] if unbatched else out
+
+
+def avg_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """Mean over each window of (N, C, H, W) input (``avg_pool``)."""
+    return avg_pool(x, 2, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, "avg_pool2d")
+
+
+def avg_pool3d(input: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: int | None = None
+               ) -> Tensor:
+    """Mean over each window of (N, C, D, H, W) input (``avg_pool``)."""
+    return avg_pool(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+                    "avg_pool3d")
 
 
 def avg_pool1d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
