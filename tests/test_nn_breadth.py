@@ -376,3 +376,192 @@ def test_3d_pools_match_the_windows_and_their_gradients_finite_differences():
         F.avg_pool3d(tg.Tensor(x), 2, padding=2)
     with pytest.raises(ValueError, match="kernel_size"):
         F.max_pool3d(tg.Tensor(x), (2, 2))
+
+
+# ----------------------------------------------------------------------------------------------- more functions
+def test_channel_shuffle_sends_channel_i_of_group_g_to_position_i_times_groups_plus_g(torch):
+    x = rng.standard_normal((2, 6, 3))
+    y = F.channel_shuffle(tg.Tensor(x), 3).data
+    for o in range(6):  # output channel o is channel o // groups of group o % groups (2 channels per group)
+        np.testing.assert_array_equal(y[:, o], x[:, (o % 3) * 2 + o // 3])
+    compare_with_torch(torch, nn.ChannelShuffle(2), torch.nn.ChannelShuffle(2), [x[None]])
+    check_gradients(lambda a: F.channel_shuffle(a, 2), x)
+    with pytest.raises(ValueError, match="> 2 dims"):
+        F.channel_shuffle(tg.randn(2, 6), 2)
+    with pytest.raises(ValueError, match="divisible by groups"):
+        nn.ChannelShuffle(4)(tg.Tensor(x))
+
+
+def local_response_norm_loops(x, size, alpha, beta, k):
+    """PyTorch's documented formula: b_c = a_c·(k + α/n·Σ a_c'²)^−β over c' from c − n//2 to c + (n−1)//2."""
+    out = np.empty_like(x)
+    for c in range(x.shape[1]):
+        window = x[:, max(0, c - size // 2): c + (size - 1) // 2 + 1]
+        out[:, c] = x[:, c] * (k + alpha / size * (window ** 2).sum(axis=1)) ** -beta
+    return out
+
+
+@pytest.mark.parametrize(("size", "shape"), [(1, (2, 4, 3)), (2, (2, 5, 3, 2)), (3, (1, 4, 2, 2, 3)), (6, (2, 3, 4))])
+def test_local_response_norm_matches_its_formula_and_pytorch(torch, size, shape):
+    x = rng.standard_normal(shape)
+    np.testing.assert_allclose(F.local_response_norm(tg.Tensor(x), size, 0.3, 0.6, 1.5).data,
+                               local_response_norm_loops(x, size, 0.3, 0.6, 1.5), atol=1e-12)
+    compare_with_torch(torch, nn.LocalResponseNorm(size, 0.3, 0.6, 1.5), torch.nn.LocalResponseNorm(size, 0.3, 0.6,
+                                                                                                     1.5), [x])
+    check_gradients(lambda a: F.local_response_norm(a, size, 0.3, 0.6, 1.5), x)
+    with pytest.raises(ValueError, match="3D or higher"):
+        F.local_response_norm(tg.randn(2, 3), 2)
+
+
+@pytest.mark.parametrize(("norm_type", "kernel", "stride", "ceil_mode"), [(2, 2, None, False), (3.0, (2, 3), 1, False),
+                                                                          (1.5, 3, 2, True)])
+def test_lp_pool_is_the_p_norm_of_each_window_and_matches_pytorch(torch, norm_type, kernel, stride, ceil_mode):
+    x = np.abs(rng.standard_normal((2, 3, 6, 7))) + 0.1
+    options = {"norm_type": norm_type, "kernel_size": kernel, "stride": stride, "ceil_mode": ceil_mode}
+    compare_with_torch(torch, nn.LPPool2d(**options), torch.nn.LPPool2d(**options), [x])
+    compare_with_torch(torch, nn.LPPool1d(**{**options, "kernel_size": 2}), torch.nn.LPPool1d(
+        **{**options, "kernel_size": 2}), [x[:, :, 0]])
+    check_gradients(lambda a: F.lp_pool2d(a, **options), x)
+    tiles = x[:, :, :6, :6].reshape(2, 3, 3, 2, 3, 2).transpose(0, 1, 2, 4, 3, 5).reshape(2, 3, 3, 3, 4)
+    np.testing.assert_allclose(F.lp_pool2d(tg.Tensor(x[:, :, :6, :6]), norm_type, 2).data,
+                               (tiles ** norm_type).sum(-1) ** (1 / norm_type), atol=1e-12)
+
+
+def test_rrelu_is_leaky_with_the_mean_slope_in_eval_and_samples_slopes_in_training(torch):
+    x = rng.standard_normal(20000)
+    middle = (0.1 + 0.3) / 2
+    np.testing.assert_allclose(F.rrelu(tg.Tensor(x), 0.1, 0.3).data, np.where(x >= 0, x, middle * x))
+    compare_with_torch(torch, nn.RReLU(0.1, 0.3).eval(), torch.nn.RReLU(0.1, 0.3).eval(), [x[:50]])
+    layer = nn.RReLU(0.1, 0.3)  # training by default, as PyTorch
+    tg.manual_seed(3)
+    leaf_x = tg.Tensor(x, requires_grad=True)
+    y = layer(leaf_x)
+    tg.manual_seed(3)
+    assert np.array_equal(layer(tg.Tensor(x)).data, y.data)  # the draws come from the seeded generator
+    negative = x < 0
+    slopes = y.data[negative] / x[negative]
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3 and len(np.unique(slopes)) > 1000
+    assert abs(slopes.mean() - middle) < 0.005 and abs(slopes.std() - 0.2 / np.sqrt(12)) < 0.005  # U(0.1, 0.3)
+    np.testing.assert_array_equal(y.data[~negative], x[~negative])
+    y.sum().backward()  # the gradient is the slope each element used
+    np.testing.assert_allclose(leaf_x.grad.data, np.where(negative, y.data / np.where(negative, x, 1), 1.0))
+    with pytest.raises(NotImplementedError, match="inplace"):
+        nn.RReLU(inplace=True)
+    with pytest.raises(ValueError, match="lower <= upper"):
+        F.rrelu(tg.Tensor(x), 0.5, 0.2, training=True)
+
+
+def test_gumbel_softmax_samples_the_softmax_distribution_and_hard_passes_the_soft_gradient():
+    logits = np.log(np.array([0.1, 0.2, 0.3, 0.4]))
+    tg.manual_seed(0)
+    many = F.gumbel_softmax(tg.Tensor(np.broadcast_to(logits, (40000, 4)).copy()), tau=0.5).data
+    np.testing.assert_allclose(many.sum(axis=-1), 1.0)
+    frequencies = np.bincount(many.argmax(axis=-1), minlength=4) / len(many)  # the Gumbel-max trick
+    np.testing.assert_allclose(frequencies, [0.1, 0.2, 0.3, 0.4], atol=0.01)  # ±4σ of a binomial frequency
+    weights = rng.standard_normal((3, 5))
+    grads = []
+    for hard in (False, True):
+        x = tg.Tensor(rng.standard_normal((3, 5)) if not grads else grads[0][0], requires_grad=True)
+        tg.manual_seed(7)
+        y = F.gumbel_softmax(x, tau=0.7, hard=hard, dim=0)
+        (y * tg.Tensor(weights)).sum().backward()
+        grads.append((x.data, y.data, x.grad.data))
+    (_, soft, soft_grad), (_, hard_values, hard_grad) = grads
+    np.testing.assert_array_equal(hard_values, soft == soft.max(axis=0))  # one-hot of the same sample's argmax
+    np.testing.assert_allclose(hard_grad, soft_grad, atol=1e-12)  # straight-through: the soft sample's gradient
+    # two equal logits at τ = 1: y₀ = σ(g₀ − g₁) with g₀ − g₁ ~ Logistic(0, 1), so y₀ is uniform on (0, 1)
+    tg.manual_seed(1)
+    first = F.gumbel_softmax(tg.zeros(40000, 2, dtype=tg.float64)).data[:, 0]
+    np.testing.assert_allclose(np.quantile(first, [0.1, 0.25, 0.5, 0.75, 0.9]), [0.1, 0.25, 0.5, 0.75, 0.9],
+                               atol=0.01)
+
+    def seeded(a):  # the same noise on every call, so finite differences see a deterministic function
+        tg.manual_seed(9)
+        return F.gumbel_softmax(a, tau=0.7)
+
+    check_gradients(seeded, rng.standard_normal((3, 5)))
+    noise = tg.zeros(3, 5)
+    with pytest.raises(ValueError, match="tau must be positive"):
+        F.gumbel_softmax(noise, tau=0)
+
+
+def multi_margin_loops(x, y, p, margin, weight):
+    """PyTorch's definition, one sample and one class at a time."""
+    out = np.zeros(len(x))
+    for n, (row, label) in enumerate(zip(x, y)):
+        for i in range(len(row)):
+            if i != label:
+                out[n] += (1 if weight is None else weight[label]) * max(0, margin - row[label] + row[i]) ** p
+    return out / x.shape[1]
+
+
+@pytest.mark.parametrize(("p", "weighted"), [(1, False), (2, True)])
+def test_multi_margin_loss_matches_its_definition_and_pytorch(torch, p, weighted):
+    x, y = rng.standard_normal((6, 4)), np.array([0, 3, 1, 1, 2, 0])
+    weight = rng.random(4) + 0.5 if weighted else None
+    np.testing.assert_allclose(F.multi_margin_loss(tg.Tensor(x), y, p, 0.8, weight, reduction="none").data,
+                               multi_margin_loops(x, y, p, 0.8, weight), atol=1e-12)
+    for reduction in F.REDUCTIONS:
+        ours = nn.MultiMarginLoss(p, 0.8, None if weight is None else tg.Tensor(weight), reduction=reduction)
+        theirs = torch.nn.MultiMarginLoss(p, 0.8, None if weight is None else torch.tensor(weight),
+                                          reduction=reduction)
+        compare_with_torch(torch, ours, theirs, [x, y])
+        compare_with_torch(torch, ours, theirs, [x[0], y[:1].reshape(())])
+    check_gradients(lambda a: F.multi_margin_loss(a, y, p, 0.8, weight, reduction="sum"), x)
+
+
+def multilabel_margin_loops(x, y):
+    """PyTorch's definition: the targets are the entries before the first −1 of each row."""
+    out = np.zeros(len(x))
+    for n, (row, labels) in enumerate(zip(x, y)):
+        targets = list(labels[: list(labels).index(-1)] if -1 in labels else labels)
+        for j in targets:
+            for i in range(len(row)):
+                if i not in targets:
+                    out[n] += max(0, 1 - (row[j] - row[i]))
+    return out / x.shape[1]
+
+
+def test_multilabel_margin_losses_match_their_definitions_and_pytorch(torch):
+    x = rng.standard_normal((5, 4))
+    y = np.array([[3, 0, -1, 1], [0, 1, 2, 3], [-1, 0, 1, 2], [1, 1, -1, 0], [2, -1, -1, -1]])
+    np.testing.assert_allclose(F.multilabel_margin_loss(tg.Tensor(x), y, reduction="none").data,
+                               multilabel_margin_loops(x, y), atol=1e-12)
+    for reduction in F.REDUCTIONS:
+        compare_with_torch(torch, nn.MultiLabelMarginLoss(reduction=reduction),
+                           torch.nn.MultiLabelMarginLoss(reduction=reduction), [x, y])
+    compare_with_torch(torch, nn.MultiLabelMarginLoss(), torch.nn.MultiLabelMarginLoss(), [x[0], y[0]])
+    check_gradients(lambda a: F.multilabel_margin_loss(a, y, reduction="sum"), x + 0.05)
+    with pytest.raises(ValueError, match="integer targets of the same shape"):
+        F.multilabel_margin_loss(tg.Tensor(x), y[:, :3])
+    with pytest.raises(ValueError, match=r"lie in \[0, 4\)"):
+        F.multilabel_margin_loss(tg.Tensor(x), np.full((5, 4), 4))
+
+    labels, weight = (rng.random((5, 4)) > 0.5).astype(float), rng.random(4)
+    expected = -(labels * np.log(1 / (1 + np.exp(-x))) + (1 - labels) * np.log(1 / (1 + np.exp(x)))) * weight
+    np.testing.assert_allclose(F.multilabel_soft_margin_loss(tg.Tensor(x), labels, weight, reduction="none").data,
+                               expected.mean(axis=1), atol=1e-12)
+    for reduction in F.REDUCTIONS:
+        compare_with_torch(torch, nn.MultiLabelSoftMarginLoss(tg.Tensor(weight), reduction=reduction),
+                           torch.nn.MultiLabelSoftMarginLoss(torch.tensor(weight), reduction=reduction), [x, labels])
+    check_gradients(lambda a: F.multilabel_soft_margin_loss(a, labels, weight), x)
+
+
+def test_multi_margin_loss_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="only p == 1 and p == 2"):
+        F.multi_margin_loss(tg.randn(3, 4), [0, 1, 2], p=3)
+    with pytest.raises(ValueError, match="only p == 1 and p == 2"):
+        nn.MultiMarginLoss(p=3)
+    with pytest.raises(ValueError, match="targets must lie in"):
+        F.multi_margin_loss(tg.randn(3, 4), [0, 1, 4])
+    with pytest.raises(ValueError, match=r"expected \(N, C\) or \(C,\) input"):
+        F.multi_margin_loss(tg.randn(3, 4, 2), [0, 1, 2])
+
+
+@pytest.mark.parametrize("options", [{"scale_factor": 2}, {"size": (5, 7)}])
+def test_upsampling_layers_are_pytorchs(torch, options):
+    x = rng.standard_normal((2, 3, 4, 3))
+    compare_with_torch(torch, nn.UpsamplingNearest2d(**options), torch.nn.UpsamplingNearest2d(**options), [x])
+    compare_with_torch(torch, nn.UpsamplingBilinear2d(**options), torch.nn.UpsamplingBilinear2d(**options), [x])
+    corners = nn.UpsamplingBilinear2d(**options)(tg.Tensor(x)).data
+    np.testing.assert_allclose(corners[..., [0, -1], :][..., [0, -1]], x[..., [0, -1], :][..., [0, -1]])  # aligned

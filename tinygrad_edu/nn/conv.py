@@ -306,3 +306,42 @@ class Fold(Unfold):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}, {super().extra_repr()}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """``Upsample`` with mode 'nearest' on (N, C, H, W) input."""
+
+    def __init__(self, size: F.Size | None = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """``Upsample`` with mode 'bilinear' and align_corners=True (PyTorch's choice for this class)."""
+
+    def __init__(self, size: F.Size | None = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+
+
+class LPPool1d(Module):
+    """Power-average pooling of (N, C, L) input: (Σ over each window of x^p)^(1/p)."""
+
+    spatial = 1
+
+    def __init__(self, norm_type: float, kernel_size: F.Size, stride: F.Size | None = None,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.lp_pool(x, self.spatial, self.norm_type, self.kernel_size, self.stride, self.ceil_mode,
+                         type(self).__name__)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool2d(LPPool1d):
+    """Power-average pooling of (N, C, H, W) input: (Σ over each window of x^p)^(1/p)."""
+
+    spatial = 2

@@ -33,6 +33,8 @@ __all__ = [
 ]
 __all__ += ["adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool3d", "batch_norm", "bilinear", "conv3d", "fold",
             "max_pool3d", "sliding_windows", "unfold"]
+__all__ += ["channel_shuffle", "gumbel_softmax", "local_response_norm", "lp_pool1d", "lp_pool2d", "multi_margin_loss",
+            "multilabel_margin_loss", "multilabel_soft_margin_loss", "rrelu"]
 
 Pair = int | tuple[int, int]
 Size = int | Sequence[int]
@@ -1626,3 +1628,136 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: flo
     no_legacy(size_average, reduce, "margin_ranking_loss")
     y = _as_target(target, input1, "margin_ranking_loss")
     return _reduce((-y * (input1 - input2) + margin).clip(min=0.0), reduction)
+
+
+# ----------------------------------------------------------------------------------------------- more functions
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleave the channels of (N, C, *) input from ``groups`` groups: C viewed as (groups, C/groups),
+    transposed, flattened again (ShuffleNet's shuffle)."""
+    if input.ndim < 3:
+        raise ValueError(f"channel_shuffle expects input with > 2 dims, got shape {input.shape}")
+    if groups < 1 or input.shape[1] % groups:
+        raise ValueError(f"channel_shuffle: the number of channels ({input.shape[1]}) must be divisible by groups "
+                         f"({groups})")
+    n, channels, *rest = input.shape
+    return input.reshape(n, groups, channels // groups, *rest).transpose(1, 2).reshape(input.shape)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+                        ) -> Tensor:
+    """x / (k + α·mean of x² over ``size`` neighbouring channels)^β, the window centred as PyTorch's (size//2
+    before, (size−1)//2 after, zeros beyond the edges counted in the mean)."""
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected 3D or higher dimensionality input, got shape {input.shape}")
+    if size < 1:
+        raise ValueError(f"local_response_norm: size must be a positive int, got {size}")
+    squares = (input * input).movedim(1, -1)
+    padded = pad_last_axes(squares, [(size // 2, (size - 1) // 2)])
+    average = sliding_windows(padded, (size,), (1,), (1,)).mean(axis=-1).movedim(-1, 1)
+    return input / (average * alpha + k) ** beta
+
+
+def lp_pool(input: Tensor, spatial: int, norm_type: float, kernel_size: Size, stride: Size | None = None,
+            ceil_mode: bool = False, what: str = "lp_pool") -> Tensor:
+    """(Σ over each window of x^p)^(1/p) over the last ``spatial`` axes, as PyTorch composes it: the window mean
+    of x^p, times the window size, then the p-th root (of its positive part, keeping the sign)."""
+    mean = avg_pool(input ** norm_type, spatial, kernel_size, stride, 0, ceil_mode, True, None, what)
+    window = math.prod(as_tuple(kernel_size, spatial, "kernel_size", 1))
+    return (mean.sign() * mean.abs().relu() * window) ** (1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: Size | None = None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling of (N, C, L) input: (Σ over each window of x^p)^(1/p)."""
+    return lp_pool(input, 1, norm_type, kernel_size, stride, ceil_mode, "lp_pool1d")
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Size, stride: Size | None = None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling of (N, C, H, W) input: (Σ over each window of x^p)^(1/p)."""
+    return lp_pool(input, 2, norm_type, kernel_size, stride, ceil_mode, "lp_pool2d")
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomised leaky ReLU: negative values times a slope drawn from U(lower, upper) per element in training
+    (from the generator ``tg.manual_seed`` seeds), times the fixed slope (lower + upper)/2 otherwise."""
+    refuse_in_place(inplace, "rrelu")
+    if not 0 <= lower <= upper:
+        raise ValueError(f"rrelu: expected 0 <= lower <= upper, got lower={lower}, upper={upper}")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2)
+    slopes = Tensor.wrap(generator().uniform(lower, upper, input.shape).astype(input.dtype))
+    return where(input.data >= 0, input, input * slopes)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1
+                   ) -> Tensor:
+    """softmax((logits + g)/τ) with Gumbel(0, 1) noise g = −ln E, E ~ Exponential(1) from the generator
+    ``tg.manual_seed`` seeds; ``hard`` gives the one-hot of the argmax in the forward pass and the soft sample's
+    gradient (the straight-through estimator y_hard − y.detach() + y). ``eps`` is unused, as in PyTorch."""
+    if tau <= 0:
+        raise ValueError(f"gumbel_softmax: tau must be positive, got {tau}")
+    gumbels = Tensor.wrap(-np.log(generator().exponential(1.0, logits.shape)).astype(logits.dtype))
+    y = softmax((logits + gumbels) / tau, dim=dim)
+    if not hard:
+        return y
+    index = np.expand_dims(y.data.argmax(axis=dim), dim)
+    one_hot = np.zeros(y.shape, dtype=y.dtype)
+    np.put_along_axis(one_hot, index, 1.0, axis=dim)
+    return Tensor.wrap(one_hot) - y.detach() + y
+
+
+def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.0, weight: Any = None,
+                      size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Σ over classes i ≠ y of w[y]·max(0, margin − x[y] + x[i])^p, divided by the number of classes C (the
+    multi-class hinge loss; p is 1 or 2)."""
+    no_legacy(size_average, reduce, "multi_margin_loss")
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got p={p}")
+    if input.ndim not in (1, 2):
+        raise ValueError(f"multi_margin_loss: expected (N, C) or (C,) input, got shape {input.shape}")
+    labels, classes = _class_targets(input, target, -100, "multi_margin_loss")
+    rows, labels = input.reshape(-1, classes), labels.reshape(-1)
+    picked = rows[np.arange(rows.shape[0]), labels].unsqueeze(-1)
+    hinge = (rows - picked + margin).relu()
+    others = np.arange(classes) != labels[:, None]
+    loss = where(others, hinge ** p if p == 2 else hinge, 0.0)
+    weights = _class_weights(weight, classes, input.dtype, "multi_margin_loss")
+    if weights is not None:
+        loss = loss * Tensor.wrap(weights[labels][:, None])
+    loss = loss.sum(axis=-1) / classes
+    return _reduce(loss.reshape(input.shape[:-1]), reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                           reduction: str = "mean") -> Tensor:
+    """Σ over target classes j and non-target classes i of max(0, 1 − (x[j] − x[i])), divided by C; each row of
+    ``target`` lists the target classes, ended by the first −1 (PyTorch's layout)."""
+    no_legacy(size_average, reduce, "multilabel_margin_loss")
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if input.ndim not in (1, 2) or labels.shape != input.shape or labels.dtype.kind not in "iu":
+        raise ValueError(f"multilabel_margin_loss: expected (N, C) or (C,) input and integer targets of the same "
+                         f"shape, got {input.shape} and {labels.shape} ({labels.dtype})")
+    classes = input.shape[-1]
+    rows, labels = input.reshape(-1, classes), labels.reshape(-1, classes)
+    listed = np.cumprod(labels != -1, axis=-1).astype(bool)  # the entries before each row's first −1
+    if (labels[listed] < 0).any() or (labels[listed] >= classes).any():
+        raise ValueError(f"multilabel_margin_loss: target classes must lie in [0, {classes}) before the first -1")
+    counts = np.zeros(rows.shape, dtype=input.dtype)  # how often each class is listed (PyTorch counts repeats)
+    np.add.at(counts, (np.nonzero(listed)[0], labels[listed]), 1)
+    pairs = (1 - rows.unsqueeze(-1) + rows.unsqueeze(-2)).relu()  # [n, j, i] = max(0, 1 − (x[j] − x[i]))
+    mask = counts[:, :, None] * (counts == 0)[:, None, :]
+    loss = (pairs * Tensor.wrap(mask)).sum(axis=(-2, -1)) / classes
+    return _reduce(loss.reshape(input.shape[:-1]), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                                reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """−mean over classes of w·(y·ln σ(x) + (1 − y)·ln σ(−x)): one binary cross-entropy per class, averaged."""
+    no_legacy(size_average, reduce, "multilabel_soft_margin_loss")
+    y = _as_target(target, input, "multilabel_soft_margin_loss")
+    loss = -(y * logsigmoid(input) + (1 - y) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * (weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=input.dtype)))
+    return _reduce(loss.sum(axis=-1) / input.shape[-1], reduction)
