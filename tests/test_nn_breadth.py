@@ -565,3 +565,91 @@ def test_upsampling_layers_are_pytorchs(torch, options):
     compare_with_torch(torch, nn.UpsamplingBilinear2d(**options), torch.nn.UpsamplingBilinear2d(**options), [x])
     corners = nn.UpsamplingBilinear2d(**options)(tg.Tensor(x)).data
     np.testing.assert_allclose(corners[..., [0, -1], :][..., [0, -1]], x[..., [0, -1], :][..., [0, -1]])  # aligned
+
+
+# ----------------------------------------------------------------------------------------------- unpooling, bags
+@pytest.mark.parametrize(("kernel", "stride", "padding", "shape"), [(2, None, 0, (2, 3, 5, 6)), (3, 3, 1, (1, 2, 7, 7)),
+                                                                    ((2, 3), (2, 3), 0, (2, 6, 6))])
+def test_max_unpool2d_puts_each_maximum_back_as_pytorch(torch, kernel, stride, padding, shape):
+    x = rng.standard_normal(shape)
+    pooled, indices = F.max_pool2d(tg.Tensor(x), kernel, stride, padding, return_indices=True)
+    layer, theirs = nn.MaxUnpool2d(kernel, stride, padding), torch.nn.MaxUnpool2d(kernel, stride, padding)
+    out = compare_with_torch(torch, layer, theirs, [pooled.data, indices.data])[0]
+    flat = out.reshape(*out.shape[:-2], -1)
+    np.testing.assert_array_equal(np.take_along_axis(flat, indices.data.reshape(*flat.shape[:-1], -1), -1),
+                                  pooled.data.reshape(*flat.shape[:-1], -1))
+    assert np.count_nonzero(out) == pooled.size  # the rest is zero (non-overlapping windows: distinct indices)
+    bigger = tuple(n + 1 for n in out.shape[-2:])
+    compare_with_torch(torch, layer, theirs, [pooled.data, indices.data], call=lambda m, a, i: m(a, i, bigger))
+    check_gradients(lambda a: F.max_unpool2d(a, indices, kernel, stride, padding), pooled.data)
+
+
+def test_max_unpool2d_refuses_bad_arguments():
+    pooled, indices = F.max_pool2d(tg.randn(1, 1, 4, 4), 2, return_indices=True)
+    with pytest.raises(ValueError, match="indices must be integers shaped like the input"):
+        F.max_unpool2d(pooled, indices.data[..., :1], 2)
+    with pytest.raises(ValueError, match="must be within a stride of the default"):
+        F.max_unpool2d(pooled, indices, 2, output_size=(6, 6))
+    with pytest.raises(ValueError, match=r"indices must lie in \[0, 16\)"):
+        F.max_unpool2d(pooled, indices.data + 16, 2)
+    with pytest.raises(ValueError, match="max_unpool2d: expected a 3-D"):
+        F.max_unpool2d(pooled[0, 0], indices[0, 0], 2)
+
+
+def embedding_bag_loops(weight, bags, mode, per_sample_weights=None, padding_idx=None):
+    """One bag at a time, as PyTorch's documentation describes it: padding entries left out, empty bags zero."""
+    out = np.zeros((len(bags), weight.shape[1]))
+    for b, (indices, scales) in enumerate(bags):
+        kept = [(i, 1.0 if per_sample_weights is None else s) for i, s in zip(indices, scales) if i != padding_idx]
+        if not kept:
+            continue
+        rows = np.stack([weight[i] * s for i, s in kept])
+        out[b] = {"sum": rows.sum, "mean": rows.mean, "max": rows.max}[mode](axis=0)
+    return out
+
+
+@pytest.mark.parametrize("mode", F.EMBEDDING_BAG_MODES)
+@pytest.mark.parametrize("padding_idx", [None, 4])
+def test_embedding_bag_matches_the_bags_written_out_and_pytorch(torch, mode, padding_idx):
+    weight = rng.standard_normal((10, 3))
+    flat, offsets = np.array([1, 2, 4, 5, 4, 3, 2, 9, 0, 0]), np.array([0, 4, 4, 7])
+    scales = rng.standard_normal(10) if mode == "sum" else None
+    bags = [(flat[a:b], (scales if scales is not None else np.ones(10))[a:b])
+            for a, b in zip(offsets, [*offsets[1:], 10])]
+    got = F.embedding_bag(flat, tg.Tensor(weight), offsets, mode=mode, padding_idx=padding_idx,
+                          per_sample_weights=None if scales is None else tg.Tensor(scales))
+    np.testing.assert_allclose(got.data, embedding_bag_loops(weight, bags, mode, scales, padding_idx), atol=1e-12)
+    ours = nn.EmbeddingBag(10, 3, mode=mode, padding_idx=padding_idx)
+    theirs = torch.nn.EmbeddingBag(10, 3, mode=mode, padding_idx=padding_idx)
+    compare_with_torch(torch, ours, theirs, [flat, offsets] + ([] if scales is None else [scales]))
+    compare_with_torch(torch, ours, theirs, [flat.reshape(2, 5)])
+    compare_with_torch(torch, nn.EmbeddingBag(10, 3, mode=mode, include_last_offset=True),
+                       torch.nn.EmbeddingBag(10, 3, mode=mode, include_last_offset=True), [flat, np.array([0, 3, 10])])
+    assert str(ours) == str(theirs)
+    check_gradients(lambda w: F.embedding_bag(flat, w, offsets, mode=mode, padding_idx=padding_idx), weight)
+    if scales is not None:
+        check_gradients(lambda w, s: F.embedding_bag(flat, w, offsets, mode="sum", per_sample_weights=s), weight,
+                        scales)
+
+
+def test_embedding_bag_initialisation_and_errors():
+    tg.manual_seed(0)
+    layer = nn.EmbeddingBag(1000, 20, padding_idx=3)
+    assert abs(layer.weight.data.std() - 1) < 0.02 and not layer.weight.data[3].any()  # N(0, 1), padding row zero
+    flat = np.array([1, 2, 3])
+    with pytest.raises(ValueError, match="offsets has to be None if input is 2D"):
+        layer(flat.reshape(1, 3), np.array([0]))
+    with pytest.raises(ValueError, match="with offsets"):
+        layer(flat)
+    with pytest.raises(ValueError, match="increasing integer sequence starting at 0"):
+        layer(flat, np.array([1, 2]))
+    with pytest.raises(ValueError, match="the last offset must be the input's length"):
+        F.embedding_bag(flat, layer.weight, np.array([0, 2]), include_last_offset=True)
+    with pytest.raises(ValueError, match="only supported for mode='sum'"):
+        layer(flat, np.array([0]), per_sample_weights=tg.ones(3))
+    with pytest.raises(ValueError, match="mode must be one of"):
+        nn.EmbeddingBag(10, 3, mode="median")
+    with pytest.raises(IndexError, match=r"lie in \[0, 1000\)"):
+        layer(np.array([1000]), np.array([0]))
+    with pytest.raises(NotImplementedError, match="max_norm"):
+        F.embedding_bag(flat, layer.weight, np.array([0]), max_norm=1.0)

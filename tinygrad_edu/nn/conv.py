@@ -345,3 +345,19 @@ class LPPool2d(LPPool1d):
     """Power-average pooling of (N, C, H, W) input: (Σ over each window of x^p)^(1/p)."""
 
     spatial = 2
+
+
+class MaxUnpool2d(Module):
+    """``F.max_unpool2d``: the values of a ``MaxPool2d(return_indices=True)`` put back where they came from."""
+
+    def __init__(self, kernel_size: F.Size, stride: F.Size | None = None, padding: F.Size = 0) -> None:
+        super().__init__()
+        self.kernel_size = F.as_tuple(kernel_size, 2, "kernel_size", 1)
+        self.stride = self.kernel_size if stride is None else F.as_tuple(stride, 2, "stride", 1)
+        self.padding = F.as_tuple(padding, 2, "padding")
+
+    def forward(self, x: Tensor, indices: Any, output_size: Any = None) -> Tensor:
+        return F.max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

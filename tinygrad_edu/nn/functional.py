@@ -35,6 +35,7 @@ __all__ += ["adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool3d", "batch_n
             "max_pool3d", "sliding_windows", "unfold"]
 __all__ += ["channel_shuffle", "gumbel_softmax", "local_response_norm", "lp_pool1d", "lp_pool2d", "multi_margin_loss",
             "multilabel_margin_loss", "multilabel_soft_margin_loss", "rrelu"]
+__all__ += ["embedding_bag", "max_unpool2d"]
 
 Pair = int | tuple[int, int]
 Size = int | Sequence[int]
@@ -1761,3 +1762,101 @@ def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, 
     if weight is not None:
         loss = loss * (weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=input.dtype)))
     return _reduce(loss.sum(axis=-1) / input.shape[-1], reduction)
+
+
+def max_unpool2d(input: Tensor, indices: Any, kernel_size: Size, stride: Size | None = None, padding: Size = 0,
+                 output_size: Sequence[int] | None = None) -> Tensor:
+    """The partial inverse of ``max_pool2d``: each value put back at its index in a zero (H_out·W_out) plane,
+    H_out = (H − 1)·s − 2p + k unless ``output_size`` says otherwise.
+
+    NOTE: a scatter: where two values share an index (overlapping windows) the last one lands and only it gets
+    the gradient (PyTorch's kernel sends the gradient to both).
+    """
+    x, unbatched = _batched(input, 2, "max_unpool2d")
+    where_from = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if where_from.dtype.kind not in "iu" or where_from.shape != input.shape:
+        raise ValueError(f"max_unpool2d: indices must be integers shaped like the input {input.shape}, got "
+                         f"{where_from.shape} ({where_from.dtype})")
+    kernel, stride, padding, _ = pool_arguments(2, kernel_size, stride, padding, 1, "max_unpool2d")
+    default = [(n - 1) * s - 2 * p + k for n, s, p, k in zip(x.shape[2:], stride, padding, kernel)]
+    size = default if output_size is None else [int(n) for n in tuple(output_size)[-2:]]
+    if output_size is not None and (len(tuple(output_size)) not in (2, input.ndim) or any(
+            not d - s < n < d + s for n, d, s in zip(size, default, stride))):
+        raise ValueError(f"max_unpool2d: output_size {tuple(output_size)} must be within a stride of the default "
+                         f"{tuple(default)} (last two sizes, or the full shape)")
+    plane = size[0] * size[1]
+    where_from = where_from.reshape(x.shape[0], x.shape[1], -1)
+    if where_from.size and (where_from.min() < 0 or where_from.max() >= plane):
+        raise ValueError(f"max_unpool2d: indices must lie in [0, {plane}) for an output of size {tuple(size)}, got "
+                         f"values in [{where_from.min()}, {where_from.max()}]")
+    zeros = Tensor.wrap(np.zeros((x.shape[0], x.shape[1], plane), dtype=x.dtype))
+    y = zeros.scatter(-1, where_from, x.reshape(x.shape[0], x.shape[1], -1)).reshape(*x.shape[:2], *size)
+    return y[0] if unbatched else y
+
+
+EMBEDDING_BAG_MODES = ("sum", "mean", "max")
+
+
+def _bags(input: np.ndarray, offsets: Any, include_last_offset: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    """Flat indices, the bag of each, and the number of bags: rows of a 2-D input, or a 1-D input cut at
+    ``offsets`` (PyTorch's layout)."""
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError("embedding_bag: offsets has to be None if input is 2D")
+        return input.reshape(-1), np.repeat(np.arange(input.shape[0]), input.shape[1]), input.shape[0]
+    if input.ndim != 1 or offsets is None:
+        raise ValueError(f"embedding_bag: expected a 2-D input (one bag per row), or a 1-D input with offsets, got "
+                         f"shape {input.shape} and offsets {'None' if offsets is None else 'given'}")
+    starts = np.asarray(offsets.data if isinstance(offsets, Tensor) else offsets)
+    if starts.ndim != 1 or starts.dtype.kind not in "iu" or (starts.size and (
+            starts[0] != 0 or (np.diff(starts) < 0).any() or starts[-1] > input.size)):
+        raise ValueError(f"embedding_bag: offsets must be a 1-D increasing integer sequence starting at 0 and at most "
+                         f"the input's length {input.size}, got {starts.tolist()}")
+    if include_last_offset and (starts.size == 0 or starts[-1] != input.size):
+        raise ValueError(f"embedding_bag: with include_last_offset=True the last offset must be the input's length "
+                         f"{input.size} (the CSR layout), got offsets {starts.tolist()}")
+    count = len(starts) - 1 if include_last_offset else len(starts)
+    bag_of = np.searchsorted(starts, np.arange(input.size), side="right") - 1
+    return input, bag_of, count
+
+
+def embedding_bag(input: Any, weight: Tensor, offsets: Any = None, max_norm: float | None = None,
+                  norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """The sum, mean or maximum of each bag's rows of ``weight`` (bags: rows of a 2-D input, or a 1-D input cut
+    at ``offsets``); ``per_sample_weights`` scale the rows (sum only); ``padding_idx`` entries are left out;
+    an empty bag gives zeros. Sum and mean are a matmul with a constant (bags × entries) matrix.
+
+    NOTE: in max mode the gradient goes to the first maximum of each bag and dimension, as PyTorch's kernel.
+    """
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding_bag: max_norm, scale_grad_by_freq and sparse are not supported")
+    if mode not in EMBEDDING_BAG_MODES:
+        raise ValueError(f"embedding_bag: mode must be one of {EMBEDDING_BAG_MODES}, got {mode!r}")
+    indices = class_indices(input, "embedding_bag")
+    flat, bag_of, bags = _bags(indices, offsets, include_last_offset)
+    rows = weight.shape[0]
+    if flat.size and (flat.min() < 0 or flat.max() >= rows):
+        raise IndexError(f"embedding_bag: indices must lie in [0, {rows}), got values in [{flat.min()}, "
+                         f"{flat.max()}]")
+    looked_up = weight[flat]  # (entries, D)
+    member = (bag_of[None, :] == np.arange(bags)[:, None])  # (bags, entries)
+    if padding_idx is not None:
+        member &= flat[None, :] != (padding_idx + rows if padding_idx < 0 else padding_idx)
+    if per_sample_weights is not None:
+        if mode != "sum":
+            raise ValueError(f"embedding_bag: per_sample_weights is only supported for mode='sum', got {mode!r}")
+        if tuple(per_sample_weights.shape) != indices.shape:
+            raise ValueError(f"embedding_bag: per_sample_weights must be shaped like the input {indices.shape}, got "
+                             f"{tuple(per_sample_weights.shape)}")
+        looked_up = looked_up * per_sample_weights.reshape(-1, 1)
+    if mode == "max":
+        values = np.where(member[:, :, None], looked_up.data[None], -np.inf)  # (bags, entries, D)
+        choice = values.argmax(axis=1)  # the first maximum
+        picked = looked_up[choice, np.arange(weight.shape[1])[None, :]]
+        return where(member.any(axis=1)[:, None], picked, 0.0)
+    matrix = member.astype(weight.dtype)
+    if mode == "mean":
+        matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    return Tensor.wrap(matrix) @ looked_up
