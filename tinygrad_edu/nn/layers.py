@@ -285,7 +285,7 @@ class EmbeddingBag(Embedding):
     @with_device_and_dtype
     def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
-                 _weight: Any = None, include_last_offset: bool = False, padding_idx: int | None = None,
+                 _weight: Any = None, include_last_offset: bool = False, padding_idx: int | None = None, *,
                  _freeze: bool = False) -> None:
         if mode not in F.EMBEDDING_BAG_MODES:
             raise ValueError(f"EmbeddingBag: mode must be one of {F.EMBEDDING_BAG_MODES}, got {mode!r}")
