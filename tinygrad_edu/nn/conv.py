@@ -16,7 +16,7 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
-    """Shared by ``Conv1d`` and ``Conv2d``: weight (out, in/groups, *kernel), bias (out), PyTorch's default
+    """Shared by ``Conv1d``, ``Conv2d`` and ``Conv3d``: weight (out, in/groups, *kernel), bias (out), PyTorch's default
     initialisation U(−1/√fan_in, 1/√fan_in) with fan_in = in/groups · kernel size."""
 
     spatial: int
@@ -81,6 +81,14 @@ class Conv2d(_ConvNd):
 
     spatial = 2
     _function = F.conv2d
+
+
+class Conv3d(_ConvNd):
+    """3-D convolution on (N, C, D, H, W) input, weight (out, in/groups, kd, kh, kw); padding and padding_mode as
+    ``Conv2d``."""
+
+    spatial = 3
+    _function = F.conv3d
 
 
 class ConvTranspose2d(Module):
@@ -169,6 +177,12 @@ class MaxPool2d(_MaxPoolNd):
     _function = F.max_pool2d
 
 
+class MaxPool3d(_MaxPoolNd):
+    """Maximum over windows of (N, C, D, H, W) input (the gradient goes to the first maximum, as PyTorch)."""
+
+    _function = F.max_pool3d
+
+
 class AvgPool1d(Module):
     """Mean over windows of (N, C, L) input."""
 
@@ -199,6 +213,14 @@ class AvgPool2d(AvgPool1d):
                             self.divisor_override)
 
 
+class AvgPool3d(AvgPool2d):
+    """Mean over windows of (N, C, D, H, W) input; ``divisor_override`` replaces the window size."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.avg_pool3d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                            self.divisor_override)
+
+
 class AdaptiveAvgPool2d(Module):
     """Mean over PyTorch's adaptive windows, to an output of ``output_size`` (None keeps a size)."""
 
@@ -224,6 +246,20 @@ class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
         return F.adaptive_max_pool2d(x, self.output_size, self.return_indices)
 
 
+
+class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    """Mean over PyTorch's adaptive windows of (N, C, L) input, to an output of length ``output_size``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool1d(x, self.output_size)
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """Maximum over PyTorch's adaptive windows of (N, C, L) input (``return_indices`` gives where, along L)."""
+
+    def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        return F.adaptive_max_pool1d(x, self.output_size, self.return_indices)
+
 class Upsample(Module):
     """``F.interpolate`` as a layer: to ``size`` or by ``scale_factor``, mode nearest, linear or bilinear."""
 
@@ -240,3 +276,88 @@ class Upsample(Module):
     def extra_repr(self) -> str:
         what = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
         return f"{what}, mode={self.mode!r}"
+
+
+class Unfold(Module):
+    """``F.unfold`` as a layer: (N, C, H, W) → (N, C·kh·kw, L), the sliding windows as columns."""
+
+    def __init__(self, kernel_size: F.Size, dilation: F.Size = 1, padding: F.Size = 0, stride: F.Size = 1) -> None:
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.unfold(x, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
+                f"stride={self.stride}")
+
+
+class Fold(Unfold):
+    """``F.fold`` as a layer: (N, C·kh·kw, L) → (N, C, *output_size), overlapping windows summed."""
+
+    def __init__(self, output_size: F.Size, kernel_size: F.Size, dilation: F.Size = 1, padding: F.Size = 0,
+                 stride: F.Size = 1) -> None:
+        super().__init__(kernel_size, dilation, padding, stride)
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.fold(x, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}, {super().extra_repr()}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """``Upsample`` with mode 'nearest' on (N, C, H, W) input."""
+
+    def __init__(self, size: F.Size | None = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """``Upsample`` with mode 'bilinear' and align_corners=True (PyTorch's choice for this class)."""
+
+    def __init__(self, size: F.Size | None = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+
+
+class LPPool1d(Module):
+    """Power-average pooling of (N, C, L) input: (Σ over each window of x^p)^(1/p)."""
+
+    spatial = 1
+
+    def __init__(self, norm_type: float, kernel_size: F.Size, stride: F.Size | None = None,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.lp_pool(x, self.spatial, self.norm_type, self.kernel_size, self.stride, self.ceil_mode,
+                         type(self).__name__)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool2d(LPPool1d):
+    """Power-average pooling of (N, C, H, W) input: (Σ over each window of x^p)^(1/p)."""
+
+    spatial = 2
+
+
+class MaxUnpool2d(Module):
+    """``F.max_unpool2d``: the values of a ``MaxPool2d(return_indices=True)`` put back where they came from."""
+
+    def __init__(self, kernel_size: F.Size, stride: F.Size | None = None, padding: F.Size = 0) -> None:
+        super().__init__()
+        self.kernel_size = F.as_tuple(kernel_size, 2, "kernel_size", 1)
+        self.stride = self.kernel_size if stride is None else F.as_tuple(stride, 2, "stride", 1)
+        self.padding = F.as_tuple(padding, 2, "padding")
+
+    def forward(self, x: Tensor, indices: Any, output_size: Any = None) -> Tensor:
+        return F.max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -7,6 +7,8 @@ central finite differences and against PyTorch. Arguments, defaults and conventi
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import warnings
 from collections.abc import Sequence
@@ -40,6 +42,11 @@ __all__ = [
     "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh",
     "tanhshrink", "threshold", "triplet_margin_loss", "unfold2d",
 ]
+__all__ += ["adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool3d", "batch_norm", "bilinear", "conv3d", "fold",
+            "max_pool3d", "sliding_windows", "unfold"]
+__all__ += ["channel_shuffle", "gumbel_softmax", "local_response_norm", "lp_pool1d", "lp_pool2d", "multi_margin_loss",
+            "multilabel_margin_loss", "multilabel_soft_margin_loss", "rrelu"]
+__all__ += ["embedding_bag", "max_unpool2d"]
 
 Pair = int | tuple[int, int]
 Size = int | Sequence[int]
@@ -490,6 +497,21 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return y if bias is None else y + bias
 
 
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y_o = x1ᵀ·W_o·x2 + b_o for weight W (out, in1, in2), over any leading axes shared by x1 (…, in1) and
+    x2 (…, in2): one matmul of x1 with W's (in1, out·in2) view, then a product with x2 summed over in2."""
+    if weight.ndim != 3:
+        raise ValueError(f"bilinear: weight must be (out, in1, in2), got shape {weight.shape}")
+    out_features, in1, in2 = weight.shape
+    if input1.shape[-1:] != (in1,) or input2.shape[-1:] != (in2,) or input1.shape[:-1] != input2.shape[:-1]:
+        raise ValueError(f"bilinear: inputs (…, {in1}) and (…, {in2}) with the same leading axes expected for weight "
+                         f"{weight.shape}, got shapes {input1.shape} and {input2.shape}")
+    mixed = (input1 @ weight.transpose(1, 0, 2).reshape(in1, out_features * in2)).reshape(
+        *input1.shape[:-1], out_features, in2)
+    y = (mixed * input2.unsqueeze(-2)).sum(axis=-1)
+    return y if bias is None else y + bias
+
+
 def class_indices(values: Any, what: str) -> np.ndarray:
     """Integer indices (a Tensor, an array or a list) as an int ndarray; anything else is a TypeError."""
     indices = np.asarray(values.data if isinstance(values, Tensor) else values)
@@ -570,29 +592,36 @@ def pad2d(x: Tensor, padding: Pair, value: float = 0.0) -> Tensor:
 
 
 # ----------------------------------------------------------------------------------------------- convolution
-def unfold2d(x: Tensor, kernel_size: Pair, stride: Pair = 1, dilation: Pair = 1) -> Tensor:
-    """Sliding windows of an (N, C, H, W) input as (N, C, OH, OW, kh·kw): one strided slice per kernel offset.
+def sliding_windows(x: Tensor, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int]) -> Tensor:
+    """Sliding windows over the last ``len(kernel)`` axes of ``x`` as (…, *O, K), K = the kernel's size: one strided
+    slice per kernel offset (row-major over the offsets).
 
     Each slice is a basic-indexing view, so its backward is a plain slice assignment; the kernel offsets'
     gradients are summed by the engine. Convolution and pooling are reductions over the last axis.
     """
-    kh, kw = as_pair(kernel_size, "kernel_size")
-    sh, sw = as_pair(stride, "stride")
-    dh, dw = as_pair(dilation, "dilation")
+    sizes = x.shape[x.ndim - len(kernel) :]
+    spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    if any(span > size for span, size in zip(spans, sizes)):
+        raise ValueError(f"kernel {tuple(kernel)} (dilation {tuple(dilation)}) is larger than the (padded) input "
+                         f"{tuple(sizes)}")
+    outs = [(size - span) // s + 1 for size, span, s in zip(sizes, spans, stride)]
+    leading = (slice(None),) * (x.ndim - len(kernel))
+    windows = [x[(*leading, *(slice(i * d, i * d + s * (o - 1) + 1, s)
+                              for i, d, s, o in zip(offset, dilation, stride, outs)))]
+               for offset in itertools.product(*(range(k) for k in kernel))]
+    return stack(windows, axis=-1)
+
+
+def unfold2d(x: Tensor, kernel_size: Pair, stride: Pair = 1, dilation: Pair = 1) -> Tensor:
+    """Sliding windows of an (N, C, H, W) input as (N, C, OH, OW, kh·kw) (``sliding_windows`` in two dimensions)."""
+    kernel, stride, dilation = as_pair(kernel_size, "kernel_size"), as_pair(stride, "stride"), as_pair(dilation,
+                                                                                                    "dilation")
     if x.ndim != 4:
         raise ValueError(f"expected an NCHW input of 4 dimensions, got shape {x.shape}")
-    if min(kh, kw, sh, sw, dh, dw) < 1:
-        raise ValueError(f"kernel_size, stride and dilation must be positive, got {(kh, kw)}, {(sh, sw)} and "
-                         f"{(dh, dw)}")
-    height, width = x.shape[2], x.shape[3]
-    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
-    if span_h > height or span_w > width:
-        raise ValueError(f"kernel {(kh, kw)} (dilation {(dh, dw)}) is larger than the (padded) input "
-                         f"{(height, width)}")
-    oh, ow = (height - span_h) // sh + 1, (width - span_w) // sw + 1
-    windows = [x[:, :, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw]
-               for i in range(kh) for j in range(kw)]
-    return stack(windows, axis=-1)
+    if min(*kernel, *stride, *dilation) < 1:
+        raise ValueError(f"kernel_size, stride and dilation must be positive, got {kernel}, {stride} and "
+                         f"{dilation}")
+    return sliding_windows(x, kernel, stride, dilation)
 
 
 def conv_padding(padding: str | Size, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
@@ -621,34 +650,49 @@ def _batched(x: Tensor, spatial: int, what: str) -> tuple[Tensor, bool]:
     return x, False
 
 
+def convolution(x: Tensor, weight: Tensor, bias: Tensor | None, stride: Size, padding: str | Size, dilation: Size,
+                groups: int, spatial: int, what: str) -> Tensor:
+    """Cross-correlation of (N, C, *S) input with weight (out, C/groups, *kernel) over ``spatial`` axes: windows
+    (im2col), then one matmul (one per group, batched)."""
+    x, unbatched = _batched(x, spatial, what)
+    if weight.ndim != spatial + 2:
+        raise ValueError(f"{what}: weight must be (out, in/groups, {spatial} kernel sizes), got shape {weight.shape}")
+    out_channels, group_channels, *kernel = weight.shape
+    if groups < 1 or x.shape[1] != group_channels * groups or out_channels % groups:
+        raise ValueError(f"{what}: input {x.shape} (N, C, ...) and weight {weight.shape} (out, C/groups, ...) do not "
+                         f"agree for groups={groups}")
+    stride, dilation = as_tuple(stride, spatial, "stride", 1), as_tuple(dilation, spatial, "dilation", 1)
+    pads = conv_padding(padding, kernel, stride, dilation)
+    cols = sliding_windows(pad_last_axes(x, pads), kernel, stride, dilation)  # (N, C, *O, K)
+    n, outs, per_window = cols.shape[0], cols.shape[2:-1], cols.shape[-1]
+    positions = math.prod(outs)
+    if groups == 1:
+        rows = cols.permute(0, *range(2, spatial + 2), 1, spatial + 2).reshape(n * positions, -1)
+        y = linear(rows, weight.reshape(out_channels, -1), bias)  # (N·positions, out)
+        y = y.reshape(n, *outs, out_channels).permute(0, spatial + 1, *range(1, spatial + 1))
+    else:
+        rows = cols.reshape(n, groups, group_channels, positions, per_window).transpose(1, 0, 3, 2, 4)
+        rows = rows.reshape(groups, n * positions, group_channels * per_window)
+        y = rows @ weight.reshape(groups, out_channels // groups, -1).mT  # (G, N·positions, out/G)
+        y = y.reshape(groups, n, positions, out_channels // groups).transpose(1, 0, 3, 2)
+        y = y.reshape(n, out_channels, *outs)
+        if bias is not None:
+            y = y + bias.reshape(1, -1, *(1,) * spatial)
+    return y[0] if unbatched else y
+
+
 def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: str | Size = 0,
            dilation: Size = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation of (N, C, H, W) input with weight (out, C/groups, kh, kw): im2col windows, then one
     matmul (one per group, batched)."""
-    x, unbatched = _batched(x, 2, "conv2d")
-    if weight.ndim != 4:
-        raise ValueError(f"conv2d: weight must be (out, in/groups, kh, kw), got shape {weight.shape}")
-    out_channels, group_channels, kh, kw = weight.shape
-    if groups < 1 or x.shape[1] != group_channels * groups or out_channels % groups:
-        raise ValueError(f"conv2d: input {x.shape} (N, C, H, W) and weight {weight.shape} (out, C/groups, kh, kw) "
-                         f"do not agree for groups={groups}")
-    stride, dilation = as_tuple(stride, 2, "stride", 1), as_tuple(dilation, 2, "dilation", 1)
-    pads = conv_padding(padding, (kh, kw), stride, dilation)
-    cols = unfold2d(pad_last_axes(x, pads), (kh, kw), stride, dilation)  # (N, C, OH, OW, kh·kw)
-    n, _, oh, ow, _ = cols.shape
-    if groups == 1:
-        rows = cols.transpose(0, 2, 3, 1, 4).reshape(n * oh * ow, group_channels * kh * kw)
-        y = linear(rows, weight.reshape(out_channels, -1), bias)  # (N·OH·OW, out)
-        y = y.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)
-    else:
-        rows = cols.reshape(n, groups, group_channels, oh, ow, kh * kw).transpose(1, 0, 3, 4, 2, 5)
-        rows = rows.reshape(groups, n * oh * ow, group_channels * kh * kw)
-        y = rows @ weight.reshape(groups, out_channels // groups, -1).mT  # (G, N·OH·OW, out/G)
-        y = y.reshape(groups, n, oh, ow, out_channels // groups).transpose(1, 0, 4, 2, 3)
-        y = y.reshape(n, out_channels, oh, ow)
-        if bias is not None:
-            y = y + bias.reshape(1, -1, 1, 1)
-    return y[0] if unbatched else y
+    return convolution(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: str | Size = 0,
+           dilation: Size = 1, groups: int = 1) -> Tensor:
+    """3-D cross-correlation of (N, C, D, H, W) input with weight (out, C/groups, kd, kh, kw): the windows of
+    ``conv2d`` in three dimensions."""
+    return convolution(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
 def _one_dimensional(padding: str | Size) -> str | tuple[int, int]:
@@ -700,6 +744,52 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stri
     return y[0] if unbatched else y
 
 
+def unfold(input: Tensor, kernel_size: Size, dilation: Size = 1, padding: Size = 0, stride: Size = 1) -> Tensor:
+    """PyTorch's im2col: (N, C, H, W) → (N, C·kh·kw, L), one column per window (channel-major, then kernel row,
+    kernel column), L = OH·OW windows."""
+    x, unbatched = _batched(input, 2, "unfold")
+    kernel, stride = as_tuple(kernel_size, 2, "kernel_size", 1), as_tuple(stride, 2, "stride", 1)
+    dilation, padding = as_tuple(dilation, 2, "dilation", 1), as_tuple(padding, 2, "padding")
+    cols = unfold2d(pad_last_axes(x, [(p, p) for p in padding]), kernel, stride, dilation)  # (N, C, OH, OW, K)
+    n, c, oh, ow, k = cols.shape
+    y = cols.transpose(0, 1, 4, 2, 3).reshape(n, c * k, oh * ow)
+    return y[0] if unbatched else y
+
+
+def fold(input: Tensor, output_size: Size, kernel_size: Size, dilation: Size = 1, padding: Size = 0,
+         stride: Size = 1) -> Tensor:
+    """PyTorch's col2im, the adjoint of ``unfold``: (N, C·kh·kw, L) → (N, C, H, W), overlapping windows summed.
+
+    Built as a transposed convolution whose kernels are one-hot (channel c·K + k puts its value at kernel offset k
+    of output channel c), so the sums of overlaps come from the convolution's own gradient structure."""
+    if input.ndim not in (2, 3):
+        raise ValueError(f"fold: expected a 2-D (unbatched) or 3-D (batched) input (N, C·kh·kw, L), got shape "
+                         f"{input.shape}")
+    x = input.unsqueeze(0) if input.ndim == 2 else input
+    size, kernel = as_tuple(output_size, 2, "output_size", 1), as_tuple(kernel_size, 2, "kernel_size", 1)
+    stride, dilation = as_tuple(stride, 2, "stride", 1), as_tuple(dilation, 2, "dilation", 1)
+    padding = as_tuple(padding, 2, "padding")
+    per_window = kernel[0] * kernel[1]
+    if x.shape[1] % per_window:
+        raise ValueError(f"fold: expected size of input's dimension 1 ({x.shape[1]}) to be divisible by the product "
+                         f"of kernel_size {kernel} ({per_window})")
+    blocks = [(n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in zip(size, kernel, stride, padding,
+                                                                               dilation)]
+    if min(blocks) < 1 or x.shape[2] != blocks[0] * blocks[1]:
+        raise ValueError(f"fold: given output_size={size}, kernel_size={kernel}, dilation={dilation}, "
+                         f"padding={padding}, stride={stride}, expected size of input's dimension 2 to match the "
+                         f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, "
+                         f"but got {x.shape[2]}")
+    channels = x.shape[1] // per_window
+    one_hot = np.tile(np.eye(per_window, dtype=x.dtype), (channels, 1)).reshape(channels * per_window, 1, *kernel)
+    extra = [n + 2 * p - ((b - 1) * s + d * (k - 1) + 1) for n, b, s, p, d, k in zip(size, blocks, stride, padding,
+                                                                                   dilation, kernel)]
+    y = conv_transpose2d(x.reshape(x.shape[0], x.shape[1], *blocks), Tensor.wrap(one_hot), None, stride, 0, 0,
+                         channels, dilation)
+    y = pad_last_axes(y, [(-p, e - p) for p, e in zip(padding, extra)])  # crop the padding, add the unreached edge
+    return y[0] if input.ndim == 2 else y
+
+
 # ----------------------------------------------------------------------------------------------- pooling
 def pool_geometry(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool
                    ) -> tuple[int, int]:
@@ -728,27 +818,32 @@ def pool_arguments(spatial: int, kernel_size: Size, stride: Size | None, padding
     return kernel, stride, padding, dilation
 
 
-def max_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
-               ceil_mode: bool = False, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
-    """Maximum over each window (stride defaults to the kernel size); with ``return_indices``, also where each
-    maximum is, as an index into the flattened H·W plane.
+def max_pool(x: Tensor, spatial: int, kernel_size: Size, stride: Size | None, padding: Size, dilation: Size,
+             ceil_mode: bool, return_indices: bool, what: str) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over each window of the last ``spatial`` axes (stride defaults to the kernel size); with
+    ``return_indices``, also where each maximum is, as an index into the flattened spatial axes.
 
     NOTE: the gradient goes to one element per window, PyTorch's: the first maximum (a NaN, the last NaN);
     padding never wins.
     """
-    x, unbatched = _batched(x, 2, "max_pool2d")
-    kernel, stride, padding, dilation = pool_arguments(2, kernel_size, stride, padding, dilation, "max_pool2d")
-    geometry = [pool_geometry(n, k, s, p, d, ceil_mode)
-                for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation)]
+    x, unbatched = _batched(x, spatial, what)
+    kernel, stride, padding, dilation = pool_arguments(spatial, kernel_size, stride, padding, dilation, what)
+    sizes = x.shape[2:]
+    geometry = [pool_geometry(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(sizes, kernel, stride, padding,
+                                                                                  dilation)]
     padded = pad_last_axes(x, [(p, after) for p, (_, after) in zip(padding, geometry)], value=-np.inf)
-    cols = unfold2d(padded, kernel, stride, dilation)  # (N, C, OH, OW, kh·kw)
-    # where each window's offsets fall in the input (not in the padding): (OH, OW, kh·kw) per axis
-    rows, columns = (np.arange(out)[:, None] * s - p + np.arange(k)[None, :] * d
-                     for (out, _), s, p, k, d in zip(geometry, stride, padding, kernel, dilation))
-    row_at = np.broadcast_to(rows[:, None, :, None], (*rows.shape[:1], columns.shape[0], kernel[0], kernel[1]))
-    column_at = np.broadcast_to(columns[None, :, None, :], row_at.shape)
-    row_at, column_at = row_at.reshape(*row_at.shape[:2], -1), column_at.reshape(*row_at.shape[:2], -1)
-    inside = (row_at >= 0) & (row_at < x.shape[2]) & (column_at >= 0) & (column_at < x.shape[3])
+    cols = sliding_windows(padded, kernel, stride, dilation)  # (N, C, *O, K)
+    # where each window's offsets fall in the input (not in the padding), per axis, as (*O, K) arrays
+    outs = [out for out, _ in geometry]
+    inside, flat_at = np.ones((), dtype=bool), np.zeros((), dtype=np.int64)
+    for axis, (out, s, p, k, d) in enumerate(zip(outs, stride, padding, kernel, dilation)):
+        shape = [1] * (2 * spatial)
+        shape[axis], shape[spatial + axis] = out, k
+        at = (np.arange(out)[:, None] * s - p + np.arange(k)[None, :] * d).reshape(shape)
+        inside = inside & (at >= 0) & (at < sizes[axis])
+        flat_at = flat_at * sizes[axis] + at
+    inside = np.broadcast_to(inside, (*outs, *kernel)).reshape(*outs, -1)
+    flat_at = np.broadcast_to(flat_at, (*outs, *kernel)).reshape(*outs, -1)
     choice = _first_maximum(np.where(inside, cols.data, -np.inf), inside)
     picked = choice[..., None] == np.arange(cols.shape[-1])
     out = where(picked, cols, 0.0).sum(axis=-1)
@@ -756,11 +851,21 @@ def max_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding
         out = out[0]
     if not return_indices:
         return out
-    flat = (np.take_along_axis(np.broadcast_to(row_at, choice.shape + row_at.shape[-1:]), choice[..., None], -1)
-            * x.shape[3]
-            + np.take_along_axis(np.broadcast_to(column_at, choice.shape + row_at.shape[-1:]), choice[..., None], -1))
+    flat = np.take_along_axis(np.broadcast_to(flat_at, choice.shape + flat_at.shape[-1:]), choice[..., None], -1)
     indices = Tensor.wrap(flat[..., 0].astype(np.int64))
     return out, indices[0] if unbatched else indices
+
+
+def max_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over each window of (N, C, H, W) input; indices into the flattened H·W plane (``max_pool``)."""
+    return max_pool(x, 2, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool2d")
+
+
+def max_pool3d(input: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over each window of (N, C, D, H, W) input; indices into the flattened D·H·W volume (``max_pool``)."""
+    return max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool3d")
 
 
 def _first_maximum(values: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
@@ -799,26 +904,39 @@ def _window_counts(size: int, kernel: int, stride: int, padding: int, out: int) 
     return end - start, np.minimum(end, size) - np.maximum(start, 0)
 
 
-def avg_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
-    """Mean over each window: the window sum divided by the window's size with its padding
-    (``count_include_pad``), by the input elements it covers, or by ``divisor_override``."""
-    x, unbatched = _batched(x, 2, "avg_pool2d")
-    kernel, stride, padding, _ = pool_arguments(2, kernel_size, stride, padding, 1, "avg_pool2d")
+def avg_pool(x: Tensor, spatial: int, kernel_size: Size, stride: Size | None, padding: Size, ceil_mode: bool,
+             count_include_pad: bool, divisor_override: int | None, what: str) -> Tensor:
+    """Mean over each window of the last ``spatial`` axes: the window sum divided by the window's size with its
+    padding (``count_include_pad``), by the input elements it covers, or by ``divisor_override``."""
+    x, unbatched = _batched(x, spatial, what)
+    kernel, stride, padding, _ = pool_arguments(spatial, kernel_size, stride, padding, 1, what)
     geometry = [pool_geometry(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip(x.shape[2:], kernel, stride, padding)]
     padded = pad_last_axes(x, [(p, after) for p, (_, after) in zip(padding, geometry)])
-    sums = unfold2d(padded, kernel, stride).sum(axis=-1)
+    sums = sliding_windows(padded, kernel, stride, (1,) * spatial).sum(axis=-1)
     if divisor_override is not None:
         if divisor_override == 0:
-            raise ValueError("avg_pool2d: divisor_override must not be zero")
+            raise ValueError(f"{what}: divisor_override must not be zero")
         divisor = np.asarray(float(divisor_override))
     else:
-        (padded_h, covered_h), (padded_w, covered_w) = (
-            _window_counts(n, k, s, p, out) for n, k, s, p, (out, _) in zip(x.shape[2:], kernel, stride, padding,
-                                                                            geometry))
-        divisor = np.outer(padded_h, padded_w) if count_include_pad else np.outer(covered_h, covered_w)
+        counts = [_window_counts(n, k, s, p, out)[0 if count_include_pad else 1]
+                  for n, k, s, p, (out, _) in zip(x.shape[2:], kernel, stride, padding, geometry)]
+        divisor = functools.reduce(np.multiply.outer, counts)
     out = sums / Tensor.wrap(divisor.astype(x.dtype))
     return out[0] if unbatched else out
+
+
+def avg_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """Mean over each window of (N, C, H, W) input (``avg_pool``)."""
+    return avg_pool(x, 2, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, "avg_pool2d")
+
+
+def avg_pool3d(input: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: int | None = None
+               ) -> Tensor:
+    """Mean over each window of (N, C, D, H, W) input (``avg_pool``)."""
+    return avg_pool(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+                    "avg_pool3d")
 
 
 def avg_pool1d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
@@ -877,6 +995,29 @@ def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = Fals
         out, flat = out[0], flat[0]
     return (out, Tensor.wrap(flat)) if return_indices else out
 
+
+def _as_plane(x: Tensor, output_size: Any, what: str) -> tuple[Tensor, tuple[int, int]]:
+    """(N, C, L) or (C, L) input as a plane of height 1, and the 2-D output size (1, L_out) for it."""
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{what}: expected a 2-D (unbatched) or 3-D (batched) input, got shape {x.shape}")
+    return x.unsqueeze(-2), (1, *as_tuple(output_size, 1, "output_size", 1))
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: Size) -> Tensor:
+    """Mean over PyTorch's adaptive windows of (N, C, L) or (C, L) input: ``adaptive_avg_pool2d`` on a height of 1."""
+    plane, size = _as_plane(input, output_size, "adaptive_avg_pool1d")
+    return adaptive_avg_pool2d(plane, size).squeeze(-2)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Size, return_indices: bool = False
+                        ) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over PyTorch's adaptive windows of (N, C, L) or (C, L) input (indices index L):
+    ``adaptive_max_pool2d`` on a height of 1."""
+    plane, size = _as_plane(input, output_size, "adaptive_max_pool1d")
+    result = adaptive_max_pool2d(plane, size, return_indices)
+    if return_indices:
+        return result[0].squeeze(-2), result[1].squeeze(-2)
+    return result.squeeze(-2)
 
 # ----------------------------------------------------------------------------------------------- interpolate
 INTERPOLATION_MODES = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
@@ -1011,17 +1152,57 @@ def instance_norm(x: Tensor, running_mean: Tensor | None = None, running_var: Te
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise ValueError("instance_norm: use_input_stats=False needs running_mean and running_var")
-        shape = (1, -1) + (1,) * (x.ndim - 2)
-        y = (x - running_mean.reshape(shape)) / (running_var.reshape(shape) + eps).sqrt()
-        return _channel_affine(y, weight, bias)
+        return _by_running_stats(x, running_mean, running_var, weight, bias, eps)
     if running_mean is not None and running_var is not None:
-        count = math.prod(x.shape[2:])
-        mean = x.data.mean(axis=axes)
-        unbiased = x.data.var(axis=axes) * (count / max(count - 1, 1))
-        for buffer, batch in ((running_mean, mean.mean(axis=0)), (running_var, unbiased.mean(axis=0))):
-            buffer.data[...] = (1 - momentum) * buffer.data + momentum * batch
-            engine.bump_version(buffer)
+        update_running_stats(running_mean, running_var, x.data, axes, momentum, average_over_batch=True)
     return _channel_affine(_normalize(x, axes, eps), weight, bias)
+
+
+def _by_running_stats(x: Tensor, running_mean: Tensor, running_var: Tensor, weight: Tensor | None,
+                      bias: Tensor | None, eps: float) -> Tensor:
+    """(x − running_mean) / √(running_var + ε) per channel (axis 1), then the channel affine map."""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    y = (x - running_mean.reshape(shape)) / (running_var.reshape(shape) + eps).sqrt()
+    return _channel_affine(y, weight, bias)
+
+
+def update_running_stats(running_mean: Tensor, running_var: Tensor, x: np.ndarray, axes: tuple[int, ...],
+                         momentum: float, average_over_batch: bool = False) -> None:
+    """running ← (1 − momentum)·running + momentum·batch, in place, with the unbiased variance of ``x`` over
+    ``axes`` (averaged over the samples for instance norm); not recorded by autograd, as PyTorch."""
+    count = math.prod(x.shape[a] for a in axes)
+    mean, unbiased = x.mean(axis=axes), x.var(axis=axes) * (count / max(count - 1, 1))
+    if average_over_batch:
+        mean, unbiased = mean.mean(axis=0), unbiased.mean(axis=0)
+    for buffer, batch in ((running_mean, mean), (running_var, unbiased)):
+        buffer.data[...] = (1 - momentum) * buffer.data + momentum * batch
+        engine.bump_version(buffer)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5
+               ) -> Tensor:
+    """Normalise each channel (axis 1) over the batch and positions: in training by the batch's statistics
+    (biased variance), moving the running ones (if given) towards them in place; otherwise by the running ones."""
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected (N, C, ...) input, got shape {input.shape}")
+    channels = input.shape[1]
+    for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                         ("bias", bias)):
+        if tensor is not None and tuple(tensor.shape) != (channels,):
+            raise ValueError(f"batch_norm: {name} must have shape ({channels},) for input of shape {input.shape}, "
+                             f"got {tuple(tensor.shape)}")
+    axes = (0, *range(2, input.ndim))
+    if not training:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var must be given when training=False")
+        return _by_running_stats(input, running_mean, running_var, weight, bias, eps)
+    if input.size == channels:
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input of shape "
+                         f"{input.shape}")
+    if running_mean is not None and running_var is not None:
+        update_running_stats(running_mean, running_var, input.data, axes, momentum)
+    return _channel_affine(_normalize(input, axes, eps), weight, bias)
 
 
 # ----------------------------------------------------------------------------------------------- attention
@@ -1471,3 +1652,233 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
 
 
 __all__ += ["pdist"]
+
+# ----------------------------------------------------------------------------------------------- more functions
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleave the channels of (N, C, *) input from ``groups`` groups: C viewed as (groups, C/groups),
+    transposed, flattened again (ShuffleNet's shuffle)."""
+    if input.ndim < 3:
+        raise ValueError(f"channel_shuffle expects input with > 2 dims, got shape {input.shape}")
+    if groups < 1 or input.shape[1] % groups:
+        raise ValueError(f"channel_shuffle: the number of channels ({input.shape[1]}) must be divisible by groups "
+                         f"({groups})")
+    n, channels, *rest = input.shape
+    return input.reshape(n, groups, channels // groups, *rest).transpose(1, 2).reshape(input.shape)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+                        ) -> Tensor:
+    """x / (k + α·mean of x² over ``size`` neighbouring channels)^β, the window centred as PyTorch's (size//2
+    before, (size−1)//2 after, zeros beyond the edges counted in the mean)."""
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: expected 3D or higher dimensionality input, got shape {input.shape}")
+    if size < 1:
+        raise ValueError(f"local_response_norm: size must be a positive int, got {size}")
+    squares = (input * input).movedim(1, -1)
+    padded = pad_last_axes(squares, [(size // 2, (size - 1) // 2)])
+    average = sliding_windows(padded, (size,), (1,), (1,)).mean(axis=-1).movedim(-1, 1)
+    return input / (average * alpha + k) ** beta
+
+
+def lp_pool(input: Tensor, spatial: int, norm_type: float, kernel_size: Size, stride: Size | None = None,
+            ceil_mode: bool = False, what: str = "lp_pool") -> Tensor:
+    """(Σ over each window of x^p)^(1/p) over the last ``spatial`` axes, as PyTorch composes it: the window mean
+    of x^p, times the window size, then the p-th root (of its positive part, keeping the sign)."""
+    mean = avg_pool(input ** norm_type, spatial, kernel_size, stride, 0, ceil_mode, True, None, what)
+    window = math.prod(as_tuple(kernel_size, spatial, "kernel_size", 1))
+    return (mean.sign() * mean.abs().relu() * window) ** (1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: Size | None = None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling of (N, C, L) input: (Σ over each window of x^p)^(1/p)."""
+    return lp_pool(input, 1, norm_type, kernel_size, stride, ceil_mode, "lp_pool1d")
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Size, stride: Size | None = None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling of (N, C, H, W) input: (Σ over each window of x^p)^(1/p)."""
+    return lp_pool(input, 2, norm_type, kernel_size, stride, ceil_mode, "lp_pool2d")
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomised leaky ReLU: negative values times a slope drawn from U(lower, upper) per element in training
+    (from the generator ``tg.manual_seed`` seeds), times the fixed slope (lower + upper)/2 otherwise."""
+    refuse_in_place(inplace, "rrelu")
+    if not 0 <= lower <= upper:
+        raise ValueError(f"rrelu: expected 0 <= lower <= upper, got lower={lower}, upper={upper}")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2)
+    slopes = Tensor.wrap(generator().uniform(lower, upper, input.shape).astype(input.dtype))
+    return where(input.data >= 0, input, input * slopes)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1
+                   ) -> Tensor:
+    """softmax((logits + g)/τ) with Gumbel(0, 1) noise g = −ln E, E ~ Exponential(1) from the generator
+    ``tg.manual_seed`` seeds; ``hard`` gives the one-hot of the argmax in the forward pass and the soft sample's
+    gradient (the straight-through estimator y_hard − y.detach() + y). ``eps`` is unused, as in PyTorch."""
+    if tau <= 0:
+        raise ValueError(f"gumbel_softmax: tau must be positive, got {tau}")
+    gumbels = Tensor.wrap(-np.log(generator().exponential(1.0, logits.shape)).astype(logits.dtype))
+    y = softmax((logits + gumbels) / tau, dim=dim)
+    if not hard:
+        return y
+    index = np.expand_dims(y.data.argmax(axis=dim), dim)
+    one_hot = np.zeros(y.shape, dtype=y.dtype)
+    np.put_along_axis(one_hot, index, 1.0, axis=dim)
+    return Tensor.wrap(one_hot) - y.detach() + y
+
+
+def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.0, weight: Any = None,
+                      size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Σ over classes i ≠ y of w[y]·max(0, margin − x[y] + x[i])^p, divided by the number of classes C (the
+    multi-class hinge loss; p is 1 or 2)."""
+    no_legacy(size_average, reduce, "multi_margin_loss")
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got p={p}")
+    if input.ndim not in (1, 2):
+        raise ValueError(f"multi_margin_loss: expected (N, C) or (C,) input, got shape {input.shape}")
+    labels, classes = _class_targets(input, target, -100, "multi_margin_loss")
+    rows, labels = input.reshape(-1, classes), labels.reshape(-1)
+    picked = rows[np.arange(rows.shape[0]), labels].unsqueeze(-1)
+    hinge = (rows - picked + margin).relu()
+    others = np.arange(classes) != labels[:, None]
+    loss = where(others, hinge ** p if p == 2 else hinge, 0.0)
+    weights = _class_weights(weight, classes, input.dtype, "multi_margin_loss")
+    if weights is not None:
+        loss = loss * Tensor.wrap(weights[labels][:, None])
+    loss = loss.sum(axis=-1) / classes
+    return _reduce(loss.reshape(input.shape[:-1]), reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                           reduction: str = "mean") -> Tensor:
+    """Σ over target classes j and non-target classes i of max(0, 1 − (x[j] − x[i])), divided by C; each row of
+    ``target`` lists the target classes, ended by the first −1 (PyTorch's layout)."""
+    no_legacy(size_average, reduce, "multilabel_margin_loss")
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if input.ndim not in (1, 2) or labels.shape != input.shape or labels.dtype.kind not in "iu":
+        raise ValueError(f"multilabel_margin_loss: expected (N, C) or (C,) input and integer targets of the same "
+                         f"shape, got {input.shape} and {labels.shape} ({labels.dtype})")
+    classes = input.shape[-1]
+    rows, labels = input.reshape(-1, classes), labels.reshape(-1, classes)
+    listed = np.cumprod(labels != -1, axis=-1).astype(bool)  # the entries before each row's first −1
+    if (labels[listed] < 0).any() or (labels[listed] >= classes).any():
+        raise ValueError(f"multilabel_margin_loss: target classes must lie in [0, {classes}) before the first -1")
+    counts = np.zeros(rows.shape, dtype=input.dtype)  # how often each class is listed (PyTorch counts repeats)
+    np.add.at(counts, (np.nonzero(listed)[0], labels[listed]), 1)
+    pairs = (1 - rows.unsqueeze(-1) + rows.unsqueeze(-2)).relu()  # [n, j, i] = max(0, 1 − (x[j] − x[i]))
+    mask = counts[:, :, None] * (counts == 0)[:, None, :]
+    loss = (pairs * Tensor.wrap(mask)).sum(axis=(-2, -1)) / classes
+    return _reduce(loss.reshape(input.shape[:-1]), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                                reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """−mean over classes of w·(y·ln σ(x) + (1 − y)·ln σ(−x)): one binary cross-entropy per class, averaged."""
+    no_legacy(size_average, reduce, "multilabel_soft_margin_loss")
+    y = _as_target(target, input, "multilabel_soft_margin_loss")
+    loss = -(y * logsigmoid(input) + (1 - y) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * (weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=input.dtype)))
+    return _reduce(loss.sum(axis=-1) / input.shape[-1], reduction)
+
+
+def max_unpool2d(input: Tensor, indices: Any, kernel_size: Size, stride: Size | None = None, padding: Size = 0,
+                 output_size: Sequence[int] | None = None) -> Tensor:
+    """The partial inverse of ``max_pool2d``: each value put back at its index in a zero (H_out·W_out) plane,
+    H_out = (H − 1)·s − 2p + k unless ``output_size`` says otherwise.
+
+    NOTE: a scatter: where two values share an index (overlapping windows) the last one lands and only it gets
+    the gradient (PyTorch's kernel sends the gradient to both).
+    """
+    x, unbatched = _batched(input, 2, "max_unpool2d")
+    where_from = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if where_from.dtype.kind not in "iu" or where_from.shape != input.shape:
+        raise ValueError(f"max_unpool2d: indices must be integers shaped like the input {input.shape}, got "
+                         f"{where_from.shape} ({where_from.dtype})")
+    kernel, stride, padding, _ = pool_arguments(2, kernel_size, stride, padding, 1, "max_unpool2d")
+    default = [(n - 1) * s - 2 * p + k for n, s, p, k in zip(x.shape[2:], stride, padding, kernel)]
+    size = default if output_size is None else [int(n) for n in tuple(output_size)[-2:]]
+    if output_size is not None and (len(tuple(output_size)) not in (2, input.ndim) or any(
+            not d - s < n < d + s for n, d, s in zip(size, default, stride))):
+        raise ValueError(f"max_unpool2d: output_size {tuple(output_size)} must be within a stride of the default "
+                         f"{tuple(default)} (last two sizes, or the full shape)")
+    plane = size[0] * size[1]
+    where_from = where_from.reshape(x.shape[0], x.shape[1], -1)
+    if where_from.size and (where_from.min() < 0 or where_from.max() >= plane):
+        raise ValueError(f"max_unpool2d: indices must lie in [0, {plane}) for an output of size {tuple(size)}, got "
+                         f"values in [{where_from.min()}, {where_from.max()}]")
+    zeros = Tensor.wrap(np.zeros((x.shape[0], x.shape[1], plane), dtype=x.dtype))
+    y = zeros.scatter(-1, where_from, x.reshape(x.shape[0], x.shape[1], -1)).reshape(*x.shape[:2], *size)
+    return y[0] if unbatched else y
+
+
+EMBEDDING_BAG_MODES = ("sum", "mean", "max")
+
+
+def _bags(input: np.ndarray, offsets: Any, include_last_offset: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    """Flat indices, the bag of each, and the number of bags: rows of a 2-D input, or a 1-D input cut at
+    ``offsets`` (PyTorch's layout)."""
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError("embedding_bag: offsets has to be None if input is 2D")
+        return input.reshape(-1), np.repeat(np.arange(input.shape[0]), input.shape[1]), input.shape[0]
+    if input.ndim != 1 or offsets is None:
+        raise ValueError(f"embedding_bag: expected a 2-D input (one bag per row), or a 1-D input with offsets, got "
+                         f"shape {input.shape} and offsets {'None' if offsets is None else 'given'}")
+    starts = np.asarray(offsets.data if isinstance(offsets, Tensor) else offsets)
+    if starts.ndim != 1 or starts.dtype.kind not in "iu" or (starts.size and (
+            starts[0] != 0 or (np.diff(starts) < 0).any() or starts[-1] > input.size)):
+        raise ValueError(f"embedding_bag: offsets must be a 1-D increasing integer sequence starting at 0 and at most "
+                         f"the input's length {input.size}, got {starts.tolist()}")
+    if include_last_offset and (starts.size == 0 or starts[-1] != input.size):
+        raise ValueError(f"embedding_bag: with include_last_offset=True the last offset must be the input's length "
+                         f"{input.size} (the CSR layout), got offsets {starts.tolist()}")
+    count = len(starts) - 1 if include_last_offset else len(starts)
+    bag_of = np.searchsorted(starts, np.arange(input.size), side="right") - 1
+    return input, bag_of, count
+
+
+def embedding_bag(input: Any, weight: Tensor, offsets: Any = None, max_norm: float | None = None,
+                  norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """The sum, mean or maximum of each bag's rows of ``weight`` (bags: rows of a 2-D input, or a 1-D input cut
+    at ``offsets``); ``per_sample_weights`` scale the rows (sum only); ``padding_idx`` entries are left out;
+    an empty bag gives zeros. Sum and mean are a matmul with a constant (bags × entries) matrix.
+
+    NOTE: in max mode the gradient goes to the first maximum of each bag and dimension, as PyTorch's kernel.
+    """
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding_bag: max_norm, scale_grad_by_freq and sparse are not supported")
+    if mode not in EMBEDDING_BAG_MODES:
+        raise ValueError(f"embedding_bag: mode must be one of {EMBEDDING_BAG_MODES}, got {mode!r}")
+    indices = class_indices(input, "embedding_bag")
+    flat, bag_of, bags = _bags(indices, offsets, include_last_offset)
+    rows = weight.shape[0]
+    if flat.size and (flat.min() < 0 or flat.max() >= rows):
+        raise IndexError(f"embedding_bag: indices must lie in [0, {rows}), got values in [{flat.min()}, "
+                         f"{flat.max()}]")
+    looked_up = weight[flat]  # (entries, D)
+    member = (bag_of[None, :] == np.arange(bags)[:, None])  # (bags, entries)
+    if padding_idx is not None:
+        member &= flat[None, :] != (padding_idx + rows if padding_idx < 0 else padding_idx)
+    if per_sample_weights is not None:
+        if mode != "sum":
+            raise ValueError(f"embedding_bag: per_sample_weights is only supported for mode='sum', got {mode!r}")
+        if tuple(per_sample_weights.shape) != indices.shape:
+            raise ValueError(f"embedding_bag: per_sample_weights must be shaped like the input {indices.shape}, got "
+                             f"{tuple(per_sample_weights.shape)}")
+        looked_up = looked_up * per_sample_weights.reshape(-1, 1)
+    if mode == "max":
+        values = np.where(member[:, :, None], looked_up.data[None], -np.inf)  # (bags, entries, D)
+        choice = values.argmax(axis=1)  # the first maximum
+        picked = looked_up[choice, np.arange(weight.shape[1])[None, :]]
+        return where(member.any(axis=1)[:, None], picked, 0.0)
+    matrix = member.astype(weight.dtype)
+    if mode == "mean":
+        matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    return Tensor.wrap(matrix) @ looked_up

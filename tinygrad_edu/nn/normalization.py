@@ -70,33 +70,17 @@ class _BatchNorm(_NormBase):
             raise ValueError(f"{type(self).__name__}({self.num_features}) expects input of "
                              f"{' or '.join(map(str, self._ndims))} dimensions with {self.num_features} channels "
                              f"on axis 1, got shape {x.shape}")
-        axes = (0, *range(2, x.ndim))
-        shape = (1, -1) + (1,) * (x.ndim - 2)
         if self.training and x.size == x.shape[1]:
             raise ValueError(f"{type(self).__name__} in training needs more than one value per channel, got input "
                              f"of shape {x.shape} (use eval() to normalise single samples by running statistics)")
-        if self.training or self.running_mean is None:
-            mean = x.mean(axis=axes, keepdims=True)
-            var = x.var(axis=axes, keepdims=True, correction=0)  # biased: the batch's own spread
-            if self.training and self.running_mean is not None:
-                self._update_running(mean.data.reshape(-1), var.data.reshape(-1), x.size // x.shape[1])
-        else:
-            mean, var = self.running_mean.reshape(shape), self.running_var.reshape(shape)
-        y = (x - mean) / (var + self.eps).sqrt()
-        if self.weight is not None:
-            y = y * self.weight.reshape(shape) + self.bias.reshape(shape)
-        return y
-
-    def _update_running(self, mean: np.ndarray, var: np.ndarray, count: int) -> None:
-        """running ← (1 − momentum)·running + momentum·batch, with the unbiased batch variance; momentum=None
-        averages every batch so far equally (1/batches), as PyTorch."""
-        self.num_batches_tracked.data[...] += 1
-        engine.bump_version(self.num_batches_tracked)
-        m = 1.0 / int(self.num_batches_tracked.data) if self.momentum is None else self.momentum
-        unbiased = var * (count / max(count - 1, 1))
-        for buffer, batch in ((self.running_mean, mean), (self.running_var, unbiased)):
-            buffer.data[...] = (1 - m) * buffer.data + m * batch
-            engine.bump_version(buffer)
+        momentum = self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data[...] += 1
+            engine.bump_version(self.num_batches_tracked)
+            if momentum is None:  # PyTorch's cumulative average: every batch so far weighs equally
+                momentum = 1.0 / int(self.num_batches_tracked.data)
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training or self.running_mean is None, momentum or 0.0, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
@@ -112,6 +96,12 @@ class BatchNorm2d(_BatchNorm):
     """Batch norm over (N, C, H, W) inputs, one statistic per channel."""
 
     _ndims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over (N, C, D, H, W) inputs, one statistic per channel."""
+
+    _ndims = (5,)
 
 
 class LayerNorm(Module):
@@ -213,3 +203,23 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance norm over (N, C, H, W) or (C, H, W) input."""
 
     spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm over (N, C, D, H, W) or (C, D, H, W) input."""
+
+    spatial = 3
+
+
+class LocalResponseNorm(Module):
+    """``F.local_response_norm``: x / (k + α·mean of x² over ``size`` neighbouring channels)^β."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
