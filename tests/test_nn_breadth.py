@@ -584,6 +584,27 @@ def test_max_unpool2d_puts_each_maximum_back_as_pytorch(torch, kernel, stride, p
     check_gradients(lambda a: F.max_unpool2d(a, indices, kernel, stride, padding), pooled.data)
 
 
+def test_max_unpool2d_sends_every_value_the_gradient_at_its_index_when_windows_overlap(torch):
+    x = rng.standard_normal((1, 2, 5, 5))
+    pooled, indices = F.max_pool2d(tg.Tensor(x), 3, 1, return_indices=True)  # overlapping: indices repeat
+    assert len(np.unique(indices.data[0, 0])) < indices.data[0, 0].size
+    upstream = rng.standard_normal((1, 2, 5, 5))
+    values = tg.Tensor(pooled.data, requires_grad=True)
+    out = F.max_unpool2d(values, indices, 3, 1, output_size=(5, 5))
+    (out * tg.Tensor(upstream)).sum().backward()
+    flat = upstream.reshape(1, 2, -1)
+    expected = np.take_along_axis(flat, indices.data.reshape(1, 2, -1), -1).reshape(pooled.shape)  # a gather
+    np.testing.assert_allclose(values.grad.data, expected, rtol=1e-12)
+    theirs = torch.tensor(pooled.data, requires_grad=True)
+    torch_out = torch.nn.functional.max_unpool2d(theirs, torch.tensor(indices.data), 3, 1, output_size=(5, 5))
+    (torch_out * torch.tensor(upstream)).sum().backward()
+    np.testing.assert_allclose(out.data, torch_out.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(values.grad.data, theirs.grad.numpy(), rtol=1e-12)
+    infinite = tg.Tensor(np.where(pooled.data > 0, np.inf, pooled.data), requires_grad=True)
+    with pytest.raises(ValueError, match="need finite values"):
+        F.max_unpool2d(infinite, indices, 3, 1, output_size=(5, 5))
+
+
 def test_max_unpool2d_refuses_bad_arguments():
     pooled, indices = F.max_pool2d(tg.randn(1, 1, 4, 4), 2, return_indices=True)
     with pytest.raises(ValueError, match="indices must be integers shaped like the input"):

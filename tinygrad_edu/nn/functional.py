@@ -1791,8 +1791,9 @@ def max_unpool2d(input: Tensor, indices: Any, kernel_size: Size, stride: Size | 
     """The partial inverse of ``max_pool2d``: each value put back at its index in a zero (H_out·W_out) plane,
     H_out = (H − 1)·s − 2p + k unless ``output_size`` says otherwise.
 
-    NOTE: a scatter: where two values share an index (overlapping windows) the last one lands and only it gets
-    the gradient (PyTorch's kernel sends the gradient to both).
+    NOTE: where two values share an index (overlapping windows) the last one lands, yet each gets the gradient at
+    its index, as PyTorch: then the scatter's value carries the gradient of a scatter-add (a gather), whose value is
+    taken away again (refused for non-finite values, where that subtraction would give NaN).
     """
     x, unbatched = _batched(input, 2, "max_unpool2d")
     where_from = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
@@ -1812,7 +1813,16 @@ def max_unpool2d(input: Tensor, indices: Any, kernel_size: Size, stride: Size | 
         raise ValueError(f"max_unpool2d: indices must lie in [0, {plane}) for an output of size {tuple(size)}, got "
                          f"values in [{where_from.min()}, {where_from.max()}]")
     zeros = Tensor.wrap(np.zeros((x.shape[0], x.shape[1], plane), dtype=x.dtype))
-    y = zeros.scatter(-1, where_from, x.reshape(x.shape[0], x.shape[1], -1)).reshape(*x.shape[:2], *size)
+    values = x.reshape(x.shape[0], x.shape[1], -1)
+    ordered = np.sort(where_from, axis=-1)
+    if not (ordered[..., 1:] == ordered[..., :-1]).any():  # one value per place: the scatter's gradient is a gather
+        y = zeros.scatter(-1, where_from, values)
+    elif not np.isfinite(values.data).all():
+        raise ValueError("max_unpool2d: indices that repeat within a plane (overlapping windows) need finite values")
+    else:
+        gathered = zeros.scatter_add(-1, where_from, values)
+        y = zeros.scatter(-1, where_from, values.detach()) + (gathered - gathered.detach())
+    y = y.reshape(*x.shape[:2], *size)
     return y[0] if unbatched else y
 
 
