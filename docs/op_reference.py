@@ -55,8 +55,12 @@ GROUPS: dict[str, list[str]] = {
         "tg.linspace", "tg.logspace", "tg.empty", "tg.full_like", "tg.rand_like", "tg.randn_like", "tg.randint",
         "tg.randperm", "tg.normal", "tg.bernoulli", "tg.multinomial", "tg.Generator",
     ],
+    "Signs, bits and special functions": [
+        "x.signbit", "x.copysign", "x.nextafter", "x.float_power", "x.heaviside", "x.sinc", "x.i0", "tg.special.i1",
+        "tg.special.ndtr", "tg.special.xlog1py", "x.bitwise_left_shift", "x.bitwise_right_shift",
+    ],
 }
-NAMESPACES = {"x": tg.Tensor, "F": F, "tg.linalg": tg.linalg, "tg": tg}
+NAMESPACES = {"x": tg.Tensor, "F": F, "tg.linalg": tg.linalg, "tg.special": tg.special, "tg": tg}
 
 
 def resolve(name: str) -> Callable:

@@ -241,6 +241,17 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "vstack",
     "xlogy",
 ]
+__all__ += [  # signs, bits and special functions
+    "bitwise_left_shift",
+    "bitwise_right_shift",
+    "copysign",
+    "float_power",
+    "heaviside",
+    "i0",
+    "nextafter",
+    "signbit",
+    "sinc",
+]
 
 
 def _function(method: Callable) -> Callable[..., Any]:
@@ -446,3 +457,14 @@ bitwise_or = _function(Tensor.bitwise_or)
 bitwise_xor = _function(Tensor.bitwise_xor)
 bitwise_not = _function(Tensor.bitwise_not)
 bincount = _function(Tensor.bincount)
+
+# signs, bits and special functions
+bitwise_left_shift = _function(Tensor.bitwise_left_shift)
+bitwise_right_shift = _function(Tensor.bitwise_right_shift)
+copysign = _function(Tensor.copysign)
+float_power = _function(Tensor.float_power)
+heaviside = _function(Tensor.heaviside)
+i0 = _function(Tensor.i0)
+nextafter = _function(Tensor.nextafter)
+signbit = _function(Tensor.signbit)
+sinc = _function(Tensor.sinc)
