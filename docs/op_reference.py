@@ -57,7 +57,8 @@ GROUPS: dict[str, list[str]] = {
     ],
     "Signs, bits and special functions": [
         "x.signbit", "x.copysign", "x.nextafter", "x.float_power", "x.heaviside", "x.sinc", "x.i0", "tg.special.i1",
-        "tg.special.ndtr", "tg.special.xlog1py", "x.bitwise_left_shift", "x.bitwise_right_shift",
+        "tg.special.ndtr", "tg.special.xlog1py", "x.bitwise_left_shift", "x.bitwise_right_shift", "x.lgamma",
+        "x.digamma", "x.polygamma", "x.mvlgamma", "x.erfinv", "tg.special.ndtri",
     ],
 }
 NAMESPACES = {"x": tg.Tensor, "F": F, "tg.linalg": tg.linalg, "tg.special": tg.special, "tg": tg}

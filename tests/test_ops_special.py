@@ -265,3 +265,128 @@ def test_against_pytorch():
             ours = getattr(tg.tensor(values), op)(tg.tensor(shifts)).data
             theirs = getattr(torch.tensor(values), op)(torch.tensor(shifts)).numpy()
             np.testing.assert_array_equal(ours, theirs, err_msg=f"{dtype} {op}")
+
+
+# ---- the gamma family, erfinv, ndtri
+EULER_GAMMA = 0.5772156649015329
+ZETA_3 = 1.2020569031595942
+
+
+def test_lgamma_closed_forms_and_poles():
+    whole = np.arange(1.0, 21.0)
+    np.testing.assert_allclose(tg.lgamma(tg.tensor(whole, dtype=tg.float64)).data,
+                               [math.log(math.factorial(int(n) - 1)) for n in whole], rtol=1e-15, atol=1e-15)
+    halves = tg.lgamma(tg.tensor([0.5, -0.5, 1.5], dtype=tg.float64)).data  # Γ(½) = √π, Γ(−½) = −2√π, Γ(3/2) = √π/2
+    np.testing.assert_allclose(halves, [math.log(math.sqrt(math.pi)), math.log(2 * math.sqrt(math.pi)),
+                                        math.log(math.sqrt(math.pi) / 2)], rtol=1e-15, atol=2e-16)
+    assert tg.lgamma(tg.tensor([0.0, -0.0, -1.0, -7.0, INF, -INF])).data.tolist() == [INF] * 6
+    assert tg.special.gammaln(tg.tensor([1, 2])).dtype == tg.get_default_dtype()
+    check_gradients(tg.lgamma, RNG.uniform(0.2, 6.0, (3, 4)) * RNG.choice([-1, 1], (3, 4)))
+
+
+def test_digamma_closed_forms_and_poles():
+    x = tg.tensor([1.0, 0.5, 5.0, -0.5, 30.5], dtype=tg.float64)
+    expected = [-EULER_GAMMA, -EULER_GAMMA - 2 * math.log(2), -EULER_GAMMA + 1 + 1 / 2 + 1 / 3 + 1 / 4,
+                2 - EULER_GAMMA - 2 * math.log(2),  # ψ(−½) = ψ(3/2), as π cot(−π/2) = 0
+                -EULER_GAMMA - 2 * math.log(2) + sum(1 / (k + 0.5) for k in range(30))]  # ψ(x + 1) = ψ(x) + 1/x
+    np.testing.assert_allclose(tg.digamma(x).data, expected, rtol=4e-15, atol=1e-15)  # the closed forms cancel
+    assert tg.special.psi is tg.special.digamma
+    poles = tg.tensor([0.0, -0.0, -1.0, -3.0, INF, -INF, NAN]).digamma().data
+    np.testing.assert_array_equal(poles, [-INF, INF, NAN, NAN, INF, NAN, NAN])  # PyTorch's (scipy's) values
+    check_gradients(tg.digamma, RNG.uniform(0.2, 6.0, (3, 4)) * RNG.choice([-1, 1], (3, 4)))
+
+
+def test_polygamma_closed_forms_reflection_and_recurrence():
+    one = tg.tensor([1.0], dtype=tg.float64)
+    for n, expected in ((1, math.pi**2 / 6), (2, -2 * ZETA_3), (3, math.pi**4 / 15), (5, 120 * math.pi**6 / 945)):
+        np.testing.assert_allclose(tg.polygamma(n, one).data, [expected], rtol=2e-15)  # (−1)ⁿ⁺¹n!ζ(n + 1)
+    np.testing.assert_allclose(tg.special.polygamma(1, tg.tensor([0.5], dtype=tg.float64)).data, [math.pi**2 / 2],
+                               rtol=2e-15)
+    x = np.array([-2.3, -0.7, 0.2, 0.45])  # ψ⁽¹⁾(x) + ψ⁽¹⁾(1 − x) = π²/sin²(πx)
+    pair = tg.tensor(x, dtype=tg.float64).polygamma(1).data + tg.tensor(1 - x, dtype=tg.float64).polygamma(1).data
+    np.testing.assert_allclose(pair, math.pi**2 / np.sin(math.pi * x) ** 2, rtol=2e-14)
+    for n in (1, 2, 4):  # ψ⁽ⁿ⁾(x + 1) − ψ⁽ⁿ⁾(x) = (−1)ⁿn!/xⁿ⁺¹, across the switch to the asymptotic series
+        x = np.array([0.7, 3.2, 19.6, 20.0 + 2 * n - 0.5, 57.3])
+        step = tg.tensor(x + 1, dtype=tg.float64).polygamma(n).data - tg.tensor(x, dtype=tg.float64).polygamma(n).data
+        np.testing.assert_allclose(step, (-1) ** n * math.factorial(n) / x ** (n + 1), rtol=1e-12)
+    poles = tg.tensor([0.0, -0.0, -2.0])
+    assert poles.polygamma(1).data.tolist() == [INF] * 3 and poles.polygamma(2).data.tolist() == [-INF] * 3
+    assert tg.polygamma(1, tg.tensor([INF])).data.tolist() == [0.0]
+    check_gradients(lambda a: a.polygamma(1), RNG.uniform(0.3, 5.0, (3, 4)))
+    check_gradients(lambda a: a.polygamma(2), RNG.uniform(-3.0, -0.2, (3, 4)) + 0.05)
+    with pytest.raises(ValueError, match="polygamma: n must be ≥ 0"):
+        tg.polygamma(-1, one)
+    with pytest.raises(TypeError, match="polygamma: n must be an int"):
+        one.polygamma(1.5)
+
+
+def test_second_derivatives_of_the_gamma_family_and_erfinv():
+    x = np.array([0.3, 1.1, 2.5, -0.4, -2.7])
+    for op in (tg.lgamma, tg.digamma, lambda a: a.polygamma(1)):
+        np.testing.assert_allclose(second_derivative(op, x), first_derivative_by_differences(op, x), rtol=1e-6)
+    y = np.array([-0.9, -0.3, 0.0, 0.6, 0.97])
+    for op in (tg.erfinv, lambda a: tg.special.ndtri((a + 1) / 2)):
+        np.testing.assert_allclose(second_derivative(op, y), first_derivative_by_differences(op, y), rtol=1e-6,
+                                   atol=1e-8)
+
+
+def test_erfinv_inverts_erf_to_the_last_digits():
+    x = np.linspace(-0.47, 0.47, 95)  # |erf x| ≤ ½: erfinv(erf(x)) = x, as erf is well conditioned here
+    y = np.array([math.erf(v) for v in x])
+    np.testing.assert_allclose(tg.erfinv(tg.tensor(y, dtype=tg.float64)).data, x, rtol=2e-15, atol=1e-17)
+    # beyond: erfc(erfinv(y)) = 1 − y, exact for y ≥ ½, down to the tail where 1 − erf(x) has no digits left
+    y = np.concatenate([np.linspace(0.5, 0.999, 50), 1 - np.logspace(-4, -15, 12)])
+    z = tg.erfinv(tg.tensor(y, dtype=tg.float64)).data
+    np.testing.assert_allclose([math.erfc(v) for v in z], 1 - y, rtol=2e-14 * z.max() ** 2)
+    assert tg.erfinv(tg.tensor([1.0, -1.0, 1.5, -2.0, NAN, 0.0])).data.tolist()[:2] == [INF, -INF]
+    assert np.isnan(tg.special.erfinv(tg.tensor([1.5, -2.0, NAN])).data).all()
+    assert tg.erfinv(tg.tensor([0, 1])).dtype == tg.get_default_dtype()
+    check_gradients(tg.erfinv, RNG.uniform(-0.95, 0.95, (3, 4)))
+
+
+def test_ndtri_keeps_the_lower_tail():
+    p = np.array([1e-300, 1e-20, 1e-5, 0.025, 0.5, 0.975, 1 - 1e-12])
+    z = tg.special.ndtri(tg.tensor(p, dtype=tg.float64)).data
+    # Φ(z) = erfc(−z/√2)/2 back to p; the tail magnifies z's rounding by z²: 1e-16 → 1.5e-13 at z = −37
+    relative = np.abs(np.array([math.erfc(-v / math.sqrt(2)) / 2 for v in z]) - p) / p
+    assert (relative <= 2e-16 * np.maximum(z**2, 20)).all(), relative  # erfc itself: ~4 ulp below 2
+    assert tg.special.ndtri(tg.tensor([0.0, 1.0])).data.tolist() == [-INF, INF]
+    assert np.isnan(tg.special.ndtri(tg.tensor([-0.1, 1.1, NAN])).data).all()
+    check_gradients(tg.special.ndtri, RNG.uniform(0.02, 0.98, (3, 4)))
+
+
+def test_mvlgamma_is_the_multivariate_log_gamma():
+    a = np.array([1.5, 2.0, 7.25])
+    ours = tg.tensor(a, dtype=tg.float64).mvlgamma(2).data  # ln Γ₂(a) = ½ ln π + ln Γ(a) + ln Γ(a − ½)
+    np.testing.assert_allclose(ours, [0.5 * math.log(math.pi) + math.lgamma(v) + math.lgamma(v - 0.5) for v in a],
+                               rtol=1e-15)
+    assert tg.special.multigammaln(tg.tensor(a), 1).data.tolist() == tg.lgamma(tg.tensor(a)).data.tolist()
+    with pytest.raises(ValueError, match=r"mvlgamma: all elements must be greater than \(p - 1\)/2 = 1.0"):
+        tg.mvlgamma(tg.tensor([1.0, 3.0]), 3)
+    with pytest.raises(ValueError, match="mvlgamma: p must be an int ≥ 1"):
+        tg.mvlgamma(tg.tensor([3.0]), 0)
+    check_gradients(lambda x: x.mvlgamma(3), RNG.uniform(1.2, 4.0, (3, 4)))
+
+
+def test_gamma_family_and_erfinv_against_pytorch():
+    torch = require_module("torch", "pip install torch==2.13.0 (the CPU build)")
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.uniform(0.05, 40.0, 40), rng.uniform(-8.0, 0.0, 20), [0.5, 1.0, 2.0, 1e-8, 1e3]])
+    x = x[(x > 0) | (np.abs(x - np.round(x)) > 0.05)]  # off the poles, where float32 digits run out
+    y = np.concatenate([rng.uniform(-1, 1, 40), [0.0, 0.5, -0.999999, 1 - 1e-12]])
+    p = np.concatenate([rng.uniform(0, 1, 20), [1e-10, 1e-100]])
+    cases = [("lgamma", tg.lgamma, torch.lgamma, x, 1e-13), ("digamma", tg.digamma, torch.digamma, x, 1e-12),
+             ("polygamma(3)", lambda t: tg.polygamma(3, t), lambda t: torch.polygamma(3, t), x, 1e-12),
+             ("erfinv", tg.erfinv, torch.erfinv, y, 1e-14), ("ndtri", tg.special.ndtri, torch.special.ndtri, p, 1e-14),
+             ("mvlgamma", lambda t: t.mvlgamma(3), lambda t: t.mvlgamma(3), x[x > 1.01], 1e-14)]
+    for name, ours_op, theirs_op, values, rtol in cases:
+        for dtype, tolerance in (("float64", rtol), ("float32", 1e-5)):
+            a = tg.tensor(values, dtype=dtype, requires_grad=True)
+            t = torch.tensor(values, dtype=getattr(torch, dtype), requires_grad=True)
+            ours, theirs = ours_op(a), theirs_op(t)
+            assert ours.dtype == np.dtype(dtype), name
+            np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=tolerance, atol=1e-30, err_msg=name)
+            ours.sum().backward()
+            theirs.sum().backward()
+            # PyTorch computes float32 in float32 (ψ⁽¹⁾ near a pole to ~5e-5), we in float64 and round
+            np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=max(tolerance * 10, 1e-9), err_msg=name)

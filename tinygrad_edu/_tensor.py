@@ -2059,6 +2059,41 @@ class Tensor:
     def __irshift__(self, other: Any) -> Tensor:
         return self._in_place(">>=", lambda x: x >> other)
 
+    # ------------------------------------------------------------------------------------------- gamma family, erfinv
+    def lgamma(self) -> Tensor:
+        return ops.Lgamma.apply(self._floating())
+
+    lgamma.__doc__ = ops.Lgamma.__doc__
+
+    def digamma(self) -> Tensor:
+        """z = ψ(a) = Γ′(a)/Γ(a);  ∂z/∂a = ψ⁽¹⁾(a). At the poles PyTorch's values: ψ(±0) = ∓inf, NaN at −1, −2, …"""
+        return ops.Polygamma.apply(self._floating(), 0)
+
+    def polygamma(self, n: int) -> Tensor:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"polygamma: n must be an int, got {n!r}")
+        if n < 0:
+            raise ValueError(f"polygamma: n must be ≥ 0 (as PyTorch), got {n}")
+        return ops.Polygamma.apply(self._floating(), int(n))
+
+    polygamma.__doc__ = ops.Polygamma.__doc__
+
+    def erfinv(self) -> Tensor:
+        return ops.Erfinv.apply(self._floating())
+
+    erfinv.__doc__ = ops.Erfinv.__doc__
+
+    def mvlgamma(self, p: int) -> Tensor:
+        """z = ln Γₚ(a) = p(p − 1)/4·ln π + Σᵢ₌₀^(p−1) ln Γ(a − i/2), the multivariate log-gamma function;
+        ∂z/∂a = Σᵢ ψ(a − i/2). Every element must exceed (p − 1)/2, as PyTorch requires"""
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+            raise ValueError(f"mvlgamma: p must be an int ≥ 1, got {p!r}")
+        a = self._floating()
+        if not (a.data > (p - 1) / 2).all():
+            raise ValueError(f"mvlgamma: all elements must be greater than (p - 1)/2 = {(p - 1) / 2} (as PyTorch)")
+        halves = Tensor.wrap(np.arange(p, dtype=a.data.dtype) / 2)
+        return (a.unsqueeze(-1) - halves).lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
+
 
 _SINC_TAYLOR_BELOW = 0.01  # |πa| below which sinc is its Taylor polynomial (the first term left out, u⁴/9!, < 1e-21)
 
@@ -2086,7 +2121,8 @@ IN_PLACE_TWINS = (  # PyTorch's x.name_(...) for each name: the same values, wri
 )
 for _name in IN_PLACE_TWINS:
     setattr(Tensor, f"{_name}_", _in_place_twin(_name))
-for _name in ("bitwise_left_shift", "bitwise_right_shift", "copysign", "nextafter", "sinc", "i0"):
+for _name in ("bitwise_left_shift", "bitwise_right_shift", "copysign", "nextafter", "sinc", "i0", "lgamma",
+              "digamma", "polygamma", "erfinv", "mvlgamma"):
     setattr(Tensor, f"{_name}_", _in_place_twin(_name))  # this session's ops (kept apart, so merges stay easy)
 
 engine.register_tensor_class(Tensor)

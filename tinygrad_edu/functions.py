@@ -245,10 +245,15 @@ __all__ += [  # signs, bits and special functions
     "bitwise_left_shift",
     "bitwise_right_shift",
     "copysign",
+    "digamma",
+    "erfinv",
     "float_power",
     "heaviside",
     "i0",
+    "lgamma",
+    "mvlgamma",
     "nextafter",
+    "polygamma",
     "signbit",
     "sinc",
 ]
@@ -468,3 +473,12 @@ i0 = _function(Tensor.i0)
 nextafter = _function(Tensor.nextafter)
 signbit = _function(Tensor.signbit)
 sinc = _function(Tensor.sinc)
+lgamma = _function(Tensor.lgamma)
+digamma = _function(Tensor.digamma)
+erfinv = _function(Tensor.erfinv)
+mvlgamma = _function(Tensor.mvlgamma)
+
+
+def polygamma(n: int, input: Any) -> Tensor:
+    """ψ⁽ⁿ⁾(input), PyTorch's ``torch.polygamma(n, input)``: n first (the method is ``input.polygamma(n)``)."""
+    return (input if isinstance(input, Tensor) else Tensor(input)).polygamma(n)

@@ -1,5 +1,5 @@
 """``tg.special``: PyTorch's ``torch.special`` names — aliases of the Tensor's ops, and the few functions PyTorch keeps
-only here (``i1``, ``ndtr``), composed from them or written beside their derivative in ``ops``."""
+only here (``i1``, ``ndtr``, ``ndtri``, ``xlog1py``), composed or written beside their derivative in ``ops``."""
 
 from __future__ import annotations
 
@@ -10,12 +10,31 @@ import numpy as np
 
 from . import ops
 from ._tensor import Tensor, get_default_dtype, result_type, tensor, where
-from .functions import erf, erfc, exp2, expm1, i0, log1p, logit, logsumexp, round, sinc, xlogy
+from .functions import (
+    digamma,
+    erf,
+    erfc,
+    erfinv,
+    exp2,
+    expm1,
+    i0,
+    log1p,
+    logit,
+    logsumexp,
+    polygamma,
+    round,
+    sinc,
+    xlogy,
+)
+from .functions import digamma as psi
+from .functions import lgamma as gammaln
+from .functions import mvlgamma as multigammaln
 from .functions import sigmoid as expit
 from .nn.functional import log_softmax, softmax
 
-__all__ = ["erf", "erfc", "exp2", "expit", "expm1", "i0", "i1", "log1p", "log_softmax", "logit", "logsumexp", "ndtr",
-           "round", "sinc", "softmax", "xlog1py", "xlogy"]
+__all__ = ["digamma", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i1", "log1p", "log_softmax",
+           "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
+           "xlog1py", "xlogy"]
 
 
 def _floating(*operands: Any) -> list[Tensor]:
@@ -36,6 +55,13 @@ i1.__doc__ = ops.I1.__doc__
 def ndtr(input: Any) -> Tensor:
     """The standard normal CDF Φ(a) = erfc(−a/√2)/2, with the digits of its lower tail;  ∂Φ/∂a = e^(−a²/2)/√(2π)"""
     return (_floating(input)[0] * -math.sqrt(0.5)).erfc() * 0.5
+
+
+def ndtri(input: Any) -> Tensor:
+    return ops.Ndtri.apply(*_floating(input))
+
+
+ndtri.__doc__ = ops.Ndtri.__doc__
 
 
 def xlog1py(input: Any, other: Any) -> Tensor:
