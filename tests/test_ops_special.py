@@ -390,3 +390,14 @@ def test_gamma_family_and_erfinv_against_pytorch():
             theirs.sum().backward()
             # PyTorch computes float32 in float32 (ψ⁽¹⁾ near a pole to ~5e-5), we in float64 and round
             np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=max(tolerance * 10, 1e-9), err_msg=name)
+
+
+def test_i1_in_chunks_agrees_with_each_element_alone():
+    """I₁ runs a chunk of elements at a time, with as many points as the chunk's largest |x| needs: a big tensor must
+    give each element what it gives alone (to rounding), whichever chunk it lands in."""
+    x = np.random.default_rng(2).uniform(-12, 12, 20_000)
+    x[[97, 9000, 19_999]] = [700.0, 0.3, -1e-9]  # 700 needs 4 times the points of its chunk's others
+    together = tg.special.i1(tg.tensor(x, dtype=tg.float64)).data
+    alone = np.array([tg.special.i1(tg.tensor([v], dtype=tg.float64)).data[0] for v in x[::97]])
+    np.testing.assert_allclose(together[::97], alone, rtol=2e-15)
+    np.testing.assert_allclose(together[[9000, 19_999]], [bessel_series(0.3, 1), -bessel_series(1e-9, 1)], rtol=2e-15)

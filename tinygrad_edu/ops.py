@@ -1343,19 +1343,28 @@ def bessel_i1_array(x: np.ndarray) -> np.ndarray:
     smooth and periodic, so the rule converges geometrically (its error, the aliased I₂ₙ₋₁(x), is below 2⁻⁵³ once
     n² > 74|x|). For |x| ≤ 1 the integrand is written with expm1 (the 1s cancel); beyond, scaled by e^(−|x|)."""
     values = np.asarray(x, dtype=np.float64)
-    size = np.abs(values)
+    flat, out = np.abs(values).reshape(-1), np.empty(values.size)
+    for start in range(0, flat.size, _BESSEL_CHUNK):  # the rule's points × elements, a chunk at a time
+        out[start:start + _BESSEL_CHUNK] = _bessel_i1_of_size(flat[start:start + _BESSEL_CHUNK])
+    return np.copysign(out.reshape(values.shape), values)  # I₁ is odd
+
+
+_BESSEL_CHUNK = 8192
+
+
+def _bessel_i1_of_size(size: np.ndarray) -> np.ndarray:
     finite = size[np.isfinite(size)]
     points = int(math.sqrt(80 * min(float(finite.max(initial=0.0)), 720.0))) + 24  # beyond 714, I₁ overflows
     cos = np.cos((np.arange(points) + 0.5) * (math.pi / points))
     near = size <= 1
-    out = np.empty_like(values)
+    out = np.empty_like(size)
     out[near] = (np.expm1(size[near, None] * cos) * cos).mean(axis=-1)
     far = size[~near]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         scaled = (np.exp(far[:, None] * (cos - 1)) * cos).mean(axis=-1)
         # e^|x| · scaled keeps its digits; past e^709 it overflows where I₁ does not yet, so there the log
         out[~near] = np.where(far < 700, np.exp(np.minimum(far, 700)) * scaled, np.exp(far + np.log(scaled)))
-    return np.copysign(out, values)  # I₁ is odd
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- gamma family, erfinv
@@ -1509,16 +1518,18 @@ def _erf_inverse(size: np.ndarray, complement: np.ndarray) -> np.ndarray:
     """x ≥ 0 with erf(x) = size and erfc(x) = complement (= 1 − size, passed exact where it matters): Winitzki's
     closed-form guess (within 2·10⁻³), refined by Newton's method on erf for size ≤ ½ and on ln erfc beyond, where
     erfc keeps the tail's digits. inf at size 1."""
+    at_one = complement == 0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         log_term = np.log(complement * (1 + size))  # ln(1 − y²)
         spread = 2 / (math.pi * 0.147) + log_term / 2
         x = np.sqrt(np.sqrt(spread * spread - log_term / 0.147) - spread)
         near = size <= 0.5
-        inside = complement > 0
-        x = np.where(inside, x, 0.0)
+        far = ~near
+        x = np.where(complement > 0, x, 0.0)
+        size, complement = size[near], complement[far]
         for _ in range(_ERFINV_NEWTON_STEPS):
             slope = (2 / math.sqrt(math.pi)) * np.exp(-x * x)
-            tail = erfc_array(x)  # on erfc, Newton's method in ln erfc: quadratic also where erfc is far below 1
-            step_on_tail = (np.log(tail) - np.log(complement)) * tail / slope
-            x = np.where(near, x - (erf_array(x) - size) / slope, x + step_on_tail)
-    return np.where(complement == 0, math.inf, x)  # NaN stays NaN
+            x[near] -= (erf_array(x[near]) - size) / slope[near]
+            tail = erfc_array(x[far])  # on erfc, Newton's method in ln erfc: quadratic also where erfc is far below 1
+            x[far] += (np.log(tail) - np.log(complement)) * tail / slope[far]
+    return np.where(at_one, math.inf, x)  # NaN stays NaN
