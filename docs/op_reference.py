@@ -55,6 +55,11 @@ GROUPS: dict[str, list[str]] = {
         "tg.linspace", "tg.logspace", "tg.empty", "tg.full_like", "tg.rand_like", "tg.randn_like", "tg.randint",
         "tg.randperm", "tg.normal", "tg.bernoulli", "tg.multinomial", "tg.Generator",
     ],
+    "Signs, bits and special functions": [
+        "x.signbit", "x.copysign", "x.nextafter", "x.float_power", "x.heaviside", "x.sinc", "x.i0", "tg.special.i1",
+        "tg.special.ndtr", "tg.special.xlog1py", "x.bitwise_left_shift", "x.bitwise_right_shift", "x.lgamma",
+        "x.digamma", "x.polygamma", "x.mvlgamma", "x.erfinv", "tg.special.ndtri",
+    ],
 }
 GROUPS["Reductions and scans"] += ["x.logcumsumexp", "x.nanmedian", "x.quantile", "x.nanquantile", "x.histc",
                                    "x.cov", "x.corrcoef", "x.renorm"]  # session 5
@@ -63,7 +68,7 @@ GROUPS["Indexing and gathering"] += ["x.scatter_reduce", "x.index_put", "x.maske
 GROUPS["Shape"] += ["x.diag_embed", "x.rot90", "tg.block_diag", "tg.cartesian_prod", "tg.combinations"]
 GROUPS["Linear algebra"] += ["tg.cdist", "F.pdist", "tg.vander"]
 GROUPS["Factories"] += ["tg.tril_indices", "tg.triu_indices"]
-NAMESPACES = {"x": tg.Tensor, "F": F, "tg.linalg": tg.linalg, "tg": tg}
+NAMESPACES = {"x": tg.Tensor, "F": F, "tg.linalg": tg.linalg, "tg.special": tg.special, "tg": tg}
 
 
 def resolve(name: str) -> Callable:

@@ -25,6 +25,7 @@ ALLOWED = {  # room → the rooms it may import (a room is a top-level module or
     "transforms": CORE,
     "functions": CORE,  # the ops as functions (tg.sin, tg.einsum, …)
     "linalg": CORE,
+    "special": CORE | {"functions", "nn"},  # torch.special's names: aliases of functions, softmax from nn
     "gradcheck": CORE | {"transforms"},
     "autograd": CORE | {"transforms", "gradcheck"},  # torch.autograd's names over the engine and the transforms
     "viz": CORE,

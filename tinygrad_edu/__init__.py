@@ -1,6 +1,6 @@
 """tinygrad_edu: a small, honest autograd framework on numpy, where backprop falls out of the chain rule."""
 
-from . import autograd, data, dtypes, functions, linalg, logic, nn, onnx, optim
+from . import autograd, data, dtypes, functions, linalg, logic, nn, onnx, optim, special
 from ._tensor import (
     Tensor,
     arange,
@@ -157,3 +157,4 @@ __all__ = [
     "zeros_like"
 ]
 __all__ += ["functions", "linalg", *functions.__all__]
+__all__ += ["special"]

@@ -2239,6 +2239,138 @@ class Tensor:
         factor = where(norms.data > maxnorm, maxnorm / (norms + 1e-7), Tensor.wrap(np.ones((), self.dtype)))
         return self * factor._as(self.dtype)
 
+    # ------------------------------------------------------------------------------------------- signs, bits, Bessel
+    def signbit(self) -> Tensor:
+        """Whether a's sign bit is set: True at −0.0 and −NaN too, never for bools or unsigned integers; no gradient"""
+        return self._elementwise(np.signbit)
+
+    def copysign(self, other: Any) -> Tensor:
+        return ops.Copysign.apply(*self._floating_pair(other))
+
+    copysign.__doc__ = ops.Copysign.__doc__
+
+    def nextafter(self, other: Any) -> Tensor:
+        dtype = result_type(self, other)
+        if dtype.kind != "f":
+            raise TypeError(f"nextafter: needs floating-point tensors, got dtype {dtype} (as PyTorch)")
+        return ops.Nextafter.apply(self._as(dtype), _as_dtype(other, dtype))
+
+    nextafter.__doc__ = ops.Nextafter.__doc__
+
+    def float_power(self, exponent: Any) -> Tensor:
+        """z = aᵇ computed and returned in float64 whatever the inputs' dtypes (PyTorch's float_power);
+        ∂z/∂a = b·aᵇ⁻¹, ∂z/∂b = aᵇ·ln a"""
+        return self._as(np.dtype(np.float64)) ** _as_dtype(exponent, np.dtype(np.float64))
+
+    def heaviside(self, values: Tensor) -> Tensor:
+        """0 where a < 0 (or NaN), ``values`` (a tensor of a's dtype) where a = 0, 1 where a > 0; no gradient (PyTorch
+        has no derivative for it)"""
+        if not isinstance(values, Tensor):
+            raise TypeError(f"heaviside: values must be a Tensor (as PyTorch), not {type(values).__name__}")
+        if values.dtype != self.dtype:
+            raise TypeError(f"heaviside: the input ({self.dtype}) and values ({values.dtype}) must have one dtype "
+                            "(as PyTorch)")
+        if grad_mode.state.grad_enabled and (self.requires_grad or values.requires_grad):
+            raise RuntimeError("heaviside: has no derivative (PyTorch raises at backward); call it on detached "
+                               "tensors, or under tg.no_grad()")
+        return Tensor.wrap(np.where(self.data == 0, values.data, self.data > 0).astype(self.dtype))
+
+    def sinc(self) -> Tensor:
+        """z = sin(πa)/(πa), and 1 at a = 0;  ∂z/∂a = (cos(πa) − z)/a, 0 at a = 0"""
+        t = self._floating() * math.pi
+        near_zero = np.abs(t.data) < _SINC_TAYLOR_BELOW
+        far = where(near_zero, 1.0, t)
+        u = where(near_zero, t, 0.0) ** 2  # sinc = 1 − u/3! + u²/5! − u³/7! with u = (πa)²: exact there in float64,
+        taylor = 1 - u * (1 / 6 - u * (1 / 120 - u / 5040))  # and its derivatives of every order right at 0
+        return where(near_zero, taylor, far.sin() / far)
+
+    def i0(self) -> Tensor:
+        return ops.I0.apply(self._floating())
+
+    i0.__doc__ = ops.I0.__doc__
+
+    def _shift(self, name: str, other: Any, left: bool, reflected: bool = False) -> Tensor:
+        """a << s or a >> s on integers in PyTorch's result dtype, with its rule past the width: a shift by a negative
+        amount or by ≥ the bit width gives 0 to the left, and the sign (0 or −1) to the right."""
+        dtype = result_type(self, other)
+        if dtype.kind not in "iu":
+            raise NotImplementedError(f"{name}: needs integer tensors, got dtype {dtype} (PyTorch shifts no bool or "
+                                      "floating-point values either)")
+        a, s = _array_in(self, dtype), _array_in(other, dtype)
+        if reflected:
+            a, s = s, a
+        outside = (s < 0) | (s >= dtype.itemsize * 8)
+        inside = np.where(outside, 0, s)
+        if left:
+            shifted = np.where(outside, 0, np.left_shift(a, inside))
+        else:
+            shifted = np.where(outside, np.where(a < 0, -1, 0), np.right_shift(a, inside))
+        return Tensor.wrap(np.asarray(shifted).astype(dtype))
+
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        """a·2ˢ with the integer's wrap-around (a << s); 0 for s < 0 or s ≥ the bit width, as PyTorch; no gradient"""
+        return self._shift("bitwise_left_shift", other, left=True)
+
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        """⌊a/2ˢ⌋ (a >> s, arithmetic); the sign (0 or −1) for s < 0 or s ≥ the bit width, as PyTorch; no gradient"""
+        return self._shift("bitwise_right_shift", other, left=False)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return self._shift("<<", other, left=True)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return self._shift(">>", other, left=False)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return self._shift("<<", other, left=True, reflected=True)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return self._shift(">>", other, left=False, reflected=True)
+
+    def __ilshift__(self, other: Any) -> Tensor:
+        return self._in_place("<<=", lambda x: x << other)
+
+    def __irshift__(self, other: Any) -> Tensor:
+        return self._in_place(">>=", lambda x: x >> other)
+
+    # ------------------------------------------------------------------------------------------- gamma family, erfinv
+    def lgamma(self) -> Tensor:
+        return ops.Lgamma.apply(self._floating())
+
+    lgamma.__doc__ = ops.Lgamma.__doc__
+
+    def digamma(self) -> Tensor:
+        """z = ψ(a) = Γ′(a)/Γ(a);  ∂z/∂a = ψ⁽¹⁾(a). At the poles PyTorch's values: ψ(±0) = ∓inf, NaN at −1, −2, …"""
+        return ops.Polygamma.apply(self._floating(), 0)
+
+    def polygamma(self, n: int) -> Tensor:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"polygamma: n must be an int, got {n!r}")
+        if n < 0:
+            raise ValueError(f"polygamma: n must be ≥ 0 (as PyTorch), got {n}")
+        return ops.Polygamma.apply(self._floating(), int(n))
+
+    polygamma.__doc__ = ops.Polygamma.__doc__
+
+    def erfinv(self) -> Tensor:
+        return ops.Erfinv.apply(self._floating())
+
+    erfinv.__doc__ = ops.Erfinv.__doc__
+
+    def mvlgamma(self, p: int) -> Tensor:
+        """z = ln Γₚ(a) = p(p − 1)/4·ln π + Σᵢ₌₀^(p−1) ln Γ(a − i/2), the multivariate log-gamma function;
+        ∂z/∂a = Σᵢ ψ(a − i/2). Every element must exceed (p − 1)/2, as PyTorch requires"""
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+            raise ValueError(f"mvlgamma: p must be an int ≥ 1, got {p!r}")
+        a = self._floating()
+        if not (a.data > (p - 1) / 2).all():
+            raise ValueError(f"mvlgamma: all elements must be greater than (p - 1)/2 = {(p - 1) / 2} (as PyTorch)")
+        halves = Tensor.wrap(np.arange(p, dtype=a.data.dtype) / 2)
+        return (a.unsqueeze(-1) - halves).lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
+
+
+_SINC_TAYLOR_BELOW = 0.01  # |πa| below which sinc is its Taylor polynomial (the first term left out, u⁴/9!, < 1e-21)
+
 
 def _in_place_twin(name: str) -> Callable[..., Tensor]:
     """``x.name_(...)``: ``x.name(...)`` written into x, with ``_in_place``'s rules (leaves, graphs, versions)."""
@@ -2263,6 +2395,9 @@ IN_PLACE_TWINS = (  # PyTorch's x.name_(...) for each name: the same values, wri
 )
 for _name in IN_PLACE_TWINS:
     setattr(Tensor, f"{_name}_", _in_place_twin(_name))
+for _name in ("bitwise_left_shift", "bitwise_right_shift", "copysign", "nextafter", "sinc", "i0", "lgamma",
+              "digamma", "polygamma", "erfinv", "mvlgamma"):
+    setattr(Tensor, f"{_name}_", _in_place_twin(_name))  # this session's ops (kept apart, so merges stay easy)
 
 for _name in ("scatter_reduce", "index_put", "masked_scatter"):  # the in-place twins of the session-5 ops
     setattr(Tensor, f"{_name}_", _in_place_twin(_name))

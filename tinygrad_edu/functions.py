@@ -250,6 +250,22 @@ __all__ = [  # abs, round, sum, max, min and pow are left out: `import *` shadow
     "vstack",
     "xlogy",
 ]
+__all__ += [  # signs, bits and special functions
+    "bitwise_left_shift",
+    "bitwise_right_shift",
+    "copysign",
+    "digamma",
+    "erfinv",
+    "float_power",
+    "heaviside",
+    "i0",
+    "lgamma",
+    "mvlgamma",
+    "nextafter",
+    "polygamma",
+    "signbit",
+    "sinc",
+]
 
 
 def _function(method: Callable) -> Callable[..., Any]:
@@ -474,3 +490,23 @@ renorm = _function(Tensor.renorm)
 __all__ += ["block_diag", "bucketize", "cartesian_prod", "cdist", "combinations", "corrcoef", "cov", "histc",
             "logcumsumexp", "nanmedian", "nanquantile", "quantile", "renorm", "searchsorted", "tril_indices",
             "triu_indices", "vander"]
+
+# signs, bits and special functions
+bitwise_left_shift = _function(Tensor.bitwise_left_shift)
+bitwise_right_shift = _function(Tensor.bitwise_right_shift)
+copysign = _function(Tensor.copysign)
+float_power = _function(Tensor.float_power)
+heaviside = _function(Tensor.heaviside)
+i0 = _function(Tensor.i0)
+nextafter = _function(Tensor.nextafter)
+signbit = _function(Tensor.signbit)
+sinc = _function(Tensor.sinc)
+lgamma = _function(Tensor.lgamma)
+digamma = _function(Tensor.digamma)
+erfinv = _function(Tensor.erfinv)
+mvlgamma = _function(Tensor.mvlgamma)
+
+
+def polygamma(n: int, input: Any) -> Tensor:
+    """ψ⁽ⁿ⁾(input), PyTorch's ``torch.polygamma(n, input)``: n first (the method is ``input.polygamma(n)``)."""
+    return (input if isinstance(input, Tensor) else Tensor(input)).polygamma(n)

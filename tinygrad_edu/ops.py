@@ -1298,3 +1298,274 @@ def _erfc_beyond(u: np.ndarray) -> np.ndarray:
         rest = (u - coarse) * (u + coarse)
         rest[np.isinf(u)] = 0.0
         return np.exp(-coarse * coarse) * np.exp(-rest) / (math.sqrt(math.pi) * fraction)
+
+
+# ----------------------------------------------------------------------------------------------- signs and Bessel
+class Copysign(Primitive):
+    """z = |a| with the sign of b;  ∂z/∂a = z/a (0 at a = 0), ∂z/∂b = 0
+
+    A primitive because PyTorch gives b a zero gradient (a composition through b's sign bit gives it none) and keeps
+    a NaN's sign, which −NaN by multiplication does not promise."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        z = np.copysign(a.data, b.data)
+        if ctx.needs_input_grad[0]:
+            with np.errstate(invalid="ignore"):
+                # NOTE: PyTorch's ratio z/a: 0 at a = 0, NaN at a = ±inf or NaN
+                ctx.save_for_backward(np.where(a.data == 0, 0, z / np.where(a.data == 0, 1, a.data)).astype(z.dtype))
+        return z
+
+    @staticmethod
+    def backward(ctx, grad):
+        needs_a, needs_b = ctx.needs_input_grad
+        return (grad * ctx.saved_tensors[0] if needs_a else None), (zeros_like(grad) if needs_b else None)
+
+
+class Nextafter(Primitive):
+    """z = the next representable number after a towards b;  ∂z/∂a = 1, ∂z/∂b = 0 (PyTorch's)
+
+    A primitive because a + (nextafter(a, b) − a) is NaN at a = ±inf."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.nextafter(a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (zeros_like(grad) if ctx.needs_input_grad[1] else None)
+
+
+class I0(Primitive):
+    """z = I₀(a), the modified Bessel function of the first kind of order 0;  ∂z/∂a = I₁(a)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.i0(a.data).astype(a.dtype)  # numpy's Chebyshev series (Cephes', as PyTorch's)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * bessel_i1(a)
+
+
+class I1(Primitive):
+    """z = I₁(a), the modified Bessel function of the first kind of order 1;  ∂z/∂a = I₀(a) − I₁(a)/a (½ at a = 0)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return bessel_i1_array(a.data).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        at_zero = a == 0
+        return grad * where(at_zero, 0.5, bessel_i0(a) - bessel_i1(a) / where(at_zero, 1.0, a))
+
+
+def bessel_i0(x: Any) -> Any:
+    return np.i0(x) if isinstance(x, _ARRAYS) else I0.apply(x)
+
+
+def bessel_i1(x: Any) -> Any:
+    return bessel_i1_array(x).astype(x.dtype) if isinstance(x, _ARRAYS) else I1.apply(x)
+
+
+def bessel_i1_array(x: np.ndarray) -> np.ndarray:
+    """I₁ elementwise in float64: the midpoint rule on I₁(x) = (1/π)∫₀^π e^(x cos θ) cos θ dθ, whose integrand is
+    smooth and periodic, so the rule converges geometrically (its error, the aliased I₂ₙ₋₁(x), is below 2⁻⁵³ once
+    n² > 74|x|). For |x| ≤ 1 the integrand is written with expm1 (the 1s cancel); beyond, scaled by e^(−|x|)."""
+    values = np.asarray(x, dtype=np.float64)
+    flat, out = np.abs(values).reshape(-1), np.empty(values.size)
+    for start in range(0, flat.size, _BESSEL_CHUNK):  # the rule's points × elements, a chunk at a time
+        out[start:start + _BESSEL_CHUNK] = _bessel_i1_of_size(flat[start:start + _BESSEL_CHUNK])
+    return np.copysign(out.reshape(values.shape), values)  # I₁ is odd
+
+
+_BESSEL_CHUNK = 8192
+
+
+def _bessel_i1_of_size(size: np.ndarray) -> np.ndarray:
+    finite = size[np.isfinite(size)]
+    points = int(math.sqrt(80 * min(float(finite.max(initial=0.0)), 720.0))) + 24  # beyond 714, I₁ overflows
+    cos = np.cos((np.arange(points) + 0.5) * (math.pi / points))
+    near = size <= 1
+    out = np.empty_like(size)
+    out[near] = (np.expm1(size[near, None] * cos) * cos).mean(axis=-1)
+    far = size[~near]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        scaled = (np.exp(far[:, None] * (cos - 1)) * cos).mean(axis=-1)
+        # e^|x| · scaled keeps its digits; past e^709 it overflows where I₁ does not yet, so there the log
+        out[~near] = np.where(far < 700, np.exp(np.minimum(far, 700)) * scaled, np.exp(far + np.log(scaled)))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- gamma family, erfinv
+class Lgamma(Primitive):
+    """z = ln|Γ(a)|;  ∂z/∂a = ψ(a), the digamma function"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return lgamma_array(a.data).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * polygamma(0, a)
+
+
+class Polygamma(Primitive):
+    """z = ψ⁽ⁿ⁾(a), the n-th derivative of the digamma function ψ = (ln Γ)′;  ∂z/∂a = ψ⁽ⁿ⁺¹⁾(a)"""
+
+    @staticmethod
+    def forward(ctx, a, n):
+        ctx.save_for_backward(a)
+        ctx.n = n
+        return polygamma_array(n, a.data).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * polygamma(ctx.n + 1, a), None
+
+
+class Erfinv(Primitive):
+    """z = erf⁻¹(a);  ∂z/∂a = (√π/2)·e^(z²)"""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a):
+        return erfinv_array(a.data).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        z = ctx.output
+        return grad * exp(z * z) * (math.sqrt(math.pi) / 2)
+
+
+def polygamma(n: int, x: Any) -> Any:
+    return polygamma_array(n, x).astype(x.dtype) if isinstance(x, _ARRAYS) else Polygamma.apply(x, n)
+
+
+def lgamma_array(x: np.ndarray) -> np.ndarray:
+    """ln|Γ| elementwise in float64 by the standard library's ``math.lgamma``; +inf at the poles 0, −1, −2, …"""
+    values = np.asarray(x, dtype=np.float64)
+    poles = (values <= 0) & (values == np.floor(values))
+    out = np.asarray(np.frompyfunc(math.lgamma, 1, 1)(np.where(poles, 1.0, values)), dtype=np.float64)
+    return np.where(poles, math.inf, out)
+
+
+_BERNOULLI = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510, 43867 / 798,
+              -174611 / 330]  # B₂, B₄, …, B₂₀
+
+
+def polygamma_array(n: int, x: np.ndarray) -> np.ndarray:
+    """ψ⁽ⁿ⁾ elementwise in float64 (n = 0: digamma). For a ≥ ½: the recurrence ψ⁽ⁿ⁾(a) = ψ⁽ⁿ⁾(a + 1) − (−1)ⁿn!/aⁿ⁺¹
+    up to a ≥ 20 + 2n, then the asymptotic series with B₂ … B₂₀. Below ½: the reflection formula, the n-th
+    derivative of ψ(1 − a) − ψ(a) = π cot πa. At the poles 0, −1, … PyTorch's values: ψ(±0) = ∓inf, NaN at the
+    negative integers; for n ≥ 1 the limit from the right, (−1)ⁿ⁺¹·inf."""
+    values = np.asarray(x, dtype=np.float64)
+    out = np.full(values.shape, math.nan)
+    poles = (values <= 0) & (values == np.floor(values))
+    out[values == math.inf] = math.inf if n == 0 else 0.0
+    if n == 0:
+        out[poles] = np.where(values[poles] == 0, -np.copysign(math.inf, values[poles]), math.nan)
+    else:
+        out[poles] = (-1) ** (n + 1) * math.inf
+    right = np.isfinite(values) & (values >= 0.5)
+    out[right] = _polygamma_right(n, values[right])
+    left = np.isfinite(values) & (values < 0.5) & ~poles
+    a = values[left]
+    # dⁿ/daⁿ cot(πa) = πⁿ·Pₙ(cot πa), with P₀(c) = c and Pₖ₊₁(c) = −(1 + c²)·Pₖ′(c); cot has period 1
+    cot = 1 / np.tan(math.pi * (a - np.round(a)))
+    derivative = np.polynomial.Polynomial([0, 1])
+    for _ in range(n):
+        derivative = -np.polynomial.Polynomial([1, 0, 1]) * derivative.deriv()
+    out[left] = (-1) ** n * _polygamma_right(n, 1 - a) - math.pi ** (n + 1) * derivative(cot)
+    return out
+
+
+def _polygamma_right(n: int, a: np.ndarray) -> np.ndarray:
+    """ψ⁽ⁿ⁾(a) for finite a ≥ ½: the recurrence up to a ≥ 20 + 2n, then the asymptotic series."""
+    threshold = 20 + 2 * n
+    steps = np.maximum(np.ceil(threshold - a), 0)
+    shifted = a + steps
+    factorial = math.factorial(n)
+    recurrence = np.zeros_like(a)
+    for k in range(int(steps.max(initial=0))):
+        term = factorial / (a + k) ** (n + 1)
+        recurrence += np.where(k < steps, term, 0.0)
+    inverse = 1 / shifted
+    if n == 0:
+        series = np.log(shifted) - inverse / 2
+        terms = [-b / (2 * k) for k, b in enumerate(_BERNOULLI, start=1)]  # −B₂ₖ/(2k·a²ᵏ)
+    else:
+        series = (math.factorial(n - 1) + factorial / 2 * inverse) * inverse ** n * (-1) ** (n + 1)
+        terms = [(-1) ** (n + 1) * b * math.factorial(2 * k + n - 1) / math.factorial(2 * k)
+                 for k, b in enumerate(_BERNOULLI, start=1)]  # (−1)ⁿ⁺¹B₂ₖ(2k + n − 1)!/((2k)!·a²ᵏ⁺ⁿ)
+    squared = inverse * inverse
+    tail = np.zeros_like(a)
+    for coefficient in reversed(terms):
+        tail = (tail + coefficient) * squared
+    return series + tail * inverse ** n - (-1) ** n * recurrence
+
+
+_ERFINV_NEWTON_STEPS = 5  # from the guess's 2·10⁻³: 4·10⁻⁶, 10⁻¹¹, then round-off
+
+
+class Ndtri(Primitive):
+    """z = Φ⁻¹(a), the standard normal quantile;  ∂z/∂a = √(2π)·e^(z²/2)
+
+    A primitive because √2·erf⁻¹(2a − 1) loses the lower tail: 2a − 1 rounds to −1 for a < 10⁻¹⁷."""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a):
+        p = np.asarray(a.data, dtype=np.float64)
+        lower = p < 0.5
+        with np.errstate(invalid="ignore"):
+            # both operands exact: 2p − 1 for p ≥ ½ (Sterbenz) and 2p in the lower tail, 2(1 − p) above
+            size = np.where(lower, 1 - 2 * p, 2 * p - 1)
+            complement = np.where(lower, 2 * p, 2 * (1 - p))
+            x = np.where((p < 0) | (p > 1), math.nan, _erf_inverse(size, complement))
+        return (math.sqrt(2) * np.where(lower, -x, x)).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        z = ctx.output
+        return grad * exp(z * z / 2) * math.sqrt(2 * math.pi)
+
+
+def erfinv_array(y: np.ndarray) -> np.ndarray:
+    """erf⁻¹ elementwise in float64 (``_erf_inverse``); ±1 give ±inf, |y| > 1 NaN."""
+    values = np.asarray(y, dtype=np.float64)
+    size = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        return np.copysign(np.where(size > 1, math.nan, _erf_inverse(size, 1 - size)), values)
+
+
+def _erf_inverse(size: np.ndarray, complement: np.ndarray) -> np.ndarray:
+    """x ≥ 0 with erf(x) = size and erfc(x) = complement (= 1 − size, passed exact where it matters): Winitzki's
+    closed-form guess (within 2·10⁻³), refined by Newton's method on erf for size ≤ ½ and on ln erfc beyond, where
+    erfc keeps the tail's digits. inf at size 1."""
+    at_one = complement == 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_term = np.log(complement * (1 + size))  # ln(1 − y²)
+        spread = 2 / (math.pi * 0.147) + log_term / 2
+        x = np.sqrt(np.sqrt(spread * spread - log_term / 0.147) - spread)
+        near = size <= 0.5
+        far = ~near
+        x = np.where(complement > 0, x, 0.0)
+        size, complement = size[near], complement[far]
+        for _ in range(_ERFINV_NEWTON_STEPS):
+            slope = (2 / math.sqrt(math.pi)) * np.exp(-x * x)
+            x[near] -= (erf_array(x[near]) - size) / slope[near]
+            tail = erfc_array(x[far])  # on erfc, Newton's method in ln erfc: quadratic also where erfc is far below 1
+            x[far] += (np.log(tail) - np.log(complement)) * tail / slope[far]
+    return np.where(at_one, math.inf, x)  # NaN stays NaN
