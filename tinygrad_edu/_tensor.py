@@ -1757,6 +1757,10 @@ class Tensor:
         """(sign, ln|det a|) of a (batch of) square matrices: see ``slogdet``"""
         return slogdet(self)
 
+    def logdet(self) -> Tensor:
+        """ln det a of a (batch of) square matrices (nan where det a < 0, −inf where it is 0): see ``logdet``"""
+        return logdet(self)
+
     # ------------------------------------------------------------------------------------------- more of PyTorch's ops
     # Compositions of the ops above: each gradient is the chain rule through them.
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
@@ -2816,6 +2820,13 @@ def slogdet(A: Tensor) -> SignLogAbsDet:
     = A⁻ᵀ (the sign has no gradient)"""
     A = _square_matrices(A, "slogdet")
     return SignLogAbsDet(Tensor.wrap(np.linalg.slogdet(A.data)[0]), ops.Slogdet.apply(A))
+
+
+def logdet(A: Tensor) -> Tensor:
+    """ln det A, nan where det A < 0 and −inf where it is 0 (as PyTorch);  ∂ln det A/∂A = A⁻ᵀ (0 where det A < 0,
+    ±inf where it is 0, as PyTorch)"""
+    sign, logabsdet = slogdet(_square_matrices(A, "logdet"))
+    return where(sign.data < 0, Tensor.wrap(np.array(np.nan, logabsdet.dtype)), logabsdet)
 
 
 def solve(A: Tensor, B: Any, *, left: bool = True) -> Tensor:

@@ -1171,6 +1171,189 @@ class Solve(Primitive):
         return (-(grad_b @ ctx.output.mT) if ctx.needs_input_grad[0] else None), grad_b
 
 
+# ---- factorizations: one LAPACK call per matrix, one node per factor (so each factor's gradient is exact whichever
+# of them a loss uses: the others' cotangents are absent, as PyTorch's undefined gradients, not zeros)
+class LinAlgError(RuntimeError):
+    """A matrix a factorization cannot take (PyTorch's ``torch.linalg.LinAlgError``, also a RuntimeError)."""
+
+
+class Factor(Primitive):
+    """One factor of a factorization whose factors (arrays) were computed together; ``gradient`` is the
+    factorization's, written in Tensor ops with the factors as nodes of the graph, so it differentiates again."""
+
+    array_backward = False  # the gradient needs the factors as Tensors (see backward), never a plain array formula
+
+    @staticmethod
+    def forward(ctx, a, factors, index):
+        ctx.save_for_backward(a)
+        ctx.factors, ctx.index = factors, index
+        return factors[index].copy()  # the output is the user's: changing it must not change what backward uses
+
+    def factor_gradient(self, grad: Any) -> Any:
+        """∂C/∂a from ∂C/∂(this factor) alone, through the factorization's ``gradient``."""
+        (a,) = self.saved_tensors
+        factors = [type(self).apply(a, self.factors, i) for i in range(len(self.factors))]  # graph nodes
+        cotangents = [None] * len(factors)
+        cotangents[self.index] = grad
+        return type(self).gradient(*cotangents, *factors), None, None
+
+
+def _eye(x: Any, n: int) -> Any:
+    return _same_kind(x, np.eye(n, dtype=x.dtype))
+
+
+def _diag_embed(v: Any) -> Any:
+    """The (batch of) diagonal matrices with v on the diagonal."""
+    return v.unsqueeze(-1) * _eye(v, v.shape[-1])
+
+
+def _differences(x: Any) -> Any:
+    """Eᵢⱼ = xⱼ − xᵢ off the diagonal, 1 on it (the divisor of the eigen- and singular-vector gradients)."""
+    return where(np.eye(x.shape[-1], dtype=bool), 1.0, x.unsqueeze(-2) - x.unsqueeze(-1))
+
+
+class Cholesky(Factor):
+    """z = L, lower triangular with L·Lᵀ = a;  ∂C/∂a = sym(L⁻ᵀ·Φ(Lᵀ·∂C/∂L)·L⁻¹), Φ the lower triangle with its
+    diagonal halved, sym(x) = (x + xᵀ)/2 (Murray 2016; PyTorch's cholesky_backward)"""
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.factor_gradient(grad)
+
+    @staticmethod
+    def gradient(grad, L):
+        phi = (L.mT @ grad).tril() * (1 - 0.5 * _eye(L, L.shape[-1]))
+        inverse = inv(L)
+        g = inverse.mT @ phi @ inverse
+        return (g + g.mT) * 0.5
+
+
+def cholesky_factor(a: np.ndarray) -> np.ndarray:
+    """numpy's lower Cholesky factor, or PyTorch's error naming the batch element and the leading minor that fail."""
+    try:
+        return np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        pass
+    matrices = a.reshape(-1, *a.shape[-2:])
+    for element, matrix in enumerate(matrices):
+        for order in range(1, matrix.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(matrix[:order, :order])
+            except np.linalg.LinAlgError:
+                where_ = f"(Batch element {element}): " if a.ndim > 2 else ""
+                raise LinAlgError(f"linalg.cholesky: {where_}The factorization could not be completed because the "
+                                  f"input is not positive-definite (the leading minor of order {order} is not "
+                                  "positive-definite).") from None
+    raise LinAlgError("linalg.cholesky: the factorization could not be completed")  # numpy failed on the whole only
+
+
+class Eigh(Factor):
+    """z = (w, V), a = V·diag(w)·Vᵀ for symmetric a;  ∂C/∂a = V·(diag(∂C/∂w) + skew(Vᵀ·∂C/∂V)/E)·Vᵀ, skew(x) =
+    (x − xᵀ)/2, Eᵢⱼ = wⱼ − wᵢ (NOTE: ±inf/nan for repeated eigenvalues where V is used, as PyTorch)"""
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.factor_gradient(grad)
+
+    @staticmethod
+    def gradient(grad_w, grad_V, w, V):
+        if grad_V is None:
+            return V @ _diag_embed(grad_w) @ V.mT
+        projected = V.mT @ grad_V
+        return V @ ((projected - projected.mT) * 0.5 / _differences(w)) @ V.mT
+
+
+class Svd(Factor):
+    """z = (U, S, Vh), a = U·diag(S)·Vh;  ∂C/∂a = U·diag(∂C/∂S)·Vh, and PyTorch's svd_backward for U and Vh (divided
+    by Eᵢⱼ = Sⱼ² − Sᵢ²: NOTE ±inf/nan for repeated singular values; full_matrices' extra columns are ignored)"""
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.factor_gradient(grad)
+
+    @staticmethod
+    def gradient(grad_U, grad_S, grad_Vh, U, S, Vh):
+        k = S.shape[-1]
+        U, Vh = U[..., :k], Vh[..., :k, :]  # full_matrices: the columns past min(m, n) are an arbitrary basis
+        if grad_S is not None:
+            return (U * grad_S.unsqueeze(-2)) @ Vh
+        if grad_U is not None:
+            grad_U = grad_U[..., :k]
+            projected = U.mT @ grad_U
+            inner = (projected - projected.mT) / _differences(S * S) * S.unsqueeze(-2)
+            if U.shape[-2] == k:
+                return U @ inner @ Vh
+            scaled = grad_U / S.unsqueeze(-2)  # (I − U·Uᵀ)·∂C/∂U·S⁻¹: the part outside U's columns
+            return (U @ inner + scaled - U @ (U.mT @ scaled)) @ Vh
+        grad_V, V = grad_Vh[..., :k, :].mT, Vh.mT
+        projected = V.mT @ grad_V
+        inner = S.unsqueeze(-1) * ((projected - projected.mT) / _differences(S * S))
+        if V.shape[-2] == k:
+            return U @ inner @ Vh
+        scaled = (grad_V / S.unsqueeze(-2)).mT
+        return U @ (inner @ Vh + scaled - (scaled @ V) @ Vh)
+
+
+class Qr(Factor):
+    """z = (Q, R), a = Q·R, Qᵀ·Q = I, R upper triangular;  ∂C/∂a = (∂C/∂Q + Q·copyltu(M))·R⁻ᵀ, M = triu(∂C/∂R·Rᵀ −
+    Qᵀ·∂C/∂Q), copyltu(M) = M + M's strict upper triangle transposed (PyTorch's linalg_qr_backward, m ≥ n)"""
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.factor_gradient(grad)
+
+    @staticmethod
+    def gradient(grad_Q, grad_R, Q, R):
+        if Q.ndim == 1:  # mode='r' computed no Q
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
+                               "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
+        m, n = Q.shape[-2], R.shape[-1]
+        if Q.shape[-1] > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        if m < n:
+            raise NotImplementedError("linalg.qr: tinygrad_edu differentiates the QR decomposition of tall or square "
+                                      f"matrices only (m ≥ n), got {m}×{n}")
+        M = (grad_R @ R.mT if grad_Q is None else -(Q.mT @ grad_Q)).triu()
+        g = Q @ (M + M.triu(1).mT)
+        if grad_Q is not None:
+            g = g + grad_Q
+        return solve(R, g.mT).mT
+
+
+class Pinv(Primitive):
+    """z = a⁺ (the Moore–Penrose pseudo-inverse);  ∂C/∂a = PyTorch's pinv_backward (exact where the rank is constant
+    near a, e.g. a of full rank)"""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a, rtol, atol):
+        ctx.save_for_backward(a)
+        return _pinv_array(a.data, rtol, atol)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        z = ctx.output
+        if a.shape[-2] <= a.shape[-1]:
+            K = grad.mT @ z
+            Kz = K @ z.mT
+            return -(z @ K).mT + Kz - (a @ z) @ Kz + (z.mT @ z) @ (grad.mT - K @ a), None, None
+        K = z @ grad.mT
+        zK = z.mT @ K
+        return -(K @ z).mT + (grad.mT - a @ K) @ z @ z.mT + zK - zK @ z @ a, None, None
+
+
+def _pinv_array(a: np.ndarray, rtol: Any, atol: Any) -> np.ndarray:
+    """a⁺ from the SVD, singular values at most max(atol, rtol·σ₁) dropped (torch.linalg.pinv's rule)."""
+    U, S, Vh = np.linalg.svd(a, full_matrices=False)
+    largest = S[..., :1] if S.shape[-1] else np.zeros((*S.shape[:-1], 1), a.dtype)
+    cutoff = np.maximum(np.asarray(atol, a.dtype)[..., None], np.asarray(rtol, a.dtype)[..., None] * largest)
+    kept = cutoff < S
+    inverse = np.where(kept, 1 / np.where(kept, S, 1), 0).astype(a.dtype)
+    return (Vh.swapaxes(-1, -2) * inverse[..., None, :]) @ U.swapaxes(-1, -2)
+
+
 class Einsum(Primitive):
     """z = einsum(spec, a₁, a₂, …);  ∂C/∂aₖ = einsum of ∂C/∂z with the other operands, to aₖ's subscripts"""
 
