@@ -1230,8 +1230,8 @@ class Tensor:
         axes = _one_spelling(axis, None if isinstance(dim, (tuple, list)) and not dim else dim, "norm", "axis", "dim")
         keep = bool(_one_spelling(keepdims, keepdim or None, "norm", "keepdims", "keepdim"))
         if p == "nuc":
-            raise NotImplementedError("norm: the nuclear norm needs singular values, which tinygrad_edu does not "
-                                      "differentiate; the vector norms and 'fro' are supported")
+            raise NotImplementedError("norm: p='nuc' is not supported by Tensor.norm; use "
+                                      "tg.linalg.matrix_norm(x, 'nuc') (from the singular values)")
         return vector_norm(self, 2 if p in ("fro", None) else p, axes, keep, dtype=dtype)
 
     def cumsum(self, axis: int | None = None, *, dim: int | None = None, dtype: DTypeLike = None) -> Tensor:
@@ -2767,8 +2767,8 @@ def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2,
     if ord == "fro":
         return vector_norm(A, 2, (rows, cols), keepdim)
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"matrix_norm: ord={ord!r} needs singular values, which tinygrad_edu does not "
-                                  "differentiate; 'fro', 1, -1, inf and -inf are supported")
+        raise NotImplementedError(f"matrix_norm: ord={ord!r} needs singular values: use tg.linalg.matrix_norm, "
+                                  "which computes them")
     if ord not in (1, -1, math.inf, -math.inf):
         raise ValueError(f"matrix_norm: ord must be 'fro', 'nuc', ±1, ±2 or ±inf, got {ord!r}")
     summed, over = (rows, cols) if abs(ord) == 1 else (cols, rows)

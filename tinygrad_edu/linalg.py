@@ -117,7 +117,8 @@ def svdvals(A: Any, *, driver: str | None = None) -> Tensor:
 
 def legacy_svd(input: Any, some: bool = True, compute_uv: bool = True) -> SVDUSV:
     """PyTorch's older ``torch.svd``: (U, S, V) with input = U·diag(S)·Vᵀ — V, not Vh — reduced unless
-    ``some=False``; with ``compute_uv=False``, U and V are zeros of shapes (m, m) and (n, n), as PyTorch"""
+    ``some=False``; with ``compute_uv=False``, U and V are zeros of shapes (m, m) and (n, n), as PyTorch;  the
+    gradient of ``svd``"""
     A = _matrices(input, "svd")
     if compute_uv:
         U, S, Vh = svd(A, full_matrices=not some)
@@ -208,7 +209,7 @@ def cond(A: Any, p: Any = None) -> Tensor:
 
 
 def matrix_power(A: Any, n: int) -> Tensor:
-    """Aⁿ by repeated squaring (A⁻¹ⁿ for negative n, the identity for 0);  the chain rule through matmul and inv"""
+    """Aⁿ by repeated squaring (A⁻¹ⁿ for negative n, the identity for 0);  the gradient through matmul and inv"""
     A = A if isinstance(A, Tensor) else Tensor(A)
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         raise ValueError(f"linalg.matrix_power: expected a square matrix or a batch of them, got shape {A.shape}")
@@ -228,7 +229,7 @@ def matrix_power(A: Any, n: int) -> Tensor:
 
 def multi_dot(tensors: Sequence[Any]) -> Tensor:
     """The product of the matrices in order (a first 1-D tensor a row, a last one a column, removed in the result);
-    the chain rule through matmul"""
+    the gradient through matmul"""
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if len(tensors) < 2:
         raise ValueError(f"linalg.multi_dot: expected at least 2 tensors, got {len(tensors)}")
@@ -256,8 +257,8 @@ def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool = True, unitrian
 
 def matrix_norm(A: Any, ord: float | str = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
-    """‖A‖ over the matrices in ``dim``: as ``matrix_norm`` for 'fro' and ±1, ±inf; 2 / −2 the largest / smallest
-    singular value, 'nuc' their sum;  the gradient of ``svdvals`` for those"""
+    """‖A‖ over the matrices in ``dim``: 'fro' = √Σ aᵢⱼ², ±1 / ±inf the largest or smallest column / row sum of |A|,
+    2 / −2 the largest / smallest singular value, 'nuc' their sum;  the gradient of that composition"""
     if ord not in (2, -2, "nuc"):
         return tensor_matrix_norm(A, ord, dim, keepdim, dtype=dtype)
     A = _matrices(A, "matrix_norm")
