@@ -357,6 +357,7 @@ def test_against_pytorch():
         ("nuclear norm", lambda lib: lambda x: lib.linalg.matrix_norm(x, "nuc"), RNG.standard_normal((2, 3, 4))),
         ("spectral norm", lambda lib: lambda x: lib.linalg.norm(x, 2), RNG.standard_normal((3, 4))),
         ("logdet", lambda lib: lib.logdet, positive_definite(2, 3, 3)),
+        ("matrix_exp", lambda lib: lib.linalg.matrix_exp, RNG.standard_normal((2, 3, 3)) * 3),
         ("solve_triangular", lambda lib: lambda x: lib.linalg.solve_triangular(x, x[..., :2] * 2, upper=True,
                                                                                left=True), RNG.standard_normal((3, 3))),
     ]
@@ -380,3 +381,42 @@ def test_against_pytorch():
 
 def wrap_weight(lib, torch, values):
     return torch.tensor(values) if lib is torch else tg.Tensor(values)
+
+
+# ----------------------------------------------------------------------------------------------- matrix_exp
+def series_exp(a, terms=60):
+    """Σₖ aᵏ/k!, summed term by term: the definition, for matrices of small norm."""
+    total, term = np.broadcast_to(np.eye(a.shape[-1]), a.shape).copy(), np.broadcast_to(np.eye(a.shape[-1]), a.shape)
+    for k in range(1, terms):
+        term = term @ a / k
+        total = total + term
+    return total
+
+
+@pytest.mark.parametrize("scale", [0.01, 1.0, 30.0])
+def test_matrix_exp(scale):
+    a = RNG.standard_normal((2, 3, 3)) * scale
+    ours = tg.linalg.matrix_exp(tg.Tensor(a)).data
+    if scale <= 1:
+        np.testing.assert_allclose(ours, series_exp(a), rtol=1e-12, atol=1e-15)
+    s = symmetric(a)  # exp of a symmetric matrix from its eigendecomposition; and exp(a)·exp(−a) = I
+    w, V = np.linalg.eigh(s)
+    np.testing.assert_allclose(tg.matrix_exp(tg.Tensor(s)).data, (V * np.exp(w)[..., None, :]) @ np.swapaxes(V, -1, -2),
+                               rtol=1e-11, atol=1e-12 * np.exp(w.max()))
+    if scale <= 1:
+        np.testing.assert_allclose(ours @ tg.Tensor(-a).matrix_exp().data, np.broadcast_to(np.eye(3), a.shape),
+                                   atol=1e-12)
+        check_gradients(tg.matrix_exp, a)
+        check_second_derivatives(tg.matrix_exp, a)
+
+
+def test_matrix_exp_of_special_matrices():
+    np.testing.assert_array_equal(tg.matrix_exp(tg.zeros(2, 2)).data, np.eye(2))
+    nilpotent = np.array([[0.0, 1.0], [0.0, 0.0]])
+    np.testing.assert_allclose(tg.matrix_exp(tg.Tensor(nilpotent)).data, np.eye(2) + nilpotent, atol=1e-15)
+    rotation = tg.matrix_exp(tg.Tensor(np.array([[0.0, -np.pi / 3], [np.pi / 3, 0.0]]))).data
+    c, s = np.cos(np.pi / 3), np.sin(np.pi / 3)
+    np.testing.assert_allclose(rotation, [[c, -s], [s, c]], atol=1e-15)
+    assert tg.matrix_exp(tg.Tensor(np.eye(2, dtype=np.float32))).dtype == np.float32
+    with pytest.raises(TypeError, match="floating-point"):
+        tg.matrix_exp(tg.Tensor(np.eye(2, dtype=np.int64)))

@@ -1761,6 +1761,11 @@ class Tensor:
         """ln det a of a (batch of) square matrices (nan where det a < 0, −inf where it is 0): see ``logdet``"""
         return logdet(self)
 
+    def matrix_exp(self) -> Tensor:
+        return matrix_exp(self)
+
+    matrix_exp.__doc__ = ops.MatrixExp.__doc__
+
     # ------------------------------------------------------------------------------------------- more of PyTorch's ops
     # Compositions of the ops above: each gradient is the chain rule through them.
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
@@ -2827,6 +2832,13 @@ def logdet(A: Tensor) -> Tensor:
     ±inf where it is 0, as PyTorch)"""
     sign, logabsdet = slogdet(_square_matrices(A, "logdet"))
     return where(sign.data < 0, Tensor.wrap(np.array(np.nan, logabsdet.dtype)), logabsdet)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    return ops.MatrixExp.apply(_square_matrices(A, "matrix_exp"))
+
+
+matrix_exp.__doc__ = ops.MatrixExp.__doc__
 
 
 def solve(A: Tensor, B: Any, *, left: bool = True) -> Tensor:

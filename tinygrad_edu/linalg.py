@@ -6,14 +6,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import ops
-from ._tensor import Tensor, det, inv, slogdet, solve, vector_norm, where
+from ._tensor import Tensor, det, inv, matrix_exp, slogdet, solve, vector_norm, where
 from ._tensor import linalg_norm as tensor_norm
 from ._tensor import matrix_norm as tensor_matrix_norm
 from .ops import LinAlgError
 
 __all__ = ["EighResult", "LinAlgError", "LstsqResult", "QRResult", "SVDResult", "cholesky", "cond", "cross", "det",
-           "eigh", "eigvalsh", "inv", "lstsq", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
-           "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vector_norm"]
+           "eigh", "eigvalsh", "inv", "lstsq", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot",
+           "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vector_norm"]
 
 
 def cross(input: Any, other: Any, dim: int = -1) -> Tensor:

@@ -28,7 +28,9 @@ A primitive exists where composing would be wrong or slow:
 - Slow as compositions: ``Cumsum`` (a triangular matmul would be O(n²)); ``Prod`` and ``Cumprod``, whose
   derivatives need the products of the other elements — exact with zeros, where exp(Σ log) and z/a are not;
   ``Einsum`` (one contraction instead of broadcast products and sums); ``Inv``, ``Det``, ``Slogdet``, ``Solve``
-  (LAPACK, with their closed-form derivatives written in these same ops, so second derivatives come free).
+  (LAPACK, with their closed-form derivatives written in these same ops, so second derivatives come free), and so
+  ``Pinv``, ``MatrixExp`` and the factorizations ``Cholesky``, ``Eigh``, ``Svd``, ``Qr`` (one ``Factor`` node per
+  factor of one LAPACK call; their gradients written in Tensor ops with the factors as nodes).
 """
 
 from __future__ import annotations
@@ -1352,6 +1354,51 @@ def _pinv_array(a: np.ndarray, rtol: Any, atol: Any) -> np.ndarray:
     kept = cutoff < S
     inverse = np.where(kept, 1 / np.where(kept, S, 1), 0).astype(a.dtype)
     return (Vh.swapaxes(-1, -2) * inverse[..., None, :]) @ U.swapaxes(-1, -2)
+
+
+class MatrixExp(Primitive):
+    """z = exp(a) = Σₖ aᵏ/k!;  ∂C/∂a = the upper-right block of exp([[aᵀ, ∂C/∂z], [0, aᵀ]]) (Mathias 1996, PyTorch's
+    rule for analytic functions of a matrix), written with exp itself, so it differentiates again"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _matrix_exp_array(a.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        n, rows, cols = a.shape[-1], a.ndim - 2, a.ndim - 1  # Cat takes its axis counted from the front
+        zeros = _same_kind(grad, np.zeros(grad.shape, grad.dtype))
+        blocks = concatenate([concatenate([a.mT, grad], cols), concatenate([zeros, a.mT], cols)], rows)
+        return matrix_exp(blocks)[..., :n, n:]
+
+
+def matrix_exp(x: Any) -> Any:
+    return _matrix_exp_array(x) if isinstance(x, _ARRAYS) else MatrixExp.apply(x)
+
+
+_PADE_13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0, 129060195264000.0,
+            10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_PADE_13_THETA = 5.371920351148152  # the largest 1-norm for which the [13/13] Padé approximant is exact in float64
+
+
+def _matrix_exp_array(a: np.ndarray) -> np.ndarray:
+    """exp(a) by scaling and squaring with the [13/13] Padé approximant (Higham 2005), in float64 for any input."""
+    x = a.astype(np.float64)
+    norms = np.nan_to_num(np.abs(x).sum(-2).max(-1, initial=0.0), nan=0.0, posinf=0.0)
+    squarings = np.ceil(np.log2(np.maximum(norms, _PADE_13_THETA) / _PADE_13_THETA)).astype(np.int64)
+    x = x / (2.0 ** squarings)[..., None, None]
+    b, eye = _PADE_13, np.eye(a.shape[-1])
+    x2 = x @ x
+    x4 = x2 @ x2
+    x6 = x4 @ x2
+    u = x @ (x6 @ (b[13] * x6 + b[11] * x4 + b[9] * x2) + b[7] * x6 + b[5] * x4 + b[3] * x2 + b[1] * eye)
+    v = x6 @ (b[12] * x6 + b[10] * x4 + b[8] * x2) + b[6] * x6 + b[4] * x4 + b[2] * x2 + b[0] * eye
+    z = np.linalg.solve(v - u, v + u)
+    for step in range(int(squarings.max(initial=0))):
+        z = np.where((squarings > step)[..., None, None], z @ z, z)
+    return z.astype(a.dtype)
 
 
 class Einsum(Primitive):
