@@ -179,20 +179,19 @@ def test_qr_identities(m, n, batch):
     np.testing.assert_allclose(R.data, np.linalg.qr(a, mode="r"))
 
 
-@pytest.mark.parametrize(("m", "n"), [(5, 3), (4, 4)])
+@pytest.mark.parametrize(("m", "n"), [(5, 3), (4, 4), (3, 5)])
 def test_qr_gradients(m, n):
     a = RNG.standard_normal((m, n)) + np.eye(m, n) * 3
     for op in (lambda x: tg.linalg.qr(x).Q, lambda x: tg.linalg.qr(x).R, lambda x: tg.linalg.qr(x)[0] * 2 + 1):
         check_gradients(op, a)
         check_second_derivatives(op, a)
-    if m == n:
+    if m <= n:  # complete is reduced here
         check_gradients(lambda x: tg.linalg.qr(x, "complete").Q, a)
 
 
 def test_qr_refuses_what_it_cannot_differentiate_as_pytorch():
     for mode, shape, error, message in [("r", (4, 3), RuntimeError, "not computed when mode='r'"),
-                                        ("complete", (4, 3), RuntimeError, "not differentiable when mode='complete'"),
-                                        ("reduced", (3, 4), NotImplementedError, "tall or square")]:
+                                        ("complete", (4, 3), RuntimeError, "not differentiable when mode='complete'")]:
         x = tg.Tensor(RNG.standard_normal(shape), requires_grad=True)
         with pytest.raises(error, match=message):
             tg.linalg.qr(x, mode).R.sum().backward()
@@ -349,6 +348,7 @@ def test_against_pytorch():
         ("svdvals", lambda lib: lib.linalg.svdvals, RNG.standard_normal((3, 4))),
         ("torch.svd", lambda lib: sign_free(lib.svd), distinct_singular_values(4, 3)),
         ("qr", lambda lib: lib.linalg.qr, RNG.standard_normal((5, 3))),
+        ("qr wide", lambda lib: lib.linalg.qr, RNG.standard_normal((2, 3, 5))),
         ("pinv", lambda lib: lib.linalg.pinv, RNG.standard_normal((3, 5))),
         ("lstsq", lambda lib: lambda x: lib.linalg.lstsq(x, x[..., :2] + 1).solution, RNG.standard_normal((5, 3))),
         ("matrix_power", lambda lib: lambda x: lib.linalg.matrix_power(x, -3),

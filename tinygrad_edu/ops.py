@@ -1298,7 +1298,8 @@ class Svd(Factor):
 
 class Qr(Factor):
     """z = (Q, R), a = Q·R, Qᵀ·Q = I, R upper triangular;  ∂C/∂a = (∂C/∂Q + Q·copyltu(M))·R⁻ᵀ, M = triu(∂C/∂R·Rᵀ −
-    Qᵀ·∂C/∂Q), copyltu(M) = M + M's strict upper triangle transposed (PyTorch's linalg_qr_backward, m ≥ n)"""
+    Qᵀ·∂C/∂Q), copyltu(M) = M + M's strict upper triangle transposed (PyTorch's linalg_qr_backward, m ≥ n; for m < n
+    the chain rule through a = Q·[X | Y], X the R of a's first m columns, Y = Qᵀ·(the rest))"""
 
     @staticmethod
     def backward(ctx, grad):
@@ -1312,14 +1313,25 @@ class Qr(Factor):
         m, n = Q.shape[-2], R.shape[-1]
         if Q.shape[-1] > n:
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
-        if m < n:
-            raise NotImplementedError("linalg.qr: tinygrad_edu differentiates the QR decomposition of tall or square "
-                                      f"matrices only (m ≥ n), got {m}×{n}")
-        M = (grad_R @ R.mT if grad_Q is None else -(Q.mT @ grad_Q)).triu()
-        g = Q @ (M + M.triu(1).mT)
-        if grad_Q is not None:
-            g = g + grad_Q
-        return solve(R, g.mT).mT
+        if m >= n:
+            return _qr_tall_gradient(grad_Q, grad_R, Q, R)
+        X, Y = R[..., :m], R[..., m:]
+        if grad_R is None:
+            no_change = _same_kind(Q, np.zeros(Y.shape, Q.dtype))  # Y's columns reach C only through Y
+            return concatenate([_qr_tall_gradient(grad_Q, None, Q, X), no_change], R.ndim - 1)
+        grad_Y = grad_R[..., m:]
+        grad_Q = (Q @ Y) @ grad_Y.mT + (0 if grad_Q is None else grad_Q)  # Y = Qᵀ·(a's last n − m columns)
+        return concatenate([_qr_tall_gradient(grad_Q, grad_R[..., :m], Q, X), Q @ grad_Y], R.ndim - 1)
+
+
+def _qr_tall_gradient(grad_Q: Any, grad_R: Any, Q: Any, R: Any) -> Any:
+    """∂C/∂a of a = Q·R for m ≥ n, either cotangent possibly absent (None)."""
+    M = (0 if grad_R is None else grad_R @ R.mT) - (0 if grad_Q is None else Q.mT @ grad_Q)
+    M = M.triu()
+    g = Q @ (M + M.triu(1).mT)
+    if grad_Q is not None:
+        g = g + grad_Q
+    return solve(R, g.mT).mT
 
 
 class Pinv(Primitive):
