@@ -228,6 +228,9 @@ def test_pinv_drops_singular_values_below_the_tolerance():
     np.testing.assert_array_equal(tg.linalg.matrix_rank(tg.Tensor(RNG.standard_normal((3, 4, 2)))).data, [2, 2, 2])
     with pytest.raises(ValueError, match="non-negative"):
         tg.linalg.pinv(tg.Tensor(np.eye(2)), atol=-1.0)
+    for op in (tg.linalg.pinv, tg.linalg.matrix_rank):  # PyTorch would read one triangle only: refused, not ignored
+        with pytest.raises(NotImplementedError, match="hermitian=True"):
+            op(tg.Tensor(np.eye(2)), hermitian=True)
 
 
 @pytest.mark.parametrize("n", [3, 1, 0, -1, -2])

@@ -190,6 +190,9 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = No
 def matrix_rank(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
     """The number of singular values above max(atol, rtol·σ₁) (int64, no gradient)"""
     A = _matrices(A, "matrix_rank")
+    if hermitian:
+        raise NotImplementedError("linalg.matrix_rank: hermitian=True is not supported; pass hermitian=False (the "
+                                  "same rank for a symmetric matrix)")
     S = np.linalg.svd(A.data, compute_uv=False)
     atol, rtol = _tolerances(A, atol, rtol, "matrix_rank")
     largest = S[..., :1] if S.shape[-1] else np.zeros((*S.shape[:-1], 1), A.dtype)
