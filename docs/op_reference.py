@@ -50,6 +50,10 @@ GROUPS: dict[str, list[str]] = {
     "Linear algebra": [
         "tg.einsum", "x.outer", "tg.tensordot", "x.dot", "x.mm", "x.mv", "x.bmm", "tg.addmm", "tg.baddbmm", "tg.kron",
         "tg.linalg.inv", "tg.linalg.det", "tg.linalg.slogdet", "tg.linalg.solve", "tg.linalg.norm",
+        "tg.linalg.cholesky", "tg.linalg.eigh", "tg.linalg.eigvalsh", "tg.linalg.svd", "tg.linalg.svdvals", "tg.svd",
+        "tg.linalg.qr", "tg.linalg.pinv", "tg.linalg.lstsq", "tg.linalg.matrix_power", "tg.linalg.multi_dot",
+        "tg.linalg.solve_triangular", "tg.linalg.matrix_rank", "tg.linalg.cond", "tg.logdet",
+        "tg.linalg.matrix_exp",
     ],
     "Factories": [
         "tg.linspace", "tg.logspace", "tg.empty", "tg.full_like", "tg.rand_like", "tg.randn_like", "tg.randint",

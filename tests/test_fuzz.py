@@ -385,6 +385,22 @@ CATALOG: dict[str, Op] = {
                   fits=lambda s: len(s) >= 2),
     "solve": Op(2, lambda a, b: tg.linalg.solve(_spd_tensor(a), b), lambda a, b: np.linalg.inv(_spd(a)) @ b,
                 fits=lambda s, t: len(s) == 2 and len(t) == 2 and t[0] == s[0]),
+    "cholesky": Op(1, lambda a: tg.linalg.cholesky(_spd_tensor(a)), lambda a: np.linalg.cholesky(_spd(a)),
+                   fits=lambda s: len(s) >= 2),
+    "eigh": Op(1, lambda a: tg.linalg.eigh(_spd_tensor(a)).eigenvectors ** 2
+               * tg.linalg.eigvalsh(_spd_tensor(a)).unsqueeze(-2),
+               lambda a: np.linalg.eigh(_spd(a))[1] ** 2 * np.linalg.eigvalsh(_spd(a))[..., None, :],
+               kinks=lambda a: np.diff(np.linalg.eigvalsh(_spd(a)), axis=-1), fits=lambda s: len(s) >= 2),
+    "svd": Op(1, lambda a: tg.linalg.svd(a, full_matrices=False).U ** 2 * tg.linalg.svdvals(a).unsqueeze(-2),
+              lambda a: np.linalg.svd(a, full_matrices=False)[0] ** 2 * np.linalg.svd(a)[1][..., None, :],
+              kinks=lambda a: np.concatenate([np.linalg.svd(a)[1], -np.diff(np.linalg.svd(a)[1], axis=-1)], -1),
+              fits=lambda s: len(s) >= 2),
+    "qr": Op(1, lambda a: tg.linalg.qr(a).R, lambda a: np.linalg.qr(a)[1],
+             kinks=lambda a: np.abs(np.diagonal(np.linalg.qr(a)[1], axis1=-2, axis2=-1)), fits=lambda s: len(s) >= 2),
+    "pinv": Op(1, tg.linalg.pinv, np.linalg.pinv, kinks=lambda a: np.linalg.svd(a)[1], fits=lambda s: len(s) >= 2),
+    "matrix_exp": Op(1, lambda a: tg.linalg.matrix_exp(_spd_tensor(a) * 0.1),  # symmetric: exp from its eigenvalues
+                     lambda a: (lambda w, v: (v * np.exp(w)[..., None, :]) @ np.swapaxes(v, -1, -2))(
+                         *np.linalg.eigh(_spd(a) * 0.1)), fits=lambda s: len(s) >= 2),
     "addcmul": Op(2, lambda a, b: a.addcmul(a, b, value=0.5), lambda a, b: a + 0.5 * a * b, fits=_broadcastable),
     "addcdiv": Op(2, lambda a, b: a.addcdiv(b, b * b + 0.5, value=2), lambda a, b: a + 2 * b / (b * b + 0.5),
                   fits=_broadcastable),
@@ -718,5 +734,5 @@ def test_every_built_in_forward_computes_on_arrays_alone(monkeypatch):
                   for s in _shapes_that_fit(op)])
     tg.ones(2, requires_grad=True).astype(np.float32)
     built_in = {c for c in vars(ops).values() if isinstance(c, type) and issubclass(c, ops.Primitive)}
-    assert {c.__name__ for c in built_in - applied} == {"Primitive", "OfItsInput"}  # (abstract)
+    assert {c.__name__ for c in built_in - applied} == {"Primitive", "OfItsInput", "Factor"}  # (abstract)
     assert all(c.forward_on_arrays for c in built_in)

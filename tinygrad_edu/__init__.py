@@ -54,6 +54,7 @@ from .functions import round as round
 from .functions import sum as sum
 from .grad_mode import detect_anomaly, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .linalg import matrix_power as matrix_power
 from .logic import (
     allclose,
     equal,
@@ -75,6 +76,7 @@ from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 # PyTorch's names that Python's builtins also have (and abs, round, sum, max, min, pow, compile above): not in
 # __all__, so `from tinygrad_edu import *` keeps Python's
 bool, int, float, any, all = dtypes.bool, dtypes.int, dtypes.float, logic.any, logic.all
+svd = linalg.legacy_svd  # torch.svd, PyTorch's older API: (U, S, V), V not Vh
 
 __version__ = "0.1.0"
 

@@ -1230,8 +1230,8 @@ class Tensor:
         axes = _one_spelling(axis, None if isinstance(dim, (tuple, list)) and not dim else dim, "norm", "axis", "dim")
         keep = bool(_one_spelling(keepdims, keepdim or None, "norm", "keepdims", "keepdim"))
         if p == "nuc":
-            raise NotImplementedError("norm: the nuclear norm needs singular values, which tinygrad_edu does not "
-                                      "differentiate; the vector norms and 'fro' are supported")
+            raise NotImplementedError("norm: p='nuc' is not supported by Tensor.norm; use "
+                                      "tg.linalg.matrix_norm(x, 'nuc') (from the singular values)")
         return vector_norm(self, 2 if p in ("fro", None) else p, axes, keep, dtype=dtype)
 
     def cumsum(self, axis: int | None = None, *, dim: int | None = None, dtype: DTypeLike = None) -> Tensor:
@@ -1756,6 +1756,15 @@ class Tensor:
     def slogdet(self) -> SignLogAbsDet:
         """(sign, ln|det a|) of a (batch of) square matrices: see ``slogdet``"""
         return slogdet(self)
+
+    def logdet(self) -> Tensor:
+        """ln det a of a (batch of) square matrices (nan where det a < 0, −inf where it is 0): see ``logdet``"""
+        return logdet(self)
+
+    def matrix_exp(self) -> Tensor:
+        return matrix_exp(self)
+
+    matrix_exp.__doc__ = ops.MatrixExp.__doc__
 
     # ------------------------------------------------------------------------------------------- more of PyTorch's ops
     # Compositions of the ops above: each gradient is the chain rule through them.
@@ -3175,8 +3184,8 @@ def matrix_norm(A: Tensor, ord: float | str = "fro", dim: tuple[int, int] = (-2,
     if ord == "fro":
         return vector_norm(A, 2, (rows, cols), keepdim)
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"matrix_norm: ord={ord!r} needs singular values, which tinygrad_edu does not "
-                                  "differentiate; 'fro', 1, -1, inf and -inf are supported")
+        raise NotImplementedError(f"matrix_norm: ord={ord!r} needs singular values: use tg.linalg.matrix_norm, "
+                                  "which computes them")
     if ord not in (1, -1, math.inf, -math.inf):
         raise ValueError(f"matrix_norm: ord must be 'fro', 'nuc', ±1, ±2 or ±inf, got {ord!r}")
     summed, over = (rows, cols) if abs(ord) == 1 else (cols, rows)
@@ -3228,6 +3237,20 @@ def slogdet(A: Tensor) -> SignLogAbsDet:
     = A⁻ᵀ (the sign has no gradient)"""
     A = _square_matrices(A, "slogdet")
     return SignLogAbsDet(Tensor.wrap(np.linalg.slogdet(A.data)[0]), ops.Slogdet.apply(A))
+
+
+def logdet(A: Tensor) -> Tensor:
+    """ln det A, nan where det A < 0 and −inf where it is 0 (as PyTorch);  ∂ln det A/∂A = A⁻ᵀ (0 where det A < 0,
+    ±inf where it is 0, as PyTorch)"""
+    sign, logabsdet = slogdet(_square_matrices(A, "logdet"))
+    return where(sign.data < 0, Tensor.wrap(np.array(np.nan, logabsdet.dtype)), logabsdet)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    return ops.MatrixExp.apply(_square_matrices(A, "matrix_exp"))
+
+
+matrix_exp.__doc__ = ops.MatrixExp.__doc__
 
 
 def solve(A: Tensor, B: Any, *, left: bool = True) -> Tensor:

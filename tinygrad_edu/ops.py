@@ -28,7 +28,9 @@ A primitive exists where composing would be wrong or slow:
 - Slow as compositions: ``Cumsum`` (a triangular matmul would be O(n²)); ``Prod`` and ``Cumprod``, whose
   derivatives need the products of the other elements — exact with zeros, where exp(Σ log) and z/a are not;
   ``Einsum`` (one contraction instead of broadcast products and sums); ``Inv``, ``Det``, ``Slogdet``, ``Solve``
-  (LAPACK, with their closed-form derivatives written in these same ops, so second derivatives come free).
+  (LAPACK, with their closed-form derivatives written in these same ops, so second derivatives come free), and so
+  ``Pinv``, ``MatrixExp`` and the factorizations ``Cholesky``, ``Eigh``, ``Svd``, ``Qr`` (one ``Factor`` node per
+  factor of one LAPACK call; their gradients written in Tensor ops with the factors as nodes).
 """
 
 from __future__ import annotations
@@ -1205,6 +1207,246 @@ class Solve(Primitive):
         (a,) = ctx.saved_tensors
         grad_b = solve(a.mT, grad)
         return (-(grad_b @ ctx.output.mT) if ctx.needs_input_grad[0] else None), grad_b
+
+
+# ---- factorizations: one LAPACK call per matrix, one node per factor (so each factor's gradient is exact whichever
+# of them a loss uses: the others' cotangents are absent, as PyTorch's undefined gradients, not zeros)
+class LinAlgError(RuntimeError):
+    """A matrix a factorization cannot take (PyTorch's ``torch.linalg.LinAlgError``, also a RuntimeError)."""
+
+
+class Factor(Primitive):
+    """One factor of a factorization whose factors (arrays) were computed together; ``gradient`` is the
+    factorization's, written in Tensor ops with the factors as nodes of the graph, so it differentiates again."""
+
+    array_backward = False  # the gradient needs the factors as Tensors (see backward), never a plain array formula
+
+    @staticmethod
+    def forward(ctx, a, factors, index):
+        ctx.save_for_backward(a)
+        ctx.factors, ctx.index = factors, index
+        return factors[index].copy()  # the output is the user's: changing it must not change what backward uses
+
+    def factor_gradient(self, grad: Any) -> Any:
+        """∂C/∂a from ∂C/∂(this factor) alone, through the factorization's ``gradient``."""
+        (a,) = self.saved_tensors
+        factors = [type(self).apply(a, self.factors, i) for i in range(len(self.factors))]  # graph nodes
+        cotangents = [None] * len(factors)
+        cotangents[self.index] = grad
+        return type(self).gradient(*cotangents, *factors), None, None
+
+
+def _eye(x: Any, n: int) -> Any:
+    return _same_kind(x, np.eye(n, dtype=x.dtype))
+
+
+def _diag_embed(v: Any) -> Any:
+    """The (batch of) diagonal matrices with v on the diagonal."""
+    return v.unsqueeze(-1) * _eye(v, v.shape[-1])
+
+
+def _differences(x: Any) -> Any:
+    """Eᵢⱼ = xⱼ − xᵢ off the diagonal, 1 on it (the divisor of the eigen- and singular-vector gradients)."""
+    return where(np.eye(x.shape[-1], dtype=bool), 1.0, x.unsqueeze(-2) - x.unsqueeze(-1))
+
+
+class Cholesky(Factor):
+    """z = L, lower triangular with L·Lᵀ = a;  ∂C/∂a = sym(L⁻ᵀ·Φ(Lᵀ·∂C/∂L)·L⁻¹), Φ the lower triangle with its
+    diagonal halved, sym(x) = (x + xᵀ)/2 (Murray 2016; PyTorch's cholesky_backward)"""
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.factor_gradient(grad)
+
+    @staticmethod
+    def gradient(grad, L):
+        phi = (L.mT @ grad).tril() * (1 - 0.5 * _eye(L, L.shape[-1]))
+        inverse = inv(L)
+        g = inverse.mT @ phi @ inverse
+        return (g + g.mT) * 0.5
+
+
+def cholesky_factor(a: np.ndarray) -> np.ndarray:
+    """numpy's lower Cholesky factor, or PyTorch's error naming the batch element and the leading minor that fail."""
+    try:
+        return np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        pass
+    matrices = a.reshape(-1, *a.shape[-2:])
+    for element, matrix in enumerate(matrices):
+        for order in range(1, matrix.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(matrix[:order, :order])
+            except np.linalg.LinAlgError:
+                where_ = f"(Batch element {element}): " if a.ndim > 2 else ""
+                raise LinAlgError(f"linalg.cholesky: {where_}The factorization could not be completed because the "
+                                  f"input is not positive-definite (the leading minor of order {order} is not "
+                                  "positive-definite).") from None
+    raise LinAlgError("linalg.cholesky: the factorization could not be completed")  # numpy failed on the whole only
+
+
+class Eigh(Factor):
+    """z = (w, V), a = V·diag(w)·Vᵀ for symmetric a;  ∂C/∂a = V·(diag(∂C/∂w) + skew(Vᵀ·∂C/∂V)/E)·Vᵀ, skew(x) =
+    (x − xᵀ)/2, Eᵢⱼ = wⱼ − wᵢ (NOTE: ±inf/nan for repeated eigenvalues where V is used, as PyTorch)"""
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.factor_gradient(grad)
+
+    @staticmethod
+    def gradient(grad_w, grad_V, w, V):
+        if grad_V is None:
+            return V @ _diag_embed(grad_w) @ V.mT
+        projected = V.mT @ grad_V
+        return V @ ((projected - projected.mT) * 0.5 / _differences(w)) @ V.mT
+
+
+class Svd(Factor):
+    """z = (U, S, Vh), a = U·diag(S)·Vh;  ∂C/∂a = U·diag(∂C/∂S)·Vh, and PyTorch's svd_backward for U and Vh (divided
+    by Eᵢⱼ = Sⱼ² − Sᵢ²: NOTE ±inf/nan for repeated singular values; full_matrices' extra columns are ignored)"""
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.factor_gradient(grad)
+
+    @staticmethod
+    def gradient(grad_U, grad_S, grad_Vh, U, S, Vh):
+        k = S.shape[-1]
+        U, Vh = U[..., :k], Vh[..., :k, :]  # full_matrices: the columns past min(m, n) are an arbitrary basis
+        if grad_S is not None:
+            return (U * grad_S.unsqueeze(-2)) @ Vh
+        if grad_U is not None:
+            grad_U = grad_U[..., :k]
+            projected = U.mT @ grad_U
+            inner = (projected - projected.mT) / _differences(S * S) * S.unsqueeze(-2)
+            if U.shape[-2] == k:
+                return U @ inner @ Vh
+            scaled = grad_U / S.unsqueeze(-2)  # (I − U·Uᵀ)·∂C/∂U·S⁻¹: the part outside U's columns
+            return (U @ inner + scaled - U @ (U.mT @ scaled)) @ Vh
+        grad_V, V = grad_Vh[..., :k, :].mT, Vh.mT
+        projected = V.mT @ grad_V
+        inner = S.unsqueeze(-1) * ((projected - projected.mT) / _differences(S * S))
+        if V.shape[-2] == k:
+            return U @ inner @ Vh
+        scaled = (grad_V / S.unsqueeze(-2)).mT
+        return U @ (inner @ Vh + scaled - (scaled @ V) @ Vh)
+
+
+class Qr(Factor):
+    """z = (Q, R), a = Q·R, Qᵀ·Q = I, R upper triangular;  ∂C/∂a = (∂C/∂Q + Q·copyltu(M))·R⁻ᵀ, M = triu(∂C/∂R·Rᵀ −
+    Qᵀ·∂C/∂Q), copyltu(M) = M + M's strict upper triangle transposed (PyTorch's linalg_qr_backward, m ≥ n; for m < n
+    the chain rule through a = Q·[X | Y], X the R of a's first m columns, Y = Qᵀ·(the rest))"""
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.factor_gradient(grad)
+
+    @staticmethod
+    def gradient(grad_Q, grad_R, Q, R):
+        if Q.ndim == 1:  # mode='r' computed no Q
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
+                               "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
+        m, n = Q.shape[-2], R.shape[-1]
+        if Q.shape[-1] > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        if m >= n:
+            return _qr_tall_gradient(grad_Q, grad_R, Q, R)
+        X, Y = R[..., :m], R[..., m:]
+        if grad_R is None:
+            no_change = _same_kind(Q, np.zeros(Y.shape, Q.dtype))  # Y's columns reach C only through Y
+            return concatenate([_qr_tall_gradient(grad_Q, None, Q, X), no_change], R.ndim - 1)
+        grad_Y = grad_R[..., m:]
+        grad_Q = (Q @ Y) @ grad_Y.mT + (0 if grad_Q is None else grad_Q)  # Y = Qᵀ·(a's last n − m columns)
+        return concatenate([_qr_tall_gradient(grad_Q, grad_R[..., :m], Q, X), Q @ grad_Y], R.ndim - 1)
+
+
+def _qr_tall_gradient(grad_Q: Any, grad_R: Any, Q: Any, R: Any) -> Any:
+    """∂C/∂a of a = Q·R for m ≥ n, either cotangent possibly absent (None)."""
+    M = (0 if grad_R is None else grad_R @ R.mT) - (0 if grad_Q is None else Q.mT @ grad_Q)
+    M = M.triu()
+    g = Q @ (M + M.triu(1).mT)
+    if grad_Q is not None:
+        g = g + grad_Q
+    return solve(R, g.mT).mT
+
+
+class Pinv(Primitive):
+    """z = a⁺ (the Moore–Penrose pseudo-inverse);  ∂C/∂a = PyTorch's pinv_backward (exact where the rank is constant
+    near a, e.g. a of full rank)"""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a, rtol, atol):
+        ctx.save_for_backward(a)
+        return _pinv_array(a.data, rtol, atol)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        z = ctx.output
+        if a.shape[-2] <= a.shape[-1]:
+            K = grad.mT @ z
+            Kz = K @ z.mT
+            return -(z @ K).mT + Kz - (a @ z) @ Kz + (z.mT @ z) @ (grad.mT - K @ a), None, None
+        K = z @ grad.mT
+        zK = z.mT @ K
+        return -(K @ z).mT + (grad.mT - a @ K) @ z @ z.mT + zK - zK @ z @ a, None, None
+
+
+def _pinv_array(a: np.ndarray, rtol: Any, atol: Any) -> np.ndarray:
+    """a⁺ from the SVD, singular values at most max(atol, rtol·σ₁) dropped (torch.linalg.pinv's rule)."""
+    U, S, Vh = np.linalg.svd(a, full_matrices=False)
+    largest = S[..., :1] if S.shape[-1] else np.zeros((*S.shape[:-1], 1), a.dtype)
+    cutoff = np.maximum(np.asarray(atol, a.dtype)[..., None], np.asarray(rtol, a.dtype)[..., None] * largest)
+    kept = cutoff < S
+    inverse = np.where(kept, 1 / np.where(kept, S, 1), 0).astype(a.dtype)
+    return (Vh.swapaxes(-1, -2) * inverse[..., None, :]) @ U.swapaxes(-1, -2)
+
+
+class MatrixExp(Primitive):
+    """z = exp(a) = Σₖ aᵏ/k!;  ∂C/∂a = the upper-right block of exp([[aᵀ, ∂C/∂z], [0, aᵀ]]) (Mathias 1996, PyTorch's
+    rule for analytic functions of a matrix), written with exp itself, so it differentiates again"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _matrix_exp_array(a.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        n, rows, cols = a.shape[-1], a.ndim - 2, a.ndim - 1  # Cat takes its axis counted from the front
+        zeros = _same_kind(grad, np.zeros(grad.shape, grad.dtype))
+        blocks = concatenate([concatenate([a.mT, grad], cols), concatenate([zeros, a.mT], cols)], rows)
+        return matrix_exp(blocks)[..., :n, n:]
+
+
+def matrix_exp(x: Any) -> Any:
+    return _matrix_exp_array(x) if isinstance(x, _ARRAYS) else MatrixExp.apply(x)
+
+
+_PADE_13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0, 129060195264000.0,
+            10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_PADE_13_THETA = 5.371920351148152  # the largest 1-norm for which the [13/13] Padé approximant is exact in float64
+
+
+def _matrix_exp_array(a: np.ndarray) -> np.ndarray:
+    """exp(a) by scaling and squaring with the [13/13] Padé approximant (Higham 2005), in float64 for any input."""
+    x = a.astype(np.float64)
+    norms = np.nan_to_num(np.abs(x).sum(-2).max(-1, initial=0.0), nan=0.0, posinf=0.0)
+    squarings = np.ceil(np.log2(np.maximum(norms, _PADE_13_THETA) / _PADE_13_THETA)).astype(np.int64)
+    x = x / (2.0 ** squarings)[..., None, None]
+    b, eye = _PADE_13, np.eye(a.shape[-1])
+    x2 = x @ x
+    x4 = x2 @ x2
+    x6 = x4 @ x2
+    u = x @ (x6 @ (b[13] * x6 + b[11] * x4 + b[9] * x2) + b[7] * x6 + b[5] * x4 + b[3] * x2 + b[1] * eye)
+    v = x6 @ (b[12] * x6 + b[10] * x4 + b[8] * x2) + b[6] * x6 + b[4] * x4 + b[2] * x2 + b[0] * eye
+    z = np.linalg.solve(v - u, v + u)
+    for step in range(int(squarings.max(initial=0))):
+        z = np.where((squarings > step)[..., None, None], z @ z, z)
+    return z.astype(a.dtype)
 
 
 class Einsum(Primitive):
