@@ -1978,7 +1978,8 @@ class Tensor:
     def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True) -> Tensor:
         """z = a with each place reduced ('sum', 'prod', 'mean', 'amax', 'amin') with the ``src`` elements
         scattered to it along ``dim`` (and itself, with ``include_self``);  ∂C/∂a, ∂C/∂src are the reduction's own
-        (prod exact with zeros; amax, amin split evenly among the tied values, as PyTorch)"""
+        (prod exact with zeros; amax, amin split evenly among the tied values that took part; PyTorch, with
+        include_self=False, also counts the excluded self)"""
         if reduce not in SCATTER_REDUCTIONS:
             raise ValueError(f"scatter_reduce: reduce must be one of {', '.join(SCATTER_REDUCTIONS)}, got {reduce!r}")
         if not self.ndim:
