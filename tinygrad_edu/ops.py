@@ -21,10 +21,13 @@ A primitive exists where composing would be wrong or slow:
   keep 4 digits), ``Expm1`` (eᵃ − 1 near 0), ``Log2`` and ``Log10`` (exact at powers, so ⌊log₁₀ 1000⌋ is 3, not
   2), ``Hypot`` (a² + b² overflows), ``Remainder`` and ``Fmod`` (a − b·⌊a/b⌋ rounds), ``Sinh`` (eᵃ − e⁻ᵃ cancels
   near 0) with ``Cosh``, each the other's derivative, ``Acos`` (π/2 − asin loses digits near 1), ``Atan2`` (atan(a/b)
-  and a quadrant fix lose b = 0), and ``Asinh``, ``Acosh``, ``Atanh`` (their log formulas cancel).
-- Functions nothing else builds: ``Sin``, ``Cos``, ``Asin``, ``Atan``; ``Logit`` (PyTorch's derivative: NaN outside
-  [0, 1] and ±inf at its ends, where the chain rule through ln(a/(1 − a)) is finite or NaN); ``Step``, one op for
-  floor, ceil, round, trunc, sign and //, whose gradient is zeros (PyTorch's), not nothing.
+  and a quadrant fix lose b = 0), ``Asinh``, ``Acosh``, ``Atanh`` (their log formulas cancel), and
+  ``LogCumsumExp`` (one shift per slice underflows the prefixes far below the slice's maximum).
+- Functions nothing else builds: ``Sin``, ``Cos``, ``Asin``, ``Atan``; ``Lgamma``, ``Polygamma`` (digamma at
+  n = 0), ``Erfinv``, ``Ndtri``, ``I0``, ``I1``; ``Copysign`` and ``Nextafter`` (a composition loses the sign of a
+  NaN, and ±inf); ``Logit`` (PyTorch's derivative: NaN outside [0, 1] and ±inf at its ends, where the chain rule
+  through ln(a/(1 − a)) is finite or NaN); ``Step``, one op for floor, ceil, round, trunc, sign and //, whose
+  gradient is zeros (PyTorch's), not nothing.
 - Slow as compositions: ``Cumsum`` (a triangular matmul would be O(n²)); ``Prod`` and ``Cumprod``, whose
   derivatives need the products of the other elements — exact with zeros, where exp(Σ log) and z/a are not;
   ``Einsum`` (one contraction instead of broadcast products and sums); ``Inv``, ``Det``, ``Slogdet``, ``Solve``
