@@ -304,6 +304,15 @@ def test_explain_labels_every_op_with_its_own_local_derivative():
         assert text and nodes[node]["label"].endswith(text.replace("\\", "\\\\")), (node, text)
 
 
+def test_every_primitives_local_derivative_is_a_whole_line_of_its_docstring():
+    """The viewer and the op reference quote a docstring's first line: it must be the whole first paragraph, or the
+    quoted formula stops mid-sentence."""
+    for name, cls in inspect.getmembers(ops, inspect.isclass):
+        if issubclass(cls, ops.Primitive) and "backward" in vars(cls):
+            lines = cls.__doc__.strip().splitlines()
+            assert len(lines) == 1 or not lines[1].strip(), (name, lines[0])
+
+
 def test_the_viewer_has_no_special_case_for_any_op():
     """No op name in viz's code, no op attribute read: mean, Linear and the rest are shown as the ops they are."""
     op_names = {name for name, cls in inspect.getmembers(ops, inspect.isclass) if issubclass(cls, tg.Function)}

@@ -1254,8 +1254,10 @@ def _differences(x: Any) -> Any:
 
 
 class Cholesky(Factor):
-    """z = L, lower triangular with L·Lᵀ = a;  ∂C/∂a = sym(L⁻ᵀ·Φ(Lᵀ·∂C/∂L)·L⁻¹), Φ the lower triangle with its
-    diagonal halved, sym(x) = (x + xᵀ)/2 (Murray 2016; PyTorch's cholesky_backward)"""
+    """z = L, lower triangular with L·Lᵀ = a;  ∂C/∂a = sym(L⁻ᵀ·Φ(Lᵀ·∂C/∂L)·L⁻¹)
+
+    Φ is the lower triangle with its diagonal halved, sym(x) = (x + xᵀ)/2 (Murray 2016; PyTorch's cholesky_backward).
+    """
 
     @staticmethod
     def backward(ctx, grad):
@@ -1289,8 +1291,10 @@ def cholesky_factor(a: np.ndarray) -> np.ndarray:
 
 
 class Eigh(Factor):
-    """z = (w, V), a = V·diag(w)·Vᵀ for symmetric a;  ∂C/∂a = V·(diag(∂C/∂w) + skew(Vᵀ·∂C/∂V)/E)·Vᵀ, skew(x) =
-    (x − xᵀ)/2, Eᵢⱼ = wⱼ − wᵢ (NOTE: ±inf/nan for repeated eigenvalues where V is used, as PyTorch)"""
+    """z = (w, V), a = V·diag(w)·Vᵀ for symmetric a;  ∂C/∂a = V·(diag(∂C/∂w) + skew(Vᵀ·∂C/∂V)/E)·Vᵀ
+
+    skew(x) = (x − xᵀ)/2, Eᵢⱼ = wⱼ − wᵢ (NOTE: ±inf/nan for repeated eigenvalues where V is used, as PyTorch).
+    """
 
     @staticmethod
     def backward(ctx, grad):
@@ -1305,8 +1309,11 @@ class Eigh(Factor):
 
 
 class Svd(Factor):
-    """z = (U, S, Vh), a = U·diag(S)·Vh;  ∂C/∂a = U·diag(∂C/∂S)·Vh, and PyTorch's svd_backward for U and Vh (divided
-    by Eᵢⱼ = Sⱼ² − Sᵢ²: NOTE ±inf/nan for repeated singular values; full_matrices' extra columns are ignored)"""
+    """z = (U, S, Vh), a = U·diag(S)·Vh;  ∂C/∂a = U·diag(∂C/∂S)·Vh, and PyTorch's svd_backward for U and Vh
+
+    That one divides by Eᵢⱼ = Sⱼ² − Sᵢ² (NOTE: ±inf/nan for repeated singular values); full_matrices' extra columns
+    are ignored.
+    """
 
     @staticmethod
     def backward(ctx, grad):
@@ -1336,9 +1343,12 @@ class Svd(Factor):
 
 
 class Qr(Factor):
-    """z = (Q, R), a = Q·R, Qᵀ·Q = I, R upper triangular;  ∂C/∂a = (∂C/∂Q + Q·copyltu(M))·R⁻ᵀ, M = triu(∂C/∂R·Rᵀ −
-    Qᵀ·∂C/∂Q), copyltu(M) = M + M's strict upper triangle transposed (PyTorch's linalg_qr_backward, m ≥ n; for m < n
-    the chain rule through a = Q·[X | Y], X the R of a's first m columns, Y = Qᵀ·(the rest))"""
+    """z = (Q, R), a = Q·R, Qᵀ·Q = I, R upper triangular;  ∂C/∂a = (∂C/∂Q + Q·copyltu(M))·R⁻ᵀ for m ≥ n
+
+    M = triu(∂C/∂R·Rᵀ − Qᵀ·∂C/∂Q), copyltu(M) = M + M's strict upper triangle transposed (PyTorch's
+    linalg_qr_backward); for m < n the chain rule through a = Q·[X | Y], X the R of a's first m columns,
+    Y = Qᵀ·(the rest).
+    """
 
     @staticmethod
     def backward(ctx, grad):
@@ -1374,8 +1384,10 @@ def _qr_tall_gradient(grad_Q: Any, grad_R: Any, Q: Any, R: Any) -> Any:
 
 
 class Pinv(Primitive):
-    """z = a⁺ (the Moore–Penrose pseudo-inverse);  ∂C/∂a = PyTorch's pinv_backward (exact where the rank is constant
-    near a, e.g. a of full rank)"""
+    """z = a⁺ (the Moore–Penrose pseudo-inverse);  ∂C/∂a = PyTorch's pinv_backward
+
+    Exact where the rank is constant near a (a of full rank, say).
+    """
 
     saves_output = True  # its derivative is written with its output
 
@@ -1408,8 +1420,11 @@ def _pinv_array(a: np.ndarray, rtol: Any, atol: Any) -> np.ndarray:
 
 
 class MatrixExp(Primitive):
-    """z = exp(a) = Σₖ aᵏ/k!;  ∂C/∂a = the upper-right block of exp([[aᵀ, ∂C/∂z], [0, aᵀ]]) (Mathias 1996, PyTorch's
-    rule for analytic functions of a matrix), written with exp itself, so it differentiates again"""
+    """z = exp(a) = Σₖ aᵏ/k!;  ∂C/∂a = the upper-right block of exp([[aᵀ, ∂C/∂z], [0, aᵀ]])
+
+    Mathias 1996, PyTorch's rule for analytic functions of a matrix; written with exp itself, so it differentiates
+    again.
+    """
 
     @staticmethod
     def forward(ctx, a):
