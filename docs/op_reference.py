@@ -66,7 +66,7 @@ GROUPS: dict[str, list[str]] = {
     ],
 }
 GROUPS["Reductions and scans"] += ["x.logcumsumexp", "x.nanmedian", "x.quantile", "x.nanquantile", "x.histc",
-                                   "x.cov", "x.corrcoef", "x.renorm"]  # session 5
+                                   "x.cov", "x.corrcoef", "x.renorm"]
 GROUPS["Indexing and gathering"] += ["x.scatter_reduce", "x.index_put", "x.masked_scatter", "tg.searchsorted",
                                      "tg.bucketize"]
 GROUPS["Shape"] += ["x.diag_embed", "x.rot90", "tg.block_diag", "tg.cartesian_prod", "tg.combinations"]

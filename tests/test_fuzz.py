@@ -470,7 +470,7 @@ CATALOG.update({  # signs and special functions
                 lambda a: math.sqrt(2) * _erfinv(2 / (1 + np.exp(-a)) - 1)),
 })
 
-CATALOG.update({  # session 5's ops
+CATALOG.update({  # scans, shapes and special functions
     "logcumsumexp": Op(1, lambda a: a.logcumsumexp(-1), lambda a: np.log(np.cumsum(np.exp(a), axis=-1)),
                        fits=_last_axis),
     "rot90": Op(1, lambda a: a.rot90(1, (-2, -1)), lambda a: np.rot90(a, 1, (-2, -1)), fits=_at_least(2)),

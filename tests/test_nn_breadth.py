@@ -1,4 +1,4 @@
-"""Layers and functions PyTorch users reach for (session 5): fold/unfold, functional batch norm, Bilinear, 1-D
+"""Layers and functions PyTorch users reach for: fold/unfold, functional batch norm, Bilinear, 1-D
 adaptive pooling, 3-D batch and instance norm — checked against loops written out in numpy, against PyTorch on
 copied weights, and against finite differences in float64 (plain and with create_graph=True)."""
 

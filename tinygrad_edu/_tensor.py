@@ -3560,7 +3560,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     return Tensor.wrap(np.array(samples, dtype=np.int64).reshape(*weights.shape[:-1], num_samples))
 
 
-# ----------------------------------------------------------------------------------------------- helpers, session 5
+# ---------------------------------------------------------------- helpers of scatter_reduce, index_put, masked_scatter
 SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 QUANTILE_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -3583,7 +3583,7 @@ def _broadcast_shape(first: tuple[int, ...], second: tuple[int, ...], error: str
         raise ValueError(error) from None
 
 
-# ----------------------------------------------------------------------------------------------- session 5, free
+# ---------------------------------------------------------------- searching, index factories, combinatorics, distances
 def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False, right: bool = False,
                  side: str | None = None, sorter: Any = None) -> Tensor:
     """Where each of ``values`` would go in the last axis of ``sorted_sequence`` to keep it sorted (the first such

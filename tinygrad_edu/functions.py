@@ -476,7 +476,7 @@ bitwise_xor = _function(Tensor.bitwise_xor)
 bitwise_not = _function(Tensor.bitwise_not)
 bincount = _function(Tensor.bincount)
 
-# indexing, scans and reductions of session 5
+# indexing, scans and reductions
 scatter_reduce = _function(Tensor.scatter_reduce)
 index_put = _function(Tensor.index_put)
 masked_scatter = _function(Tensor.masked_scatter)

@@ -188,7 +188,7 @@ __all__ += [  # more losses (nn/losses.py) and the reshaping modules (nn/reshapi
     "ZeroPad1d",
     "ZeroPad2d",
 ]
-__all__ += [  # session 5's breadth: more layers from torch.nn
+__all__ += [  # more layers from torch.nn
     "AdaptiveAvgPool1d",
     "AdaptiveMaxPool1d",
     "AvgPool3d",

@@ -246,7 +246,6 @@ class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
         return F.adaptive_max_pool2d(x, self.output_size, self.return_indices)
 
 
-
 class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
     """Mean over PyTorch's adaptive windows of (N, C, L) input, to an output of length ``output_size``."""
 

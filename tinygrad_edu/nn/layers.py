@@ -177,7 +177,6 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-
 class Bilinear(Module):
     """y = x1ᵀ·W·x2 + b per output, weight (out, in1, in2) and bias (out) drawn from PyTorch's U(−1/√in1, 1/√in1)."""
 
