@@ -2379,6 +2379,68 @@ class Tensor:
         return (a.unsqueeze(-1) - halves).lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
 
 
+    # ------------------------------------------------------------------------------------------- products with a scale
+    # PyTorch's β·input + α·(product) family: beta=0 ignores input (NaN included), as PyTorch.
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """z = β·c + α·(a @ b) for c = this tensor: see ``addmm``"""
+        return addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """z = β·c + α·(a @ b) for batches of matrices, c = this tensor: see ``baddbmm``"""
+        return baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def kron(self, other: Tensor) -> Tensor:
+        """The Kronecker product with ``other``: see ``kron``"""
+        return kron(self, other)
+
+    def addmv(self, mat: Tensor, vec: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """z = β·c + α·(A @ v) for c = this tensor (broadcast to A's rows);  ∂z/∂c = β, ∂C/∂A = α·∂C/∂z·vᵀ,
+        ∂C/∂v = α·Aᵀ @ ∂C/∂z"""
+        _check_ndims("addmv", (mat, 2), (vec, 1))
+        return _scaled_product("addmv", self, (mat, vec), mat @ vec, beta, alpha)
+
+    def addr(self, vec1: Tensor, vec2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """z = β·c + α·(u ⊗ v) for c = this tensor;  ∂z/∂c = β, ∂C/∂u = α·∂C/∂z @ v, ∂C/∂v = α·(∂C/∂z)ᵀ @ u"""
+        _check_ndims("addr", (vec1, 1), (vec2, 1))
+        return _scaled_product("addr", self, (vec1, vec2), vec1.outer(vec2), beta, alpha)
+
+    def addbmm(self, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """z = β·c + α·Σᵦ aᵦ @ bᵦ for c = this tensor and batches a, b of matrices (one product: the batch joined
+        to the inner axis);  ∂z/∂c = β, ∂C/∂aᵦ = α·∂C/∂z @ bᵦᵀ, ∂C/∂bᵦ = α·aᵦᵀ @ ∂C/∂z"""
+        _check_ndims("addbmm", (batch1, 3), (batch2, 3))
+        (count, rows, inner), (count2, inner2, columns) = batch1.shape, batch2.shape
+        if count != count2 or inner != inner2:
+            raise ValueError(f"addbmm: batch1 {batch1.shape} and batch2 {batch2.shape} need one batch size and "
+                             "matching inner sizes")
+        product = batch1.permute(1, 0, 2).reshape(rows, count * inner) @ batch2.reshape(count * inner, columns)
+        return _scaled_product("addbmm", self, (batch1, batch2), product, beta, alpha)
+
+    def inner(self, other: Any) -> Tensor:
+        """z = Σ over the last axis of a and b of a·b (shape a.shape[:-1] + b.shape[:-1]; a product if either is
+        0-d);  ∂C/∂a, ∂C/∂b through ``tensordot``"""
+        other = _as_tensor(other)
+        if self.ndim == 0 or other.ndim == 0:
+            return self * other
+        if self.shape[-1] != other.shape[-1]:
+            raise ValueError(f"inner: the last dimensions differ: shapes {self.shape} and {other.shape}")
+        return tensordot(self, other, ([-1], [-1]))
+
+    def vdot(self, other: Tensor) -> Tensor:
+        """z = Σᵢ conj(aᵢ)·bᵢ of two 1-D tensors: ``dot`` for real numbers (the only kind here)"""
+        if self.ndim != 1 or other.ndim != 1:
+            raise ValueError(f"vdot: 1-D tensors expected, got shapes {self.shape} and {other.shape}")
+        return self.dot(other)
+
+    def dist(self, other: Any, p: float = 2) -> Tensor:
+        """‖a − b‖ₚ over all elements of the broadcast difference (p = 0, ±inf as ``vector_norm``);  the gradient
+        through the norm"""
+        other = _as_tensor(other)
+        if self.dtype.kind != "f" or other.dtype.kind != "f":
+            raise TypeError(f"dist: expected floating-point tensors, got dtypes {self.dtype} and {other.dtype} (as "
+                            "PyTorch)")
+        return vector_norm(self - other, p)
+
+
 _SINC_TAYLOR_BELOW = 0.01  # |πa| below which sinc is its Taylor polynomial (the first term left out, u⁴/9!, < 1e-21)
 
 
@@ -3376,9 +3438,29 @@ def baddbmm(input: Any, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alph
 def _scaled_sum(input: Any, product: Tensor, beta: float, alpha: float) -> Tensor:
     product = product if alpha == 1 else product * alpha
     if beta == 0:
+        if isinstance(input, Tensor) and input.requires_grad:  # input's gradient is zeros (not None), as PyTorch
+            return product + _replaced(input, 0)
         return product.broadcast_to(np.broadcast_shapes(np.shape(input.data if isinstance(input, Tensor) else
                                                                  input), product.shape))
     return product + (input if beta == 1 else _as_tensor(input) * beta)
+
+
+def _scaled_product(op: str, input: Tensor, factors: tuple[Tensor, Tensor], product: Tensor, beta: Any,
+                    alpha: Any) -> Tensor:
+    """β·input + α·product for ``addmv``, ``addr``, ``addbmm``, with PyTorch's checks: one dtype for all three,
+    input broadcastable to the product's shape, integer β and α for integer tensors."""
+    dtypes = {input.dtype, *(t.dtype for t in factors)}
+    if len(dtypes) > 1:
+        raise TypeError(f"{op}: input tensors must have one dtype (as PyTorch), got {sorted(map(str, dtypes))}")
+    if input.dtype == np.bool_:
+        raise TypeError(f"{op}: bool tensors are not supported here; convert them with .int() first")
+    if input.dtype.kind in "iu" and any(not isinstance(s, (bool, int, np.integer)) for s in (beta, alpha)):
+        raise TypeError(f"{op}: beta and alpha must be integers for integer tensors, got beta={beta!r}, "
+                        f"alpha={alpha!r} (PyTorch would truncate them)")
+    if np.broadcast_shapes(input.shape, product.shape) != product.shape:
+        raise ValueError(f"{op}: input of shape {input.shape} does not broadcast to the product's shape "
+                         f"{product.shape}")
+    return _scaled_sum(input, product, beta, alpha)
 
 
 def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:

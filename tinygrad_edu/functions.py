@@ -5,6 +5,7 @@ the ops and factories that have no method (``einsum``, ``meshgrid``, ``linspace`
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -514,3 +515,25 @@ mvlgamma = _function(Tensor.mvlgamma)
 def polygamma(n: int, input: Any) -> Tensor:
     """ψ⁽ⁿ⁾(input), PyTorch's ``torch.polygamma(n, input)``: n first (the method is ``input.polygamma(n)``)."""
     return (input if isinstance(input, Tensor) else Tensor(input)).polygamma(n)
+
+# products with a scale, and the rest of PyTorch's matrix products
+addmv = _function(Tensor.addmv)
+addr = _function(Tensor.addr)
+addbmm = _function(Tensor.addbmm)
+inner = _function(Tensor.inner)
+vdot = _function(Tensor.vdot)
+dist = _function(Tensor.dist)
+__all__ += ["addbmm", "addmv", "addr", "chain_matmul", "dist", "inner", "vdot"]
+
+
+def chain_matmul(*matrices: Any) -> Tensor:
+    """The product of the 2-D tensors in order (PyTorch's deprecated ``torch.chain_matmul``; one matrix is returned
+    as a copy); the gradient through matmul. ``tg.linalg.multi_dot`` takes a list and 1-D ends too."""
+    warnings.warn("chain_matmul is deprecated in PyTorch: use tg.linalg.multi_dot(list_of_matrices)",
+                  UserWarning, stacklevel=2)
+    if not matrices:
+        raise ValueError("chain_matmul: expected one or more matrices")
+    tensors = [m if isinstance(m, Tensor) else Tensor(m) for m in matrices]
+    if any(t.ndim != 2 for t in tensors):
+        raise ValueError(f"chain_matmul: expected 2-D tensors, got {[t.ndim for t in tensors]} dimensions")
+    return functools.reduce(Tensor.matmul, tensors[1:], tensors[0].clone())
