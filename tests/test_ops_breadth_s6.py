@@ -158,3 +158,147 @@ def test_chain_matmul_is_the_product_in_order_and_warns_like_pytorch():
         warnings.simplefilter("ignore", UserWarning)
         theirs = torch.chain_matmul(*[torch.tensor(m) for m in mats]).numpy()
     np.testing.assert_allclose(got.data, theirs, rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------- shape helpers
+def _flat(outputs):
+    """A tensor or a tuple of them as a list of arrays."""
+    return [np.asarray(t.detach().numpy() if hasattr(t, "detach") else t) for t in
+            (outputs if isinstance(outputs, (tuple, list)) else [outputs])]
+
+
+# Each case: (name, call(lib, *tensors), inputs, numpy's truth giving an array or a list of arrays)
+SHAPE_CASES = [
+    ("atleast_1d 0-d", lambda lib, a: lib.atleast_1d(a), [_randn()], np.atleast_1d),
+    ("atleast_2d 1-D", lambda lib, a: lib.atleast_2d(a), [_randn(3)], np.atleast_2d),
+    ("atleast_2d 0-d", lambda lib, a: lib.atleast_2d(a), [_randn()], np.atleast_2d),
+    ("atleast_3d 0-d", lambda lib, a: lib.atleast_3d(a), [_randn()], np.atleast_3d),
+    ("atleast_3d 1-D", lambda lib, a: lib.atleast_3d(a), [_randn(3)], np.atleast_3d),
+    ("atleast_3d 2-D", lambda lib, a: lib.atleast_3d(a), [_randn(2, 3)], np.atleast_3d),
+    ("atleast_3d 4-D", lambda lib, a: lib.atleast_3d(a), [_randn(2, 1, 3, 2)], np.atleast_3d),
+    ("atleast_2d several", lambda lib, a, b: lib.atleast_2d(a, b), [_randn(), _randn(4)],
+     lambda a, b: list(np.atleast_2d(a, b))),
+    ("atleast_3d a tuple", lambda lib, a, b: lib.atleast_3d((a, b)), [_randn(2, 3), _randn(4)],
+     lambda a, b: list(np.atleast_3d(a, b))),
+    ("atleast_1d a list", lambda lib, a, b: lib.atleast_1d([a, b]), [_randn(), _randn(2)],
+     lambda a, b: list(np.atleast_1d(a, b))),
+    ("column_stack", lambda lib, a, b, c: lib.column_stack([a, b, c]), [_randn(3), _randn(3, 2), _randn(3)],
+     lambda a, b, c: np.column_stack([a, b, c])),
+    ("column_stack 0-d", lambda lib, a, b: lib.column_stack((a, b)), [_randn(), _randn()],
+     lambda a, b: np.column_stack([a, b])),
+    ("column_stack 3-D", lambda lib, a, b: lib.column_stack([a, b]), [_randn(2, 3, 4), _randn(2, 1, 4)],
+     lambda a, b: np.column_stack([a, b])),
+    ("dstack 1-D", lambda lib, a, b: lib.dstack([a, b]), [_randn(3), _randn(3)], lambda a, b: np.dstack([a, b])),
+    ("dstack 2-D", lambda lib, a, b: lib.dstack((a, b)), [_randn(2, 3), _randn(2, 3)], lambda a, b: np.dstack([a, b])),
+    ("dstack 0-d", lambda lib, a, b: lib.dstack([a, b]), [_randn(), _randn()], lambda a, b: np.dstack([a, b])),
+    ("hsplit sections", lambda lib, a: lib.hsplit(a, 2), [_randn(3, 4)], lambda a: np.hsplit(a, 2)),
+    ("hsplit indices", lambda lib, a: a.hsplit([1, 3]), [_randn(3, 4)], lambda a: np.hsplit(a, [1, 3])),
+    ("hsplit 1-D", lambda lib, a: lib.hsplit(a, 3), [_randn(6)], lambda a: np.hsplit(a, 3)),
+    ("hsplit tuple past the end", lambda lib, a: a.hsplit((2, 7)), [_randn(2, 5)], lambda a: np.hsplit(a, (2, 7))),
+    ("vsplit", lambda lib, a: lib.vsplit(a, [1]), [_randn(3, 4)], lambda a: np.vsplit(a, [1])),
+    ("vsplit sections", lambda lib, a: a.vsplit(2), [_randn(4, 2, 3)], lambda a: np.vsplit(a, 2)),
+    ("dsplit", lambda lib, a: lib.dsplit(a, [2, 7]), [_randn(2, 2, 6)], lambda a: np.dsplit(a, [2, 7])),
+    ("dsplit sections", lambda lib, a: a.dsplit(3), [_randn(2, 2, 6)], lambda a: np.dsplit(a, 3)),
+    ("diagflat", lambda lib, a: lib.diagflat(a), [_randn(2, 2)], np.diagflat),
+    ("diagflat offset", lambda lib, a: a.diagflat(-1), [_randn(2, 2)], lambda a: np.diagflat(a, -1)),
+    ("diagflat 0-d", lambda lib, a: lib.diagflat(a, offset=2), [_randn()], lambda a: np.diagflat(a, 2)),
+    ("msort", lambda lib, a: lib.msort(a), [_randn(4, 3)], lambda a: np.sort(a, axis=0)),
+    ("Tensor.msort", lambda lib, a: a.msort(), [_randn(5)], lambda a: np.sort(a, axis=0)),
+    ("narrow_copy", lambda lib, a: lib.narrow_copy(a, 1, 1, 2), [_randn(2, 4)], lambda a: a[:, 1:3]),
+    ("adjoint", lambda lib, a: lib.adjoint(a), [_randn(2, 3, 4)], lambda a: np.swapaxes(a, -1, -2)),
+    ("Tensor.adjoint", lambda lib, a: a.adjoint(), [_randn(3, 4)], lambda a: a.T),
+    ("mH", lambda lib, a: a.mH, [_randn(2, 3, 4)], lambda a: np.swapaxes(a, -1, -2)),
+    ("H", lambda lib, a: a.H, [_randn(3, 4)], lambda a: a.T),
+]
+
+
+@_cases(SHAPE_CASES)
+def test_shape_helpers_match_numpy(name, call, inputs, truth):
+    got, expected = _flat(call(tg, *[tg.tensor(x) for x in inputs])), _flat(truth(*inputs))
+    assert len(got) == len(expected), name
+    for g, e in zip(got, expected):
+        assert g.shape == e.shape, name
+        np.testing.assert_array_equal(g, e, err_msg=name)
+
+
+@_cases(SHAPE_CASES)
+def test_shape_helpers_gradients_match_finite_differences(name, call, inputs, truth):
+    def joined(*xs):  # every piece weighted differently, so a piece put back in the wrong place shows
+        return tg.cat([piece.reshape(-1) * (k + 1) for k, piece in enumerate(_pieces(call(tg, *xs)))])
+    check_gradients(joined, *inputs)
+
+
+def _pieces(outputs):
+    return list(outputs) if isinstance(outputs, (tuple, list)) else [outputs]
+
+
+@_cases(SHAPE_CASES)
+def test_shape_helpers_match_pytorch(name, call, inputs, truth):
+    torch = _torch()
+    ours = _pieces(call(tg, *[tg.tensor(x) for x in inputs]))
+    theirs = _pieces(call(torch, *[torch.tensor(x) for x in inputs]))
+    assert isinstance(call(tg, *[tg.tensor(x) for x in inputs]), tuple) == isinstance(
+        call(torch, *[torch.tensor(x) for x in inputs]), tuple), f"{name}: a tuple there and not here, or back"
+    assert len(ours) == len(theirs), name
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a.data, b.numpy(), err_msg=name)
+
+
+def test_atleast_returns_the_tensor_itself_when_it_has_the_dims():
+    x = tg.ones(2, 3)
+    assert tg.atleast_1d(x) is x and tg.atleast_2d(x) is x
+    a, b = tg.atleast_1d(x, tg.tensor(2.0))
+    assert a is x and b.shape == (1,)
+
+
+def test_narrow_copy_is_new_memory_and_H_of_a_scalar_is_itself():
+    x = tg.arange(6.0).reshape(2, 3)
+    piece = x.narrow_copy(1, 1, 2)
+    piece.data[0, 0] = 99.0
+    assert x.data[0, 1] == 1.0
+    s = tg.tensor(2.0)
+    assert s.H.item() == 2.0
+
+
+def test_broadcast_shapes_matches_pytorch_and_numpy():
+    torch = _torch()
+    for shapes in [((2, 1), (3,)), (2, (3, 1)), ((1, 4), (5, 1, 1), ()), ((0, 1), (3,))]:
+        assert tg.broadcast_shapes(*shapes) == tuple(torch.broadcast_shapes(*shapes))
+    assert tg.broadcast_shapes((2, 1), (1, 3)) == np.broadcast_shapes((2, 1), (1, 3))
+    with pytest.raises(ValueError, match="broadcast_shapes: shapes"):
+        tg.broadcast_shapes((2,), (3,))
+
+
+@pytest.mark.parametrize(("indices", "shape"), [([4, 1, 0, 5], (2, 3)), (5, 6), ([[1, 2], [3, -1]], (2, 3)),
+                                                ([7, 0, 23, -24], (2, 3, 4)), ([], (2, 2))])
+def test_unravel_index_matches_numpy_and_pytorch(indices, shape):
+    flat = np.array(indices, dtype=np.int64)
+    got = tg.unravel_index(tg.tensor(flat), shape)
+    total = math.prod((shape,) if isinstance(shape, int) else shape)
+    expected = np.unravel_index(flat % total, (shape,) if isinstance(shape, int) else shape)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert g.dtype == np.int64
+        np.testing.assert_array_equal(g.data, e)
+    torch = _torch()
+    for g, e in zip(got, torch.unravel_index(torch.tensor(flat), shape)):
+        np.testing.assert_array_equal(g.data, e.numpy())
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: tg.hsplit(tg.ones(3, 4), 3), ValueError, "hsplit: dim 1 of size 4 can't be split into 3"),
+    (lambda: tg.hsplit(tg.tensor(1.0), 1), ValueError, "hsplit: needs a tensor with at least 1"),
+    (lambda: tg.vsplit(tg.ones(6), 3), ValueError, "vsplit: needs a tensor with at least 2"),
+    (lambda: tg.dsplit(tg.ones(2, 6), 3), ValueError, "dsplit: needs a tensor with at least 3"),
+    (lambda: tg.hsplit(tg.ones(2, 4), 2.0), TypeError, "hsplit: expected an int"),
+    (lambda: tg.adjoint(tg.ones(3)), ValueError, "adjoint: needs a matrix"),
+    (lambda: tg.ones(3).mH, ValueError, "mH needs a matrix"),
+    (lambda: tg.ones(2, 3, 4).H, ValueError, "H is only for matrices"),
+    (lambda: tg.unravel_index(tg.tensor([6]), (2, 3)), IndexError, r"unravel_index: indices must lie in \[-6, 6\)"),
+    (lambda: tg.unravel_index(tg.tensor([1.0]), (2, 3)), TypeError, "unravel_index: expected integer"),
+    (lambda: tg.unravel_index(tg.tensor([1]), (2, -3)), ValueError, "unravel_index: shape"),
+    (lambda: tg.narrow_copy(tg.ones(2, 3), 1, 2, 2), IndexError, "narrow: start 2 and length 2"),
+])
+def test_bad_shape_arguments_are_refused_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

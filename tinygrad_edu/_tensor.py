@@ -2441,6 +2441,67 @@ class Tensor:
         return vector_norm(self - other, p)
 
 
+    # ------------------------------------------------------------------------------------------- numpy's shape helpers
+    def hsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
+        """``sections`` equal pieces, or pieces cut at the listed indices, along dim 1 (dim 0 for a 1-D tensor), as
+        numpy's and PyTorch's ``hsplit``;  ∂C/∂a = the pieces' gradients side by side"""
+        return self._numpy_split("hsplit", indices_or_sections, 1 if self.ndim > 1 else 0, 1)
+
+    def vsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
+        """``sections`` equal pieces, or pieces cut at the listed indices, along dim 0 of a tensor of ≥ 2 dims;
+        ∂C/∂a = the pieces' gradients side by side"""
+        return self._numpy_split("vsplit", indices_or_sections, 0, 2)
+
+    def dsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
+        """``sections`` equal pieces, or pieces cut at the listed indices, along dim 2 of a tensor of ≥ 3 dims;
+        ∂C/∂a = the pieces' gradients side by side"""
+        return self._numpy_split("dsplit", indices_or_sections, 2, 3)
+
+    def _numpy_split(self, op: str, indices_or_sections: Any, dim: int, min_ndim: int) -> tuple[Tensor, ...]:
+        if self.ndim < min_ndim:
+            raise ValueError(f"{op}: needs a tensor with at least {min_ndim} dimensions, got shape {self.shape}")
+        if isinstance(indices_or_sections, (int, np.integer)) and not isinstance(indices_or_sections, bool):
+            size = self.shape[dim]
+            if indices_or_sections <= 0 or size % indices_or_sections:
+                raise ValueError(f"{op}: dim {dim} of size {size} can't be split into {indices_or_sections} equal "
+                                 "pieces; pass the indices to cut at, or use tensor_split")
+        elif not isinstance(indices_or_sections, (list, tuple)):
+            raise TypeError(f"{op}: expected an int or a list or tuple of indices, got {indices_or_sections!r}")
+        return self.tensor_split(indices_or_sections, dim)
+
+    def diagflat(self, offset: int = 0) -> Tensor:
+        """The square matrix with the flattened tensor on its ``offset``-th diagonal;  ∂C/∂a = ∂C/∂z's diagonal"""
+        return self.reshape(-1).diag(offset)
+
+    def msort(self) -> Tensor:
+        """The values sorted along dim 0 (``sort(dim=0).values``);  ∂C/∂a = ∂C/∂z put back where each came from"""
+        return self.sort(dim=0).values
+
+    def narrow_copy(self, dim: int, start: int, length: int) -> Tensor:
+        """``narrow`` in new memory (a change to the result never reaches the tensor);  ∂C/∂a = ∂C/∂z placed there"""
+        return self.narrow(dim, start, length).clone()
+
+    def adjoint(self) -> Tensor:
+        """The conjugate transpose of the last two axes: for real numbers ``mT``"""
+        if self.ndim < 2:
+            raise ValueError(f"adjoint: needs a matrix or a batch of matrices, got shape {self.shape}")
+        return self.mT
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of the last two axes: for real numbers ``mT``."""
+        if self.ndim < 2:
+            raise ValueError(f"mH needs a matrix or a batch of matrices, got shape {self.shape}")
+        return self.mT
+
+    @property
+    def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of a matrix (a 0-D tensor as it is), as PyTorch: for real numbers ``T``."""
+        if self.ndim not in (0, 2):
+            raise ValueError(f"H is only for matrices (2-D tensors), got shape {self.shape}; use x.mH for batches")
+        return self.T
+
+
 _SINC_TAYLOR_BELOW = 0.01  # |πa| below which sinc is its Taylor polynomial (the first term left out, u⁴/9!, < 1e-21)
 
 

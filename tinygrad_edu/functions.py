@@ -5,6 +5,7 @@ the ops and factories that have no method (``einsum``, ``meshgrid``, ``linspace`
 from __future__ import annotations
 
 import functools
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -537,3 +538,77 @@ def chain_matmul(*matrices: Any) -> Tensor:
     if any(t.ndim != 2 for t in tensors):
         raise ValueError(f"chain_matmul: expected 2-D tensors, got {[t.ndim for t in tensors]} dimensions")
     return functools.reduce(Tensor.matmul, tensors[1:], tensors[0].clone())
+
+# numpy's shape helpers, as PyTorch has them
+hsplit = _function(Tensor.hsplit)
+vsplit = _function(Tensor.vsplit)
+dsplit = _function(Tensor.dsplit)
+diagflat = _function(Tensor.diagflat)
+msort = _function(Tensor.msort)
+narrow_copy = _function(Tensor.narrow_copy)
+adjoint = _function(Tensor.adjoint)
+__all__ += ["adjoint", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes", "column_stack", "diagflat",
+            "dsplit", "dstack", "hsplit", "msort", "narrow_copy", "unravel_index", "vsplit"]
+
+
+def _at_least(ndim: int, make: Callable[[Tensor], Tensor], tensors: tuple) -> Any:
+    """``make`` applied to each tensor with fewer than ``ndim`` dimensions; one tensor in, one out, else a tuple (a
+    single list or tuple argument counts as its tensors, as PyTorch)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    results = tuple(t if t.ndim >= ndim else make(t) for t in (_tensor(t) for t in tensors))
+    return results[0] if len(results) == 1 else results
+
+
+def _tensor(value: Any) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor with at least 1 dimension (a 0-d one becomes shape (1,)); the tensor itself if it has them."""
+    return _at_least(1, lambda t: t.reshape(1), tensors)
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor with at least 2 dimensions: a 0-d one (1, 1), a 1-D one a row (1, n)."""
+    return _at_least(2, lambda t: t.reshape(1, -1) if t.ndim else t.reshape(1, 1), tensors)
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor with at least 3 dimensions: 0-d (1, 1, 1), 1-D (1, n, 1), 2-D (m, n, 1), as numpy's."""
+    return _at_least(3, lambda t: t.reshape(1, -1, 1) if t.ndim < 2 else t.unsqueeze(-1), tensors)
+
+
+def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
+    """The shape the given shapes broadcast to (an int is a 1-D shape), without making any tensor."""
+    try:
+        return tuple(int(n) for n in np.broadcast_shapes(*((s,) if isinstance(s, int) else tuple(s) for s in shapes)))
+    except ValueError:
+        raise ValueError(f"broadcast_shapes: shapes {list(shapes)} do not broadcast together") from None
+
+
+def column_stack(tensors: Any) -> Tensor:
+    """The tensors side by side along dim 1, each 0-d or 1-D one first made a column (n, 1), as numpy's."""
+    tensors = [_tensor(t) for t in tensors]
+    return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors])
+
+
+def dstack(tensors: Any) -> Tensor:
+    """The tensors joined along dim 2, each first made at least 3-D (``atleast_3d``), as numpy's."""
+    return cat([atleast_3d(t) for t in tensors], dim=2)
+
+
+def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
+    """The coordinates, one int64 tensor per dim of ``shape``, of each flat index (row-major; −n ≤ index < n, a
+    negative one counted from the end)."""
+    flat = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if flat.dtype.kind not in "iu" or flat.dtype == np.bool_:
+        raise TypeError(f"unravel_index: expected integer indices, got dtype {flat.dtype}")
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"unravel_index: shape {shape} has a negative size")
+    total = math.prod(shape)
+    if flat.size and (flat.min() < -total or flat.max() >= total):
+        raise IndexError(f"unravel_index: indices must lie in [-{total}, {total}) for shape {shape}, got "
+                         f"{flat.min() if flat.min() < -total else flat.max()} (PyTorch would wrap it around)")
+    return tuple(Tensor.wrap(np.asarray(c, dtype=np.int64)) for c in np.unravel_index(flat % (total or 1), shape))
