@@ -302,3 +302,156 @@ def test_unravel_index_matches_numpy_and_pytorch(indices, shape):
 def test_bad_shape_arguments_are_refused_by_name(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ----------------------------------------------------------------------------------------------- scatters of a view
+def _replaced_view(a, src, view):
+    """numpy's truth: a copy of a whose ``view(copy)`` (a writeable numpy view) is overwritten by src."""
+    out = a.copy()
+    view(out)[...] = src
+    return out
+
+
+def _writeable_diagonal(a, offset, dim1, dim2):
+    planes = np.moveaxis(a, (dim1, dim2), (-2, -1))
+    rows, cols = planes.shape[-2:]
+    i = np.arange(max(-offset, 0), min(rows, cols - offset))
+    return _Setter(planes, (Ellipsis, i, i + offset))
+
+
+class _Setter:
+    """``view[...] = src`` for a fancy-indexed place of a numpy view (fancy indexing alone would copy)."""
+
+    def __init__(self, base, index):
+        self.base, self.index = base, index
+
+    def __setitem__(self, _, value):
+        self.base[self.index] = value
+
+
+VIEW_SCATTERS = [
+    ("diagonal_scatter", lambda lib, a, s: lib.diagonal_scatter(a, s), [_randn(3, 3), _randn(3)],
+     lambda a, s: _replaced_view(a, s, lambda x: _writeable_diagonal(x, 0, 0, 1))),
+    ("diagonal_scatter offset", lambda lib, a, s: a.diagonal_scatter(s, 1), [_randn(3, 4), _randn(3)],
+     lambda a, s: _replaced_view(a, s, lambda x: _writeable_diagonal(x, 1, 0, 1))),
+    ("diagonal_scatter dims", lambda lib, a, s: lib.diagonal_scatter(a, s, offset=-1, dim1=2, dim2=0),
+     [_randn(3, 2, 4), _randn(2, 3)], lambda a, s: _replaced_view(a, s, lambda x: _writeable_diagonal(x, -1, 2, 0))),
+    ("select_scatter", lambda lib, a, s: lib.select_scatter(a, s, 1, -1), [_randn(3, 4), _randn(3)],
+     lambda a, s: _replaced_view(a, s, lambda x: x[:, -1])),
+    ("Tensor.select_scatter", lambda lib, a, s: a.select_scatter(s, dim=0, index=1), [_randn(2, 3, 2),
+                                                                                       _randn(3, 2)],
+     lambda a, s: _replaced_view(a, s, lambda x: x[1])),
+    ("slice_scatter", lambda lib, a, s: lib.slice_scatter(a, s, 1, -3, None, 2), [_randn(3, 4), _randn(3, 2)],
+     lambda a, s: _replaced_view(a, s, lambda x: x[:, -3::2])),
+    ("slice_scatter defaults", lambda lib, a, s: a.slice_scatter(s), [_randn(3, 2), _randn(3, 2)],
+     lambda a, s: s.copy()),
+    ("slice_scatter keywords", lambda lib, a, s: lib.slice_scatter(a, s, dim=0, start=1, end=3),
+     [_randn(4, 2), _randn(2, 2)], lambda a, s: _replaced_view(a, s, lambda x: x[1:3])),
+    ("slice_scatter past the end", lambda lib, a, s: a.slice_scatter(s, 0, 2, 10), [_randn(3, 2), _randn(1, 2)],
+     lambda a, s: _replaced_view(a, s, lambda x: x[2:10])),
+    ("put", lambda lib, a, s: lib.put(a, lib.tensor([[1], [-2]]), s), [_randn(2, 3), _randn(1, 2)],
+     lambda a, s: _put_loop(a, [1, -2], s, False)),
+    ("put accumulate", lambda lib, a, s: a.put(lib.tensor([0, -1, 0, 2]), s, accumulate=True), [_randn(5), _randn(4)],
+     lambda a, s: _put_loop(a, [0, -1, 0, 2], s, True)),
+]
+
+
+def _put_loop(a, index, source, accumulate):
+    """PyTorch's ``put`` one element at a time on the flattened tensor."""
+    out = a.copy().reshape(-1)
+    for i, value in zip(index, np.ravel(source)):
+        out[i] = out[i] + value if accumulate else value
+    return out.reshape(a.shape)
+
+
+@_cases(VIEW_SCATTERS)
+def test_view_scatters_match_numpy(name, call, inputs, truth):
+    got = call(tg, *[tg.tensor(x) for x in inputs])
+    np.testing.assert_array_equal(got.data, truth(*inputs), err_msg=name)
+
+
+@_cases(VIEW_SCATTERS)
+def test_view_scatters_gradients_match_finite_differences(name, call, inputs, truth):
+    check_gradients(lambda *xs: call(tg, *xs), *inputs)
+
+
+@_cases(VIEW_SCATTERS)
+def test_view_scatters_match_pytorch(name, call, inputs, truth):
+    test_forward_and_gradients_match_pytorch(name, call, inputs, truth)
+
+
+def index_reduce_loop(a, dim, index, source, reduce, include_self):
+    """PyTorch's documented index_reduce: slice i of source joins slice index[i] of a; each place is reduced with
+    what joined it (and itself, with include_self); places nothing joined keep their value."""
+    moved, src = np.moveaxis(a, dim, 0), np.moveaxis(source, dim, 0)
+    out = moved.copy()
+    for target in range(moved.shape[0]):
+        joined = [src[i] for i in range(len(index)) if index[i] == target]
+        if not joined:
+            continue
+        values = np.stack(([moved[target]] if include_self else []) + joined)
+        if reduce == "mean":
+            out[target] = values.sum(0) // len(values) if a.dtype.kind == "i" else values.mean(0)
+        else:
+            out[target] = {"prod": np.prod, "amax": np.max, "amin": np.min}[reduce](values, axis=0)
+    return np.moveaxis(out, 0, dim)
+
+
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_index_reduce_matches_the_documented_loop_finite_differences_and_pytorch(reduce, include_self):
+    index = np.array([2, 0, 2, 2])
+    a, source = RNG.permutation(15).reshape(3, 5) / 4 - 1.5, RNG.permutation(12).reshape(3, 4) / 5 - 1.1
+    for x, s in [(a, source), (RNG.integers(-5, 6, (3, 5)), RNG.integers(-5, 6, (3, 4)))]:
+        got = tg.tensor(x).index_reduce(1, tg.tensor(index), tg.tensor(s), reduce, include_self=include_self)
+        assert got.dtype == x.dtype
+        np.testing.assert_allclose(got.data, index_reduce_loop(x, 1, index, s, reduce, include_self), rtol=1e-12)
+    check_gradients(lambda x, s: tg.index_reduce(x, 1, index, s, reduce, include_self=include_self), a, source)
+    torch = _torch()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # PyTorch: "index_reduce() is in beta"
+        test_forward_and_gradients_match_pytorch(
+            reduce, lambda lib, x, s: x.index_reduce(1, lib.tensor(index), s, reduce, include_self=include_self),
+            [a, source], None)
+        theirs = torch.tensor([[1, 2, 3]]).index_reduce(1, torch.tensor([0, 0, 2]), torch.tensor([[2, 3, 4]]), reduce,
+                                                        include_self=include_self)
+    ours = tg.tensor([[1, 2, 3]]).index_reduce(1, tg.tensor([0, 0, 2]), tg.tensor([[2, 3, 4]]), reduce,
+                                               include_self=include_self)
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_in_place_twins_write_into_the_tensor():
+    x = tg.zeros(2, 2)
+    assert x.put_(tg.tensor([3, 0]), tg.tensor([1.0, 2.0])) is x
+    np.testing.assert_array_equal(x.data, [[2.0, 0.0], [0.0, 1.0]])
+    c = tg.ones(2)
+    c.addmv_(tg.tensor([[1.0, 2.0], [3.0, 4.0]]), tg.tensor([1.0, 1.0]), beta=2)
+    np.testing.assert_array_equal(c.data, [5.0, 9.0])
+    m = tg.ones(2, 2)
+    m.addr_(tg.tensor([1.0, 2.0]), tg.tensor([1.0, -1.0]), alpha=2)
+    np.testing.assert_array_equal(m.data, [[3.0, -1.0], [5.0, -3.0]])
+    m.addmm_(tg.eye(2), tg.eye(2), beta=0)
+    np.testing.assert_array_equal(m.data, np.eye(2))
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: tg.slice_scatter(tg.zeros(3, 4), tg.ones(3), 1, 0, 1), ValueError,
+     r"slice_scatter: src has shape \(3,\), the part it replaces \(3, 1\)"),
+    (lambda: tg.slice_scatter(tg.zeros(3, 4), tg.ones(3, 2), 1, 0, 4, 0), ValueError, "slice_scatter: step"),
+    (lambda: tg.select_scatter(tg.zeros(3, 4), tg.ones(3), 1, 4), IndexError, "select: index 4"),
+    (lambda: tg.diagonal_scatter(tg.zeros(2, 3, 3), tg.ones(3, 2), 0, 1, 2), ValueError, "diagonal_scatter: src"),
+    (lambda: tg.index_reduce(tg.ones(2, 3), 0, tg.tensor([0]), tg.ones(1, 3), "sum"), ValueError,
+     "index_reduce: reduce must be one of prod"),
+    (lambda: tg.index_reduce(tg.ones(2, 3), 0, tg.tensor([0]), tg.ones(1, 3, dtype=tg.float64), "prod"), TypeError,
+     "index_reduce: the tensor"),
+    (lambda: tg.index_reduce(tg.ones(2, 3), 0, tg.tensor([0]), tg.ones(1, 2), "prod"), ValueError,
+     "index_reduce: source of shape"),
+    (lambda: tg.index_reduce(tg.ones(2, 3), 0, tg.tensor([2]), tg.ones(1, 3), "prod"), IndexError, "out of bounds"),
+    (lambda: tg.put(tg.zeros(5), tg.tensor([5]), tg.tensor([1.0])), IndexError, "put: index 5 is out of range"),
+    (lambda: tg.put(tg.zeros(5), tg.tensor([1, 2]), tg.tensor([1.0])), ValueError, "put: source has 1 elements"),
+    (lambda: tg.put(tg.zeros(5), tg.tensor([1]), tg.tensor([1])), TypeError, "put: the tensor"),
+    (lambda: tg.put(tg.zeros(5), tg.tensor([1.0]), tg.tensor([1.0])), TypeError, "put: index must hold integers"),
+])
+def test_bad_scatter_arguments_are_refused_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

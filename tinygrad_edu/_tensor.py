@@ -2502,6 +2502,76 @@ class Tensor:
         return self.T
 
 
+    # ------------------------------------------------------------------------------------------- scatters of a view
+    # Each writes src where a view of the tensor would be, out of place: z = a with that view replaced by src;
+    # ∂C/∂a = ∂C/∂z elsewhere (0 there), ∂C/∂src = ∂C/∂z there (a ``scatter`` of flat positions).
+    def diagonal_scatter(self, src: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """z = a with its ``diagonal(offset, dim1, dim2)`` replaced by src;  ∂C/∂a = ∂C/∂z off it, ∂C/∂src =
+        ∂C/∂z's diagonal"""
+        places = Tensor.wrap(self._positions()).diagonal(offset, dim1, dim2).data
+        return self._view_scattered("diagonal_scatter", places, src)
+
+    def select_scatter(self, src: Any, dim: int, index: int) -> Tensor:
+        """z = a with ``select(dim, index)`` replaced by src;  ∂C/∂a = ∂C/∂z elsewhere, ∂C/∂src = ∂C/∂z there"""
+        places = Tensor.wrap(self._positions()).select(dim, index).data
+        return self._view_scattered("select_scatter", places, src)
+
+    def slice_scatter(self, src: Any, dim: int = 0, start: int | None = None, end: int | None = None,
+                      step: int = 1) -> Tensor:
+        """z = a with the slice ``start:end:step`` of ``dim`` replaced by src;  ∂C/∂a = ∂C/∂z elsewhere, ∂C/∂src =
+        ∂C/∂z there"""
+        axis = normalize_axis(dim, self.ndim, "slice_scatter")
+        if not isinstance(step, (int, np.integer)) or step <= 0:
+            raise ValueError(f"slice_scatter: step must be a positive int, got {step!r}")
+        places = self._positions()[(slice(None),) * axis + (slice(start, end, step),)]
+        return self._view_scattered("slice_scatter", places, src)
+
+    def _positions(self) -> np.ndarray:
+        """Each element's flat position, in the tensor's shape."""
+        return np.arange(self.data.size).reshape(self.shape)
+
+    def _view_scattered(self, op: str, places: np.ndarray, src: Any) -> Tensor:
+        source = _as_dtype(src, self.dtype)
+        if source.shape != places.shape:
+            raise ValueError(f"{op}: src has shape {source.shape}, the part it replaces {places.shape}")
+        return self.reshape(-1).scatter(0, places.reshape(-1), source.reshape(-1)).reshape(self.shape)
+
+    def index_reduce(self, dim: int, index: Any, source: Any, reduce: str, *, include_self: bool = True) -> Tensor:
+        """z = a with each slice ``index[i]`` of ``dim`` reduced ('prod', 'mean', 'amax', 'amin') with source's
+        slice i (and itself, with ``include_self``);  the gradient of ``scatter_reduce``"""
+        if reduce not in ("prod", "mean", "amax", "amin"):
+            raise ValueError(f"index_reduce: reduce must be one of prod, mean, amax or amin, got {reduce!r}")
+        source = _as_tensor(source)
+        if source.dtype != self.dtype:
+            raise TypeError(f"index_reduce: the tensor ({self.dtype}) and source ({source.dtype}) must have one "
+                            "dtype (as PyTorch)")
+        places = self._index_places(dim, index, source, "index_reduce")
+        axis = normalize_axis(dim, self.ndim, "index_reduce")
+        if any(n != m for d, (n, m) in enumerate(zip(source.shape, self.shape)) if d != axis):
+            raise ValueError(f"index_reduce: source of shape {source.shape} must match the tensor's shape "
+                             f"{self.shape} in every dim but {dim}")
+        return self.scatter_reduce(axis, places, source, reduce, include_self=include_self)
+
+    def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+        """z = a (as if flattened) with source's elements at the flat positions ``index`` (negative ones from the
+        end), or added there with ``accumulate``;  ∂C/∂a = ∂C/∂z (0 where replaced), ∂C/∂source = ∂C/∂z there"""
+        index = _index_array(index, "put").reshape(-1)
+        source = _as_tensor(source)
+        if source.dtype != self.dtype:
+            raise TypeError(f"put: the tensor ({self.dtype}) and source ({source.dtype}) must have one dtype (as "
+                            "PyTorch)")
+        if source.data.size != index.size:
+            raise ValueError(f"put: source has {source.data.size} elements and index {index.size}: they must match")
+        n = self.data.size
+        if index.size and (index.min() < -n or index.max() >= n):
+            raise IndexError(f"put: index {index.min() if index.min() < -n else index.max()} is out of range for a "
+                             f"tensor of {n} elements")
+        flat, values = self.reshape(-1), source.reshape(-1)
+        places = np.where(index < 0, index + n, index)
+        put = flat.scatter_add(0, places, values) if accumulate else flat.scatter(0, places, values)
+        return put.reshape(self.shape)
+
+
 _SINC_TAYLOR_BELOW = 0.01  # |πa| below which sinc is its Taylor polynomial (the first term left out, u⁴/9!, < 1e-21)
 
 
@@ -2533,6 +2603,9 @@ for _name in ("bitwise_left_shift", "bitwise_right_shift", "copysign", "nextafte
     setattr(Tensor, f"{_name}_", _in_place_twin(_name))  # this session's ops (kept apart, so merges stay easy)
 
 for _name in ("scatter_reduce", "index_put", "masked_scatter"):  # the in-place twins of the session-5 ops
+    setattr(Tensor, f"{_name}_", _in_place_twin(_name))
+
+for _name in ("addmm", "baddbmm", "addmv", "addr", "addbmm", "index_reduce", "put"):  # in-place twins of later ops
     setattr(Tensor, f"{_name}_", _in_place_twin(_name))
 
 engine.register_tensor_class(Tensor)

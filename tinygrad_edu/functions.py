@@ -612,3 +612,11 @@ def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
         raise IndexError(f"unravel_index: indices must lie in [-{total}, {total}) for shape {shape}, got "
                          f"{flat.min() if flat.min() < -total else flat.max()} (PyTorch would wrap it around)")
     return tuple(Tensor.wrap(np.asarray(c, dtype=np.int64)) for c in np.unravel_index(flat % (total or 1), shape))
+
+# scatters of a view, index_reduce and put
+diagonal_scatter = _function(Tensor.diagonal_scatter)
+select_scatter = _function(Tensor.select_scatter)
+slice_scatter = _function(Tensor.slice_scatter)
+index_reduce = _function(Tensor.index_reduce)
+put = _function(Tensor.put)
+__all__ += ["diagonal_scatter", "index_reduce", "put", "select_scatter", "slice_scatter"]
