@@ -455,3 +455,106 @@ def test_in_place_twins_write_into_the_tensor():
 def test_bad_scatter_arguments_are_refused_by_name(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ----------------------------------------------------------------------------------------------- integers, exponents
+SIGNED = np.array([-12, 0, 18, -9, 7, 0, 2**40, -(2**31)])
+OTHERS = np.array([18, 0, -12, 0, -21, 5, 2**20, 6])
+
+
+def _euclid(a, b):
+    """gcd by Euclid's algorithm in Python integers: the textbook definition, |gcd| ≥ 0."""
+    a, b = abs(int(a)), abs(int(b))
+    while b:
+        a, b = b, a % b
+    return a
+
+
+def test_gcd_and_lcm_match_euclid_and_pytorch():
+    gcd = [_euclid(a, b) for a, b in zip(SIGNED, OTHERS)]
+    lcm = [0 if g == 0 else abs(int(a) * int(b)) // g for a, b, g in zip(SIGNED, OTHERS, gcd)]
+    got_gcd, got_lcm = tg.gcd(tg.tensor(SIGNED), tg.tensor(OTHERS)), tg.tensor(SIGNED).lcm(tg.tensor(OTHERS))
+    assert got_gcd.dtype == got_lcm.dtype == np.int64
+    np.testing.assert_array_equal(got_gcd.data, gcd)
+    np.testing.assert_array_equal(got_lcm.data, lcm)
+    assert tg.gcd(tg.tensor([4], dtype=tg.int32), tg.tensor([6])).dtype == np.int64  # PyTorch's promotion
+    assert tg.gcd(tg.tensor([4], dtype=tg.int16), tg.tensor([6], dtype=tg.int16)).dtype == np.int16
+    torch = _torch()
+    np.testing.assert_array_equal(got_gcd.data, torch.gcd(torch.tensor(SIGNED), torch.tensor(OTHERS)).numpy())
+    np.testing.assert_array_equal(got_lcm.data, torch.lcm(torch.tensor(SIGNED), torch.tensor(OTHERS)).numpy())
+    x = tg.tensor([4, 9])
+    assert x.gcd_(tg.tensor([6, 6])) is x
+    np.testing.assert_array_equal(x.data, [2, 3])
+
+
+def test_ldexp_is_a_times_two_to_the_b():
+    a, b = _randn(3, 4), RNG.integers(-5, 6, (4,))
+    np.testing.assert_array_equal(tg.ldexp(tg.tensor(a), tg.tensor(b)).data, np.ldexp(a, b))
+    assert tg.ldexp(tg.tensor([1, 3]), tg.tensor([2, -1])).dtype == np.float32  # integers become floats
+    assert tg.tensor([1.0], dtype=tg.float64).ldexp(tg.tensor([2])).dtype == np.float64
+    check_gradients(lambda x, e: tg.ldexp(x, e), a, RNG.uniform(-2, 2, (3, 4)))
+    test_forward_and_gradients_match_pytorch("ldexp", lambda lib, x, e: lib.ldexp(x, e),
+                                             [a, RNG.uniform(-2, 2, (3, 4))], None)
+
+
+def test_frexp_splits_mantissa_and_exponent_as_numpy_and_pytorch():
+    values = np.array([0.0, 1.0, -3.0, 0.5, np.inf, -np.inf, np.nan, -0.0, 1e-40, 3e38], dtype=np.float32)
+    mantissa, exponent = tg.frexp(tg.tensor(values))
+    expected_m, expected_e = np.frexp(values)
+    np.testing.assert_array_equal(mantissa.data, expected_m)
+    np.testing.assert_array_equal(exponent.data, expected_e)
+    assert mantissa.dtype == np.float32 and exponent.dtype == np.int32
+    assert tg.tensor(values).frexp().mantissa is not None
+    torch = _torch()
+    theirs = torch.frexp(torch.tensor(values))
+    np.testing.assert_array_equal(mantissa.data, theirs.mantissa.numpy())
+    np.testing.assert_array_equal(exponent.data, theirs.exponent.numpy())
+    x = _randn(5) * 100
+    check_gradients(lambda t: tg.frexp(t).mantissa, x)  # piecewise 2^−e: finite differences see it away from 2ᵏ
+    test_forward_and_gradients_match_pytorch("frexp", lambda lib, t: lib.frexp(t).mantissa, [x], None)
+
+
+def test_isin_isneginf_isposinf_isreal_match_numpy_and_pytorch():
+    torch = _torch()
+    cases = [(np.array([1, 2, 3]), np.array([2, 5])), (np.array([1.0, np.nan, 2.0]), np.array([np.nan, 2.0])),
+             (np.array([1, 2]), np.array([1.5, 2.0])), (np.array([[1, 2], [3, 4]]), np.array([[4]]))]
+    for elements, tests in cases:
+        for invert in (False, True):
+            got = tg.isin(tg.tensor(elements), tg.tensor(tests), invert=invert)
+            assert got.dtype == np.bool_
+            np.testing.assert_array_equal(got.data, np.isin(elements, tests, invert=invert))
+            np.testing.assert_array_equal(got.data, torch.isin(torch.tensor(elements), torch.tensor(tests),
+                                                               invert=invert).numpy())
+    assert tg.isin(2, tg.tensor([2, 3])).item() is True
+    np.testing.assert_array_equal(tg.isin(tg.tensor([1.0, 2.0]), 2.0).data, [False, True])
+    v = np.array([1.0, np.inf, -np.inf, np.nan, 0.0])
+    for name in ("isneginf", "isposinf", "isreal"):
+        for values in (v, np.array([1, -2])):
+            got = getattr(tg, name)(tg.tensor(values))
+            assert got.dtype == np.bool_
+            np.testing.assert_array_equal(got.data, getattr(torch, name)(torch.tensor(values)).numpy())
+            np.testing.assert_array_equal(got.data, getattr(tg.tensor(values), name)().data)
+    np.testing.assert_array_equal(tg.isneginf(tg.tensor(v)).data, np.isneginf(v))
+    np.testing.assert_array_equal(tg.isposinf(tg.tensor(v)).data, np.isposinf(v))
+
+
+def test_hardshrink_method_matches_the_functional_and_pytorch():
+    x = np.array([-1.0, -0.5, 0.2, 0.5, 0.7, np.nan])
+    np.testing.assert_array_equal(tg.tensor(x).hardshrink().data, tg.nn.functional.hardshrink(tg.tensor(x)).data)
+    np.testing.assert_array_equal(tg.hardshrink(tg.tensor(x), lambd=0.6).data,
+                                  np.where(np.abs(x) > 0.6, x, 0) + np.where(np.isnan(x), np.nan, 0))
+    check_gradients(lambda t: t.hardshrink(0.3), np.array([-1.0, -0.1, 0.2, 0.6]))
+    test_forward_and_gradients_match_pytorch("hardshrink", lambda lib, t: t.hardshrink(lambd=0.3),
+                                             [np.array([-1.0, -0.1, 0.2, 0.6])], None)
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: tg.gcd(tg.tensor([1.0]), tg.tensor([2.0])), TypeError, "gcd: needs integer tensors"),
+    (lambda: tg.lcm(tg.tensor([True]), tg.tensor([True])), TypeError, "lcm: needs integer tensors"),
+    (lambda: tg.gcd(tg.tensor([4]), 6), TypeError, "gcd: other must be a tensor"),
+    (lambda: tg.frexp(tg.tensor([1])), TypeError, "frexp: only floating-point"),
+    (lambda: tg.tensor([1, 2]).hardshrink(), TypeError, "hardshrink: needs a floating-point"),
+])
+def test_bad_integer_arguments_are_refused_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -2572,6 +2572,57 @@ class Tensor:
         return put.reshape(self.shape)
 
 
+    # ------------------------------------------------------------------------------------------- integers, exponents
+    def gcd(self, other: Any) -> Tensor:
+        """The greatest common divisor of two integer tensors, ≥ 0 (gcd(0, 0) = 0), in their result dtype"""
+        return self._in_result_dtype(np.gcd, self._integers_only("gcd", other))
+
+    def lcm(self, other: Any) -> Tensor:
+        """The least common multiple of two integer tensors, ≥ 0 (0 if either is 0), in their result dtype"""
+        return self._in_result_dtype(np.lcm, self._integers_only("lcm", other))
+
+    def _integers_only(self, op: str, other: Any) -> Tensor:
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{op}: other must be a tensor (as PyTorch), got {type(other).__name__}")
+        if self.dtype.kind not in "iu" or other.dtype.kind not in "iu":
+            raise TypeError(f"{op}: needs integer tensors (as PyTorch), got dtypes {self.dtype} and {other.dtype}")
+        return other
+
+    def ldexp(self, other: Any) -> Tensor:
+        """z = a·2ᵇ, a floating-point result (as PyTorch: a·2.0**b);  ∂z/∂a = 2ᵇ, ∂z/∂b = z·ln 2"""
+        return self._floating() * 2.0 ** _as_tensor(other)
+
+    def frexp(self) -> MantissaExponent:
+        """(mantissa, exponent) with a = mantissa·2^exponent, 0.5 ≤ |mantissa| < 1 (0, inf, NaN: themselves and
+        exponent 0), exponent int32;  ∂mantissa/∂a = 2^−exponent"""
+        if self.dtype.kind != "f":
+            raise TypeError(f"frexp: only floating-point tensors (as PyTorch), got dtype {self.dtype}")
+        exponent = np.frexp(self.data)[1].astype(np.int32)
+        # two exact factors, each a representable power of two (2^−exponent alone overflows for subnormals)
+        half = -exponent // 2
+        mantissa = self * Tensor.wrap(np.ldexp(np.ones((), self.dtype), half)) * Tensor.wrap(
+            np.ldexp(np.ones((), self.dtype), -exponent - half))
+        return MantissaExponent(mantissa, Tensor.wrap(exponent))
+
+    def isneginf(self) -> Tensor:
+        """Where the tensor is −inf (all False for integers)"""
+        return self._elementwise(lambda a: a == -np.inf)
+
+    def isposinf(self) -> Tensor:
+        """Where the tensor is +inf (all False for integers)"""
+        return self._elementwise(lambda a: a == np.inf)
+
+    def isreal(self) -> Tensor:
+        """Where the imaginary part is 0: everywhere, as every dtype here is real"""
+        return Tensor.wrap(np.ones(self.shape, dtype=bool))
+
+    def hardshrink(self, lambd: float = 0.5) -> Tensor:
+        """z = a where |a| > λ, else 0;  ∂z/∂a = 1 there, else 0 (``F.hardshrink``)"""
+        if self.dtype.kind != "f":
+            raise TypeError(f"hardshrink: needs a floating-point tensor (as PyTorch), got dtype {self.dtype}")
+        return where(np.abs(self.data) <= lambd, 0.0, self)  # NOTE: a NaN stays NaN (not ≤), as PyTorch
+
+
 _SINC_TAYLOR_BELOW = 0.01  # |πa| below which sinc is its Taylor polynomial (the first term left out, u⁴/9!, < 1e-21)
 
 
@@ -2605,8 +2656,8 @@ for _name in ("bitwise_left_shift", "bitwise_right_shift", "copysign", "nextafte
 for _name in ("scatter_reduce", "index_put", "masked_scatter"):  # the in-place twins of the session-5 ops
     setattr(Tensor, f"{_name}_", _in_place_twin(_name))
 
-for _name in ("addmm", "baddbmm", "addmv", "addr", "addbmm", "index_reduce", "put"):  # in-place twins of later ops
-    setattr(Tensor, f"{_name}_", _in_place_twin(_name))
+for _name in ("addmm", "baddbmm", "addmv", "addr", "addbmm", "index_reduce", "put", "gcd", "lcm", "ldexp"):
+    setattr(Tensor, f"{_name}_", _in_place_twin(_name))  # the scaled products, index_reduce, put, gcd, lcm, ldexp
 
 engine.register_tensor_class(Tensor)
 
@@ -3164,6 +3215,13 @@ class MinMax(NamedTuple):
 
     min: Tensor
     max: Tensor
+
+
+class MantissaExponent(NamedTuple):
+    """What ``frexp`` returns, as PyTorch's ``torch.return_types.frexp``."""
+
+    mantissa: Tensor
+    exponent: Tensor
 
 
 class SignLogAbsDet(NamedTuple):

@@ -620,3 +620,23 @@ slice_scatter = _function(Tensor.slice_scatter)
 index_reduce = _function(Tensor.index_reduce)
 put = _function(Tensor.put)
 __all__ += ["diagonal_scatter", "index_reduce", "put", "select_scatter", "slice_scatter"]
+
+# integers, exponents and the tests of a value
+gcd = _function(Tensor.gcd)
+lcm = _function(Tensor.lcm)
+ldexp = _function(Tensor.ldexp)
+frexp = _function(Tensor.frexp)
+isneginf = _function(Tensor.isneginf)
+isposinf = _function(Tensor.isposinf)
+isreal = _function(Tensor.isreal)
+hardshrink = _function(Tensor.hardshrink)
+__all__ += ["frexp", "gcd", "hardshrink", "isin", "isneginf", "isposinf", "isreal", "lcm", "ldexp"]
+
+
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Where each of ``elements`` equals one of ``test_elements`` (compared in their common dtype; NaN equals
+    nothing), or with ``invert`` where it doesn't; either may be a number. A bool tensor, no gradient."""
+    values, tests = _tensor(elements), _tensor(test_elements)
+    dtype = np.result_type(values.data, tests.data)
+    return Tensor.wrap(np.isin(values.data.astype(dtype), tests.data.astype(dtype), assume_unique=assume_unique,
+                               invert=invert))
