@@ -558,3 +558,123 @@ def test_hardshrink_method_matches_the_functional_and_pytorch():
 def test_bad_integer_arguments_are_refused_by_name(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ----------------------------------------------------------------------------------------------- integrals, derivatives
+def cumulative_trapezoid_loop(y, x=None, dx=1.0, axis=-1):
+    """The running trapezoid rule, one interval at a time: the area up to each sample after the first."""
+    y = np.moveaxis(y, axis, -1)
+    widths = np.diff(np.moveaxis(x, axis, -1) if x is not None and x.ndim == y.ndim else x) if x is not None \
+        else np.full(y.shape[-1] - 1, dx)
+    out, total = [], 0.0
+    for i in range(y.shape[-1] - 1):
+        total = total + (widths[..., i] if np.ndim(widths) else widths) * (y[..., i] + y[..., i + 1]) / 2
+        out.append(total)
+    return np.moveaxis(np.stack(out, -1) if out else y[..., :0], -1, axis)
+
+
+POINTS = np.array([0.0, 0.4, 1.5, 1.7, 3.0])
+INTEGRALS = [
+    ("trapezoid", lambda lib, y: lib.trapezoid(y), [_randn(3, 5)], lambda y: np.trapezoid(y)),
+    ("trapezoid dx", lambda lib, y: lib.trapezoid(y, dx=0.5, dim=0), [_randn(5, 2)],
+     lambda y: np.trapezoid(y, dx=0.5, axis=0)),
+    ("trapezoid x 1-D", lambda lib, y: lib.trapezoid(y, lib.tensor(POINTS)), [_randn(2, 5)],
+     lambda y: np.trapezoid(y, POINTS)),
+    ("trapezoid x and y", lambda lib, y, x: lib.trapezoid(y, x, dim=1), [_randn(2, 5), np.cumsum(_randn(2, 5), 1)],
+     lambda y, x: np.trapezoid(y, x, axis=1)),
+    ("trapz", lambda lib, y: lib.trapz(y, lib.tensor(POINTS)), [_randn(5)], lambda y: np.trapezoid(y, POINTS)),
+    ("trapz dx", lambda lib, y: lib.trapz(y, dx=2.0), [_randn(4, 3)], lambda y: np.trapezoid(y, dx=2.0)),
+    ("cumulative_trapezoid", lambda lib, y: lib.cumulative_trapezoid(y), [_randn(3, 5)],
+     lambda y: cumulative_trapezoid_loop(y)),
+    ("cumulative_trapezoid dx", lambda lib, y: lib.cumulative_trapezoid(y, dx=0.5, dim=0), [_randn(4, 2)],
+     lambda y: cumulative_trapezoid_loop(y, dx=0.5, axis=0)),
+    ("cumulative_trapezoid x", lambda lib, y: lib.cumulative_trapezoid(y, lib.tensor(POINTS)), [_randn(2, 5)],
+     lambda y: cumulative_trapezoid_loop(y, POINTS)),
+    ("cumulative_trapezoid x and y", lambda lib, y, x: lib.cumulative_trapezoid(y, x),
+     [_randn(2, 4), np.cumsum(_randn(2, 4), 1)], lambda y, x: cumulative_trapezoid_loop(y, x)),
+]
+
+
+@_cases(INTEGRALS)
+def test_integrals_match_numpy(name, call, inputs, truth):
+    test_forward_matches_numpy(name, call, inputs, truth)
+
+
+@_cases(INTEGRALS)
+def test_integrals_gradients_match_finite_differences(name, call, inputs, truth):
+    check_gradients(lambda *xs: call(tg, *xs), *inputs)
+
+
+@_cases(INTEGRALS)
+def test_integrals_match_pytorch(name, call, inputs, truth):
+    test_forward_and_gradients_match_pytorch(name, call, inputs, truth)
+
+
+def test_integrals_of_integers_empty_and_single_samples_as_pytorch():
+    torch = _torch()
+    for line in ["trapezoid({t}([1, 4, 9]))", "cumulative_trapezoid({t}([1, 4, 9, 16]), dx=2)",
+                 "trapezoid({t}([[1.0], [2.0]]))", "cumulative_trapezoid({t}([[1.0], [2.0]]))",
+                 "trapezoid({t}([[], []]))", "cumulative_trapezoid({t}([[], []]))"]:
+        ours = eval(line.format(t="tg.tensor"), {"trapezoid": tg.trapezoid,
+                                                  "cumulative_trapezoid": tg.cumulative_trapezoid, "tg": tg})
+        theirs = eval(line.format(t="torch.tensor"), {"trapezoid": torch.trapezoid,
+                                                      "cumulative_trapezoid": torch.cumulative_trapezoid,
+                                                      "torch": torch})
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", ""), line
+        np.testing.assert_array_equal(ours.data, theirs.numpy(), err_msg=line)
+
+
+GRADIENTS = [  # (name, keyword arguments with tg or torch, input's shape, numpy.gradient's positional spacing, axes)
+    ("default", lambda lib: {}, (6,), (), None),
+    ("2-D", lambda lib: {}, (4, 5), (), None),
+    ("a spacing", lambda lib: {"spacing": 0.5}, (4, 5), (0.5,), None),
+    ("one per dim", lambda lib: {"spacing": [2.0, 0.25]}, (4, 5), (2.0, 0.25), None),
+    ("coordinates", lambda lib: {"spacing": (lib.tensor(np.array([0.0, 1.0, 1.5, 3.5])), lib.tensor(POINTS))}, (4, 5),
+     (np.array([0.0, 1.0, 1.5, 3.5]), POINTS), None),
+    ("dim", lambda lib: {"dim": 1}, (3, 5, 2), (), 1),
+    ("dims with coordinates", lambda lib: {"spacing": [lib.tensor(POINTS), lib.tensor(np.array([0.0, 2.0, 2.5]))],
+                                           "dim": [1, 0]}, (3, 5), (POINTS, np.array([0.0, 2.0, 2.5])), (1, 0)),
+]
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+@pytest.mark.parametrize(("name", "kwargs", "shape", "spacing", "axes"), GRADIENTS, ids=[g[0] for g in GRADIENTS])
+def test_gradient_matches_numpy_finite_differences_and_pytorch(name, kwargs, shape, spacing, axes, edge_order):
+    f = _randn(*shape)
+    got = tg.gradient(tg.tensor(f), edge_order=edge_order, **kwargs(tg))
+    expected = np.gradient(f, *spacing, axis=axes, edge_order=edge_order)
+    expected = [expected] if isinstance(expected, np.ndarray) else list(expected)
+    assert isinstance(got, tuple) and len(got) == len(expected)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g.data, e, rtol=1e-12, atol=1e-12, err_msg=name)
+    for k in range(len(got)):
+        check_gradients(lambda x, k=k: tg.gradient(x, edge_order=edge_order, **kwargs(tg))[k], f)
+    torch = _torch()
+    theirs = torch.gradient(torch.tensor(f), edge_order=edge_order, **kwargs(torch))
+    for g, t in zip(got, theirs):
+        np.testing.assert_allclose(g.data, t.numpy(), rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def test_gradient_of_integers_is_float_and_of_a_scalar_is_empty():
+    got = tg.gradient(tg.tensor([1, 4, 9, 16]))
+    assert got[0].dtype == np.float32
+    np.testing.assert_array_equal(got[0].data, [3.0, 4.0, 6.0, 7.0])
+    assert tg.gradient(tg.tensor(1.0)) == ()
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: tg.trapezoid(tg.ones(3), tg.ones(3), dx=2), TypeError, "trapezoid: pass the sample points x or"),
+    (lambda: tg.trapezoid(tg.ones(2, 3), tg.tensor([0.0, 1.0])), ValueError, "trapezoid: there must be one x"),
+    (lambda: tg.trapezoid(tg.ones(3), 2.0), TypeError, "trapezoid: x must be a tensor"),
+    (lambda: tg.cumulative_trapezoid(tg.ones(3), dim=1), IndexError, "cumulative_trapezoid: axis 1"),
+    (lambda: tg.gradient(tg.tensor([1.0, 4.0]), edge_order=2), ValueError, "gradient: each dim must have at least"),
+    (lambda: tg.gradient(tg.tensor([1.0, 4.0]), edge_order=3), ValueError, "gradient: edge_order must be 1 or 2"),
+    (lambda: tg.gradient(tg.ones(2, 2), spacing=[3.0]), ValueError, "gradient: spacing must be a number or"),
+    (lambda: tg.gradient(tg.ones(3), spacing=(tg.tensor(2.0),)), ValueError, "gradient: the coordinates of dim 0"),
+    (lambda: tg.gradient(tg.ones(3), spacing=tg.ones(3)), TypeError, "gradient: spacing must be a number, or"),
+    (lambda: tg.gradient(tg.ones(3), spacing=(tg.ones(3, requires_grad=True),)), ValueError, "require grad"),
+    (lambda: tg.gradient(tg.ones(3, 3), dim=(0, -2)), ValueError, "gradient: dim .* names a dimension twice"),
+])
+def test_bad_integral_arguments_are_refused_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

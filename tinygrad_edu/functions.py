@@ -38,6 +38,7 @@ from ._tensor import (
     meshgrid,
     multinomial,
     normal,
+    normalize_axis,
     rand_like,
     randint,
     randn_like,
@@ -640,3 +641,113 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, inve
     dtype = np.result_type(values.data, tests.data)
     return Tensor.wrap(np.isin(values.data.astype(dtype), tests.data.astype(dtype), assume_unique=assume_unique,
                                invert=invert))
+
+
+# integrals and derivatives of samples
+__all__ += ["cumulative_trapezoid", "gradient", "trapezoid", "trapz"]
+
+
+def trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
+    """∫y by the trapezoid rule along ``dim``: Σᵢ (xᵢ₊₁ − xᵢ)·(yᵢ + yᵢ₊₁)/2, with sample points ``x`` (1-D along dim,
+    or broadcasting with y) or a spacing ``dx`` (1 by default);  the gradient through the sum"""
+    widths, heights, axis = _trapezoids("trapezoid", y, x, dx, dim)
+    return (widths * heights).sum(axis) / 2
+
+
+trapz = trapezoid
+
+
+def cumulative_trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
+    """The running ``trapezoid`` integral along ``dim`` (one element fewer than y there);  the gradient through the
+    cumulative sum"""
+    widths, heights, axis = _trapezoids("cumulative_trapezoid", y, x, dx, dim)
+    return (widths * heights).cumsum(axis) / 2
+
+
+def _trapezoids(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple[Any, Tensor, int]:
+    """The trapezoids' widths (a number or a tensor broadcasting with the heights), their doubled mean heights
+    yᵢ + yᵢ₊₁, and the axis they lie along."""
+    y = _tensor(y)._floating()
+    axis = normalize_axis(dim, y.ndim, op)
+    n = y.shape[axis]
+    if x is not None and dx is not None:
+        raise TypeError(f"{op}: pass the sample points x or the spacing dx, not both")
+    pieces = n - 1 if n else 0  # (max and min are the tensor functions here)
+    heights = y.narrow(axis, 0, pieces) + y.narrow(axis, 1 if n else 0, pieces)
+    if x is None:
+        return 1 if dx is None else dx, heights, axis
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: x must be a tensor of sample points, got {type(x).__name__}; pass a spacing as dx=")
+    if x.ndim == 1:
+        if x.shape[0] != n:
+            raise ValueError(f"{op}: there must be one x value for each sample point: {x.shape[0]} x values, "
+                             f"{n} samples along dim {dim}")
+        return x.diff().reshape([-1 if d == axis else 1 for d in range(y.ndim)]), heights, axis
+    return x.diff(dim=dim), heights, axis
+
+
+def gradient(input: Any, *, spacing: Any = 1, dim: Any = None, edge_order: int = 1) -> tuple[Tensor, ...]:
+    """∂input/∂xₖ along each dim by central differences (second-order accurate inside, also for uneven sample
+    points; one-sided of order ``edge_order`` at the ends), as numpy's and PyTorch's ``gradient``: ``spacing`` a
+    number, one per dim, or one 1-D tensor of coordinates per dim;  the gradient through the differences"""
+    f = _tensor(input)._floating()
+    if edge_order not in (1, 2):
+        raise ValueError(f"gradient: edge_order must be 1 or 2 (as PyTorch), got {edge_order!r}")
+    dims = range(f.ndim) if dim is None else [dim] if isinstance(dim, (int, np.integer)) else dim
+    axes = [normalize_axis(d, f.ndim, "gradient") for d in dims]  # in the order given, as the results
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"gradient: dim {dim} names a dimension twice")
+    if isinstance(spacing, (list, tuple)):
+        if len(spacing) != len(axes):
+            raise ValueError(f"gradient: spacing must be a number or have one entry per dim ({len(axes)}), got "
+                             f"{len(spacing)}")
+    elif isinstance(spacing, Tensor) or not isinstance(spacing, (int, float, np.integer, np.floating)):
+        raise TypeError(f"gradient: spacing must be a number, or a list of numbers or 1-D tensors, got {spacing!r}")
+    else:
+        spacing = [spacing] * len(axes)
+    return tuple(_derivative(f, axis, step, edge_order) for axis, step in zip(axes, spacing))
+
+
+def _derivative(f: Tensor, axis: int, step: Any, edge_order: int) -> Tensor:
+    """One dim of ``gradient``: each place a weighted sum of its neighbours' values, the weights those of the
+    quadratic through three sample points (numpy's formulas, so uneven points keep second order)."""
+    n = f.shape[axis]
+    if n < edge_order + 1:
+        raise ValueError(f"gradient: each dim must have at least edge_order + 1 = {edge_order + 1} elements, dim "
+                         f"{axis} has {n}")
+    x = _coordinates(step, n, axis)
+    dx = np.diff(x)
+
+    def along(values: np.ndarray) -> Tensor:
+        return Tensor.wrap(values.astype(f.dtype).reshape([-1 if d == axis else 1 for d in range(f.ndim)]))
+
+    def part(start: int, length: int) -> Tensor:
+        return f.narrow(axis, start, length)
+
+    h1, h2 = dx[:-1], dx[1:]  # the steps before and after each inner point
+    inner = (part(0, n - 2) * along(-h2 / (h1 * (h1 + h2))) + part(1, n - 2) * along((h2 - h1) / (h1 * h2))
+             + part(2, n - 2) * along(h1 / (h2 * (h1 + h2))))
+    if edge_order == 1:
+        first = (part(1, 1) - part(0, 1)) / float(dx[0])
+        last = (part(n - 1, 1) - part(n - 2, 1)) / float(dx[-1])
+    else:
+        a, b = float(dx[0]), float(dx[1])
+        first = (part(0, 1) * (-(2 * a + b) / (a * (a + b))) + part(1, 1) * ((a + b) / (a * b))
+                 + part(2, 1) * (-a / (b * (a + b))))
+        a, b = float(dx[-2]), float(dx[-1])
+        last = (part(n - 3, 1) * (b / (a * (a + b))) + part(n - 2, 1) * (-(a + b) / (a * b))
+                + part(n - 1, 1) * ((2 * b + a) / (b * (a + b))))
+    return cat([first, inner, last], dim=axis)
+
+
+def _coordinates(step: Any, n: int, axis: int) -> np.ndarray:
+    """The sample points of one dim as float64: ``step`` apart from 0, or the 1-D tensor given."""
+    if not isinstance(step, Tensor):
+        return np.arange(n) * float(step)
+    if step.ndim != 1 or step.shape[0] != n:
+        raise ValueError(f"gradient: the coordinates of dim {axis} must be a 1-D tensor of {n} points, got shape "
+                         f"{step.shape}")
+    if step.requires_grad:
+        raise ValueError("gradient: coordinates that require grad are not supported here (they carry no gradient); "
+                         "pass coordinates.detach()")
+    return step.data.astype(np.float64)
