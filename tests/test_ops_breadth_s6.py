@@ -678,3 +678,144 @@ def test_gradient_of_integers_is_float_and_of_a_scalar_is_empty():
 def test_bad_integral_arguments_are_refused_by_name(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ----------------------------------------------------------------------------------------------- counting, sampling
+def histogram_loop(values, edges, weights=None, density=False):
+    """PyTorch's documented histogram, one value at a time: value v goes to bin i when eᵢ ≤ v < eᵢ₊₁, or to the last
+    bin when v is the last edge; values outside and NaNs are dropped."""
+    hist = np.zeros(len(edges) - 1)
+    for k, v in enumerate(np.ravel(values)):
+        for i in range(len(edges) - 1):
+            if edges[i] <= v < edges[i + 1] or (i == len(edges) - 2 and v == edges[-1]):
+                hist[i] += 1 if weights is None else np.ravel(weights)[k]
+                break
+    return hist / (hist.sum() * np.diff(edges)) if density else hist
+
+
+HISTOGRAMS = [  # (values, bins, keyword arguments: a weight as an array, made a tensor of the values' dtype)
+    (np.array([1.0, 2.0, 1.0, 4.0, 2.5]), 3, {}),
+    (RNG.standard_normal((4, 5)), 6, {"range": (-1.0, 1.5)}),
+    (RNG.standard_normal(20), 4, {"density": True}),
+    (np.array([1.0, 2.0, 1.0, 4.0, 2.5]), "edges", {"weight": np.array([1.0, 2.0, 3.0, 4.0, 5.0])}),
+    (np.array([3.0, 3.0]), 2, {}),
+    (np.array([1.0, np.nan, 7.0, 5.0]), 2, {"range": (0.0, 5.0), "density": True}),
+    (np.zeros(0), 2, {}),
+]
+
+
+@pytest.mark.parametrize("case", range(len(HISTOGRAMS)))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_histogram_matches_the_documented_loop_numpy_and_pytorch(case, dtype):
+    values, bins, options = HISTOGRAMS[case]
+    values = values.astype(dtype)
+
+    def kwargs(lib):
+        return {k: lib.tensor(v.astype(dtype)) if k == "weight" else v for k, v in options.items()}
+    edges_given = np.array([0.0, 1.5, 2.0, 5.0], dtype=dtype)
+    hist, edges = tg.histogram(tg.tensor(values), tg.tensor(edges_given) if bins == "edges" else bins,
+                               **kwargs(tg))
+    assert hist.dtype == edges.dtype == dtype
+    weights = options.get("weight")
+    finite = values[~np.isnan(values)]
+    expected_edges = edges_given if bins == "edges" else np.histogram(finite, bins, range=options.get("range"))[1]
+    np.testing.assert_allclose(edges.data, expected_edges, rtol=1e-6 if dtype == np.float32 else 1e-15)
+    np.testing.assert_allclose(hist.data, histogram_loop(values, edges.data, weights, options.get("density", False)),
+                               rtol=1e-6)
+    torch = _torch()
+    theirs = torch.histogram(torch.tensor(values), torch.tensor(edges_given) if bins == "edges" else bins,
+                             **kwargs(torch))
+    np.testing.assert_allclose(hist.data, theirs.hist.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(edges.data, theirs.bin_edges.numpy(), rtol=1e-6)
+    assert tg.tensor(values).histogram(bins if bins != "edges" else tg.tensor(edges_given)).bin_edges is not None
+
+
+UNIQUE_RUNS = [
+    (np.array([1.0, 1.0, 2.0, 2.0, 3.0, 1.0, 1.0, np.nan, np.nan]), None),
+    (np.array([[1, 1, 2], [1, 1, 2], [3, 1, 2]]), None),
+    (np.array([[1, 1, 2], [1, 1, 2], [3, 1, 2]]), 0),
+    (np.array([[1, 1, 2], [1, 1, 2], [3, 1, 2]]), 1),
+    (np.array([[[1, 2]], [[1, 2]], [[1, 3]]]), -3),
+    (np.array(5), None),
+    (np.zeros((0, 3)), 0),
+    (np.zeros(0), None),
+]
+
+
+def unique_consecutive_loop(values, dim):
+    """Runs found by walking the slices in order (np.array_equal: NaN equals nothing) — the documented definition."""
+    slices = list(np.ravel(values)) if dim is None else [np.take(values, i, axis=dim)
+                                                         for i in range(values.shape[dim])]
+    kept, inverse, counts = [], [], []
+    for piece in slices:
+        if not kept or not np.array_equal(piece, kept[-1]):
+            kept.append(piece)
+            counts.append(0)
+        counts[-1] += 1
+        inverse.append(len(kept) - 1)
+    if dim is None:
+        return np.array(kept, dtype=values.dtype), np.array(inverse).reshape(values.shape), np.array(counts)
+    out = np.stack(kept, axis=dim) if kept else np.take(values, [], axis=dim)
+    return out, np.array(inverse, dtype=np.int64), np.array(counts, dtype=np.int64)
+
+
+@pytest.mark.parametrize("case", range(len(UNIQUE_RUNS)))
+def test_unique_consecutive_matches_the_loop_and_pytorch(case):
+    values, dim = UNIQUE_RUNS[case]
+    got = tg.unique_consecutive(tg.tensor(values), return_inverse=True, return_counts=True, dim=dim)
+    for g, e in zip(got, unique_consecutive_loop(values, dim)):
+        assert g.shape == e.shape
+        np.testing.assert_array_equal(g.data, e)
+    assert got[1].dtype == got[2].dtype == np.int64
+    torch = _torch()
+    theirs = torch.unique_consecutive(torch.tensor(values), return_inverse=True, return_counts=True, dim=dim)
+    for g, t in zip(got, theirs):
+        np.testing.assert_array_equal(g.data, t.numpy())
+    alone = tg.tensor(values).unique_consecutive(dim=dim)
+    np.testing.assert_array_equal(alone.data, got[0].data)
+    assert len(tg.tensor(values).unique_consecutive(return_counts=True, dim=dim)) == 2
+
+
+def test_random_fills_follow_pytorch_ranges():
+    tg.manual_seed(0)
+    assert set(tg.zeros(2000).random_(3, 6).data.tolist()) == {3.0, 4.0, 5.0}
+    assert set(tg.zeros(2000, dtype=tg.int64).random_(4).data.tolist()) == {0, 1, 2, 3}
+    small = tg.zeros(4000, dtype=tg.int8).random_()
+    assert small.data.min() >= 0 and small.data.max() <= 127 and small.data.max() > 100
+    floats = tg.zeros(4000).random_()
+    assert floats.data.min() >= 0 and floats.data.max() <= 2**24 and floats.data.max() > 2**23
+    assert np.all(floats.data == np.round(floats.data))
+    x = tg.zeros(3)
+    assert x.random_(5) is x
+    coins = tg.zeros(20000).bernoulli_(0.25)
+    assert set(coins.data.tolist()) == {0.0, 1.0} and abs(coins.data.mean() - 0.25) < 0.02
+    per_place = tg.zeros(2, 10000).bernoulli_(tg.tensor([[0.0], [1.0]]))
+    np.testing.assert_array_equal(per_place.data, np.repeat([[0.0], [1.0]], 10000, axis=1))
+    draws = tg.tensor([0.2, 0.8]).bernoulli().data
+    assert set(draws.tolist()) <= {0.0, 1.0}
+    picks = tg.tensor([0.0, 1.0, 3.0]).multinomial(4000, replacement=True).data
+    assert set(picks.tolist()) == {1, 2} and abs((picks == 2).mean() - 0.75) < 0.03
+    ints = tg.randint_like(tg.ones(3000), 2, 5)
+    assert ints.dtype == np.float32 and set(ints.data.tolist()) == {2.0, 3.0, 4.0}
+    assert tg.randint_like(tg.ones(5, dtype=tg.int32), 10).dtype == np.int32
+    assert tg.randint_like(tg.ones(2, 2), 10, dtype=tg.int64).shape == (2, 2)
+    torch = _torch()
+    assert torch.randint_like(torch.ones(2), 10).dtype == torch.float32  # the dtype rule checked against PyTorch
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: tg.histogram(tg.tensor([1, 2]), 2), TypeError, "histogram: needs a floating-point"),
+    (lambda: tg.histogram(tg.tensor([1.0, 2.0]), 2, range=(3.0, 1.0)), ValueError, "histogram: range's min"),
+    (lambda: tg.histogram(tg.tensor([1.0, math.inf]), 2), ValueError, "histogram: the range .* is not finite"),
+    (lambda: tg.histogram(tg.tensor([1.0]), 0), TypeError, "histogram: bins must be a positive int"),
+    (lambda: tg.histogram(tg.tensor([1.0]), tg.tensor([2.0, 1.0])), ValueError, "histogram: bin edges"),
+    (lambda: tg.histogram(tg.tensor([1.0]), 2, weight=tg.ones(2)), ValueError, "histogram: weight has shape"),
+    (lambda: tg.histogram(tg.tensor([1.0]), 2, weight=tg.ones(1, dtype=tg.float64)), TypeError,
+     "histogram: weight's dtype"),
+    (lambda: tg.unique_consecutive(tg.ones(2), dim=1), IndexError, "unique_consecutive: axis 1"),
+    (lambda: tg.zeros(2).random_(5, 2), ValueError, "random_: expects from < to"),
+    (lambda: tg.zeros(2).bernoulli_(1.5), ValueError, "bernoulli_: probabilities"),
+])
+def test_bad_counting_arguments_are_refused_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

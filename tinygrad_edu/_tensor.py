@@ -2623,6 +2623,110 @@ class Tensor:
         return where(np.abs(self.data) <= lambd, 0.0, self)  # NOTE: a NaN stays NaN (not ≤), as PyTorch
 
 
+    # ------------------------------------------------------------------------------------------- counting, sampling
+    def histogram(self, bins: Any = 100, *, range: tuple[float, float] | None = None, weight: Any = None,
+                  density: bool = False) -> HistogramResult:
+        """(hist, bin_edges): the count (or summed ``weight``) of the values in each bin [eᵢ, eᵢ₊₁) — the last one
+        closed — of ``bins`` equal bins over ``range`` (the values' min and max by default) or of the given edges;
+        with ``density`` hist/(total·width). Values outside the edges and NaNs are not counted (no gradient)"""
+        if self.dtype.kind != "f":
+            raise TypeError(f"histogram: needs a floating-point tensor (as PyTorch), got dtype {self.dtype}")
+        values = self.data.reshape(-1)
+        if isinstance(bins, Tensor):
+            if bins.ndim != 1 or bins.shape[0] < 2 or np.any(np.diff(bins.data) < 0):
+                raise ValueError(f"histogram: bin edges must be a 1-D tensor of ≥ 2 increasing values, got {bins}")
+            edges = bins.data.astype(self.dtype)
+        elif isinstance(bins, (int, np.integer)) and not isinstance(bins, bool) and bins > 0:
+            edges = np.linspace(*self._histogram_range(values, range), int(bins) + 1).astype(self.dtype)
+        else:
+            raise TypeError(f"histogram: bins must be a positive int or a 1-D tensor of edges, got {bins!r}")
+        weights = None
+        if weight is not None:
+            weights = _as_tensor(weight).data
+            if weights.shape != self.shape:
+                raise ValueError(f"histogram: weight has shape {weights.shape}, the input {self.shape}")
+            if weights.dtype != self.dtype:
+                raise TypeError(f"histogram: weight's dtype {weights.dtype} must be the input's, {self.dtype} (as "
+                                "PyTorch)")
+            weights = weights.reshape(-1)
+        counted = ~np.isnan(values)
+        hist = np.histogram(values[counted], edges, weights=None if weights is None else weights[counted])[0]
+        if density:
+            hist = hist / (hist.sum() * np.diff(edges.astype(np.float64)))
+        return HistogramResult(Tensor.wrap(hist.astype(self.dtype)), Tensor.wrap(edges))
+
+    @staticmethod
+    def _histogram_range(values: np.ndarray, range: tuple[float, float] | None) -> tuple[float, float]:
+        """The leftmost and rightmost edge: ``range`` or the values' own, widened by ½ each way when they are one
+        number (numpy's and PyTorch's rule), (0, 1) for no values."""
+        if range is not None:
+            low, high = float(range[0]), float(range[1])
+        elif values.size == 0:
+            low, high = 0.0, 1.0
+        else:
+            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ValueError(f"histogram: the range [{low}, {high}] is not finite; pass range=(min, max)")
+        if low > high:
+            raise ValueError(f"histogram: range's min {low} exceeds its max {high}")
+        return (low - 0.5, high + 0.5) if low == high else (low, high)
+
+    def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False,
+                           dim: int | None = None) -> Any:
+        """Each run of equal consecutive values (or slices along ``dim``) kept once, in order (NaN equals nothing);
+        with each element's run index and each run's length on request (no gradient)"""
+        if dim is None:
+            rows = self.data.reshape(-1, 1)
+        else:
+            axis = normalize_axis(dim, self.ndim, "unique_consecutive")
+            rows = np.moveaxis(self.data, axis, 0).reshape(self.shape[axis], self.data.size // (self.shape[axis] or 1))
+        starts = np.ones(len(rows), dtype=bool)
+        starts[1:] = np.any(rows[1:] != rows[:-1], axis=1)
+        first = np.flatnonzero(starts)
+        if dim is None:
+            values = self.data.reshape(-1)[first]
+            inverse = (np.cumsum(starts) - 1).reshape(self.shape)
+        else:
+            values = np.take(self.data, first, axis=axis)
+            inverse = np.cumsum(starts) - 1
+        results = [Tensor.wrap(values)]
+        if return_inverse:
+            results.append(Tensor.wrap(inverse.astype(np.int64)))
+        if return_counts:
+            results.append(Tensor.wrap(np.diff(np.append(first, len(rows))).astype(np.int64)))
+        return results[0] if len(results) == 1 else tuple(results)
+
+    def random_(self, from_: int = 0, to: int | None = None, *, generator: Generator | None = None) -> Tensor:
+        """Fill in place with integers uniform in [from, to − 1] (``random_(to)``: [0, to − 1]; no bounds: [0, 2ᵐ]
+        for floats with an m-bit mantissa, the dtype's largest value for integers), as PyTorch"""
+        if to is None and from_ != 0:
+            from_, to = 0, from_  # random_(to)
+        if to is None:
+            to = 2 ** (np.finfo(self.dtype).nmant + 1) + 1 if self.dtype.kind == "f" else \
+                int(np.iinfo(self.dtype).max) + 1 if self.dtype.kind in "iu" else 2
+        if to <= from_:
+            raise ValueError(f"random_: expects from < to, got from={from_}, to={to}")
+        values = _stream(generator).integers(from_, to, self.shape)
+        return self._in_place("random_", lambda before: Tensor.wrap(values.astype(self.dtype)))
+
+    def bernoulli(self, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
+        """1 with probability given by this tensor (or ``p``), else 0: see ``bernoulli``"""
+        return bernoulli(self, p, generator=generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Generator | None = None) -> Tensor:
+        """Fill in place with 1 with probability ``p`` (a number or a tensor broadcasting to this one), else 0"""
+        probabilities = np.broadcast_to(_index_free(p), self.shape)
+        if not np.all((probabilities >= 0) & (probabilities <= 1)):
+            raise ValueError("bernoulli_: probabilities must lie in [0, 1]")
+        draws = _stream(generator).random(self.shape) < probabilities
+        return self._in_place("bernoulli_", lambda before: Tensor.wrap(draws.astype(self.dtype)))
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *,
+                    generator: Generator | None = None) -> Tensor:
+        """Indices drawn with probabilities proportional to this tensor's rows: see ``multinomial``"""
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+
 _SINC_TAYLOR_BELOW = 0.01  # |πa| below which sinc is its Taylor polynomial (the first term left out, u⁴/9!, < 1e-21)
 
 
@@ -3215,6 +3319,13 @@ class MinMax(NamedTuple):
 
     min: Tensor
     max: Tensor
+
+
+class HistogramResult(NamedTuple):
+    """What ``histogram`` returns, as PyTorch's ``torch.return_types.histogram``."""
+
+    hist: Tensor
+    bin_edges: Tensor
 
 
 class MantissaExponent(NamedTuple):

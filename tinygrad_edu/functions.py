@@ -751,3 +751,18 @@ def _coordinates(step: Any, n: int, axis: int) -> np.ndarray:
         raise ValueError("gradient: coordinates that require grad are not supported here (they carry no gradient); "
                          "pass coordinates.detach()")
     return step.data.astype(np.float64)
+
+# counting and sampling
+histogram = _function(Tensor.histogram)
+unique_consecutive = _function(Tensor.unique_consecutive)
+__all__ += ["histogram", "randint_like", "unique_consecutive"]
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, generator: Generator | None = None,
+                 dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Integers uniform in [low, high) in input's shape and dtype (``randint_like(input, high)`` or
+    ``randint_like(input, low, high)``, as PyTorch)."""
+    if high is None:
+        low, high = 0, low
+    values = randint(low, high, input.shape, generator=generator, dtype=np.int64)
+    return Tensor(values.data, dtype=input.dtype if dtype is None else dtype, requires_grad=requires_grad)
