@@ -819,3 +819,46 @@ def test_random_fills_follow_pytorch_ranges():
 def test_bad_counting_arguments_are_refused_by_name(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ----------------------------------------------------------------------------------------------- complex numbers' names
+def test_angle_of_real_numbers_is_pi_or_zero_with_a_zero_gradient_as_pytorch():
+    values = np.array([-1.5, 0.0, 2.0, np.nan, -0.0, -np.inf, np.inf])
+    got = tg.angle(tg.tensor(values))
+    np.testing.assert_array_equal(got.data, np.where(np.isnan(values), np.nan, np.where(values < 0, np.pi, 0.0)))
+    assert np.angle(-1.5) == np.pi and tg.tensor(values).angle().dtype == np.float64
+    assert tg.angle(tg.tensor([-1, 0, 2])).dtype == np.float32  # integers become floats
+    check_gradients(lambda t: t.angle(), np.array([-1.5, 0.3, 2.0]))  # zero away from 0: finite differences agree
+    x = tg.tensor(values, requires_grad=True)
+    tg.angle(x).sum().backward(create_graph=True)
+    np.testing.assert_array_equal(x.grad.data, np.zeros(7))  # 0 at inf and NaN too (not NaN), as PyTorch
+    torch = _torch()
+    theirs = torch.tensor(values, requires_grad=True)
+    torch.angle(theirs).sum().backward()
+    np.testing.assert_array_equal(got.data, torch.angle(torch.tensor(values)).numpy())
+    np.testing.assert_array_equal(x.grad.data, theirs.grad.numpy())
+    assert str(torch.angle(torch.tensor([-1, 0])).dtype) == "torch.float32"
+
+
+def test_real_is_the_tensor_itself_and_imag_refuses_as_pytorch():
+    x = tg.tensor([1.0, -2.0])
+    assert x.real is x and tg.real(x) is x
+    with pytest.raises(RuntimeError, match="imag is not implemented for tensors with non-complex dtypes"):
+        x.imag  # noqa: B018 - the property access is the test
+    with pytest.raises(RuntimeError, match="imag is not implemented"):
+        tg.imag(x)
+    torch = _torch()
+    t = torch.tensor([1.0, -2.0])
+    assert t.real is t
+    with pytest.raises(RuntimeError, match="imag is not implemented for tensors with non-complex dtypes"):
+        t.imag  # noqa: B018
+
+
+@pytest.mark.parametrize(("call", "alternative"), [
+    (lambda: tg.polar(tg.ones(2), tg.zeros(2)), "abs \\* angle.cos\\(\\)"),
+    (lambda: tg.complex(tg.ones(2), tg.zeros(2)), "two real tensors"),
+    (lambda: tg.view_as_complex(tg.ones(2, 2)), r"input\[..., 0\]"),
+])
+def test_complex_producing_ops_refuse_and_name_the_real_alternative(call, alternative):
+    with pytest.raises(TypeError, match=f"complex dtypes are not supported here.*{alternative}"):
+        call()

@@ -2727,6 +2727,26 @@ class Tensor:
         return multinomial(self, num_samples, replacement, generator=generator)
 
 
+    # ------------------------------------------------------------------------------------------- complex numbers' names
+    # Every dtype here is real: each name means what PyTorch means for a real tensor, or refuses.
+    def angle(self) -> Tensor:
+        """The argument of each (real) number: π for negatives, 0 otherwise (NaN stays NaN), as PyTorch;  ∂z/∂a = 0"""
+        a = self._floating()
+        values = np.where(np.isnan(a.data), a.data, np.where(a.data < 0, np.pi, 0.0)).astype(a.dtype)
+        return where(np.ones(self.shape, dtype=bool), Tensor.wrap(values), a)  # joined to a with a zero gradient
+
+    @property
+    def real(self) -> Tensor:
+        """The real part: the tensor itself, as PyTorch's ``x.real`` of a real tensor."""
+        return self
+
+    @property
+    def imag(self) -> Tensor:
+        """The imaginary part: refused for real tensors, as PyTorch (complex dtypes are not supported here)."""
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes (as PyTorch); complex "
+                           "numbers are not supported here: keep the imaginary part as a tensor of its own")
+
+
 _SINC_TAYLOR_BELOW = 0.01  # |πa| below which sinc is its Taylor polynomial (the first term left out, u⁴/9!, < 1e-21)
 
 

@@ -766,3 +766,36 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, genera
         low, high = 0, low
     values = randint(low, high, input.shape, generator=generator, dtype=np.int64)
     return Tensor(values.data, dtype=input.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+# complex numbers' names: real tensors only
+angle = _function(Tensor.angle)
+__all__ += ["angle", "imag", "polar", "real", "view_as_complex"]  # complex too, left out as the builtins above
+
+
+def real(input: Any) -> Tensor:
+    """The real part: a real tensor itself, as PyTorch's ``torch.real``."""
+    return _tensor(input).real
+
+
+def imag(input: Any) -> Tensor:
+    """The imaginary part: refused for real tensors, as PyTorch's ``torch.imag``."""
+    return _tensor(input).imag
+
+
+def _no_complex(op: str, instead: str) -> None:
+    raise TypeError(f"{op}: complex dtypes are not supported here (numpy-backed real tensors only); {instead}")
+
+
+def polar(abs: Any, angle: Any) -> Tensor:
+    """PyTorch's complex abs·e^(i·angle): refused, as complex dtypes are not supported here."""
+    _no_complex("polar", "compute the parts as two real tensors: abs * angle.cos() and abs * angle.sin()")
+
+
+def complex(real: Any, imag: Any) -> Tensor:
+    """PyTorch's complex real + i·imag: refused, as complex dtypes are not supported here."""
+    _no_complex("complex", "keep the real and imaginary parts as two real tensors (or tg.stack((real, imag), -1))")
+
+
+def view_as_complex(input: Any) -> Tensor:
+    """PyTorch's view of pairs as complex numbers: refused, as complex dtypes are not supported here."""
+    _no_complex("view_as_complex", "use input[..., 0] and input[..., 1] as the real and imaginary parts")
