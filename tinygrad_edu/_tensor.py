@@ -2394,7 +2394,7 @@ class Tensor:
         return kron(self, other)
 
     def addmv(self, mat: Tensor, vec: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
-        """z = β·c + α·(A @ v) for c = this tensor (broadcast to A's rows);  ∂z/∂c = β, ∂C/∂A = α·∂C/∂z·vᵀ,
+        """z = β·c + α·(A @ v) for c = this tensor (broadcast to A @ v's shape);  ∂z/∂c = β, ∂C/∂A = α·∂C/∂z·vᵀ,
         ∂C/∂v = α·Aᵀ @ ∂C/∂z"""
         _check_ndims("addmv", (mat, 2), (vec, 1))
         return _scaled_product("addmv", self, (mat, vec), mat @ vec, beta, alpha)
