@@ -2426,7 +2426,7 @@ class Tensor:
         return tensordot(self, other, ([-1], [-1]))
 
     def vdot(self, other: Tensor) -> Tensor:
-        """z = Σᵢ conj(aᵢ)·bᵢ of two 1-D tensors: ``dot`` for real numbers (the only kind here)"""
+        """z = Σᵢ conj(aᵢ)·bᵢ of two 1-D tensors: ``dot`` for real numbers (the only kind);  ∂z/∂a = b, ∂z/∂b = a"""
         if self.ndim != 1 or other.ndim != 1:
             raise ValueError(f"vdot: 1-D tensors expected, got shapes {self.shape} and {other.shape}")
         return self.dot(other)
@@ -2482,7 +2482,7 @@ class Tensor:
         return self.narrow(dim, start, length).clone()
 
     def adjoint(self) -> Tensor:
-        """The conjugate transpose of the last two axes: for real numbers ``mT``"""
+        """The conjugate transpose of the last two axes: for real numbers ``mT``;  ∂C/∂a = (∂C/∂z)ᵀ"""
         if self.ndim < 2:
             raise ValueError(f"adjoint: needs a matrix or a batch of matrices, got shape {self.shape}")
         return self.mT
@@ -2574,11 +2574,11 @@ class Tensor:
 
     # ------------------------------------------------------------------------------------------- integers, exponents
     def gcd(self, other: Any) -> Tensor:
-        """The greatest common divisor of two integer tensors, ≥ 0 (gcd(0, 0) = 0), in their result dtype"""
+        """The greatest common divisor of integer tensors, ≥ 0 (gcd(0, 0) = 0), in their result dtype (no gradient)"""
         return self._in_result_dtype(np.gcd, self._integers_only("gcd", other))
 
     def lcm(self, other: Any) -> Tensor:
-        """The least common multiple of two integer tensors, ≥ 0 (0 if either is 0), in their result dtype"""
+        """The least common multiple of integer tensors, ≥ 0 (0 if either is 0), in their result dtype (no gradient)"""
         return self._in_result_dtype(np.lcm, self._integers_only("lcm", other))
 
     def _integers_only(self, op: str, other: Any) -> Tensor:
@@ -2605,15 +2605,15 @@ class Tensor:
         return MantissaExponent(mantissa, Tensor.wrap(exponent))
 
     def isneginf(self) -> Tensor:
-        """Where the tensor is −inf (all False for integers)"""
+        """Where the tensor is −inf (all False for integers; no gradient)"""
         return self._elementwise(lambda a: a == -np.inf)
 
     def isposinf(self) -> Tensor:
-        """Where the tensor is +inf (all False for integers)"""
+        """Where the tensor is +inf (all False for integers; no gradient)"""
         return self._elementwise(lambda a: a == np.inf)
 
     def isreal(self) -> Tensor:
-        """Where the imaginary part is 0: everywhere, as every dtype here is real"""
+        """Where the imaginary part is 0: everywhere, as every dtype here is real (no gradient)"""
         return Tensor.wrap(np.ones(self.shape, dtype=bool))
 
     def hardshrink(self, lambd: float = 0.5) -> Tensor:

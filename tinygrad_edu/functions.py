@@ -566,22 +566,25 @@ def _tensor(value: Any) -> Tensor:
 
 
 def atleast_1d(*tensors: Any) -> Any:
-    """Each tensor with at least 1 dimension (a 0-d one becomes shape (1,)); the tensor itself if it has them."""
+    """Each tensor with at least 1 dimension (a 0-d one becomes shape (1,)); the tensor itself if it has them;  the
+    gradient through the reshape"""
     return _at_least(1, lambda t: t.reshape(1), tensors)
 
 
 def atleast_2d(*tensors: Any) -> Any:
-    """Each tensor with at least 2 dimensions: a 0-d one (1, 1), a 1-D one a row (1, n)."""
+    """Each tensor with at least 2 dimensions: a 0-d one (1, 1), a 1-D one a row (1, n);  the gradient through the
+    reshape"""
     return _at_least(2, lambda t: t.reshape(1, -1) if t.ndim else t.reshape(1, 1), tensors)
 
 
 def atleast_3d(*tensors: Any) -> Any:
-    """Each tensor with at least 3 dimensions: 0-d (1, 1, 1), 1-D (1, n, 1), 2-D (m, n, 1), as numpy's."""
+    """Each tensor with at least 3 dimensions: 0-d (1, 1, 1), 1-D (1, n, 1), 2-D (m, n, 1), as numpy's;  the
+    gradient through the reshape"""
     return _at_least(3, lambda t: t.reshape(1, -1, 1) if t.ndim < 2 else t.unsqueeze(-1), tensors)
 
 
 def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
-    """The shape the given shapes broadcast to (an int is a 1-D shape), without making any tensor."""
+    """The shape the given shapes broadcast to (an int is a 1-D shape), without making any tensor (no gradient)."""
     try:
         return tuple(int(n) for n in np.broadcast_shapes(*((s,) if isinstance(s, int) else tuple(s) for s in shapes)))
     except ValueError:
@@ -589,19 +592,21 @@ def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
 
 
 def column_stack(tensors: Any) -> Tensor:
-    """The tensors side by side along dim 1, each 0-d or 1-D one first made a column (n, 1), as numpy's."""
+    """The tensors side by side along dim 1, each 0-d or 1-D one first made a column (n, 1), as numpy's;  each
+    gradient is its block of ∂C/∂z"""
     tensors = [_tensor(t) for t in tensors]
     return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors])
 
 
 def dstack(tensors: Any) -> Tensor:
-    """The tensors joined along dim 2, each first made at least 3-D (``atleast_3d``), as numpy's."""
+    """The tensors joined along dim 2, each first made at least 3-D (``atleast_3d``), as numpy's;  each gradient is
+    its block of ∂C/∂z"""
     return cat([atleast_3d(t) for t in tensors], dim=2)
 
 
 def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
     """The coordinates, one int64 tensor per dim of ``shape``, of each flat index (row-major; −n ≤ index < n, a
-    negative one counted from the end)."""
+    negative one counted from the end; no gradient)."""
     flat = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
     if flat.dtype.kind not in "iu" or flat.dtype == np.bool_:
         raise TypeError(f"unravel_index: expected integer indices, got dtype {flat.dtype}")
