@@ -2378,7 +2378,6 @@ class Tensor:
         halves = Tensor.wrap(np.arange(p, dtype=a.data.dtype) / 2)
         return (a.unsqueeze(-1) - halves).lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
 
-
     # ------------------------------------------------------------------------------------------- products with a scale
     # PyTorch's β·input + α·(product) family: beta=0 ignores input (NaN included), as PyTorch.
     def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
@@ -2440,7 +2439,6 @@ class Tensor:
                             "PyTorch)")
         return vector_norm(self - other, p)
 
-
     # ------------------------------------------------------------------------------------------- numpy's shape helpers
     def hsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
         """``sections`` equal pieces, or pieces cut at the listed indices, along dim 1 (dim 0 for a 1-D tensor), as
@@ -2500,7 +2498,6 @@ class Tensor:
         if self.ndim not in (0, 2):
             raise ValueError(f"H is only for matrices (2-D tensors), got shape {self.shape}; use x.mH for batches")
         return self.T
-
 
     # ------------------------------------------------------------------------------------------- scatters of a view
     # Each writes src where a view of the tensor would be, out of place: z = a with that view replaced by src;
@@ -2571,7 +2568,6 @@ class Tensor:
         put = flat.scatter_add(0, places, values) if accumulate else flat.scatter(0, places, values)
         return put.reshape(self.shape)
 
-
     # ------------------------------------------------------------------------------------------- integers, exponents
     def gcd(self, other: Any) -> Tensor:
         """The greatest common divisor of integer tensors, ≥ 0 (gcd(0, 0) = 0), in their result dtype (no gradient)"""
@@ -2621,7 +2617,6 @@ class Tensor:
         if self.dtype.kind != "f":
             raise TypeError(f"hardshrink: needs a floating-point tensor (as PyTorch), got dtype {self.dtype}")
         return where(np.abs(self.data) <= lambd, 0.0, self)  # NOTE: a NaN stays NaN (not ≤), as PyTorch
-
 
     # ------------------------------------------------------------------------------------------- counting, sampling
     def histogram(self, bins: Any = 100, *, range: tuple[float, float] | None = None, weight: Any = None,
@@ -2725,7 +2720,6 @@ class Tensor:
                     generator: Generator | None = None) -> Tensor:
         """Indices drawn with probabilities proportional to this tensor's rows: see ``multinomial``"""
         return multinomial(self, num_samples, replacement, generator=generator)
-
 
     # ------------------------------------------------------------------------------------------- complex numbers' names
     # Every dtype here is real: each name means what PyTorch means for a real tensor, or refuses.
