@@ -538,7 +538,7 @@ def chain_matmul(*matrices: Any) -> Tensor:
     tensors = [m if isinstance(m, Tensor) else Tensor(m) for m in matrices]
     if any(t.ndim != 2 for t in tensors):
         raise ValueError(f"chain_matmul: expected 2-D tensors, got {[t.ndim for t in tensors]} dimensions")
-    return functools.reduce(Tensor.matmul, tensors[1:], tensors[0].clone())
+    return tensors[0].clone() if len(tensors) == 1 else functools.reduce(Tensor.matmul, tensors)
 
 # numpy's shape helpers, as PyTorch has them
 hsplit = _function(Tensor.hsplit)
