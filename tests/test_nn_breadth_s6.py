@@ -1,0 +1,300 @@
+"""The N-d pieces of convolution, pooling, dropout and padding (1-D and 3-D transposed convolutions, 3-D adaptive
+pools, 1-D and 3-D unpooling, LPPool3d, Dropout3d, FeatureAlphaDropout, the 3-D padding layers) and
+nn.functional's in-place activations — checked against adjoint identities and loops in numpy, against PyTorch on
+copied weights, and against finite differences in float64 (plain and with create_graph=True)."""
+
+import itertools
+
+import numpy as np
+import pytest
+from gradients import check_gradients
+from optional_tools import require_module
+from torch_compare import compare_with_torch
+
+import tinygrad_edu as tg
+from tinygrad_edu import nn
+from tinygrad_edu.nn import functional as F  # noqa: N812 - PyTorch's customary alias
+
+rng = np.random.default_rng(6)
+
+
+@pytest.fixture(scope="module")
+def torch():
+    return require_module("torch", "pip install torch==2.13.0 (the CPU build)")
+
+
+# ----------------------------------------------------------------------------------------------- transposed convolution
+TRANSPOSED_CASES = [  # spatial, options
+    (1, {}),
+    (1, {"stride": 3, "padding": 1, "output_padding": 2, "dilation": 2}),
+    (1, {"stride": 2, "groups": 2, "bias": False}),
+    (3, {}),
+    (3, {"stride": (2, 1, 2), "padding": (1, 0, 1), "output_padding": (1, 0, 0), "dilation": (1, 2, 1)}),
+    (3, {"stride": 2, "groups": 2, "padding": 1}),
+]
+
+
+@pytest.mark.parametrize(("spatial", "options"), TRANSPOSED_CASES)
+def test_transposed_convolutions_match_pytorch(torch, spatial, options):
+    name = f"ConvTranspose{spatial}d"
+    ours, theirs = getattr(nn, name)(4, 6, 3, **options), getattr(torch.nn, name)(4, 6, 3, **options)
+    x = rng.standard_normal((2, 4, *(4,) * spatial))
+    compare_with_torch(torch, ours, theirs, [x])
+    compare_with_torch(torch, ours, theirs, [x[0]])  # unbatched
+    assert str(ours) == str(theirs)
+    assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
+        k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+
+
+@pytest.mark.parametrize("spatial", [1, 2, 3])
+def test_transposed_convolution_is_the_adjoint_of_convolution(spatial):
+    """<conv(x; W), y> = <x, conv_transpose(y; W)> for the same weight, stride, padding, dilation, groups."""
+    options = {"stride": 2, "padding": 1, "dilation": 2, "groups": 2}
+    x = rng.standard_normal((2, 4, *(7,) * spatial))
+    weight = rng.standard_normal((6, 2, *(3,) * spatial))
+    conv = getattr(F, f"conv{spatial}d")
+    transposed = getattr(F, f"conv_transpose{spatial}d")
+    y = rng.standard_normal(conv(tg.Tensor(x), tg.Tensor(weight), **options).shape)
+    back = transposed(tg.Tensor(y), tg.Tensor(weight), **options, output_padding=0).data
+    assert back.shape == x.shape
+    assert np.isclose((conv(tg.Tensor(x), tg.Tensor(weight), **options).data * y).sum(), (x * back).sum())
+
+
+def test_transposed_convolution_gradients_match_finite_differences():
+    check_gradients(lambda x, w, b: F.conv_transpose3d(x, w, b, stride=(2, 1, 2), padding=1, output_padding=(1, 0, 0)),
+                    rng.standard_normal((1, 2, 2, 3, 2)), rng.standard_normal((2, 2, 2, 2, 3)), rng.standard_normal(2))
+    check_gradients(lambda x, w: F.conv_transpose1d(x, w, stride=2, groups=2, dilation=2),
+                    rng.standard_normal((2, 4, 3)), rng.standard_normal((4, 1, 2)))
+
+
+def test_transposed_convolution_output_size_picks_the_output_padding(torch):
+    ours, theirs = nn.ConvTranspose3d(2, 3, 3, stride=2), torch.nn.ConvTranspose3d(2, 3, 3, stride=2)
+    x = rng.standard_normal((1, 2, 3, 3, 3))
+    compare_with_torch(torch, ours, theirs, [x], call=lambda m, x: m(x, output_size=(8, 7, 8)))
+    with pytest.raises(ValueError, match="valid sizes range from 7 to 8"):
+        ours(tg.randn(1, 2, 3, 3, 3), output_size=(9, 7, 7))
+
+
+def test_transposed_convolutions_refuse_bad_arguments():
+    with pytest.raises(ValueError, match="conv_transpose1d: input"):
+        F.conv_transpose1d(tg.randn(1, 3, 4), tg.randn(2, 2, 3))
+    with pytest.raises(ValueError, match="output_padding"):
+        F.conv_transpose3d(tg.randn(1, 2, 3, 3, 3), tg.randn(2, 2, 2, 2, 2), stride=2, output_padding=2)
+    with pytest.raises(ValueError, match='Only "zeros" padding mode is supported for ConvTranspose1d'):
+        nn.ConvTranspose1d(2, 2, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="divisible by groups"):
+        nn.ConvTranspose3d(3, 2, 3, groups=2)
+
+
+# ----------------------------------------------------------------------------------------------- adaptive pooling
+def _adaptive_windows_loop(x, outs, reduce):
+    """PyTorch's documented adaptive windows, [⌊i·n/o⌋, ⌈(i+1)·n/o⌉) per axis, reduced one output at a time."""
+    sizes = x.shape[2:]
+    out = np.zeros((*x.shape[:2], *outs))
+    for position in itertools.product(*(range(o) for o in outs)):
+        window = tuple(slice(i * n // o, -(-(i + 1) * n // o)) for i, n, o in zip(position, sizes, outs))
+        out[(Ellipsis, *position)] = reduce(x[(Ellipsis, *window)].reshape(*x.shape[:2], -1), axis=-1)
+    return out
+
+
+@pytest.mark.parametrize("outs", [(2, 3, 2), (3, 1, 4), (5, 4, 3)])
+def test_adaptive_pools_3d_match_the_window_loops(outs):
+    x = rng.standard_normal((2, 3, 5, 4, 7))
+    np.testing.assert_allclose(F.adaptive_avg_pool3d(tg.Tensor(x), outs).data,
+                               _adaptive_windows_loop(x, outs, np.mean), atol=1e-12)
+    np.testing.assert_array_equal(F.adaptive_max_pool3d(tg.Tensor(x), outs).data,
+                                  _adaptive_windows_loop(x, outs, np.max))
+    values, indices = F.adaptive_max_pool3d(tg.Tensor(x), outs, return_indices=True)
+    np.testing.assert_array_equal(np.take_along_axis(x.reshape(2, 3, -1), indices.data.reshape(2, 3, -1), -1),
+                                  values.data.reshape(2, 3, -1))
+
+
+@pytest.mark.parametrize("output_size", [(2, 3, 2), 3, (None, 2, 5)])
+def test_adaptive_pool_3d_layers_match_pytorch(torch, output_size):
+    x = rng.standard_normal((2, 3, 4, 5, 6))
+    compare_with_torch(torch, nn.AdaptiveAvgPool3d(output_size), torch.nn.AdaptiveAvgPool3d(output_size), [x])
+    compare_with_torch(torch, nn.AdaptiveMaxPool3d(output_size), torch.nn.AdaptiveMaxPool3d(output_size), [x[0]])
+    ours = nn.AdaptiveMaxPool3d(output_size, return_indices=True)(tg.Tensor(x))
+    theirs = torch.nn.AdaptiveMaxPool3d(output_size, return_indices=True)(torch.tensor(x))
+    np.testing.assert_array_equal(ours[1].data, theirs[1].numpy())
+
+
+def test_adaptive_pool_3d_gradients_match_finite_differences():
+    check_gradients(lambda x: F.adaptive_avg_pool3d(x, (2, 3, 2)), rng.standard_normal((1, 2, 3, 5, 4)))
+    check_gradients(lambda x: F.adaptive_max_pool3d(x, (2, 3, 2)), rng.standard_normal((1, 2, 3, 5, 4)))
+
+
+@pytest.mark.parametrize("name", ["max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices"])
+def test_max_pool_with_indices_always_returns_the_indices_as_pytorch(torch, name):
+    spatial = int(name[8])
+    x = rng.standard_normal((2, 3, *(6,) * spatial))
+    ours = getattr(F, name)(tg.Tensor(x), 3, 2, 1)
+    theirs = getattr(torch.nn.functional, name)(torch.tensor(x), 3, 2, 1)
+    for mine, expected in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(mine.data, expected.numpy())
+
+
+@pytest.mark.parametrize("spatial", [1, 2, 3])
+def test_adaptive_max_pool_with_indices_always_returns_the_indices_as_pytorch(torch, spatial):
+    name = f"adaptive_max_pool{spatial}d_with_indices"
+    x = rng.standard_normal((2, 3, *(7,) * spatial))
+    ours, theirs = getattr(F, name)(tg.Tensor(x), 3), getattr(torch.nn.functional, name)(torch.tensor(x), 3)
+    for mine, expected in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(mine.data, expected.numpy())
+
+
+def test_adaptive_pools_refuse_bad_arguments():
+    with pytest.raises(ValueError, match="adaptive_avg_pool3d: output_size must be an int or 3"):
+        F.adaptive_avg_pool3d(tg.randn(1, 2, 3, 3, 3), (2, 2))
+    with pytest.raises(ValueError, match="adaptive_max_pool3d: expected a 4-D"):
+        F.adaptive_max_pool3d(tg.randn(2, 3, 3), 2)
+    with pytest.raises(ValueError, match="positive"):
+        F.adaptive_max_pool3d(tg.randn(1, 2, 3, 3, 3), 0)
+
+
+# ----------------------------------------------------------------------------------------------- unpooling
+def _unpool_loop(values, indices, size):
+    """Each value written at its flat index of a zero output, in order (the last write to a place stays)."""
+    out = np.zeros((*values.shape[:2], int(np.prod(size))))
+    for n, c, k in itertools.product(*(range(s) for s in values.reshape(*values.shape[:2], -1).shape)):
+        out[n, c, indices.reshape(*values.shape[:2], -1)[n, c, k]] = values.reshape(*values.shape[:2], -1)[n, c, k]
+    return out.reshape(*values.shape[:2], *size)
+
+
+@pytest.mark.parametrize(("spatial", "kernel", "stride"), [(1, 3, 3), (1, 3, 2), (3, 2, 2), (3, 3, 2)])
+def test_max_unpool_1d_and_3d_put_values_back_and_match_pytorch(torch, spatial, kernel, stride):
+    x = rng.standard_normal((2, 3, *(2 * stride + kernel,) * spatial))  # three windows: the default unpooled size
+    pool = getattr(torch.nn, f"MaxPool{spatial}d")(kernel, stride, return_indices=True)
+    values, indices = pool(torch.tensor(x))
+    ours, theirs = getattr(nn, f"MaxUnpool{spatial}d")(kernel, stride), getattr(torch.nn, f"MaxUnpool{spatial}d")(
+        kernel, stride)
+    out = compare_with_torch(torch, ours, theirs, [values.numpy(), indices.numpy()])[0]
+    np.testing.assert_array_equal(out, _unpool_loop(values.numpy(), indices.numpy(), out.shape[2:]))
+    assert str(ours) == str(theirs)
+
+
+def test_max_unpool_3d_gradients_match_finite_differences_and_output_size():
+    values, indices = F.max_pool3d(tg.Tensor(rng.standard_normal((1, 2, 5, 4, 4))), 2, return_indices=True)
+    check_gradients(lambda v: F.max_unpool3d(v, indices, 2, output_size=(5, 4, 5)), values.data)
+    assert F.max_unpool3d(values, indices, 2, output_size=(1, 2, 5, 4, 5)).shape == (1, 2, 5, 4, 5)
+    with pytest.raises(ValueError, match="max_unpool3d: output_size"):
+        F.max_unpool3d(values, indices, 2, output_size=(7, 4, 4))
+    with pytest.raises(ValueError, match="max_unpool1d: indices must be integers"):
+        F.max_unpool1d(tg.randn(1, 2, 3), tg.randn(1, 2, 3), 2)
+
+
+# ----------------------------------------------------------------------------------------------- LPPool3d
+@pytest.mark.parametrize(("norm_type", "kernel", "stride", "ceil_mode"), [(2, 2, None, False), (3, (2, 1, 2), 1,
+                                                                                                 True)])
+def test_lp_pool_3d_matches_pytorch(torch, norm_type, kernel, stride, ceil_mode):
+    x = np.abs(rng.standard_normal((2, 3, 5, 4, 5))) + 0.1
+    compare_with_torch(torch, nn.LPPool3d(norm_type, kernel, stride, ceil_mode),
+                       torch.nn.LPPool3d(norm_type, kernel, stride, ceil_mode), [x])
+    y = F.lp_pool3d(tg.Tensor(x), 2, 2).data
+    np.testing.assert_allclose(y[0, 0, 0, 0, 0], np.sqrt((x[0, 0, :2, :2, :2] ** 2).sum()))
+
+
+# ----------------------------------------------------------------------------------------------- dropout
+def test_dropout3d_zeroes_whole_channels_and_scales_the_rest():
+    tg.manual_seed(0)
+    x = np.ones((40, 5, 2, 3, 2))
+    y = F.dropout3d(tg.Tensor(x), 0.25).data
+    per_channel = y.reshape(40, 5, -1)
+    assert ((per_channel == 0) | (per_channel == 1 / 0.75)).all()
+    assert (per_channel.min(axis=-1) == per_channel.max(axis=-1)).all()  # one draw per channel
+    assert 0.15 < (per_channel[..., 0] == 0).mean() < 0.35
+    unbatched = nn.Dropout3d(0.5)(tg.ones(6, 2, 2, 2)).data.reshape(6, -1)
+    assert (unbatched.min(axis=-1) == unbatched.max(axis=-1)).all()
+    layer = nn.Dropout3d(0.5).eval()
+    np.testing.assert_array_equal(layer(tg.Tensor(x)).data, x)
+    with pytest.raises(ValueError, match="dropout3d: expected a 4-D"):
+        F.dropout3d(tg.ones(2, 3, 4), 0.5)
+
+
+def test_feature_alpha_dropout_drops_channels_to_the_selu_saturation_with_pytorchs_affine_map():
+    tg.manual_seed(1)
+    p = 0.3
+    x = rng.standard_normal((30, 4, 5))
+    y = F.feature_alpha_dropout(tg.Tensor(x), p, training=True).data
+    alpha = -1.0507009873554805 * 1.6732632423543772  # SELU's saturation value −λα
+    a = ((1 - p) * (1 + p * alpha**2)) ** -0.5
+    kept = np.isclose(y, a * x + (-a * alpha * p))  # PyTorch's a·x + b for a kept channel
+    dropped = np.isclose(y, a * alpha - a * alpha * p)
+    assert (kept | dropped).all()
+    assert (kept.all(axis=-1) | dropped.all(axis=-1)).all()  # whole channels
+    assert 0.15 < dropped.all(axis=-1).mean() < 0.45
+    np.testing.assert_array_equal(F.feature_alpha_dropout(tg.Tensor(x), p).data, x)  # PyTorch's training=False
+    np.testing.assert_array_equal(nn.FeatureAlphaDropout(p).eval()(tg.Tensor(x)).data, x)
+    assert not F.feature_alpha_dropout(tg.Tensor(x), 1.0, training=True).data.any()
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        F.feature_alpha_dropout(tg.ones(3), 0.5, training=True)
+
+
+def test_feature_alpha_dropout_keeps_selu_statistics():
+    """Klambauer et al.'s point: standard-normal input keeps mean ≈ 0 and variance ≈ 1 through the dropout."""
+    tg.manual_seed(2)
+    y = F.feature_alpha_dropout(tg.Tensor(rng.standard_normal((4000, 50, 4))), 0.2, training=True).data
+    assert abs(y.mean()) < 0.03 and abs(y.var() - 1) < 0.05
+
+
+# ----------------------------------------------------------------------------------------------- padding
+@pytest.mark.parametrize(("name", "padding"), [("ZeroPad3d", (1, 0, 2, 1, 0, 1)), ("ConstantPad3d", 1),
+                                               ("ReflectionPad3d", (1, 2, 0, 1, 2, 1)), ("ReplicationPad3d", 2),
+                                               ("CircularPad3d", (1, 2, 1, 0, 2, 2))])
+def test_three_dimensional_padding_layers_match_pytorch(torch, name, padding):
+    args = (padding, 0.5) if name == "ConstantPad3d" else (padding,)
+    x = rng.standard_normal((2, 3, 3, 4, 3))
+    compare_with_torch(torch, getattr(nn, name)(*args), getattr(torch.nn, name)(*args), [x])
+
+
+# ----------------------------------------------------------------------------------------------- in-place activations
+IN_PLACE = [("relu_", "relu", ()), ("elu_", "elu", (0.7,)), ("selu_", "selu", ()), ("celu_", "celu", (1.3,)),
+            ("leaky_relu_", "leaky_relu", (0.2,)), ("hardtanh_", "hardtanh", (-0.5, 0.8)),
+            ("threshold_", "threshold", (0.1, -2.0)), ("rrelu_", "rrelu", (0.1, 0.3))]
+
+
+@pytest.mark.parametrize(("name", "outside", "args"), IN_PLACE)
+def test_in_place_activations_write_the_out_of_place_values_into_the_input(name, outside, args):
+    x = rng.standard_normal(7)
+    t = tg.Tensor(x.copy())
+    memory, version = t.data, t._version
+    assert getattr(F, name)(t, *args) is t
+    assert t.data is memory and t._version > version
+    np.testing.assert_allclose(t.data, getattr(F, outside)(tg.Tensor(x), *args).data)
+    inplace_flag = tg.Tensor(x.copy())
+    if name not in ("relu_", "selu_"):
+        assert getattr(F, outside)(inplace_flag, *args, inplace=True) is inplace_flag
+        np.testing.assert_allclose(inplace_flag.data, t.data)
+
+
+@pytest.mark.parametrize(("name", "outside", "args"), IN_PLACE)
+def test_in_place_activations_in_a_graph_match_pytorch_and_refuse_a_leaf(torch, name, outside, args):
+    x = rng.standard_normal(7)
+    if name == "leaky_relu_":
+        args = (0.2,)
+    ours, theirs = tg.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y_ours, y_theirs = ours * 2.0, theirs * 2.0
+    assert getattr(F, name)(y_ours, *args) is y_ours
+    getattr(torch.nn.functional, name)(y_theirs, *args)
+    np.testing.assert_allclose(y_ours.data, y_theirs.detach().numpy(), atol=1e-12)
+    weights = rng.standard_normal(7)
+    (y_ours * tg.Tensor(weights)).sum().backward()
+    (y_theirs * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), atol=1e-12)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        getattr(F, name)(tg.Tensor(x, requires_grad=True), *args)
+
+
+def test_in_place_activation_gradients_match_finite_differences():
+    for name, _, args in IN_PLACE[:-1]:  # rrelu_ in eval is leaky_relu_
+        check_gradients(lambda a, name=name, args=args: getattr(F, name)(a * 1.0, *args),
+                        rng.standard_normal(6) + 0.05)
+
+
+def test_in_place_activations_follow_pytorchs_dtype_rules():
+    ints = tg.Tensor(np.arange(-3, 3))
+    assert F.hardtanh_(ints).tolist() == [-1, -1, -1, 0, 1, 1] and ints.dtype == np.int64  # PyTorch clamps ints
+    with pytest.raises(TypeError, match="floating-point"):
+        F.elu_(tg.Tensor(np.arange(-3, 3)))
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        F.leaky_relu_(tg.Tensor(np.arange(-3, 3)))
