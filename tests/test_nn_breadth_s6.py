@@ -298,3 +298,87 @@ def test_in_place_activations_follow_pytorchs_dtype_rules():
         F.elu_(tg.Tensor(np.arange(-3, 3)))
     with pytest.raises(RuntimeError, match="can't be cast"):
         F.leaky_relu_(tg.Tensor(np.arange(-3, 3)))
+
+
+# ----------------------------------------------------------------------------------------------- lazy modules
+LAZY_CASES = [  # name, constructor arguments, input shape
+    ("LazyLinear", (3,), (4, 5)),
+    ("LazyLinear", (3, False), (2, 4, 6)),
+    ("LazyConv1d", (4, 3), (2, 5, 7)),
+    ("LazyConv2d", (4, 3), (5, 6, 6)),  # unbatched
+    ("LazyConv3d", (4, 2), (2, 2, 4, 4, 4)),
+    ("LazyConvTranspose1d", (4, 3), (2, 6, 5)),
+    ("LazyConvTranspose2d", (4, 3), (2, 6, 4, 4)),
+    ("LazyConvTranspose3d", (4, 2), (1, 2, 3, 3, 3)),
+    ("LazyBatchNorm1d", (), (6, 3)),
+    ("LazyBatchNorm2d", (), (4, 3, 2, 2)),
+    ("LazyBatchNorm3d", (), (3, 2, 2, 2, 2)),
+    ("LazyInstanceNorm1d", (), (2, 3, 5)),
+    ("LazyInstanceNorm2d", (), (2, 3, 4, 4)),
+    ("LazyInstanceNorm3d", (), (2, 3, 3, 3, 3)),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "shape"), LAZY_CASES)
+def test_lazy_modules_materialise_at_the_first_call_and_become_pytorchs_module(torch, name, args, shape):
+    ours, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    placeholders = list(ours.parameters())
+    assert [type(p).__name__ for p in placeholders] == [type(p).__name__ for p in theirs.parameters()]
+    same_repr = "Norm" not in name  # the norm layers' repr leaves out PyTorch's affine, bias, track_running_stats
+    assert str(ours) == str(theirs) or not same_repr
+    x = rng.standard_normal(shape).astype(np.float32)
+    ours(tg.Tensor(x)), theirs(torch.tensor(x))
+    assert type(ours).__name__ == type(theirs).__name__ == name[4:]  # LazyLinear → Linear
+    assert str(ours) == str(theirs) or not same_repr
+    assert all(a is b for a, b in zip(ours.parameters(), placeholders, strict=True))  # the same objects
+    assert isinstance(ours.state_dict(), dict)
+    assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
+        k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    compare_with_torch(torch, ours, theirs, [x.astype(np.float64)])  # on PyTorch's state dict: the same outputs
+
+
+def test_lazy_parameters_are_initialised_as_the_full_module():
+    tg.manual_seed(0)
+    layer = nn.LazyConv2d(200, (3, 2), groups=2)
+    layer(tg.randn(1, 8, 5, 5))
+    bound = 1 / np.sqrt(4 * 3 * 2)  # fan_in = in/groups · kernel size
+    assert layer.weight.shape == (200, 4, 3, 2) and np.abs(layer.weight.data).max() <= bound
+    assert np.abs(layer.weight.data).max() > 0.95 * bound and abs(layer.weight.data.mean()) < 0.01  # U(−b, b)
+    norm = nn.LazyBatchNorm1d()
+    norm(tg.randn(4, 3))
+    np.testing.assert_array_equal(norm.weight.data, 1), np.testing.assert_array_equal(norm.bias.data, 0)
+
+
+def test_an_optimizer_made_before_the_first_call_updates_the_materialised_parameters(torch):
+    ours, theirs = nn.LazyLinear(2), torch.nn.LazyLinear(2)
+    opt_ours, opt_theirs = tg.optim.SGD(ours.parameters(), lr=0.5), torch.optim.SGD(theirs.parameters(), lr=0.5)
+    x = rng.standard_normal((3, 4))
+    theirs(torch.tensor(x, dtype=torch.float32))
+    ours(tg.Tensor(x, dtype=tg.float32))
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    for module, opt, make in ((ours, opt_ours, lambda a: tg.Tensor(a, dtype=tg.float32)),
+                              (theirs, opt_theirs, lambda a: torch.tensor(a, dtype=torch.float32))):
+        (module(make(x)) ** 2).sum().backward()
+        opt.step()
+    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-6)
+
+
+def test_uninitialized_parameters_refuse_to_be_read_and_load_a_state_dict():
+    layer = nn.LazyLinear(3, dtype=tg.float64)
+    assert layer.weight.dtype == np.float64 and layer.has_uninitialized_params()
+    for read in (lambda: layer.weight.shape, lambda: layer.weight + 1, lambda: layer.state_dict(),
+                 lambda: nn.utils.parameters_to_vector(layer.parameters())):
+        with pytest.raises(RuntimeError, match="uninitialized parameter"):
+            read()
+    source = nn.Linear(7, 3, dtype=tg.float64)
+    layer.load_state_dict(source.state_dict())
+    assert not layer.has_uninitialized_params() and layer.weight.dtype == np.float64
+    x = tg.randn(2, 7).double()
+    np.testing.assert_array_equal(layer(x).data, source(x).data)
+    assert type(layer) is nn.Linear and layer.in_features == 7
+    with pytest.raises(RuntimeError, match="nothing was changed"):
+        nn.LazyLinear(3).load_state_dict({"weight": np.zeros((3, 2))})  # strict: the bias is missing
+    with pytest.raises(ValueError, match="divisible by groups"):
+        nn.LazyConv2d(4, 3, groups=3)
+    with pytest.raises(ValueError, match="LazyConv2d: expected a 3-D"):
+        nn.LazyConv2d(4, 3)(tg.randn(5, 5))

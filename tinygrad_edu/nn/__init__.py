@@ -1,7 +1,7 @@
 """Neural-network building blocks, every one composed from primitive ops: modules, layers, losses, ``init``,
 ``utils`` — PyTorch's names, arguments and parameter layouts, so state dicts move between the two."""
 
-from . import functional, init, utils
+from . import functional, init, lazy, utils
 from .activations import (
     CELU,
     ELU,
@@ -87,6 +87,21 @@ from .layers import (
     Softmax,
     Tanh,
 )
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+)
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -108,7 +123,7 @@ from .losses import (
     SoftMarginLoss,
     TripletMarginLoss,
 )
-from .module import Module, Parameter
+from .module import Module, Parameter, UninitializedBuffer, UninitializedParameter
 from .normalization import (
     BatchNorm1d,
     BatchNorm2d,
@@ -241,4 +256,22 @@ __all__ += [  # the 3-D and 1-D pieces of the N-d convolution, pooling, dropout 
     "ReflectionPad3d",
     "ReplicationPad3d",
     "ZeroPad3d",
+]
+__all__ += [  # lazy modules (nn/lazy.py): the input size read from the first batch
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConv3d",
+    "LazyConvTranspose1d",
+    "LazyConvTranspose2d",
+    "LazyConvTranspose3d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d",
+    "LazyLinear",
+    "UninitializedBuffer",
+    "UninitializedParameter",
+    "lazy",
 ]
