@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
-from gradients import check_gradients
+from gradients import check_closure_gradients, check_gradients
 from optional_tools import require_module
 from torch_compare import compare_with_torch
 
@@ -382,3 +382,273 @@ def test_uninitialized_parameters_refuse_to_be_read_and_load_a_state_dict():
         nn.LazyConv2d(4, 3, groups=3)
     with pytest.raises(ValueError, match="LazyConv2d: expected a 3-D"):
         nn.LazyConv2d(4, 3)(tg.randn(5, 5))
+
+
+# ----------------------------------------------------------------------------------------------- parametrizations
+def _norm_except(v, dim):
+    """PyTorch's norm_except_dim written out: the 2-norm over every axis but ``dim`` (all of them for −1)."""
+    if dim == -1:
+        return np.sqrt((v**2).sum())
+    return np.sqrt((v**2).sum(axis=tuple(a for a in range(v.ndim) if a != dim % v.ndim), keepdims=True))
+
+
+@pytest.mark.parametrize(("make", "dim"), [(lambda m: m.Linear(3, 4), 0), (lambda m: m.Conv2d(2, 3, 3), 1),
+                                           (lambda m: m.Conv1d(2, 3, 2), None)])
+def test_weight_norm_parametrization_is_g_times_v_over_its_norm_and_matches_pytorch(torch, make, dim):
+    ours = nn.utils.parametrizations.weight_norm(make(nn), dim=dim)
+    theirs = torch.nn.utils.parametrizations.weight_norm(make(torch.nn), dim=dim)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert type(ours).__name__ == type(theirs).__name__ and str(ours) == str(theirs)
+    shape = (2, 3) if isinstance(ours, nn.Linear) else (2, 2, 5, 5) if isinstance(ours, nn.Conv2d) else (2, 2, 6)
+    compare_with_torch(torch, ours, theirs, [rng.standard_normal(shape)])  # gradients of original0 (g) and 1 (v)
+    g = ours.parametrizations.weight.original0.data
+    v = ours.parametrizations.weight.original1.data
+    np.testing.assert_allclose(ours.weight.data, g * v / _norm_except(v, -1 if dim is None else dim), atol=1e-12)
+
+
+def test_weight_norm_starts_at_the_weight_and_trains_length_and_direction_apart():
+    layer = nn.Linear(3, 4, dtype=tg.float64)
+    before = layer.weight.data.copy()
+    nn.utils.parametrizations.weight_norm(layer)
+    np.testing.assert_allclose(layer.weight.data, before, atol=1e-12)
+    np.testing.assert_allclose(layer.parametrizations.weight.original0.data, _norm_except(before, 0), atol=1e-12)
+    original = [layer.parametrizations.weight.original0, layer.parametrizations.weight.original1]
+    x = tg.randn(5, 3).double()
+    check_closure_gradients(lambda: layer(x), original)  # ∂/∂g and ∂/∂v against finite differences
+
+
+def test_spectral_norm_parametrization_matches_pytorch_in_training_and_eval(torch):
+    ours = nn.utils.parametrizations.spectral_norm(nn.Conv2d(3, 4, 2), n_power_iterations=2)
+    theirs = torch.nn.utils.parametrizations.spectral_norm(torch.nn.Conv2d(3, 4, 2), n_power_iterations=2)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = rng.standard_normal((2, 3, 4, 4))
+    for _ in range(2):  # each training call runs the power iteration on _u, _v in place, as PyTorch's
+        compare_with_torch(torch, ours, theirs, [x])
+        for name in ("_u", "_v"):
+            np.testing.assert_allclose(getattr(ours.parametrizations.weight[0], name).data,
+                                       getattr(theirs.parametrizations.weight[0], name).numpy(), atol=1e-12)
+    ours.eval(), theirs.eval()
+    compare_with_torch(torch, ours, theirs, [x])
+    kept = ours.parametrizations.weight[0]._u.data.copy()
+    ours(tg.Tensor(x))
+    np.testing.assert_array_equal(ours.parametrizations.weight[0]._u.data, kept)  # no iteration in eval
+
+
+def test_spectral_norm_divides_by_the_largest_singular_value():
+    tg.manual_seed(3)
+    layer = nn.utils.parametrizations.spectral_norm(nn.Linear(6, 5, dtype=tg.float64), n_power_iterations=50)
+    layer(tg.randn(1, 6).double())
+    weight = layer.weight.data
+    np.testing.assert_allclose(np.linalg.svd(weight, compute_uv=False)[0], 1.0, rtol=1e-8)
+    original = layer.parametrizations.weight.original.data
+    np.testing.assert_allclose(weight, original / np.linalg.svd(original, compute_uv=False)[0], rtol=1e-8)
+    transposed = nn.utils.parametrizations.spectral_norm(nn.ConvTranspose2d(2, 3, 2))  # dim=1, as PyTorch
+    assert transposed.parametrizations.weight[0].dim == 1 and transposed.parametrizations.weight[0]._u.shape == (3,)
+    with pytest.raises(ValueError, match="n_power_iterations to be positive"):
+        nn.utils.parametrizations.spectral_norm(nn.Linear(2, 2), n_power_iterations=0)
+
+
+class Symmetric(nn.Module):
+    """PyTorch's tutorial parametrization: X ↦ triu(X) + triu(X, 1)ᵀ, right inverse triu."""
+
+    def forward(self, x):
+        return x.triu() + x.triu(1).mT
+
+    def right_inverse(self, a):
+        return a.triu()
+
+
+class Scaled(nn.Module):
+    def forward(self, x):
+        return x * 2.0
+
+    def right_inverse(self, a):
+        return a / 2.0
+
+
+def test_register_parametrization_chains_assigns_and_removes_as_pytorch(torch):
+    parametrize = nn.utils.parametrize
+    layer, reference = nn.Linear(3, 3, dtype=tg.float64), torch.nn.Linear(3, 3, dtype=torch.float64)
+    reference.load_state_dict({k: torch.tensor(v) for k, v in layer.state_dict().items()})
+
+    class TorchSymmetric(torch.nn.Module):
+        def forward(self, x):
+            return x.triu() + x.triu(1).mT
+
+        def right_inverse(self, a):
+            return a.triu()
+
+    class TorchScaled(torch.nn.Module):
+        def forward(self, x):
+            return x * 2.0
+
+        def right_inverse(self, a):
+            return a / 2.0
+
+    original = layer.weight
+    assert parametrize.register_parametrization(layer, "weight", Symmetric()) is layer
+    torch.nn.utils.parametrize.register_parametrization(reference, "weight", TorchSymmetric())
+    parametrize.register_parametrization(layer, "weight", Scaled())
+    torch.nn.utils.parametrize.register_parametrization(reference, "weight", TorchScaled())
+    assert layer.parametrizations.weight.original is original  # the same Parameter, its values replaced in place
+    assert parametrize.is_parametrized(layer) and parametrize.is_parametrized(layer, "weight")
+    assert not parametrize.is_parametrized(layer, "bias")
+    assert parametrize.type_before_parametrizations(layer) is nn.Linear
+    np.testing.assert_allclose(layer.weight.data, reference.weight.detach().numpy(), atol=1e-12)
+    w = layer.weight.data
+    np.testing.assert_allclose(w, w.T, atol=1e-12)
+    target = rng.standard_normal((3, 3))
+    target = target + target.T
+    layer.weight = tg.Tensor(target)  # through both right_inverses
+    with torch.no_grad():
+        reference.weight = torch.tensor(target)
+    np.testing.assert_allclose(layer.weight.data, target, atol=1e-12)
+    np.testing.assert_allclose(original.data, reference.parametrizations.weight.original.detach().numpy(),
+                               atol=1e-12)
+    with parametrize.cached():
+        assert layer.weight is layer.weight
+    assert layer.weight is not layer.weight
+    parametrize.remove_parametrizations(layer, "weight")
+    torch.nn.utils.parametrize.remove_parametrizations(reference, "weight")
+    assert type(layer) is nn.Linear and layer.weight is original and "parametrizations" not in dict(
+        layer.named_children())
+    np.testing.assert_allclose(layer.weight.data, reference.weight.detach().numpy(), atol=1e-12)
+
+
+def test_register_parametrization_refuses_shape_changes_unknown_names_and_sequences_left_unparametrized():
+    parametrize = nn.utils.parametrize
+
+    class Flatten(nn.Module):
+        def forward(self, x):
+            return x.reshape(-1)
+
+    with pytest.raises(ValueError, match="unsafe=True"):
+        parametrize.register_parametrization(nn.Linear(2, 2), "weight", Flatten())
+    layer = parametrize.register_parametrization(nn.Linear(2, 2), "weight", Flatten(), unsafe=True)
+    assert layer.weight.shape == (4,)
+    with pytest.raises(ValueError, match="does not have a parameter, a buffer"):
+        parametrize.register_parametrization(nn.Linear(2, 2), "kernel", Scaled())
+    normed = nn.utils.parametrizations.weight_norm(nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="sequence of tensors"):
+        parametrize.remove_parametrizations(normed, "weight", leave_parametrized=False)
+    value = normed.weight.data.copy()
+    parametrize.remove_parametrizations(normed, "weight")
+    assert isinstance(normed.weight, nn.Parameter) and np.allclose(normed.weight.data, value)
+    with pytest.raises(ValueError, match="does not have a parametrization on weight"):
+        parametrize.remove_parametrizations(normed, "weight")
+
+
+@pytest.mark.parametrize("kind", ["weight_norm", "spectral_norm"])
+def test_the_older_hooked_norms_match_pytorch_and_remove(torch, kind):
+    ours = getattr(nn.utils, kind)(nn.Conv1d(2, 3, 2))
+    theirs = getattr(torch.nn.utils, kind)(torch.nn.Conv1d(2, 3, 2))
+    assert sorted(ours.state_dict()) == sorted(theirs.state_dict())
+    x = rng.standard_normal((2, 2, 5))
+    for _ in range(2):
+        compare_with_torch(torch, ours, theirs, [x])
+    getattr(nn.utils, f"remove_{kind}")(ours)
+    getattr(torch.nn.utils, f"remove_{kind}")(theirs)
+    assert sorted(ours.state_dict()) == sorted(theirs.state_dict()) == ["bias", "weight"]
+    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match=f"{kind} of 'weight' not found"):
+        getattr(nn.utils, f"remove_{kind}")(ours)
+    twice = getattr(nn.utils, kind)(nn.Linear(2, 2))
+    with pytest.raises(RuntimeError, match="Cannot register two"):
+        getattr(nn.utils, kind)(twice)
+
+
+# ----------------------------------------------------------------------------------------------- fusion
+@pytest.mark.parametrize("case", ["conv", "transposed", "linear", "no bias"])
+def test_fused_layers_compute_the_batch_norm_of_the_layer(torch, case):
+    layer = {"conv": nn.Conv2d(3, 4, 3), "transposed": nn.ConvTranspose2d(3, 4, 2), "linear": nn.Linear(3, 4),
+             "no bias": nn.Conv1d(3, 4, 2, bias=False)}[case].double()
+    bn = (nn.BatchNorm1d(4) if case in ("linear", "no bias") else nn.BatchNorm2d(4)).double()
+    shape = {"linear": (5, 3), "no bias": (5, 3, 6)}.get(case, (2, 3, 5, 5))
+    bn.train()(layer(tg.randn(*shape).double()))  # running statistics that are not 0 and 1
+    bn.weight.data[...] = rng.uniform(0.5, 1.5, 4)
+    bn.bias.data[...] = rng.standard_normal(4)
+    layer.eval(), bn.eval()
+    fused = (nn.utils.fuse_linear_bn_eval(layer, bn) if case == "linear" else
+             nn.utils.fuse_conv_bn_eval(layer, bn, transpose=case == "transposed"))
+    x = tg.Tensor(rng.standard_normal(shape))
+    np.testing.assert_allclose(fused(x).data, bn(layer(x)).data, atol=1e-12)
+    assert fused is not layer and isinstance(fused.bias, nn.Parameter)
+    args = [torch.tensor(t.data) if t is not None else None for t in (layer.weight, layer.bias, bn.running_mean,
+                                                                        bn.running_var)]
+    function = nn.utils.fuse_linear_bn_weights if case == "linear" else nn.utils.fuse_conv_bn_weights
+    theirs = getattr(torch.nn.utils, function.__name__)(*args, bn.eps, torch.tensor(bn.weight.data),
+                                                        torch.tensor(bn.bias.data),
+                                                        **({} if case == "linear" else {"transpose": case ==
+                                                                                        "transposed"}))
+    for mine, expected in zip((fused.weight, fused.bias), theirs, strict=True):
+        np.testing.assert_allclose(mine.data, expected.detach().numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match="Fusion only for eval"):
+        nn.utils.fuse_conv_bn_eval(nn.Conv2d(3, 4, 3), bn)
+
+
+# ----------------------------------------------------------------------------------------------- stateless, clipping
+def test_functional_call_swaps_parameters_for_one_call_and_sends_gradients_to_them(torch):
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double()
+    kept = {k: v.copy() for k, v in model.state_dict().items()}
+    replacement = {"0.weight": tg.Tensor(rng.standard_normal((4, 3)), requires_grad=True),
+                   "2.bias": tg.Tensor(rng.standard_normal(2), requires_grad=True)}
+    x = rng.standard_normal((5, 3))
+    out = nn.utils.stateless.functional_call(model, replacement, tg.Tensor(x))
+    out.sum().backward()
+    reference = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)).double()
+    reference.load_state_dict({k: torch.tensor(v) for k, v in kept.items()})
+    theirs = {k: torch.tensor(v.data, requires_grad=True) for k, v in replacement.items()}
+    expected = torch.func.functional_call(reference, theirs, (torch.tensor(x),))
+    expected.sum().backward()
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), atol=1e-12)
+    for key in replacement:
+        np.testing.assert_allclose(replacement[key].grad.data, theirs[key].grad.numpy(), atol=1e-12)
+    assert all(np.array_equal(v, kept[k]) for k, v in model.state_dict().items())  # the module is as it was
+    assert model[0].weight.grad is None and isinstance(model[0].weight, nn.Parameter)
+    with pytest.raises(RuntimeError, match="missing values"):
+        nn.utils.stateless.functional_call(model, replacement, tg.Tensor(x), strict=True)
+    with pytest.raises(RuntimeError, match="no parameter or buffer"):
+        nn.utils.stateless.functional_call(model, {"3.weight": tg.ones(2)}, tg.Tensor(x))
+    with pytest.raises(ValueError, match="multiple dictionaries"):
+        nn.utils.stateless.functional_call(model, ({"2.bias": tg.ones(2)}, {"2.bias": tg.ones(2)}), tg.Tensor(x))
+
+
+def test_functional_call_ties_shared_weights_and_swaps_buffers():
+    model = nn.Sequential(nn.Linear(2, 2, bias=False), nn.Linear(2, 2, bias=False))
+    model[1].weight = model[0].weight  # one Parameter under two names
+    new = tg.Tensor(np.eye(2) * 3.0, dtype=tg.float32)
+    out = nn.utils.stateless.functional_call(model, {"0.weight": new}, tg.ones(1, 2))
+    np.testing.assert_allclose(out.data, [[9.0, 9.0]])  # both uses of the tied weight
+    untied = nn.utils.stateless.functional_call(model, {"0.weight": new}, tg.ones(1, 2), tie_weights=False)
+    np.testing.assert_allclose(untied.data, (tg.ones(1, 2) @ new.T @ model[1].weight.T).data, rtol=1e-6)
+    with pytest.raises(ValueError, match="which are tied"):
+        nn.utils.stateless.functional_call(model, {"0.weight": new, "1.weight": new * 1.0}, tg.ones(1, 2))
+    bn = nn.BatchNorm1d(2).eval()
+    stats = {"running_mean": tg.Tensor([1.0, 2.0], dtype=tg.float32), "running_var": tg.Tensor([4.0, 1.0],
+                                                                                              dtype=tg.float32)}
+    y = nn.utils.stateless.functional_call(bn, stats, (tg.Tensor([[3.0, 3.0]], dtype=tg.float32),))
+    np.testing.assert_allclose(y.data, [[2 / np.sqrt(4 + 1e-5), 1 / np.sqrt(1 + 1e-5)]], rtol=1e-6)
+
+
+def test_clip_grads_with_norm_scales_by_pytorchs_coefficient(torch):
+    grads = [rng.standard_normal((3, 2)), rng.standard_normal(4)]
+    ours = [tg.Tensor(np.zeros_like(g), requires_grad=True) for g in grads]
+    theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for p, q, g in zip(ours, theirs, grads):
+        p.grad, q.grad = tg.Tensor(g.copy()), torch.tensor(g.copy())
+    total = nn.utils.get_total_norm([p.grad for p in ours])
+    nn.utils.clip_grads_with_norm_(ours, 0.5, total)
+    torch.nn.utils.clip_grads_with_norm_(theirs, 0.5, torch.nn.utils.get_total_norm([q.grad for q in theirs]))
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), atol=1e-12)
+    joint = np.sqrt(sum((g**2).sum() for g in grads))
+    np.testing.assert_allclose(ours[1].grad.data, grads[1] * 0.5 / (joint + 1e-6), atol=1e-12)
+
+
+def test_skip_init_builds_the_module_and_refuses_what_pytorch_refuses():
+    layer = nn.utils.skip_init(nn.Linear, 3, 4, bias=False)
+    assert type(layer) is nn.Linear and layer.weight.shape == (4, 3) and layer.bias is None
+    with pytest.raises(RuntimeError, match="Expected a Module"):
+        nn.utils.skip_init(int, 3)
+    with pytest.raises(RuntimeError, match="must support a 'device' arg"):
+        nn.utils.skip_init(nn.Tanh)
