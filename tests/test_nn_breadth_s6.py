@@ -652,3 +652,122 @@ def test_skip_init_builds_the_module_and_refuses_what_pytorch_refuses():
         nn.utils.skip_init(int, 3)
     with pytest.raises(RuntimeError, match="must support a 'device' arg"):
         nn.utils.skip_init(nn.Tanh)
+
+
+# ----------------------------------------------------------------------------------------------- losses
+def test_triplet_margin_with_distance_loss_matches_the_formula_and_pytorch(torch):
+    a, p, n = (rng.standard_normal((5, 4)) for _ in range(3))
+
+    def cosine_distance(x, y):
+        return 1.0 - F.cosine_similarity(x, y)
+
+    d = lambda x, y: np.linalg.norm(x - y + 1e-6, axis=-1)  # noqa: E731 - pairwise_distance written out
+    expected = np.maximum(1.0 + d(a, p) - np.minimum(d(a, n), d(p, n)), 0).mean()
+    np.testing.assert_allclose(F.triplet_margin_with_distance_loss(tg.Tensor(a), tg.Tensor(p), tg.Tensor(n),
+                                                                   swap=True).data, expected, atol=1e-12)
+    for options in ({}, {"margin": 2.0, "swap": True, "reduction": "none"}, {"reduction": "sum"}):
+        compare_with_torch(torch, nn.TripletMarginWithDistanceLoss(**options),
+                           torch.nn.TripletMarginWithDistanceLoss(**options), [a, p, n])
+    ours = nn.TripletMarginWithDistanceLoss(distance_function=cosine_distance, margin=0.5)
+    theirs = torch.nn.TripletMarginWithDistanceLoss(
+        distance_function=lambda x, y: 1.0 - torch.nn.functional.cosine_similarity(x, y), margin=0.5)
+    compare_with_torch(torch, ours, theirs, [a, p, n])
+    check_gradients(lambda x, y, z: F.triplet_margin_with_distance_loss(x, y, z, margin=3.0), a, p, n)
+    with pytest.raises(ValueError, match="margin to be greater than 0"):
+        nn.TripletMarginWithDistanceLoss(margin=0)
+    with pytest.raises(ValueError, match="same number of dimensions"):
+        F.triplet_margin_with_distance_loss(tg.ones(3), tg.ones(1, 3), tg.ones(3))
+
+
+def _collapse(path, blank):
+    """An alignment read as a label sequence: repeats merged, then blanks removed (CTC's many-to-one map)."""
+    merged = [c for i, c in enumerate(path) if i == 0 or c != path[i - 1]]
+    return tuple(c for c in merged if c != blank)
+
+
+def ctc_by_enumeration(log_probs, target, length, blank):
+    """−log Σ over every path of ``length`` frames that collapses to ``target`` of Π_t p_t(path_t): CTC's
+    definition (Graves et al. 2006), by brute force."""
+    probabilities = np.exp(log_probs[:length])
+    total = sum(np.prod([probabilities[t, c] for t, c in enumerate(path)])
+                for path in itertools.product(range(log_probs.shape[1]), repeat=length)
+                if _collapse(path, blank) == tuple(target))
+    return -np.log(total) if total > 0 else np.inf
+
+
+@pytest.mark.parametrize("blank", [0, 3])
+def test_ctc_loss_is_minus_log_of_the_summed_alignment_probabilities(blank):
+    logits = rng.standard_normal((5, 3, 4))
+    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    targets = [[1, 2, 2], [2, 2, 1], [1, 1, 1]]  # the padding after each target length is never read
+    target_lengths, input_lengths = [3, 2, 1], [5, 4, 3]
+    losses = F.ctc_loss(tg.Tensor(log_probs), tg.Tensor(np.array(targets)), input_lengths, target_lengths, blank,
+                        reduction="none").data
+    for n in range(3):
+        expected = ctc_by_enumeration(log_probs[:, n], targets[n][: target_lengths[n]], input_lengths[n], blank)
+        np.testing.assert_allclose(losses[n], expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_ctc_loss_matches_pytorch_through_a_log_softmax(torch, reduction):
+    logits = rng.standard_normal((8, 3, 5))
+    targets, target_lengths, input_lengths = np.array([[1, 2, 2, 4], [3, 3, 1, 0], [2, 0, 0, 0]]), [4, 3, 1], [8, 6, 7]
+    ours, theirs = tg.Tensor(logits, requires_grad=True), torch.tensor(logits, requires_grad=True)
+    loss = F.ctc_loss(ours.log_softmax(2), tg.Tensor(targets), tg.Tensor(np.array(input_lengths)),
+                      tg.Tensor(np.array(target_lengths)), reduction=reduction)
+    expected = torch.nn.functional.ctc_loss(theirs.log_softmax(2), torch.tensor(targets),
+                                            torch.tensor(input_lengths), torch.tensor(target_lengths),
+                                            reduction=reduction)
+    np.testing.assert_allclose(loss.data, expected.detach().numpy(), rtol=1e-10)
+    weights = rng.standard_normal(loss.shape)
+    (loss * tg.Tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), atol=1e-12)  # the logits' gradients agree
+    concatenated = np.concatenate([row[:k] for row, k in zip(targets, target_lengths)])
+    again = nn.CTCLoss(reduction=reduction)(tg.Tensor(logits).log_softmax(2), concatenated, input_lengths,
+                                            target_lengths)
+    np.testing.assert_allclose(again.data, loss.data, rtol=1e-12)
+
+
+def test_ctc_loss_gradients_match_finite_differences_and_differ_from_pytorchs_by_exp_log_probs(torch):
+    log_probs = rng.standard_normal((5, 2, 3)) - 1.0  # any values: the gradient is the loss's own derivative
+    targets, input_lengths, target_lengths = [[1, 2], [2, 2]], [5, 4], [2, 2]
+    check_gradients(lambda lp: F.ctc_loss(lp, targets, input_lengths, target_lengths, reduction="none"), log_probs)
+    ours = tg.Tensor(log_probs, requires_grad=True)
+    F.ctc_loss(ours, targets, input_lengths, target_lengths, reduction="sum").backward()
+    theirs = torch.tensor(log_probs, requires_grad=True)
+    torch.nn.functional.ctc_loss(theirs, torch.tensor(targets), input_lengths, target_lengths,
+                                 reduction="sum").backward()
+    inside = (np.arange(5)[:, None] < np.array(input_lengths)[None, :])[..., None]
+    np.testing.assert_allclose(theirs.grad.numpy(), ours.grad.data + np.exp(log_probs) * inside, atol=1e-12)
+
+
+def test_ctc_loss_of_impossible_targets_and_unbatched_input(torch):
+    log_probs = tg.Tensor(rng.standard_normal((2, 1, 4)), requires_grad=True)
+    assert F.ctc_loss(log_probs, [[1, 1, 1]], [2], [3], reduction="none").data[0] == np.inf  # 3 labels, 2 frames
+    loss = F.ctc_loss(log_probs, [[1, 1]], [2], [2], zero_infinity=True)  # 1, 1 needs a blank between: 3 frames
+    loss.backward()
+    assert loss.data == 0 and not log_probs.grad.data.any()
+    single = rng.standard_normal((6, 5))
+    ours = nn.CTCLoss(blank=4, reduction="none")(tg.Tensor(single), tg.Tensor(np.array([1, 2, 1])), 6, 3)
+    theirs = torch.nn.CTCLoss(blank=4, reduction="none")(torch.tensor(single), torch.tensor([1, 2, 1]),
+                                                          torch.tensor(6), torch.tensor(3))
+    assert ours.shape == tuple(theirs.shape) == ()
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-10)
+    assert F.ctc_loss(tg.zeros(3, 1, 2), [[0]], [0], [0], blank=1, reduction="none").data[0] == 0  # nothing, no frames
+
+
+def test_ctc_loss_refuses_bad_arguments():
+    lp = tg.zeros(4, 2, 3)
+    with pytest.raises(ValueError, match="blank must be in label range"):
+        F.ctc_loss(lp, [[1], [1]], [4, 4], [1, 1], blank=3)
+    with pytest.raises(ValueError, match="not be the blank"):
+        F.ctc_loss(lp, [[0], [1]], [4, 4], [1, 1])
+    with pytest.raises(ValueError, match="input_lengths must be at most the 4"):
+        F.ctc_loss(lp, [[1], [1]], [5, 4], [1, 1])
+    with pytest.raises(ValueError, match="sum\\(target_lengths\\)"):
+        F.ctc_loss(lp, [1, 2, 1], [4, 4], [1, 1])
+    with pytest.raises(ValueError, match="target_lengths must hold 2"):
+        F.ctc_loss(lp, [[1], [1]], [4, 4], [1])
+    with pytest.raises(ValueError, match="reduction"):
+        F.ctc_loss(lp, [[1], [1]], [4, 4], [1, 1], reduction="average")

@@ -107,6 +107,7 @@ from .losses import (
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,
     CrossEntropyLoss,
+    CTCLoss,
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     HuberLoss,
@@ -122,6 +123,7 @@ from .losses import (
     SmoothL1Loss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from .module import Module, Parameter, UninitializedBuffer, UninitializedParameter
 from .normalization import (
@@ -275,3 +277,4 @@ __all__ += [  # lazy modules (nn/lazy.py): the input size read from the first ba
     "UninitializedParameter",
     "lazy",
 ]
+__all__ += ["CTCLoss", "TripletMarginWithDistanceLoss"]

@@ -2080,3 +2080,125 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None, max_norm: flo
     if mode == "mean":
         matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     return Tensor.wrap(matrix) @ looked_up
+
+
+# ----------------------------------------------------------------------------------------------- more losses
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function: Any = None, margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(a, p) − d(a, n)) for any ``distance_function`` d (``pairwise_distance`` by default);
+    ``swap`` uses min(d(a, n), d(p, n))."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ValueError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                         f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
+                         f"{negative.ndim}D inputs")
+    distance = pairwise_distance if distance_function is None else distance_function
+    to_negative = distance(anchor, negative)
+    if swap:
+        to_negative = to_negative.minimum(distance(positive, negative))
+    return _reduce((distance(anchor, positive) - to_negative + margin).clamp_min(0.0), reduction)
+
+
+def _log_add(terms: Tensor) -> Tensor:
+    """log Σ exp over the last axis, −inf where every term is −inf — with a zero gradient there (not the NaN of
+    0·∞ that a plain logsumexp gives): the paths CTC cannot take yet carry nothing."""
+    shift = np.max(terms.data, axis=-1, keepdims=True)
+    shift = Tensor.wrap(np.where(np.isfinite(shift), shift, 0).astype(terms.dtype))
+    total = (terms - shift).exp().sum(axis=-1)
+    reachable = total.data > 0
+    return where(reachable, where(reachable, total, 1.0).log() + shift[..., 0], -np.inf)
+
+
+def _ctc_lengths(values: Any, batch: int, what: str) -> np.ndarray:
+    lengths = np.asarray(values.data if isinstance(values, Tensor) else values).reshape(-1)
+    if lengths.dtype.kind not in "iu" or lengths.shape != (batch,) or (lengths < 0).any():
+        raise ValueError(f"ctc_loss: {what} must hold {batch} non-negative integer(s), got {lengths.tolist()}")
+    return lengths.astype(np.int64)
+
+
+def _ctc_targets(targets: Any, target_lengths: np.ndarray, batch: int, classes: int, blank: int) -> np.ndarray:
+    """The targets as a padded (N, S_max) int array (PyTorch takes them padded or concatenated in 1-D)."""
+    labels = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"ctc_loss: targets must be integers, got dtype {labels.dtype}")
+    longest = int(target_lengths.max(initial=0))
+    if labels.ndim == 2 and labels.shape[0] == batch:
+        if labels.shape[1] < longest:
+            raise ValueError(f"ctc_loss: targets of shape {labels.shape} are shorter than a target length {longest}")
+        padded = labels[:, :longest]
+    elif labels.ndim == 1 and (batch > 1 or labels.size == target_lengths.sum()):
+        if labels.size != target_lengths.sum():
+            raise ValueError(f"ctc_loss: concatenated targets must hold sum(target_lengths) = {target_lengths.sum()} "
+                             f"labels, got {labels.size}")
+        padded = np.zeros((batch, longest), np.int64)
+        for n, (start, length) in enumerate(zip(np.cumsum(target_lengths) - target_lengths, target_lengths)):
+            padded[n, :length] = labels[start : start + length]
+    else:
+        raise ValueError(f"ctc_loss: targets must be (N, S) padded or 1-D concatenated, got shape {labels.shape}")
+    used = padded[np.arange(longest)[None, :] < target_lengths[:, None]]
+    if used.size and (used.min() < 0 or used.max() >= classes or (used == blank).any()):
+        raise ValueError(f"ctc_loss: target labels must lie in [0, {classes}) and not be the blank ({blank})")
+    return padded.astype(np.int64)
+
+
+def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths: Any, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """The connectionist temporal classification loss: −log Σ over every alignment of the target (labels with
+    blanks between and repeats merged) of Π_t p_t(label), by Graves' forward (α) recursion in log space,
+    α_t(s) = log p_t(l'_s) + logsumexp(α_{t−1}(s), α_{t−1}(s−1), α_{t−1}(s−2) where l'_s ≠ blank, l'_{s−2}).
+    log_probs (T, N, C) or (T, C); 'mean' divides each loss by its target length, then averages.
+
+    NOTE: composed from ops, so the gradient is d loss / d log_probs itself (−the posterior of each label); PyTorch's
+    kernel returns that plus exp(log_probs) — the same gradient once it flows back through a log_softmax, which
+    sums each row to zero: d/d logits agree."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"ctc_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    unbatched = log_probs.ndim == 2
+    x = log_probs.unsqueeze(1) if unbatched else log_probs
+    if x.ndim != 3 or x.dtype.kind != "f":
+        raise ValueError(f"ctc_loss: log_probs must be floating (T, N, C) or (T, C), got shape {log_probs.shape} "
+                         f"({log_probs.dtype})")
+    steps, batch, classes = x.shape
+    if not 0 <= blank < classes:
+        raise ValueError(f"ctc_loss: blank must be in label range [0, {classes}), got {blank}")
+    input_lengths = _ctc_lengths(input_lengths, batch, "input_lengths")
+    target_lengths = _ctc_lengths(target_lengths, batch, "target_lengths")
+    if (input_lengths > steps).any():
+        raise ValueError(f"ctc_loss: input_lengths must be at most the {steps} time steps, got "
+                         f"{input_lengths.tolist()}")
+    labels = _ctc_targets(targets, target_lengths, batch, classes, blank)
+    states = 2 * labels.shape[1] + 1  # l' = blank, l₁, blank, l₂, …, blank
+    extended = np.full((batch, states), blank, np.int64)
+    extended[:, 1::2] = labels
+    valid = np.arange(states)[None, :] < 2 * target_lengths[:, None] + 1
+    skip = np.zeros((batch, states), bool)  # α_{t−1}(s−2) may reach s: a label that differs from the one before it
+    skip[:, 2:] = (extended[:, 2:] != blank) & (extended[:, 2:] != extended[:, :-2])
+    emitted = x[:, np.arange(batch)[:, None], extended]  # (T, N, states): log p_t(l'_s)
+    minus_inf = Tensor.wrap(np.full((batch, 1), -np.inf, x.dtype))
+    start = (np.arange(states)[None, :] < 2) & valid
+    alpha = where(start, emitted[0], -np.inf)
+    for t in range(1, steps):
+        one_back = cat([minus_inf, alpha], axis=1)[:, :states]
+        two_back = where(skip, cat([minus_inf, minus_inf, alpha], axis=1)[:, :states], -np.inf)
+        moved = where(valid, emitted[t] + _log_add(stack([alpha, one_back, two_back], axis=-1)), -np.inf)
+        alpha = where((t < input_lengths)[:, None], moved, alpha)  # a finished sequence keeps its last α
+    last = 2 * target_lengths
+    ends = alpha[np.arange(batch)[:, None], np.stack([last, np.maximum(last - 1, 0)], axis=1)]
+    ends = where(np.stack([np.ones(batch, bool), target_lengths > 0], axis=1), ends, -np.inf)
+    nll = -_log_add(ends)
+    if (input_lengths == 0).any():  # no frames: only the empty target has an alignment (probability 1)
+        nll = where(input_lengths == 0, np.where(target_lengths == 0, 0.0, np.inf).astype(x.dtype), nll)
+    if zero_infinity:
+        nll = where(np.isinf(nll.data), 0.0, nll)
+    if reduction == "mean":
+        return (nll / Tensor.wrap(np.maximum(target_lengths, 1).astype(x.dtype))).mean()
+    if reduction == "sum":
+        return nll.sum()
+    return nll[0] if unbatched else nll
+
+
+__all__ += ["ctc_loss", "triplet_margin_with_distance_loss"]
