@@ -360,7 +360,7 @@ def test_an_optimizer_made_before_the_first_call_updates_the_materialised_parame
                               (theirs, opt_theirs, lambda a: torch.tensor(a, dtype=torch.float32))):
         (module(make(x)) ** 2).sum().backward()
         opt.step()
-    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-5, atol=1e-6)  # float32
 
 
 def test_uninitialized_parameters_refuse_to_be_read_and_load_a_state_dict():
