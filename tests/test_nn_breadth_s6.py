@@ -771,3 +771,36 @@ def test_ctc_loss_refuses_bad_arguments():
         F.ctc_loss(lp, [[1], [1]], [4, 4], [1])
     with pytest.raises(ValueError, match="reduction"):
         F.ctc_loss(lp, [[1], [1]], [4, 4], [1, 1], reduction="average")
+
+
+ORTHOGONAL_CASES = [((4, 4), None, True), ((3, 5), None, True), ((5, 3), None, True), ((4, 4), "cayley", True),
+                    ((5, 3), "cayley", True), ((4, 4), "matrix_exp", False), ((3, 5), "householder", True)]
+
+
+@pytest.mark.parametrize(("shape", "orthogonal_map", "use_trivialization"), ORTHOGONAL_CASES)
+def test_orthogonal_parametrization_is_orthogonal_and_matches_pytorch(torch, shape, orthogonal_map,
+                                                                      use_trivialization):
+    options = {"orthogonal_map": orthogonal_map, "use_trivialization": use_trivialization}
+    ours = nn.utils.parametrizations.orthogonal(nn.Linear(shape[1], shape[0], dtype=tg.float64), **options)
+    rows = ours.weight.data if shape[0] <= shape[1] else ours.weight.data.T
+    np.testing.assert_allclose(rows @ rows.T, np.eye(min(shape)), atol=1e-12)  # orthonormal rows or columns
+    theirs = torch.nn.utils.parametrizations.orthogonal(torch.nn.Linear(shape[1], shape[0]), **options)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    with torch.no_grad():  # away from the starting point, where every map is the identity
+        theirs.parametrizations.weight.original.add_(torch.tensor(rng.standard_normal(shape) * 0.1))
+    compare_with_torch(torch, ours, theirs, [rng.standard_normal((2, shape[1]))], rtol=1e-8, atol=1e-10)
+    householder = (orthogonal_map or ("matrix_exp" if shape[0] == shape[1] else "householder")) == "householder"
+    if not householder:  # householder's sign factor is int(diagonal), as PyTorch's: −0.9 truncates to 0
+        rows = ours.weight.data if shape[0] <= shape[1] else ours.weight.data.T
+        np.testing.assert_allclose(rows @ rows.T, np.eye(min(shape)), atol=1e-6)  # PyTorch's float32 base
+
+
+def test_householder_product_matches_pytorch(torch):
+    A, tau = rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 3))
+    expected = torch.linalg.householder_product(torch.tensor(A), torch.tensor(tau)).numpy()
+    np.testing.assert_allclose(nn.utils.parametrizations.householder_product(tg.Tensor(A), tg.Tensor(tau)).data,
+                               expected, atol=1e-12)
+    with pytest.raises(NotImplementedError, match="geqrf"):
+        nn.utils.parametrizations.orthogonal(nn.Linear(3, 5), orthogonal_map="householder", use_trivialization=False)
+    with pytest.raises(ValueError, match="orthogonal_map has to be one of"):
+        nn.utils.parametrizations.orthogonal(nn.Linear(3, 5), orthogonal_map="qr")

@@ -3,14 +3,16 @@ parametrizations (``parametrize.register_parametrization``), composed from Tenso
 
 from __future__ import annotations
 
+import numpy as np
+
 from ... import engine, grad_mode
-from ..._tensor import Tensor, generator
+from ..._tensor import Tensor, cat, eye, generator, solve
 from .. import conv
 from .. import functional as F  # noqa: N812 - PyTorch's customary alias
 from ..module import Module
 from . import parametrize
 
-__all__ = ["norm_except_dim", "spectral_norm", "weight_norm"]
+__all__ = ["norm_except_dim", "orthogonal", "spectral_norm", "weight_norm"]
 
 
 def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:
@@ -102,3 +104,112 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     if dim is None:
         dim = 1 if isinstance(module, TRANSPOSED) else 0
     return parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
+
+
+ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
+
+
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    """The first k columns of H₁H₂…H_k, Hᵢ = I − τᵢvᵢvᵢᵀ with vᵢ = (0…0, 1, A[i+1:, i]) (LAPACK's orgqr, PyTorch's
+    ``linalg.householder_product``), as k rank-one updates: Q ← Q − τᵢ(Qvᵢ)vᵢᵀ."""
+    n, k = A.shape[-2:]
+    Q = eye(n, dtype=A.dtype)
+    rows = np.arange(n)
+    for i in range(k):
+        below = Tensor.wrap((rows > i).astype(A.dtype))
+        v = A[..., :, i] * below + Tensor.wrap((rows == i).astype(A.dtype))  # (…, n)
+        Q = Q - (tau[..., i, None, None] * (Q @ v.unsqueeze(-1))) * v.unsqueeze(-2)
+    return Q[..., :k]
+
+
+def _make_orthogonal(A: np.ndarray) -> np.ndarray:
+    """The Q of A's QR decomposition with R's diagonal made positive (PyTorch's choice of sign)."""
+    Q, R = np.linalg.qr(A)
+    return Q * np.sign(np.diagonal(R, axis1=-2, axis2=-1))[..., None, :]
+
+
+class _Orthogonal(Module):
+    """An orthogonal matrix (or batch, or the first k columns of one) as a function of an unconstrained one: the
+    matrix exponential or the Cayley map of the skew-symmetric A − Aᵀ built from its lower triangle, or a product
+    of Householder reflections; with ``use_trivialization`` it multiplies a buffer ``base``, the orthogonal matrix
+    the parametrization started from (PyTorch's dynamic trivialization)."""
+
+    def __init__(self, weight: Tensor, orthogonal_map: str, *, use_trivialization: bool = True) -> None:
+        super().__init__()
+        self.shape, self.orthogonal_map = weight.shape, orthogonal_map
+        self.use_trivialization = use_trivialization
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, X: Tensor) -> Tensor:
+        n, k = X.shape[-2:]
+        transposed = n < k
+        if transposed:
+            X, n, k = X.mT, k, n
+        if self.orthogonal_map in ("matrix_exp", "cayley"):
+            X = X.tril()
+            if n != k:
+                X = cat([X, Tensor.wrap(np.zeros((*X.shape[:-2], n, n - k), X.dtype))], axis=-1)
+            A = X - X.mT
+            if self.orthogonal_map == "matrix_exp":
+                Q = A.matrix_exp()
+            else:
+                identity = eye(n, dtype=A.dtype)
+                Q = solve(identity - A * 0.5, identity + A * 0.5)
+            Q = Q[..., :k] if n != k else Q
+        else:
+            A = X.tril(-1)
+            Q = householder_product(A, 2.0 / (1.0 + (A * A).sum(axis=-2)))
+            Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+        if self.use_trivialization:
+            Q = self.base @ Q
+        return Q.mT if transposed else Q
+
+    def right_inverse(self, Q: Tensor) -> Tensor:
+        """With ``use_trivialization``: ``base`` ← Q (made orthogonal, completed to a square one), original ← −I."""
+        if Q.shape != self.shape:
+            raise ValueError(f"Expected a matrix or batch of matrices of shape {self.shape}. Got a tensor of shape "
+                             f"{Q.shape}.")
+        if not self.use_trivialization:
+            raise NotImplementedError("It is not possible to assign to the matrix exponential or the Cayley "
+                                      "parametrizations when use_trivialization=False.")
+        values = Q.data
+        n, k = values.shape[-2:]
+        if n < k:
+            values, n, k = np.swapaxes(values, -1, -2), k, n
+        if n == k:
+            product = np.swapaxes(values, -1, -2) @ values
+            tolerance = 10 * n * np.finfo(values.dtype).eps
+            orthogonal_already = np.allclose(product, np.eye(n), rtol=1e-5, atol=tolerance)
+            base = values.copy() if orthogonal_already else _make_orthogonal(values)
+        else:
+            completion = generator().standard_normal((*values.shape[:-2], n, n - k)).astype(values.dtype)
+            base = _make_orthogonal(np.concatenate([values, completion], axis=-1))
+        self.base = Tensor(base.astype(Q.dtype))
+        minus_identity = np.zeros(self.shape, Q.dtype)
+        diagonal = np.arange(min(self.shape[-2:]))
+        minus_identity[..., diagonal, diagonal] = -1.0
+        return Tensor(minus_identity)
+
+
+def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None = None, *,
+               use_trivialization: bool = True) -> Module:
+    """Reparametrize ``module.<name>`` (a matrix or batch of them) to be orthogonal (orthonormal columns or rows):
+    ``orthogonal_map`` matrix_exp (the default for square matrices), cayley, or householder (the default
+    otherwise), as PyTorch. Returns the module."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module {type(module).__name__} has no parameter or buffer with name {name!r}")
+    if weight.ndim < 2:
+        raise ValueError(f"Expected a matrix or batch of matrices. Got a tensor of {weight.ndim} dimensions.")
+    if orthogonal_map is None:
+        orthogonal_map = "matrix_exp" if weight.shape[-2] == weight.shape[-1] else "householder"
+    if orthogonal_map not in ORTHOGONAL_MAPS:
+        raise ValueError(f'orthogonal_map has to be one of "matrix_exp", "cayley", "householder". Got: '
+                         f"{orthogonal_map}")
+    if orthogonal_map == "householder" and not use_trivialization:
+        raise NotImplementedError("orthogonal: householder with use_trivialization=False starts from LAPACK's geqrf "
+                                  "factors, which tinygrad_edu lacks; keep use_trivialization=True")
+    return parametrize.register_parametrization(module, name, _Orthogonal(weight, orthogonal_map,
+                                                                          use_trivialization=use_trivialization),
+                                                unsafe=True)

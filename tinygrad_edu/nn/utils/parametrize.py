@@ -71,7 +71,8 @@ class ParametrizationList(ModuleList):
             new: Any = original
             for module in reversed(list(self)):
                 if hasattr(module, "right_inverse"):
-                    new = module.right_inverse(new)
+                    with contextlib.suppress(NotImplementedError):  # as PyTorch: then taken as the identity
+                        new = module.right_inverse(new)
         self.is_tensor = isinstance(new, Tensor)
         if self.is_tensor:
             if new.dtype != original.dtype:
