@@ -4130,3 +4130,9 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
     if p < 0:
         raise ValueError(f"cdist: p must be non-negative, got {p}")
     return vector_norm(a.unsqueeze(-2) - b.unsqueeze(-3), p, -1)
+
+
+def write_in_place(tensor: Tensor, what: str, result: Callable[[Tensor], Tensor]) -> Tensor:
+    """``tensor`` made ``result(its values before)`` in place, with the rules of every in-place method here (leaves,
+    recorded graphs, versions): what ``nn.functional``'s in-place activations (``F.elu_``) are built on."""
+    return tensor._in_place(what, result)
