@@ -69,7 +69,7 @@ class Tensor:
     """
 
     __array_ufunc__ = None  # ``ndarray + Tensor`` defers to Tensor.__radd__ and gives a Tensor
-    requires_grad = False
+    _requires_grad = False
     grad_fn = None
     retains_grad = False
     viewed_without_grad = False  # a view made under no_grad of a tensor that requires grad (engine marks it)
@@ -112,6 +112,25 @@ class Tensor:
     def size(self) -> ElementCount:
         """numpy's number of elements (an int), which PyTorch's ``x.size()`` and ``x.size(d)`` can call."""
         return ElementCount(self.data.size, self.data.shape)
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded so ``backward()`` reaches it."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad: bool) -> None:
+        """PyTorch's rules: a bool; True only on a floating-point tensor; False only on a leaf (else ``detach()``)."""
+        if requires_grad is True:  # every recorded op's output comes here: one dtype check
+            if self.data.dtype.kind != "f":
+                raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        elif requires_grad is not False:
+            raise TypeError(f"requires_grad must be a bool, got {type(requires_grad).__name__}")
+        elif self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
+                               "computed variable in a subgraph that doesn't require differentiation use "
+                               "var_no_grad = var.detach()")
+        self._requires_grad = requires_grad
 
     @property
     def is_leaf(self) -> bool:
