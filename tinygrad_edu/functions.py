@@ -23,7 +23,6 @@ from ._tensor import (
     cat,
     cdist,
     combinations,
-    det,
     einsum,
     empty,
     empty_like,
@@ -41,7 +40,6 @@ from ._tensor import (
     randn_like,
     randperm,
     searchsorted,
-    slogdet,
     std_mean,
     tensordot,
     tril_indices,
@@ -373,7 +371,6 @@ transpose = _function(Tensor.transpose)
 swapaxes = _function(Tensor.swapaxes)
 flip = _function(Tensor.flip)
 roll = _function(Tensor.roll)
-split = _function(Tensor.split)
 chunk = _function(Tensor.chunk)
 unbind = _function(Tensor.unbind)
 tile = _function(Tensor.tile)
@@ -514,3 +511,12 @@ mvlgamma = _function(Tensor.mvlgamma)
 def polygamma(n: int, input: Any) -> Tensor:
     """ψ⁽ⁿ⁾(input), PyTorch's ``torch.polygamma(n, input)``: n first (the method is ``input.polygamma(n)``)."""
     return (input if isinstance(input, Tensor) else Tensor(input)).polygamma(n)
+
+
+# PyTorch's keyword names where tg.linalg's differ: torch.det(input) and torch.slogdet(input), torch.linalg's (A)
+det, slogdet = _function(Tensor.det), _function(Tensor.slogdet)
+
+
+def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """torch.split under its keyword names: ``tensor.split(split_size_or_sections, dim)``."""
+    return (tensor if isinstance(tensor, Tensor) else Tensor(tensor)).split(split_size_or_sections, dim)
