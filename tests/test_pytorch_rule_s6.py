@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gradients import check_gradients
 from optional_tools import require_module
 
 import tinygrad_edu as tg
@@ -421,3 +422,63 @@ def test_pytorchs_keyword_names_mean_the_same_here(line):
 def test_a_keyword_that_could_be_misread_is_refused(line, error):
     with pytest.raises(TypeError, match=error):
         eval(line, scope(tg))
+
+
+# ------------------------------------------------------------------------------ torch.Tensor's linear-algebra methods
+SQUARE = np.array([[4.0, 1.0, -0.5], [1.0, 3.0, 0.5], [-0.5, 0.5, 2.0]])
+WIDE = np.random.default_rng(6).standard_normal((3, 4))
+GRADIENT_CASES = {  # each a function of one float64 tensor, differentiable at the values it is given
+    "svd: U·Vᵀ (free of the columns' signs) and S": (
+        lambda a: (lambda usv: tg.cat([(usv.U @ usv.V.mT).flatten(), usv.S]))(a.svd()), WIDE.T),
+    "svd compute_uv=False": (lambda a: a.svd(compute_uv=False).S, WIDE),
+    "qr": (lambda a: (lambda qr: tg.cat([qr.Q.flatten(), qr.R.flatten()]))(a.qr()), WIDE.T),
+    "qr some=False": (lambda a: (lambda qr: qr.R)(a.qr(some=False)), WIDE),  # tall: no gradient, as PyTorch
+    "cholesky": (lambda a: (a @ a.mT + tg.eye(3, dtype=tg.float64)).cholesky(), SQUARE),
+    "cholesky upper": (lambda a: (a @ a.mT + tg.eye(3, dtype=tg.float64)).cholesky(upper=True), SQUARE),
+    "matrix_power 3": (lambda a: a.matrix_power(3), SQUARE),
+    "matrix_power -2": (lambda a: a.matrix_power(-2), SQUARE),
+    "pinverse": (lambda a: a.pinverse(), WIDE),
+    "kron": (lambda a: a.kron(a[:2, :2]), SQUARE),
+    "det": (lambda a: a.det(), SQUARE),
+    "logdet": (lambda a: a.logdet(), SQUARE),
+    "inverse": (lambda a: a.inverse(), SQUARE),
+    "matrix_exp": (lambda a: a.matrix_exp(), SQUARE * 0.3),
+}
+
+
+@pytest.mark.parametrize("name", GRADIENT_CASES)
+def test_linear_algebra_methods_gradients_match_finite_differences(name):
+    op, values = GRADIENT_CASES[name]
+    check_gradients(op, values, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # torch.cholesky is deprecated in PyTorch
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_reads_the_triangle_pytorchs_older_cholesky_reads(upper):
+    """torch.cholesky(A, upper=True) reads A's upper triangle (LAPACK's): here too, for an A that is not symmetric."""
+    lopsided = np.triu(SQUARE) + np.tril(SQUARE, -1) * 0.1
+    theirs = torch.tensor(lopsided).cholesky(upper=upper).numpy()
+    np.testing.assert_allclose(tg.tensor(lopsided).cholesky(upper=upper).data, theirs, rtol=1e-12)
+    np.testing.assert_allclose(tg.cholesky(tg.tensor(lopsided), upper).data, theirs, rtol=1e-12)
+    triangle = np.triu(lopsided) if upper else np.tril(lopsided)
+    symmetric = triangle + triangle.T - np.diag(np.diag(lopsided))
+    factor = np.linalg.cholesky(symmetric)  # the closed form: the factor of the matrix the triangle describes
+    np.testing.assert_allclose(theirs, factor.T if upper else factor, rtol=1e-12)
+
+
+def test_pinverse_cuts_singular_values_below_rcond_times_the_largest():
+    """A rank-1 matrix plus 1e-8 noise: rcond=1e-6 drops the noise's singular values, the default 1e-15 keeps them."""
+    rank_one = np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 0.5]) + 1e-8 * np.eye(3)
+    u, s, vt = np.linalg.svd(rank_one)
+    truncated = vt[:1].T @ np.diag(1 / s[:1]) @ u[:, :1].T
+    np.testing.assert_allclose(tg.tensor(rank_one).pinverse(rcond=1e-6).data, truncated, rtol=1e-9)
+    np.testing.assert_allclose(tg.pinverse(tg.tensor(rank_one)).data, np.linalg.inv(rank_one), rtol=1e-6)
+
+
+def test_lstsq_and_solve_stay_absent_as_in_pytorch():
+    """PyTorch 2.13 removed Tensor.lstsq, Tensor.solve (they raise there): not added here."""
+    a = torch.eye(2, dtype=torch.float64)
+    for name in ("lstsq", "solve"):
+        with pytest.raises(RuntimeError, match="removed"):
+            getattr(a, name)(a)
+        assert not hasattr(tg.Tensor, name)
