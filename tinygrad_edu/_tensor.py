@@ -1807,7 +1807,7 @@ class Tensor:
     matrix_exp.__doc__ = ops.MatrixExp.__doc__
 
     def kron(self, other: Tensor) -> Tensor:
-        """The Kronecker product of self and other: see ``kron``"""
+        """The Kronecker product of self and other (``kron``);  ∂C/∂a, ∂C/∂b through the broadcast product"""
         return kron(self, other)
 
     # ------------------------------------------------------------------------------------------- more of PyTorch's ops

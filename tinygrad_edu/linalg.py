@@ -293,19 +293,20 @@ def norm(input: Any, ord: float | str | None = None, dim: Any = None, keepdim: b
 # torch.qr, torch.cholesky and torch.pinverse, and the Tensor methods of the factorizations defined here (svd, qr,
 # cholesky, pinverse, matrix_power): this module imports the Tensor's, so it attaches them.
 def legacy_qr(input: Any, some: bool = True) -> QRResult:
-    """PyTorch's older ``torch.qr``: ``linalg.qr``, reduced, or complete with ``some=False``."""
+    """PyTorch's older ``torch.qr``: ``linalg.qr``, reduced, or complete with ``some=False``;  its gradient"""
     return qr(input, "reduced" if some else "complete")
 
 
 def legacy_cholesky(input: Any, upper: bool = False) -> Tensor:
     """PyTorch's older ``torch.cholesky``: L from A's lower triangle, or with ``upper=True`` U, Uᵀ·U = A, from its
-    upper triangle (LAPACK's; ``linalg.cholesky`` reads the lower one either way)."""
+    upper triangle (LAPACK's; ``linalg.cholesky`` reads the lower one either way);  its gradient"""
     A = _matrices(input, "cholesky", square=True)
     return cholesky(A.mT).mT if upper else cholesky(A)
 
 
 def pinverse(input: Any, rcond: float = 1e-15) -> Tensor:
-    """PyTorch's ``torch.pinverse``: ``linalg.pinv`` with singular values ≤ rcond·σ₁ taken as zero."""
+    """PyTorch's ``torch.pinverse``: ``linalg.pinv`` with singular values ≤ rcond·σ₁ taken as zero;  its
+    gradient"""
     return pinv(input, rtol=rcond)
 
 
