@@ -482,3 +482,63 @@ def test_lstsq_and_solve_stay_absent_as_in_pytorch():
         with pytest.raises(RuntimeError, match="removed"):
             getattr(a, name)(a)
         assert not hasattr(tg.Tensor, name)
+
+
+# ------------------------------------------------------------------------------ logaddexp and logaddexp2 at the limits
+INF = float("inf")
+BASES = {"logaddexp": np.e, "logaddexp2": 2.0}
+
+
+def sigmoid_of_gap(a: float, b: float, base: float) -> float:
+    """∂z/∂a = σ((a − b)·ln base), its limit where a − b is ±inf (½ for equal infinities: our choice, no limit)."""
+    if a == b:
+        return 0.5
+    gap = a - b
+    return 1.0 if gap == INF else 0.0 if gap == -INF else 1 / (1 + base ** -gap)
+
+
+@pytest.mark.parametrize("name", BASES)
+@pytest.mark.parametrize(("a", "b"), [(INF, INF), (INF, -INF), (-INF, INF), (-INF, -INF), (1.5, -INF), (-INF, 1.5),
+                                      (INF, 1.5), (1.5, INF), (-2.0, -2.0), (3.0, -1.0)])
+def test_logaddexp_values_and_gradients_are_the_limits(name, a, b):
+    base = BASES[name]
+    infinite = INF in (a, b) or -INF in (a, b)
+    expected = max(a, b) if infinite else max(a, b) + np.log1p(base ** -abs(a - b)) / np.log(base)
+    x, y = tg.tensor(a, dtype=tg.float64, requires_grad=True), tg.tensor(b, dtype=tg.float64, requires_grad=True)
+    z = getattr(x, name)(y)
+    z.backward()
+    assert z.item() == pytest.approx(expected, rel=1e-14)
+    assert x.grad.item() == pytest.approx(sigmoid_of_gap(a, b, base), rel=1e-14)
+    assert y.grad.item() == pytest.approx(sigmoid_of_gap(b, a, base), rel=1e-14)
+    tx, ty = torch.tensor(a, dtype=torch.float64, requires_grad=True), torch.tensor(b, dtype=torch.float64,
+                                                                                    requires_grad=True)
+    tz = getattr(torch, name)(tx, ty)
+    tz.backward()
+    assert tz.item() == z.item() or (np.isnan(tz.item()) and np.isnan(z.item()))
+    if a == b and abs(a) == INF:  # PyTorch: nan where no limit exists
+        assert np.isnan(tx.grad.item()) and np.isnan(ty.grad.item())
+    else:
+        assert (tx.grad.item(), ty.grad.item()) == pytest.approx((x.grad.item(), y.grad.item()), rel=1e-14)
+
+
+@pytest.mark.parametrize("name", BASES)
+def test_logaddexp_forward_and_gradients_away_from_the_limits(name):
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((3, 4)) * 30
+    b = np.concatenate([a[:1], rng.standard_normal((2, 4)) * 30])  # a first row of ties
+    expected = getattr(np, name)(a, b)
+    np.testing.assert_allclose(getattr(tg, name)(tg.tensor(a), tg.tensor(b)).data, expected, rtol=1e-14)
+    np.testing.assert_allclose(getattr(torch, name)(torch.tensor(a), torch.tensor(b)).numpy(), expected, rtol=1e-14)
+    check_gradients(lambda x, y: getattr(x, name)(y), a / 10, b / 10)
+    check_gradients(lambda x, y: getattr(x, name)(y), a[0] / 10, b[:, :1] / 10)  # broadcasting
+
+
+@pytest.mark.parametrize("name", BASES)
+def test_logaddexp_second_derivative_at_a_tie_is_the_closed_form(name):
+    """∂²z/∂a² = ln(base)·σ(1 − σ) with σ = σ((a − b)·ln base): ln(base)/4 at a = b (smooth there, no kink)."""
+    ln_base = np.log(BASES[name])
+    x = tg.tensor([0.7, 0.7], dtype=tg.float64, requires_grad=True)
+    (gradient,) = tg.autograd.grad(getattr(x[0], name)(x[1]), x, create_graph=True)
+    (second,) = tg.autograd.grad(gradient[0], x)
+    np.testing.assert_allclose(gradient.data, [0.5, 0.5], rtol=1e-14)
+    np.testing.assert_allclose(second.data, [ln_base / 4, -ln_base / 4], rtol=1e-14)

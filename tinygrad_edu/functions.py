@@ -520,3 +520,6 @@ det, slogdet = _function(Tensor.det), _function(Tensor.slogdet)
 def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """torch.split under its keyword names: ``tensor.split(split_size_or_sections, dim)``."""
     return (tensor if isinstance(tensor, Tensor) else Tensor(tensor)).split(split_size_or_sections, dim)
+
+__all__ += ["logaddexp2"]
+logaddexp2 = _function(Tensor.logaddexp2)
