@@ -542,3 +542,40 @@ def test_logaddexp_second_derivative_at_a_tie_is_the_closed_form(name):
     (second,) = tg.autograd.grad(gradient[0], x)
     np.testing.assert_allclose(gradient.data, [0.5, 0.5], rtol=1e-14)
     np.testing.assert_allclose(second.data, [ln_base / 4, -ln_base / 4], rtol=1e-14)
+
+
+# ------------------------------------------------------------------------------ composed schedules load all or nothing
+def composed_schedules(kind: str):
+    optimizer = tg.optim.SGD([tg.nn.Parameter(tg.zeros(2))], lr=1.0)
+    step = tg.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
+    exponential = tg.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
+    if kind == "SequentialLR":
+        return tg.optim.lr_scheduler.SequentialLR(optimizer, [step, exponential], milestones=[3])
+    return tg.optim.lr_scheduler.ChainedScheduler([step, exponential])
+
+
+@pytest.mark.parametrize("kind", ["SequentialLR", "ChainedScheduler"])
+def test_a_composed_schedule_with_one_bad_inner_state_changes_nothing(kind):
+    schedule, trained = composed_schedules(kind), composed_schedules(kind)
+    for _ in range(5):
+        trained.step()
+    good = trained.state_dict()
+    bad = {**good, "_schedulers": [good["_schedulers"][0], {**good["_schedulers"][1], "gamma": "not a number"}]}
+    before = schedule.state_dict()
+    with pytest.raises(ValueError, match=r"ExponentialLR\.load_state_dict"):
+        schedule.load_state_dict(bad)
+    assert schedule.state_dict() == before  # the StepLR, loaded before the bad state was met, is restored
+    untouched = composed_schedules(kind)
+    for _ in range(4):  # the schedule goes on as one that never saw the bad state
+        schedule.step()
+        untouched.step()
+        assert schedule.get_last_lr() == untouched.get_last_lr()
+    schedule.load_state_dict(good)
+    assert schedule.state_dict() == good
+
+
+def test_embedding_bag_names_itself_when_refusing_max_norm():
+    with pytest.raises(NotImplementedError, match=r"^EmbeddingBag: max_norm"):
+        tg.nn.EmbeddingBag(5, 3, max_norm=1.0)
+    with pytest.raises(NotImplementedError, match=r"^Embedding: max_norm"):
+        tg.nn.Embedding(5, 3, max_norm=1.0)
