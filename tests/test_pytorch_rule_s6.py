@@ -579,3 +579,32 @@ def test_embedding_bag_names_itself_when_refusing_max_norm():
         tg.nn.EmbeddingBag(5, 3, max_norm=1.0)
     with pytest.raises(NotImplementedError, match=r"^Embedding: max_norm"):
         tg.nn.Embedding(5, 3, max_norm=1.0)
+
+
+# ------------------------------------------------------------------------------ out-of-range dims and negative sizes
+OUT_OF_RANGE = [
+    "x.roll(1, 5)", "x.flip(5)", "x.movedim(5, 0)", "x.movedim(0, -3)", "x.narrow(5, 0, 1)", "x.diagonal(0, 5, 1)",
+    "x.cumsum(5)", "x.cumprod(-3)", "x.logcumsumexp(5)", "x.cummax(5)", "x.sort(5)", "x.argsort(5)", "x.topk(2, 5)",
+    "x.kthvalue(1, 5)", "x.unbind(5)", "x.split(2, 5)", "x.chunk(2, 5)", "x.tensor_split(2, 5)",
+    "x.index_select(5, i)", "x.gather(5, j)", "x.scatter(5, j, y)", "x.take_along_dim(j, 5)", "x.nanmedian(5)",
+    "x.quantile(0.5, 5)", "x.renorm(2, 5, 1.0)", "b[:, :, :3].cross(b[:, :, :3], 5)", "x.rot90(1, (0, 5))",
+    "v.diag_embed(0, 5, 0)", "x.swapaxes(0, 2)", "x.swapdims(dim0=-3, dim1=0)", "x.unsqueeze(-4)",
+]
+
+
+@pytest.mark.parametrize("line", OUT_OF_RANGE)
+def test_an_out_of_range_dim_raises_index_error_as_in_pytorch(line):
+    with pytest.raises(IndexError):
+        eval(line, scope(torch))
+    with pytest.raises(IndexError):
+        eval(line, scope(tg))
+
+
+@pytest.mark.parametrize("line", ["x.reshape(-2, 6)", "x.view(-3, 4)", "x.reshape(shape=(6, -2))",
+                                  "T.meshgrid(x, v, indexing='ij')"])
+def test_what_numpy_would_take_and_pytorch_refuses_is_refused(line):
+    """numpy reads any negative size as -1 and flattens meshgrid's inputs; PyTorch refuses both: so does this."""
+    with pytest.raises(RuntimeError):
+        eval(line, scope(torch))
+    with pytest.raises(ValueError, match=r"reshape: invalid size|meshgrid: expects 0-D or 1-D"):
+        eval(line, scope(tg))

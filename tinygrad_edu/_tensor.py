@@ -735,7 +735,10 @@ class Tensor:
     # ------------------------------------------------------------------------------------------- shape
     def reshape(self, *sizes: Any, shape: Any = None) -> Tensor:
         try:
-            return ops.Reshape.apply(self, _size_args(sizes, shape, "reshape", "shape"))
+            shape = _size_args(sizes, shape, "reshape", "shape")
+            if shape and min(shape) < -1:  # numpy reads any negative size as -1; PyTorch refuses it
+                raise ValueError(f"reshape: invalid size {min(shape)} in {shape} (-1 alone infers a size)")
+            return ops.Reshape.apply(self, shape)
         except TypeError:
             if len(sizes) == 1 and _is_dtype(sizes[0]):  # PyTorch's view(dtype) reads the same bits as another dtype
                 raise TypeError(f"view({sizes[0]}): reinterpreting the bits as another dtype is not supported; "
@@ -3472,7 +3475,10 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
         raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
-    vectors = [_as_tensor(t).reshape(-1) for t in tensors]
+    vectors = [_as_tensor(t) for t in tensors]
+    if any(v.ndim > 1 for v in vectors):
+        raise ValueError(f"meshgrid: expects 0-D or 1-D tensors (as PyTorch), got shapes {[v.shape for v in vectors]}")
+    vectors = [v.reshape(-1) for v in vectors]
     sizes = [v.shape[0] for v in vectors]
     if indexing == "xy" and len(vectors) > 1:
         sizes[0], sizes[1] = sizes[1], sizes[0]
