@@ -72,6 +72,7 @@ GROUPS["Indexing and gathering"] += ["x.scatter_reduce", "x.index_put", "x.maske
 GROUPS["Shape"] += ["x.diag_embed", "x.rot90", "tg.block_diag", "tg.cartesian_prod", "tg.combinations"]
 GROUPS["Linear algebra"] += ["tg.cdist", "F.pdist", "tg.vander"]
 GROUPS["Linear algebra"] += ["x.svd", "x.qr", "x.cholesky", "x.pinverse", "x.matrix_power", "x.kron"]
+GROUPS["Elementwise math"] += ["x.logaddexp", "x.logaddexp2"]
 GROUPS["Factories"] += ["tg.tril_indices", "tg.triu_indices"]
 NAMESPACES = {"x": tg.Tensor, "F": F, "tg.linalg": tg.linalg, "tg.special": tg.special, "tg": tg}
 
