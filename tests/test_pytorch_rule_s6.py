@@ -317,6 +317,8 @@ KEYWORD_LINES = [
     'x.svd(some=True, compute_uv=True)',
     'T.svd(input=x, some=False)',
     'x.repeat_interleave(repeats=2)',
+    'x.repeat_interleave(repeats=2, dim=0, output_size=6)',
+    'x.clone().copy_(other=y, non_blocking=True)',
     'x.split(split_size=[1, 3], dim=1)',
     'T.split(x, [2, 1])',
     'T.broadcast_to(input=v, size=(3, 4))',
@@ -422,6 +424,13 @@ def test_pytorchs_keyword_names_mean_the_same_here(line):
 def test_a_keyword_that_could_be_misread_is_refused(line, error):
     with pytest.raises(TypeError, match=error):
         eval(line, scope(tg))
+
+
+def test_repeat_interleaves_output_size_is_checked_as_in_pytorch():
+    with pytest.raises(RuntimeError, match="output_size"):
+        torch.ones(3, 4).repeat_interleave(2, 0, output_size=5)
+    with pytest.raises(ValueError, match="output_size 5 is not the result's size 6"):
+        tg.ones(3, 4).repeat_interleave(2, 0, output_size=5)
 
 
 # ------------------------------------------------------------------------------ torch.Tensor's linear-algebra methods

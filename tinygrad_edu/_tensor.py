@@ -312,10 +312,10 @@ class Tensor:
         """Fill with zeros in place (bumps the version: backward refuses a saved value changed since)."""
         return self.fill_(0)
 
-    def copy_(self, source: Any) -> Tensor:
-        """Copy ``source`` (broadcast to this shape, cast to this dtype) in; differentiable with respect to it, and
-        the old values get a gradient of 0."""
-        return self._in_place("copy_", lambda x: _replaced(x, source if isinstance(source, Tensor) else Tensor(source)))
+    def copy_(self, other: Any, non_blocking: bool = False) -> Tensor:
+        """Copy ``other`` (broadcast to this shape, cast to this dtype) in; differentiable with respect to it, and
+        the old values get a gradient of 0. ``non_blocking`` changes nothing on the CPU, as in PyTorch."""
+        return self._in_place("copy_", lambda x: _replaced(x, other if isinstance(other, Tensor) else Tensor(other)))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         """Fill with samples of N(mean, std²) from the seeded generator, in place."""
@@ -1583,13 +1583,16 @@ class Tensor:
         dims = _size_args(sizes, dims, "tile", "dims")
         return self.repeat(*((1,) * (self.ndim - len(dims)) + tuple(dims)))
 
-    def repeat_interleave(self, repeats: int, dim: int | None = None) -> Tensor:
+    def repeat_interleave(self, repeats: int, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
         """z = each element repeated ``repeats`` times along ``dim`` (flattened without one; numpy's repeat);
         ∂C/∂a = Σ over the copies"""
         if not isinstance(repeats, (int, np.integer)) or repeats < 0:
             raise TypeError(f"repeat_interleave: repeats must be a non-negative int, got {repeats!r}")
         x = self.reshape(-1) if dim is None else self
         axis = 0 if dim is None else normalize_axis(dim, self.ndim, "repeat_interleave")
+        if output_size is not None and output_size != x.shape[axis] * repeats:  # PyTorch's hint of the result's size
+            raise ValueError(f"repeat_interleave: output_size {output_size} is not the result's size "
+                             f"{x.shape[axis] * repeats}")
         expanded = x.unsqueeze(axis + 1)
         shape = list(expanded.shape)
         shape[axis + 1] = repeats
