@@ -71,6 +71,8 @@ GROUPS["Indexing and gathering"] += ["x.scatter_reduce", "x.index_put", "x.maske
                                      "tg.bucketize"]
 GROUPS["Shape"] += ["x.diag_embed", "x.rot90", "tg.block_diag", "tg.cartesian_prod", "tg.combinations"]
 GROUPS["Linear algebra"] += ["tg.cdist", "F.pdist", "tg.vander"]
+GROUPS["Linear algebra"] += ["x.svd", "x.qr", "x.cholesky", "x.pinverse", "x.matrix_power", "x.kron"]
+GROUPS["Elementwise math"] += ["x.logaddexp", "x.logaddexp2"]
 GROUPS["Factories"] += ["tg.tril_indices", "tg.triu_indices"]
 GROUPS["Linear algebra"] += ["x.addmv", "x.addr", "x.addbmm", "x.inner", "x.vdot", "x.dist", "tg.chain_matmul"]
 GROUPS["Shape"] += ["tg.atleast_1d", "tg.atleast_2d", "tg.atleast_3d", "tg.broadcast_shapes", "tg.column_stack",

@@ -107,7 +107,7 @@ def test_nonzero_and_where_with_one_argument():
         np.testing.assert_array_equal(ours.data, theirs)
     assert tg.Tensor(3.0).nonzero().shape == (1, 0) and tg.Tensor(0.0).nonzero().shape == (0, 0)
     assert [t.tolist() for t in tg.Tensor(3.0).nonzero(as_tuple=True)] == [[0]]
-    with pytest.raises(TypeError, match="both x and y"):
+    with pytest.raises(TypeError, match="both input and other"):
         tg.where(tg.Tensor([True]), tg.Tensor([1.0]))
 
 

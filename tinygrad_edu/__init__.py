@@ -78,6 +78,7 @@ from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 # __all__, so `from tinygrad_edu import *` keeps Python's
 bool, int, float, any, all = dtypes.bool, dtypes.int, dtypes.float, logic.any, logic.all
 svd = linalg.legacy_svd  # torch.svd, PyTorch's older API: (U, S, V), V not Vh
+qr, cholesky, pinverse = linalg.legacy_qr, linalg.legacy_cholesky, linalg.pinverse  # torch's older names
 
 __version__ = "0.1.0"
 

@@ -29,12 +29,12 @@ def _shape_args(shape: tuple) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def _size_args(shape: tuple, size: Any, op: str) -> tuple[int, ...]:
-    """A factory's shape: ``f(2, 3)``, ``f((2, 3))`` or PyTorch's keyword ``f(size=(2, 3))``."""
+def _size_args(shape: tuple, size: Any, op: str, keyword: str = "size") -> tuple[int, ...]:
+    """A shape: ``f(2, 3)``, ``f((2, 3))`` or PyTorch's keyword ``f(size=(2, 3))`` (``keyword`` names it)."""
     if size is None:
         return _shape_args(shape)
     if shape:
-        raise TypeError(f"{op}: pass the shape once, positionally or as size=")
+        raise TypeError(f"{op}: pass the shape once, positionally or as {keyword}=")
     return _shape_args((size,))
 
 
@@ -69,7 +69,7 @@ class Tensor:
     """
 
     __array_ufunc__ = None  # ``ndarray + Tensor`` defers to Tensor.__radd__ and gives a Tensor
-    requires_grad = False
+    _requires_grad = False
     grad_fn = None
     retains_grad = False
     viewed_without_grad = False  # a view made under no_grad of a tensor that requires grad (engine marks it)
@@ -112,6 +112,25 @@ class Tensor:
     def size(self) -> ElementCount:
         """numpy's number of elements (an int), which PyTorch's ``x.size()`` and ``x.size(d)`` can call."""
         return ElementCount(self.data.size, self.data.shape)
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded so ``backward()`` reaches it."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad: bool) -> None:
+        """PyTorch's rules: a bool; True only on a floating-point tensor; False only on a leaf (else ``detach()``)."""
+        if requires_grad is True:  # every recorded op's output comes here: one dtype check
+            if self.data.dtype.kind != "f":
+                raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        elif requires_grad is not False:
+            raise TypeError(f"requires_grad must be a bool, got {type(requires_grad).__name__}")
+        elif self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
+                               "computed variable in a subgraph that doesn't require differentiation use "
+                               "var_no_grad = var.detach()")
+        self._requires_grad = requires_grad
 
     @property
     def is_leaf(self) -> bool:
@@ -293,10 +312,10 @@ class Tensor:
         """Fill with zeros in place (bumps the version: backward refuses a saved value changed since)."""
         return self.fill_(0)
 
-    def copy_(self, source: Any) -> Tensor:
-        """Copy ``source`` (broadcast to this shape, cast to this dtype) in; differentiable with respect to it, and
-        the old values get a gradient of 0."""
-        return self._in_place("copy_", lambda x: _replaced(x, source if isinstance(source, Tensor) else Tensor(source)))
+    def copy_(self, other: Any, non_blocking: bool = False) -> Tensor:
+        """Copy ``other`` (broadcast to this shape, cast to this dtype) in; differentiable with respect to it, and
+        the old values get a gradient of 0. ``non_blocking`` changes nothing on the CPU, as in PyTorch."""
+        return self._in_place("copy_", lambda x: _replaced(x, other if isinstance(other, Tensor) else Tensor(other)))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         """Fill with samples of N(mean, std²) from the seeded generator, in place."""
@@ -436,7 +455,11 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
 
-    mul, pow, matmul, true_divide, neg = __mul__, __pow__, __matmul__, __truediv__, __neg__
+    mul, matmul, true_divide, neg = __mul__, __matmul__, __truediv__, __neg__
+
+    def pow(self, exponent: Any) -> Tensor:
+        """self ** exponent, under PyTorch's keyword name ``exponent=``."""
+        return self._binary(ops.Pow, exponent)
 
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
         """self + alpha·other (PyTorch's ``add``), alpha·other in the result dtype of self and other."""
@@ -591,15 +614,17 @@ class Tensor:
         return ops.Mean.apply(x, axes, keep)
 
     def max(self, dim: Any = None, keepdim: bool | None = None, *, axis: Axis = None,
-            keepdims: bool | None = None) -> Any:
+            keepdims: bool | None = None, other: Tensor | None = None) -> Any:
         """PyTorch's three meanings: ``max()`` the largest element; ``max(dim)`` (or ``dim=``) the named tuple
         ``(values, indices)``; ``max(other)`` the elementwise ``maximum``. numpy's ``max(axis=…)`` gives the values."""
-        return self._extremum("max", ops.Max, dim, keepdim, axis, keepdims)
+        return self._extremum("max", ops.Max, _other_tensor(dim, other, "max"), keepdim, axis,
+                              keepdims)
 
     def min(self, dim: Any = None, keepdim: bool | None = None, *, axis: Axis = None,
-            keepdims: bool | None = None) -> Any:
+            keepdims: bool | None = None, other: Tensor | None = None) -> Any:
         """The smallest: the mirror of ``max`` (``min()``, ``min(dim)`` → (values, indices), ``min(other)``)."""
-        return self._extremum("min", ops.Min, dim, keepdim, axis, keepdims)
+        return self._extremum("min", ops.Min, _other_tensor(dim, other, "min"), keepdim, axis,
+                              keepdims)
 
     def _extremum(self, name: str, op: Any, dim: Any, keepdim: bool | None, axis: Axis,
                   keepdims: bool | None) -> Any:
@@ -708,16 +733,21 @@ class Tensor:
         return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
     # ------------------------------------------------------------------------------------------- shape
-    def reshape(self, *shape: Any) -> Tensor:
+    def reshape(self, *sizes: Any, shape: Any = None) -> Tensor:
         try:
-            return ops.Reshape.apply(self, _shape_args(shape))
+            shape = _size_args(sizes, shape, "reshape", "shape")
+            if shape and min(shape) < -1:  # numpy reads any negative size as -1; PyTorch refuses it
+                raise ValueError(f"reshape: invalid size {min(shape)} in {shape} (-1 alone infers a size)")
+            return ops.Reshape.apply(self, shape)
         except TypeError:
-            if len(shape) == 1 and _is_dtype(shape[0]):  # PyTorch's view(dtype) reads the same bits as another dtype
-                raise TypeError(f"view({shape[0]}): reinterpreting the bits as another dtype is not supported; "
+            if len(sizes) == 1 and _is_dtype(sizes[0]):  # PyTorch's view(dtype) reads the same bits as another dtype
+                raise TypeError(f"view({sizes[0]}): reinterpreting the bits as another dtype is not supported; "
                                 "x.to(dtype) converts the values") from None
             raise
 
-    view = reshape
+    def view(self, *sizes: Any, size: Any = None) -> Tensor:
+        """``reshape``, under PyTorch's keyword name ``size=``."""
+        return self.reshape(*_size_args(sizes, size, "view")) if size is not None else self.reshape(*sizes)
 
     def transpose(self, *axes: int, dim0: int | None = None, dim1: int | None = None) -> Tensor:
         """Two axes: swap them (PyTorch's ``transpose(d0, d1)``, also by its names ``dim0=``, ``dim1=``). Otherwise
@@ -744,9 +774,14 @@ class Tensor:
             raise ValueError(f"permute: axes {axes} repeat an axis (tensor of {self.ndim} dimension(s))")
         return ops.Transpose.apply(self, wrapped)
 
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+    def swapaxes(self, axis0: int | None = None, axis1: int | None = None, *, axis2: int | None = None) -> Tensor:
+        """Swap two axes: PyTorch's names ``axis0=``, ``axis1=`` or numpy's ``axis1=``, ``axis2=`` (a swap is
+        symmetric, so either reading is the same swap)."""
+        given = [a for a in (axis0, axis1, axis2) if a is not None]
+        if len(given) != 2:
+            raise TypeError(f"swapaxes: takes two axes, got {len(given)}")
         axes = list(range(self.ndim))
-        first, second = normalize_axis(axis1, self.ndim, "swapaxes"), normalize_axis(axis2, self.ndim, "swapaxes")
+        first, second = (normalize_axis(a, self.ndim, "swapaxes") for a in given)
         axes[first], axes[second] = axes[second], axes[first]
         return ops.Transpose.apply(self, tuple(axes))
 
@@ -762,7 +797,9 @@ class Tensor:
                              "x.transpose(-2, -1) to swap the last two")
         return self.T
 
-    swapdims = swapaxes
+    def swapdims(self, dim0: int, dim1: int) -> Tensor:
+        """``swapaxes`` under PyTorch's names ``dim0=``, ``dim1=``."""
+        return self.swapaxes(dim0, dim1)
 
     @property
     def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
@@ -797,13 +834,13 @@ class Tensor:
         axis = normalize_axis(axis, self.ndim + 1, "unsqueeze")
         return self.reshape(*self.shape[:axis], 1, *self.shape[axis:])
 
-    def broadcast_to(self, *shape: Any) -> Tensor:
-        shape = _shape_args(shape)
+    def broadcast_to(self, *shape: Any, size: Any = None) -> Tensor:
+        shape = _size_args(shape, size, "broadcast_to")
         return self if shape == self.shape else ops.Expand.apply(self, shape)
 
-    def expand(self, *shape: Any) -> Tensor:
+    def expand(self, *shape: Any, size: Any = None) -> Tensor:
         """PyTorch's expand: like ``broadcast_to``, and -1 keeps a dimension's size."""
-        shape = _shape_args(shape)
+        shape = _size_args(shape, size, "expand")
         offset = len(shape) - self.ndim
         if offset < 0:
             raise ValueError(f"expand: the new shape {shape} has fewer dimensions than the tensor's {self.shape}")
@@ -1527,9 +1564,9 @@ class Tensor:
         return results[0] if len(results) == 1 else tuple(results)
 
     # ------------------------------------------------------------------------------------------- shape, more
-    def repeat(self, *sizes: Any) -> Tensor:
+    def repeat(self, *sizes: Any, repeats: Any = None) -> Tensor:
         """z = a tiled ``sizes`` times along each axis (PyTorch's repeat, numpy's tile);  ∂C/∂a = Σ over the copies"""
-        sizes = _shape_args(sizes)
+        sizes = _size_args(sizes, repeats, "repeat", "repeats")
         if any(not isinstance(n, (int, np.integer)) or n < 0 for n in sizes):
             raise ValueError(f"repeat: sizes must be non-negative ints, got {sizes}")
         if len(sizes) < self.ndim:
@@ -1541,18 +1578,21 @@ class Tensor:
         copies = self.reshape(interleaved).broadcast_to(tiled).reshape([n * m for n, m in zip(sizes, shape)])
         return _in_new_memory(copies, self)
 
-    def tile(self, *dims: Any) -> Tensor:
+    def tile(self, *sizes: Any, dims: Any = None) -> Tensor:
         """z = a tiled ``dims`` times (fewer dims than axes repeat the last axes);  ∂C/∂a = Σ over the copies"""
-        dims = _shape_args(dims)
+        dims = _size_args(sizes, dims, "tile", "dims")
         return self.repeat(*((1,) * (self.ndim - len(dims)) + tuple(dims)))
 
-    def repeat_interleave(self, repeats: int, dim: int | None = None) -> Tensor:
+    def repeat_interleave(self, repeats: int, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
         """z = each element repeated ``repeats`` times along ``dim`` (flattened without one; numpy's repeat);
         ∂C/∂a = Σ over the copies"""
         if not isinstance(repeats, (int, np.integer)) or repeats < 0:
             raise TypeError(f"repeat_interleave: repeats must be a non-negative int, got {repeats!r}")
         x = self.reshape(-1) if dim is None else self
         axis = 0 if dim is None else normalize_axis(dim, self.ndim, "repeat_interleave")
+        if output_size is not None and output_size != x.shape[axis] * repeats:  # PyTorch's hint of the result's size
+            raise ValueError(f"repeat_interleave: output_size {output_size} is not the result's size "
+                             f"{x.shape[axis] * repeats}")
         expanded = x.unsqueeze(axis + 1)
         shape = list(expanded.shape)
         shape[axis + 1] = repeats
@@ -1600,9 +1640,14 @@ class Tensor:
                 x = cat([x[(*leading, slice(n - shift, None))], x[(*leading, slice(0, n - shift))]], axis=axis)
         return _in_new_memory(x, self)
 
-    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    def split(self, split_size_or_sections: Any = None, dim: int = 0, *, split_size: Any = None
+              ) -> tuple[Tensor, ...]:
         """Pieces of ``split_size`` along dim (the last smaller), or of the listed sizes (PyTorch's meaning, not
         numpy's);  ∂C/∂a = the pieces' gradients side by side"""
+        split_size_or_sections = _one_spelling(split_size_or_sections, split_size, "split", "split_size_or_sections",
+                                               "split_size")
+        if split_size_or_sections is None:
+            raise TypeError("split: missing the size of the pieces (split_size) or their sizes")
         axis = normalize_axis(dim, self.ndim, "split")
         n = self.shape[axis]
         if isinstance(split_size_or_sections, (int, np.integer)):
@@ -1710,31 +1755,32 @@ class Tensor:
         return self[(slice(None),) * axis + (slice(begin, begin + length),)]
 
     # ------------------------------------------------------------------------------------------- linear algebra
-    def dot(self, other: Tensor) -> Tensor:
+    def dot(self, tensor: Tensor) -> Tensor:
         """z = Σᵢ aᵢbᵢ of two 1-D tensors of one dtype;  ∂z/∂a = b, ∂z/∂b = a"""
+        other = tensor
         if self.ndim != 1 or other.ndim != 1 or self.shape != other.shape:
             raise ValueError(f"dot: needs two 1-D tensors of one size, got shapes {self.shape} and {other.shape}")
         if self.dtype != other.dtype:
             raise TypeError(f"dot: expected both vectors to have one dtype, got {self.dtype} and {other.dtype}")
         return self @ other
 
-    def mm(self, other: Tensor) -> Tensor:
+    def mm(self, mat2: Tensor) -> Tensor:
         """z = a @ b for two matrices;  ∂C/∂a = ∂C/∂z @ bᵀ, ∂C/∂b = aᵀ @ ∂C/∂z"""
-        _check_ndims("mm", (self, 2), (other, 2))
-        return self @ other
+        _check_ndims("mm", (self, 2), (mat2, 2))
+        return self @ mat2
 
     def mv(self, vec: Tensor) -> Tensor:
         """z = a @ v for a matrix and a vector;  ∂C/∂a = ∂C/∂z·vᵀ, ∂C/∂v = aᵀ @ ∂C/∂z"""
         _check_ndims("mv", (self, 2), (vec, 1))
         return self @ vec
 
-    def bmm(self, other: Tensor) -> Tensor:
+    def bmm(self, mat2: Tensor) -> Tensor:
         """z = a @ b for two batches of matrices of one batch size (no broadcasting, as PyTorch);  ∂C/∂a = ∂C/∂z @ bᵀ,
         ∂C/∂b = aᵀ @ ∂C/∂z"""
-        _check_ndims("bmm", (self, 3), (other, 3))
-        if self.shape[0] != other.shape[0]:
-            raise ValueError(f"bmm: batch sizes differ: {self.shape} and {other.shape}")
-        return self @ other
+        _check_ndims("bmm", (self, 3), (mat2, 3))
+        if self.shape[0] != mat2.shape[0]:
+            raise ValueError(f"bmm: batch sizes differ: {self.shape} and {mat2.shape}")
+        return self @ mat2
 
     def outer(self, vec2: Tensor) -> Tensor:
         """zᵢⱼ = aᵢbⱼ of two 1-D tensors;  ∂C/∂a = ∂C/∂z @ b, ∂C/∂b = (∂C/∂z)ᵀ @ a"""
@@ -1766,6 +1812,10 @@ class Tensor:
 
     matrix_exp.__doc__ = ops.MatrixExp.__doc__
 
+    def kron(self, other: Tensor) -> Tensor:
+        """The Kronecker product of self and other (``kron``);  ∂C/∂a, ∂C/∂b through the broadcast product"""
+        return kron(self, other)
+
     # ------------------------------------------------------------------------------------------- more of PyTorch's ops
     # Compositions of the ops above: each gradient is the chain rule through them.
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
@@ -1782,11 +1832,27 @@ class Tensor:
         return self + value * tensor1 / tensor2
 
     def logaddexp(self, other: Any) -> Tensor:
-        """z = ln(eᵃ + eᵇ), computed without overflow;  ∂z/∂a = σ(a − b)"""
+        """z = ln(eᵃ + eᵇ) = max(a, b) + ln(1 + e^−|a−b|), without overflow;  ∂z/∂a = σ(a − b)"""
+        return self._log_of_sum(other, 1.0)
+
+    def logaddexp2(self, other: Any) -> Tensor:
+        """z = log₂(2ᵃ + 2ᵇ) = max(a, b) + log₂(1 + 2^−|a−b|), without overflow;  ∂z/∂a = σ((a − b)·ln 2)"""
+        return self._log_of_sum(other, math.log(2))
+
+    def _log_of_sum(self, other: Any, ln_base: float) -> Tensor:
+        """log_base(baseᵃ + baseᵇ) as t + log_base(1 + base^(u−t)), t the larger of a and b and u the other: exact
+        to every order (a smooth formula on each side, ties included), no overflow, and each infinity its limit
+        (∂z/∂a = 1, ∂z/∂b = 0 for a = ±inf above any b)."""
         other = _as_tensor(other)
-        top = self.maximum(other).detach()
-        top = where(top.isfinite(), top, 0.0)
-        return ((self - top).exp() + (other - top).exp()).log() + top
+        first_larger = self.data >= other.data
+        top, bottom = where(first_larger, self, other), where(first_larger, other, self)
+        tied_infinities = (self.data == other.data) & np.isinf(self.data)
+        if tied_infinities.any():  # NOTE: no limit there; z = ±inf, ½ to each (PyTorch: nan), and not inf − inf
+            gap = where(tied_infinities, 0.0, bottom) - where(tied_infinities, 0.0, top)
+            top = where(tied_infinities, (self + other) * 0.5, top)
+        else:
+            gap = bottom - top  # ≤ 0: base^gap never overflows
+        return top + (gap * ln_base).exp().log1p() / ln_base
 
     def logit(self, eps: float | None = None) -> Tensor:
         """z = ln(p / (1 − p)), p clamped to [eps, 1 − eps] when eps is given;  ∂z/∂p = 1/(p(1 − p))"""
@@ -1884,9 +1950,11 @@ class Tensor:
         """The (n, ndim) indices of the nonzero elements (``nonzero``)"""
         return self.nonzero()
 
-    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    def tensor_split(self, indices_or_sections: Any = None, dim: int = 0, *, sections: int | None = None,
+                     indices: Any = None) -> tuple[Tensor, ...]:
         """``sections`` nearly equal pieces along dim (the first ones one longer), or pieces cut at the listed
         indices (numpy's ``array_split``; ``split`` takes sizes)"""
+        indices_or_sections = _split_points(indices_or_sections, sections, indices)
         axis = normalize_axis(dim, self.ndim, "tensor_split")
         n = self.shape[axis]
         if isinstance(indices_or_sections, (int, np.integer)):
@@ -2387,10 +2455,6 @@ class Tensor:
     def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
         """z = β·c + α·(a @ b) for batches of matrices, c = this tensor: see ``baddbmm``"""
         return baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
-
-    def kron(self, other: Tensor) -> Tensor:
-        """The Kronecker product with ``other``: see ``kron``"""
-        return kron(self, other)
 
     def addmv(self, mat: Tensor, vec: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
         """z = β·c + α·(A @ v) for c = this tensor (broadcast to A @ v's shape);  ∂z/∂c = β, ∂C/∂A = α·∂C/∂z·vᵀ,
@@ -2951,6 +3015,27 @@ class ValuesIndices(NamedTuple):
     indices: Tensor
 
 
+def _split_points(indices_or_sections: Any, sections: Any, indices: Any) -> Any:
+    """tensor_split's one argument, positional or under PyTorch's keywords ``sections=`` (an int) or ``indices=``."""
+    given = [value for value in (indices_or_sections, sections, indices) if value is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split: pass one of indices_or_sections, sections= or indices=")
+    if sections is not None and not isinstance(sections, (int, np.integer)):
+        raise TypeError(f"tensor_split: sections= takes an int, got {type(sections).__name__}")
+    if indices is not None and isinstance(indices, (int, np.integer)):
+        raise TypeError("tensor_split: indices= takes a sequence of indices; sections= takes a number of pieces")
+    return given[0]
+
+
+def _other_tensor(dim: Any, other: Any, op: str) -> Any:
+    """``max``/``min``'s first argument, or PyTorch's ``other=``: a tensor (the elementwise extremum), never an axis."""
+    if other is None:
+        return dim
+    if dim is not None or not isinstance(other, Tensor):
+        raise TypeError(f"{op}(other=...) takes one tensor and no dim, got other of type {type(other).__name__}")
+    return other
+
+
 def _one_spelling(numpy_value: Any, torch_value: Any, op: str, numpy_name: str, torch_name: str) -> Any:
     """The argument given under numpy's name or PyTorch's; both is an error naming the two."""
     if torch_value is None:
@@ -3108,13 +3193,14 @@ def stack(tensors: Sequence[Tensor], axis: int | None = None, *, dim: int | None
     return cat([t.unsqueeze(axis) for t in tensors], axis=axis)
 
 
-def where(condition: Any, x: Any = None, y: Any = None) -> Any:
-    """``x`` where ``condition`` holds, else ``y`` (broadcasting); the condition carries no gradient. With the
+def where(condition: Any, input: Any = None, other: Any = None) -> Any:
+    """``input`` where ``condition`` holds, else ``other`` (broadcasting); the condition carries no gradient. With the
     condition alone: its nonzero indices, one tensor per axis (``condition.nonzero(as_tuple=True)``)."""
-    if x is None and y is None:
+    if input is None and other is None:
         return _as_tensor(condition).nonzero(as_tuple=True)
-    if x is None or y is None:
-        raise TypeError("where: pass both x and y, or the condition alone")
+    if input is None or other is None:
+        raise TypeError("where: pass both input and other, or the condition alone")
+    x, y = input, other
     condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
     if condition.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor or array, got dtype {condition.dtype}")
@@ -3122,12 +3208,12 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     return ops.Where.apply(condition, _as_dtype(x, dtype), _as_dtype(y, dtype))
 
 
-def maximum(a: Any, b: Any) -> Tensor:
-    return _as_tensor(a).maximum(b)
+def maximum(input: Any, other: Any) -> Tensor:
+    return _as_tensor(input).maximum(other)
 
 
-def minimum(a: Any, b: Any) -> Tensor:
-    return _as_tensor(a).minimum(b)
+def minimum(input: Any, other: Any) -> Tensor:
+    return _as_tensor(input).minimum(other)
 
 
 def _refuse_integers(name: str, dtype: np.dtype) -> None:
@@ -3175,12 +3261,12 @@ def ones(*shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad: 
 
 
 @_on_the_cpu
-def full(shape: Any, fill_value: float, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+def full(size: Any, fill_value: float, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
     """``fill_value`` everywhere; without ``dtype``, a bool fills a bool tensor, an int an int64 one, a float one of
     the default float dtype (as PyTorch)."""
     if dtype is None and isinstance(fill_value, (bool, np.bool_, int, np.integer)):
         dtype = np.bool_ if isinstance(fill_value, (bool, np.bool_)) else np.int64
-    return _factory(np.full(_shape_args((shape,)), fill_value), dtype, requires_grad)
+    return _factory(np.full(_shape_args((size,)), fill_value), dtype, requires_grad)
 
 
 @_on_the_cpu
@@ -3214,13 +3300,13 @@ def eye(n: int, m: int | None = None, dtype: DTypeLike = None, requires_grad: bo
 
 
 @_on_the_cpu
-def zeros_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros_like(t.data, dtype=dtype), requires_grad=requires_grad)
+def zeros_like(input: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros_like(input.data, dtype=dtype), requires_grad=requires_grad)
 
 
 @_on_the_cpu
-def ones_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones_like(t.data, dtype=dtype), requires_grad=requires_grad)
+def ones_like(input: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones_like(input.data, dtype=dtype), requires_grad=requires_grad)
 
 
 # ----------------------------------------------------------------------------------------------- conversions
@@ -3619,15 +3705,15 @@ def slogdet(A: Tensor) -> SignLogAbsDet:
     return SignLogAbsDet(Tensor.wrap(np.linalg.slogdet(A.data)[0]), ops.Slogdet.apply(A))
 
 
-def logdet(A: Tensor) -> Tensor:
+def logdet(input: Tensor) -> Tensor:
     """ln det A, nan where det A < 0 and −inf where it is 0 (as PyTorch);  ∂ln det A/∂A = A⁻ᵀ (0 where det A < 0,
     ±inf where it is 0, as PyTorch)"""
-    sign, logabsdet = slogdet(_square_matrices(A, "logdet"))
+    sign, logabsdet = slogdet(_square_matrices(input, "logdet"))
     return where(sign.data < 0, Tensor.wrap(np.array(np.nan, logabsdet.dtype)), logabsdet)
 
 
-def matrix_exp(A: Tensor) -> Tensor:
-    return ops.MatrixExp.apply(_square_matrices(A, "matrix_exp"))
+def matrix_exp(input: Tensor) -> Tensor:
+    return ops.MatrixExp.apply(_square_matrices(input, "matrix_exp"))
 
 
 matrix_exp.__doc__ = ops.MatrixExp.__doc__
@@ -3730,9 +3816,9 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     return (left @ right).reshape(*(a.shape[d] for d in a_free), *(b.shape[d] for d in b_free))
 
 
-def kron(a: Tensor, b: Tensor) -> Tensor:
+def kron(input: Tensor, other: Tensor) -> Tensor:
     """The Kronecker product: z[i·m + k, …] = a[i, …]·b[k, …];  ∂C/∂a, ∂C/∂b through the broadcast product"""
-    a, b = _as_tensor(a), _as_tensor(b)
+    a, b = _as_tensor(input), _as_tensor(other)
     n = max(a.ndim, b.ndim)
     a, b = a.reshape((1,) * (n - a.ndim) + a.shape), b.reshape((1,) * (n - b.ndim) + b.shape)
     spread_a = a.reshape([m for size in a.shape for m in (size, 1)])
@@ -3787,7 +3873,10 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
         raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
-    vectors = [_as_tensor(t).reshape(-1) for t in tensors]
+    vectors = [_as_tensor(t) for t in tensors]
+    if any(v.ndim > 1 for v in vectors):
+        raise ValueError(f"meshgrid: expects 0-D or 1-D tensors (as PyTorch), got shapes {[v.shape for v in vectors]}")
+    vectors = [v.reshape(-1) for v in vectors]
     sizes = [v.shape[0] for v in vectors]
     if indexing == "xy" and len(vectors) > 1:
         sizes[0], sizes[1] = sizes[1], sizes[0]
@@ -3869,29 +3958,30 @@ def empty(*shape: Any, size: Any = None, dtype: DTypeLike = None, requires_grad:
 
 
 @_on_the_cpu
-def empty_like(t: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+def empty_like(input: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
 
 
 @_on_the_cpu
-def full_like(t: Tensor, fill_value: float, *, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of t's shape and dtype (or ``dtype``) filled with ``fill_value`` (cast to that dtype)"""
-    return Tensor(np.full(t.shape, fill_value).astype(t.dtype if dtype is None else dtype), requires_grad=requires_grad)
-
-
-@_on_the_cpu
-def rand_like(t: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = False,
-              generator: Generator | None = None) -> Tensor:
-    """Uniform samples in [0, 1) of t's shape and (floating) dtype"""
-    return Tensor(_stream(generator).random(t.shape), dtype=t.dtype if dtype is None else dtype,
+def full_like(input: Tensor, fill_value: float, *, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of input's shape and dtype (or ``dtype``) filled with ``fill_value`` (cast to that dtype)"""
+    return Tensor(np.full(input.shape, fill_value).astype(input.dtype if dtype is None else dtype),
                   requires_grad=requires_grad)
 
 
 @_on_the_cpu
-def randn_like(t: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = False,
+def rand_like(input: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = False,
+              generator: Generator | None = None) -> Tensor:
+    """Uniform samples in [0, 1) of t's shape and (floating) dtype"""
+    return Tensor(_stream(generator).random(input.shape), dtype=input.dtype if dtype is None else dtype,
+                  requires_grad=requires_grad)
+
+
+@_on_the_cpu
+def randn_like(input: Tensor, *, dtype: DTypeLike = None, requires_grad: bool = False,
                generator: Generator | None = None) -> Tensor:
     """Standard normal samples of t's shape and (floating) dtype"""
-    return Tensor(_stream(generator).standard_normal(t.shape), dtype=t.dtype if dtype is None else dtype,
+    return Tensor(_stream(generator).standard_normal(input.shape), dtype=input.dtype if dtype is None else dtype,
                   requires_grad=requires_grad)
 
 

@@ -25,7 +25,6 @@ from ._tensor import (
     cat,
     cdist,
     combinations,
-    det,
     einsum,
     empty,
     empty_like,
@@ -44,7 +43,6 @@ from ._tensor import (
     randn_like,
     randperm,
     searchsorted,
-    slogdet,
     std_mean,
     tensordot,
     tril_indices,
@@ -376,7 +374,6 @@ transpose = _function(Tensor.transpose)
 swapaxes = _function(Tensor.swapaxes)
 flip = _function(Tensor.flip)
 roll = _function(Tensor.roll)
-split = _function(Tensor.split)
 chunk = _function(Tensor.chunk)
 unbind = _function(Tensor.unbind)
 tile = _function(Tensor.tile)
@@ -804,3 +801,16 @@ def complex(real: Any, imag: Any) -> Tensor:
 def view_as_complex(input: Any) -> Tensor:
     """PyTorch's view of pairs as complex numbers: refused, as complex dtypes are not supported here."""
     _no_complex("view_as_complex", "use input[..., 0] and input[..., 1] as the real and imaginary parts")
+
+
+# PyTorch's keyword names where tg.linalg's differ: torch.det(input) and torch.slogdet(input), torch.linalg's (A)
+det, slogdet = _function(Tensor.det), _function(Tensor.slogdet)
+
+
+def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """torch.split under its keyword names: ``tensor.split(split_size_or_sections, dim)``."""
+    return (tensor if isinstance(tensor, Tensor) else Tensor(tensor)).split(split_size_or_sections, dim)
+
+
+__all__ += ["logaddexp2"]
+logaddexp2 = _function(Tensor.logaddexp2)

@@ -79,26 +79,26 @@ def _factors(primitive: type, A: Tensor, factors: tuple) -> tuple[Tensor, ...]:
     return tuple(primitive.apply(A, factors, i) for i in range(len(factors)))
 
 
-def cholesky(A: Any, *, upper: bool = False) -> Tensor:
+def cholesky(input: Any, *, upper: bool = False) -> Tensor:
     """L, lower triangular with a positive diagonal, with A = L·Lᵀ (U = Lᵀ with ``upper=True``), reading A's lower
     triangle only;  the symmetric gradient of ``ops.Cholesky``. A not positive-definite raises ``LinAlgError``."""
-    A = _matrices(A, "cholesky", square=True)
+    A = _matrices(input, "cholesky", square=True)
     (L,) = _factors(ops.Cholesky, A, (ops.cholesky_factor(A.data),))
     return L.mT if upper else L
 
 
-def eigh(A: Any, UPLO: str = "L") -> EighResult:
+def eigh(input: Any, UPLO: str = "L") -> EighResult:
     """(eigenvalues ascending, orthonormal eigenvectors as columns) of a symmetric A, reading its ``UPLO`` triangle;
     the gradient of ``ops.Eigh`` (NOTE: ±inf/nan through the eigenvectors for repeated eigenvalues, as PyTorch)"""
-    A = _matrices(A, "eigh", square=True)
+    A = _matrices(input, "eigh", square=True)
     if UPLO not in ("L", "U"):
         raise ValueError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
     return EighResult(*_factors(ops.Eigh, A, tuple(np.linalg.eigh(A.data, UPLO))))
 
 
-def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:
+def eigvalsh(input: Any, UPLO: str = "L") -> Tensor:
     """The eigenvalues (ascending) of a symmetric A;  ∂C/∂A = V·diag(∂C/∂w)·Vᵀ, defined for repeated ones too"""
-    return eigh(A, UPLO).eigenvalues
+    return eigh(input, UPLO).eigenvalues
 
 
 def svd(A: Any, full_matrices: bool = True, *, driver: str | None = None) -> SVDResult:
@@ -158,10 +158,10 @@ def _tolerances(A: Tensor, atol: Any, rtol: Any, op: str) -> tuple[np.ndarray, n
     return np.asarray(0.0 if atol is None else atol, A.dtype), np.asarray(rtol, A.dtype)
 
 
-def pinv(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+def pinv(input: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
     """A⁺, the Moore–Penrose pseudo-inverse (singular values ≤ max(atol, rtol·σ₁) taken as zero);  the gradient of
     ``ops.Pinv`` (exact where A's rank does not change nearby)"""
-    A = _matrices(A, "pinv")
+    A = _matrices(input, "pinv")
     if hermitian:
         raise NotImplementedError("linalg.pinv: hermitian=True is not supported; pass hermitian=False (the same "
                                   "result for a symmetric matrix)")
@@ -187,9 +187,9 @@ def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = No
     return LstsqResult(solution, empty, matrix_rank(A, rtol=rtol), empty)
 
 
-def matrix_rank(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+def matrix_rank(input: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
     """The number of singular values above max(atol, rtol·σ₁) (int64, no gradient)"""
-    A = _matrices(A, "matrix_rank")
+    A = _matrices(input, "matrix_rank")
     if hermitian:
         raise NotImplementedError("linalg.matrix_rank: hermitian=True is not supported; pass hermitian=False (the "
                                   "same rank for a symmetric matrix)")
@@ -200,10 +200,10 @@ def matrix_rank(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool =
     return Tensor.wrap((cutoff < S).sum(-1).astype(np.int64))
 
 
-def cond(A: Any, p: Any = None) -> Tensor:
+def cond(input: Any, p: Any = None) -> Tensor:
     """κ(A) = ‖A‖ₚ·‖A⁻¹‖ₚ: σ₁/σₙ for p None or 2 (σₙ/σ₁ for −2), else with ``matrix_norm``;  that composition's
     gradient"""
-    A = _matrices(A, "cond", square=p not in (None, 2, -2))
+    A = _matrices(input, "cond", square=p not in (None, 2, -2))
     if p in (None, 2, -2):
         S = svdvals(A)
         ratio = S[..., 0] / S[..., -1]
@@ -211,9 +211,9 @@ def cond(A: Any, p: Any = None) -> Tensor:
     return matrix_norm(A, p) * matrix_norm(inv(A), p)
 
 
-def matrix_power(A: Any, n: int) -> Tensor:
+def matrix_power(input: Any, n: int) -> Tensor:
     """Aⁿ by repeated squaring (A⁻¹ⁿ for negative n, the identity for 0);  the gradient through matmul and inv"""
-    A = A if isinstance(A, Tensor) else Tensor(A)
+    A = input if isinstance(input, Tensor) else Tensor(input)
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         raise ValueError(f"linalg.matrix_power: expected a square matrix or a batch of them, got shape {A.shape}")
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
@@ -258,13 +258,13 @@ def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool = True, unitrian
     return solve(triangle, B, left=left)
 
 
-def matrix_norm(A: Any, ord: float | str = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False, *,
+def matrix_norm(input: Any, ord: float | str = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """‖A‖ over the matrices in ``dim``: 'fro' = √Σ aᵢⱼ², ±1 / ±inf the largest or smallest column / row sum of |A|,
     2 / −2 the largest / smallest singular value, 'nuc' their sum;  the gradient of that composition"""
     if ord not in (2, -2, "nuc"):
-        return tensor_matrix_norm(A, ord, dim, keepdim, dtype=dtype)
-    A = _matrices(A, "matrix_norm")
+        return tensor_matrix_norm(input, ord, dim, keepdim, dtype=dtype)
+    A = _matrices(input, "matrix_norm")
     if dtype is not None:
         if np.promote_types(A.dtype, dtype) != np.dtype(dtype):
             raise TypeError(f"matrix_norm: dtype={np.dtype(dtype)} would narrow the input's {A.dtype}; pass a wider "
@@ -279,11 +279,36 @@ def matrix_norm(A: Any, ord: float | str = "fro", dim: tuple[int, int] = (-2, -1
     return total
 
 
-def norm(A: Any, ord: float | str | None = None, dim: Any = None, keepdim: bool = False, *,
+def norm(input: Any, ord: float | str | None = None, dim: Any = None, keepdim: bool = False, *,
          dtype: Any = None) -> Tensor:
     """torch.linalg.norm: a vector norm over one axis, a matrix norm over two (2, −2 and 'nuc' from the singular
     values), and without ``dim`` the 2-norm of all elements;  the gradient of the norm it picks"""
-    A = A if isinstance(A, Tensor) else Tensor(A)
+    A = input if isinstance(input, Tensor) else Tensor(input)
     if ord in (2, -2, "nuc") and (A.ndim == 2 if dim is None else np.ndim(dim) == 1):
         return matrix_norm(A, ord, (0, 1) if dim is None else tuple(dim), keepdim, dtype=dtype)
     return tensor_norm(A, ord, dim, keepdim, dtype=dtype)
+
+
+# ----------------------------------------------------------------------------------------------- torch's older names
+# torch.qr, torch.cholesky and torch.pinverse, and the Tensor methods of the factorizations defined here (svd, qr,
+# cholesky, pinverse, matrix_power): this module imports the Tensor's, so it attaches them.
+def legacy_qr(input: Any, some: bool = True) -> QRResult:
+    """PyTorch's older ``torch.qr``: ``linalg.qr``, reduced, or complete with ``some=False``;  its gradient"""
+    return qr(input, "reduced" if some else "complete")
+
+
+def legacy_cholesky(input: Any, upper: bool = False) -> Tensor:
+    """PyTorch's older ``torch.cholesky``: L from A's lower triangle, or with ``upper=True`` U, Uᵀ·U = A, from its
+    upper triangle (LAPACK's; ``linalg.cholesky`` reads the lower one either way);  its gradient"""
+    A = _matrices(input, "cholesky", square=True)
+    return cholesky(A.mT).mT if upper else cholesky(A)
+
+
+def pinverse(input: Any, rcond: float = 1e-15) -> Tensor:
+    """PyTorch's ``torch.pinverse``: ``linalg.pinv`` with singular values ≤ rcond·σ₁ taken as zero;  its
+    gradient"""
+    return pinv(input, rtol=rcond)
+
+
+Tensor.svd, Tensor.qr, Tensor.cholesky = legacy_svd, legacy_qr, legacy_cholesky
+Tensor.pinverse, Tensor.matrix_power = pinverse, matrix_power

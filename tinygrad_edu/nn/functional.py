@@ -94,44 +94,44 @@ def _implicit_axis(x: Tensor, axis: int | None, op: str) -> int:
                     f"{0 if x.ndim == 3 else 1}, tinygrad_edu's the last axis)")
 
 
-def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None, dtype: Any = None) -> Tensor:
+def softmax(input: Tensor, dim: int | None = None, *, axis: int | None = None, dtype: Any = None) -> Tensor:
     """exp(x) / Σ exp(x) along ``dim`` (see ``Tensor.softmax``), of x cast to ``dtype`` first if given."""
-    x = x if dtype is None else x.to(dtype)
-    return x.softmax(_implicit_axis(x, one_axis(axis, dim, "softmax"), "softmax"))
+    input = input if dtype is None else input.to(dtype)
+    return input.softmax(_implicit_axis(input, one_axis(axis, dim, "softmax"), "softmax"))
 
 
-def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None, dtype: Any = None) -> Tensor:
+def log_softmax(input: Tensor, dim: int | None = None, *, axis: int | None = None, dtype: Any = None) -> Tensor:
     """x − log Σ exp(x) along ``dim`` (see ``Tensor.log_softmax``), of x cast to ``dtype`` first if given."""
-    x = x if dtype is None else x.to(dtype)
-    return x.log_softmax(_implicit_axis(x, one_axis(axis, dim, "log_softmax"), "log_softmax"))
+    input = input if dtype is None else input.to(dtype)
+    return input.log_softmax(_implicit_axis(input, one_axis(axis, dim, "log_softmax"), "log_softmax"))
 
 
-def relu(x: Tensor, inplace: bool = False) -> Tensor:
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(a, 0); ``inplace=True``: ``x.relu_()``, the result written into x."""
-    return x.relu_() if inplace else x.relu()
+    return input.relu_() if inplace else input.relu()
 
 
-def sigmoid(x: Tensor) -> Tensor:
-    return x.sigmoid()
+def sigmoid(input: Tensor) -> Tensor:
+    return input.sigmoid()
 
 
-def tanh(x: Tensor) -> Tensor:
-    return x.tanh()
+def tanh(input: Tensor) -> Tensor:
+    return input.tanh()
 
 
-def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope·x otherwise.  NOTE: the slope at 0 is ``negative_slope``, as PyTorch."""
     if inplace:
-        return leaky_relu_(x, negative_slope)
-    return where(x.data > 0, x, x * negative_slope)
+        return leaky_relu_(input, negative_slope)
+    return where(input.data > 0, input, input * negative_slope)
 
 
-def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """z = (1/β)·ln(1 + e^(βa)), and a itself where βa > ``threshold`` (PyTorch's definition);  ∂z/∂a = σ(βa)
     (1 above the threshold)"""
-    scaled = x * beta
+    scaled = input * beta
     linear = scaled.data > threshold
-    return where(linear, x, _log1p_exp(where(linear, 0.0, scaled)) / beta)
+    return where(linear, input, _log1p_exp(where(linear, 0.0, scaled)) / beta)
 
 
 def _log1p_exp(x: Tensor, shift: Tensor | None = None) -> Tensor:
@@ -149,13 +149,13 @@ def _log1p_exp(x: Tensor, shift: Tensor | None = None) -> Tensor:
     return where(positive, upper, lower)
 
 
-def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x·Φ(x) = ½x(1 + erf(x/√2)); ``approximate='tanh'`` uses ½x(1 + tanh(√(2/π)(x + 0.044715x³))) as PyTorch."""
     if approximate == "tanh":
-        return x * 0.5 * (((x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)).tanh() + 1.0)
+        return input * 0.5 * (((input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)).tanh() + 1.0)
     if approximate != "none":
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return x * 0.5 * ((x * (1 / math.sqrt(2))).erf() + 1.0)
+    return input * 0.5 * ((input * (1 / math.sqrt(2))).erf() + 1.0)
 
 
 def _drops(p: float, training: bool, inplace: bool) -> bool:
@@ -178,28 +178,28 @@ def _dropout_mask(x: Tensor, p: float, training: bool, inplace: bool, mask_shape
     return x * Tensor.wrap((keep / (1 - p)).astype(x.dtype))
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: zero each element with probability p, scale the rest by 1/(1−p); identity if not training."""
-    return _dropout_mask(x, p, training, inplace, x.shape)
+    return _dropout_mask(input, p, training, inplace, input.shape)
 
 
-def dropout1d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels of (N, C, L) or (C, L) input with probability p (one draw per channel)."""
-    if x.ndim not in (2, 3):
-        raise ValueError(f"dropout1d: expected a 2-D or 3-D input (C, L) or (N, C, L), got shape {x.shape}")
-    return _dropout_mask(x, p, training, inplace, (*x.shape[:-1], 1))
+    if input.ndim not in (2, 3):
+        raise ValueError(f"dropout1d: expected a 2-D or 3-D input (C, L) or (N, C, L), got shape {input.shape}")
+    return _dropout_mask(input, p, training, inplace, (*input.shape[:-1], 1))
 
 
-def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels of (N, C, H, W) input with probability p. A 3-D input is taken as (N, C, L), as
     PyTorch does today (with its warning)."""
-    if x.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: expected a 3-D or 4-D input, got shape {x.shape}")
-    if x.ndim == 3:
+    if input.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected a 3-D or 4-D input, got shape {input.shape}")
+    if input.ndim == 3:
         warnings.warn("dropout2d: received a 3-D input; as PyTorch, it is taken as (N, C, L) and whole channels are "
                       "dropped (use dropout1d for that)", UserWarning, stacklevel=2)
-        return _dropout_mask(x, p, training, inplace, (*x.shape[:2], 1))
-    return _dropout_mask(x, p, training, inplace, (*x.shape[:2], 1, 1))
+        return _dropout_mask(input, p, training, inplace, (*input.shape[:2], 1))
+    return _dropout_mask(input, p, training, inplace, (*input.shape[:2], 1, 1))
 
 
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
@@ -208,9 +208,9 @@ SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.050700987355480493
 def _alpha_dropout_mask(x: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple[int, ...]) -> Tensor:
     """Alpha dropout with one Bernoulli draw per element of ``mask_shape`` (broadcast over ``x``)."""
     if not _drops(p, training, inplace):
-        return x
+        return input
     if p == 1:
-        return x * 0.0
+        return input * 0.0
     alpha = -SELU_SCALE * SELU_ALPHA
     a = ((1 - p) * (1 + p * alpha**2)) ** -0.5
     keep = generator().random(mask_shape) >= p
@@ -219,10 +219,10 @@ def _alpha_dropout_mask(x: Tensor, p: float, training: bool, inplace: bool, mask
     return x * scale + shift
 
 
-def alpha_dropout(x: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
     """Dropout for SELU networks: dropped values become α' = −λα and an affine map a·x + b keeps mean 0 and
     variance 1 (Klambauer et al.), a = ((1 − p)(1 + p·α'²))^(−1/2), b = −a·α'·p. PyTorch's default training=False."""
-    return _alpha_dropout_mask(x, p, training, inplace, x.shape)
+    return _alpha_dropout_mask(input, p, training, inplace, input.shape)
 
 
 def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
@@ -257,108 +257,108 @@ def refuse_in_place(inplace: bool, op: str) -> None:
         raise NotImplementedError(f"{op}: inplace=True is not supported; drop it (the same values, in a new tensor)")
 
 
-def silu(x: Tensor, inplace: bool = False) -> Tensor:
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """z = a·σ(a) (swish);  ∂z/∂a = σ(a)·(1 + a·(1 − σ(a)))"""
-    return _floating(x, "silu", inplace) * x.sigmoid()
+    return _floating(input, "silu", inplace) * input.sigmoid()
 
 
-def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """z = a for a > 0, α(eᵃ − 1) otherwise;  ∂z/∂a = 1 for a > 0, α·eᵃ otherwise (α at 0, as PyTorch)"""
     if inplace:
-        return elu_(x, alpha)
-    negative = _floating(x, "elu").data <= 0  # NOTE: a NaN takes the linear branch, as PyTorch
-    return where(negative, where(negative, x, 0.0).expm1() * alpha, x)  # NOTE: eᵃ only of a ≤ 0: no inf·0
+        return elu_(input, alpha)
+    negative = _floating(input, "elu").data <= 0  # NOTE: a NaN takes the linear branch, as PyTorch
+    return where(negative, where(negative, input, 0.0).expm1() * alpha, input)  # NOTE: eᵃ only of a ≤ 0: no inf·0
 
 
-def selu(x: Tensor, inplace: bool = False) -> Tensor:
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """z = λ·elu(a, α) with PyTorch's λ ≈ 1.0507, α ≈ 1.6733;  ∂z/∂a = λ for a > 0, λα·eᵃ otherwise"""
-    return selu_(x) if inplace else elu(x, SELU_ALPHA) * SELU_SCALE
+    return selu_(input) if inplace else elu(input, SELU_ALPHA) * SELU_SCALE
 
 
-def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """z = a for a > 0, α(e^(a/α) − 1) otherwise;  ∂z/∂a = 1 for a > 0, e^(a/α) otherwise"""
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0")
     if inplace:
-        return celu_(x, alpha)
-    negative = _floating(x, "celu").data <= 0
-    return where(negative, (where(negative, x, 0.0) / alpha).expm1() * alpha, x)
+        return celu_(input, alpha)
+    negative = _floating(input, "celu").data <= 0
+    return where(negative, (where(negative, input, 0.0) / alpha).expm1() * alpha, input)
 
 
-def mish(x: Tensor, inplace: bool = False) -> Tensor:
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """z = a·tanh(softplus(a));  ∂z/∂a = tanh(sp(a)) + a·σ(a)·(1 − tanh²(sp(a)))"""
-    return _floating(x, "mish", inplace) * softplus(x).tanh()
+    return _floating(input, "mish", inplace) * softplus(input).tanh()
 
 
-def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """z = min(max(a, lo), hi);  ∂z/∂a = 1 strictly inside (lo, hi) and at a NaN, 0 at and beyond the bounds (as
     PyTorch, unlike clamp)"""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not be larger than max_val ({max_val})")
     if inplace:
-        return hardtanh_(x, min_val, max_val)
-    if x.dtype.kind != "f":  # PyTorch clamps integers too
-        return Tensor.wrap(np.clip(x.data, min_val, max_val).astype(x.dtype))
-    beyond = (x.data <= min_val) | (x.data >= max_val)
-    return where(beyond, Tensor.wrap(np.clip(x.data, min_val, max_val)), x)
+        return hardtanh_(input, min_val, max_val)
+    if input.dtype.kind != "f":  # PyTorch clamps integers too
+        return Tensor.wrap(np.clip(input.data, min_val, max_val).astype(input.dtype))
+    beyond = (input.data <= min_val) | (input.data >= max_val)
+    return where(beyond, Tensor.wrap(np.clip(input.data, min_val, max_val)), input)
 
 
-def relu6(x: Tensor, inplace: bool = False) -> Tensor:
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """z = min(max(a, 0), 6);  ∂z/∂a = 1 strictly inside (0, 6), else 0 (as PyTorch)"""
-    return hardtanh(x, 0.0, 6.0, inplace)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
-def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """z = min(max(a + 3, 0), 6)/6;  ∂z/∂a = 1/6 strictly inside (−3, 3), else 0 (a NaN too, as PyTorch)"""
-    inside = (_floating(x, "hardsigmoid", inplace).data > -3) & (x.data < 3)
-    return where(inside, (x + 3.0) / 6.0, Tensor.wrap(np.clip(x.data + 3, 0, 6) / 6))
+    inside = (_floating(input, "hardsigmoid", inplace).data > -3) & (input.data < 3)
+    return where(inside, (input + 3.0) / 6.0, Tensor.wrap(np.clip(input.data + 3, 0, 6) / 6))
 
 
-def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """z = a·min(max(a + 3, 0), 6)/6;  ∂z/∂a = 0 for a ≤ −3, a/3 + ½ inside (−3, 3), 1 for a ≥ 3 (and at a NaN)"""
-    low = _floating(x, "hardswish", inplace).data <= -3
-    middle = ~low & (x.data < 3)
-    inside = where(middle, x, 0.0)  # NOTE: the quadratic sees only its own inputs: no 0·NaN from the other branches
-    return where(middle, inside * (inside + 3.0) / 6.0, where(low, Tensor.wrap(x.data * 0), x))
+    low = _floating(input, "hardswish", inplace).data <= -3
+    middle = ~low & (input.data < 3)
+    inside = where(middle, input, 0.0)  # NOTE: the quadratic sees only its own inputs: no 0·NaN from the other branches
+    return where(middle, inside * (inside + 3.0) / 6.0, where(low, Tensor.wrap(input.data * 0), input))
 
 
-def logsigmoid(x: Tensor) -> Tensor:
+def logsigmoid(input: Tensor) -> Tensor:
     """z = ln σ(a) = −ln(1 + e⁻ᵃ);  ∂z/∂a = 1 − σ(a) (exact for large |a|)"""
-    return -_log1p_exp(-_floating(x, "logsigmoid"))
+    return -_log1p_exp(-_floating(input, "logsigmoid"))
 
 
-def softsign(x: Tensor) -> Tensor:
+def softsign(input: Tensor) -> Tensor:
     """z = a/(1 + |a|);  ∂z/∂a = 1/(1 + |a|)²"""
-    return x / (x.abs() + 1.0)
+    return input / (input.abs() + 1.0)
 
 
-def tanhshrink(x: Tensor) -> Tensor:
+def tanhshrink(input: Tensor) -> Tensor:
     """z = a − tanh a;  ∂z/∂a = tanh² a"""
-    return x - x.tanh()
+    return input - input.tanh()
 
 
-def glu(x: Tensor, dim: int = -1) -> Tensor:
+def glu(input: Tensor, dim: int = -1) -> Tensor:
     """z = a·σ(b) for the halves a, b of x along ``dim``;  ∂z/∂a = σ(b), ∂z/∂b = a·σ(b)(1 − σ(b))"""
-    size = x.shape[normalize_axis(dim, x.ndim, "glu")] if x.ndim else 0
+    size = input.shape[normalize_axis(dim, input.ndim, "glu")] if input.ndim else 0
     if size % 2:
         raise ValueError(f"glu: halving dimension {dim} must be even, got size {size}")
-    first, second = x.chunk(2, dim) if size else (x, x)
+    first, second = input.chunk(2, dim) if size else (input, input)
     return first * second.sigmoid()
 
 
-def prelu(x: Tensor, weight: Tensor) -> Tensor:
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """z = a for a > 0, w·a otherwise, w per channel (axis 1);  ∂z/∂a = 1 for a > 0, w otherwise (w at 0, as
     PyTorch), ∂z/∂w = a for a ≤ 0"""
-    channels = x.shape[1] if x.ndim >= 2 else 1
+    channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.size not in (1, channels):
-        raise ValueError(f"prelu: {weight.size} weights for {channels} channel(s) (input shape {x.shape})")
-    w = weight.reshape(-1, *(1,) * (x.ndim - 2)) if x.ndim >= 2 and weight.size > 1 else weight.reshape(())
-    return where(_floating(x, "prelu").data > 0, x, x * w)
+        raise ValueError(f"prelu: {weight.size} weights for {channels} channel(s) (input shape {input.shape})")
+    w = weight.reshape(-1, *(1,) * (input.ndim - 2)) if input.ndim >= 2 and weight.size > 1 else weight.reshape(())
+    return where(_floating(input, "prelu").data > 0, input, input * w)
 
 
-def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+def softmin(input: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """z = softmax(−a) along ``dim``;  ∂zᵢ/∂aⱼ = −zᵢ(δᵢⱼ − zⱼ)"""
-    return (-x).softmax(_implicit_axis(x, one_axis(axis, dim, "softmin"), "softmin"))
+    return (-input).softmax(_implicit_axis(input, one_axis(axis, dim, "softmin"), "softmin"))
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
@@ -473,9 +473,9 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     return (x1 - x2 + eps).norm(p, -1, keepdim)
 
 
-def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:
     """int64 indices (…) as one-hot rows (…, num_classes) of int64, num_classes = max + 1 by default (no gradient)"""
-    labels = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    labels = input.data if isinstance(input, Tensor) else np.asarray(input)
     if labels.dtype != np.int64:
         raise TypeError(f"one_hot: needs an int64 index tensor, got dtype {labels.dtype} (as PyTorch)")
     if labels.size and labels.min() < 0:
@@ -559,22 +559,22 @@ def _reflected_or_replicated(mode: str, size: int, before: int, after: int, axis
 
 
 # ----------------------------------------------------------------------------------------------- linear, embedding
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x @ Wᵀ + b, W of shape (out, in): the seed's z = W·a + b for a batch of rows.
 
     An input of more than two axes (batch, time, features) goes through as one matrix of rows, so the weight's
     gradient is one matmul over all of them rather than a batch of small ones summed afterwards.
     """
-    a, w = x.data, weight.data  # read once: this runs in every layer of every step
+    a, w = input.data, weight.data  # read once: this runs in every layer of every step
     if a.shape[-1] != w.shape[-1]:
         raise ValueError(f"linear: input has {a.shape[-1]} features (shape {a.shape}), weight expects "
                          f"{w.shape[-1]} (shape {w.shape})")
     if a.ndim < 2 or a.dtype != w.dtype:  # a vector, or an integer x promoted to W's dtype
-        y = x @ weight.T
+        y = input @ weight.T
     elif a.ndim == 2:
-        y = ops.MatMulT.apply(x, weight)
+        y = ops.MatMulT.apply(input, weight)
     else:
-        y = ops.MatMulT.apply(x.reshape(-1, x.shape[-1]), weight).reshape(*x.shape[:-1], weight.shape[0])
+        y = ops.MatMulT.apply(input.reshape(-1, input.shape[-1]), weight).reshape(*input.shape[:-1], weight.shape[0])
     return y if bias is None else y + bias
 
 
@@ -762,11 +762,11 @@ def convolution(x: Tensor, weight: Tensor, bias: Tensor | None, stride: Size, pa
     return y[0] if unbatched else y
 
 
-def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: str | Size = 0,
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: str | Size = 0,
            dilation: Size = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation of (N, C, H, W) input with weight (out, C/groups, kh, kw): im2col windows, then one
     matmul (one per group, batched)."""
-    return convolution(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+    return convolution(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
 def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: str | Size = 0,
@@ -780,13 +780,13 @@ def _one_dimensional(padding: str | Size) -> str | tuple[int, int]:
     return padding if isinstance(padding, str) else (0, *as_tuple(padding, 1, "padding"))
 
 
-def conv1d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: str | Size = 0,
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: str | Size = 0,
            dilation: Size = 1, groups: int = 1) -> Tensor:
     """1-D cross-correlation of (N, C, L) input with weight (out, C/groups, k): ``conv2d`` on a height of 1."""
-    x, unbatched = _batched(x, 1, "conv1d")
+    input, unbatched = _batched(input, 1, "conv1d")
     if weight.ndim != 3:
         raise ValueError(f"conv1d: weight must be (out, in/groups, k), got shape {weight.shape}")
-    y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, *as_tuple(stride, 1, "stride", 1)),
+    y = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, *as_tuple(stride, 1, "stride", 1)),
                _one_dimensional(padding), (1, *as_tuple(dilation, 1, "dilation", 1)), groups)[:, :, 0]
     return y[0] if unbatched else y
 
@@ -837,10 +837,11 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                           "conv_transpose1d")
 
 
-def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: Size = 0,
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: Size = 0,
                      output_padding: Size = 0, groups: int = 1, dilation: Size = 1) -> Tensor:
     """The adjoint of ``conv2d`` on (N, C, H, W) input, weight (C, out/groups, kh, kw) (``conv_transpose``)."""
-    return conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation, 2, "conv_transpose2d")
+    return conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
+                          "conv_transpose2d")
 
 
 def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: Size = 0,
@@ -963,10 +964,10 @@ def max_pool(x: Tensor, spatial: int, kernel_size: Size, stride: Size | None, pa
     return out, indices[0] if unbatched else indices
 
 
-def max_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
+def max_pool2d(input: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
                ceil_mode: bool = False, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """Maximum over each window of (N, C, H, W) input; indices into the flattened H·W plane (``max_pool``)."""
-    return max_pool(x, 2, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool2d")
+    return max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool2d")
 
 
 def max_pool3d(input: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
@@ -991,11 +992,11 @@ def _first_maximum(values: np.ndarray, allowed: np.ndarray | None = None) -> np.
     return choice
 
 
-def max_pool1d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
+def max_pool1d(input: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
                ceil_mode: bool = False, return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """``max_pool2d`` over the last axis of (N, C, L) or (C, L) input (indices index L)."""
     stride = None if stride is None or stride == () else (1, *as_tuple(stride, 1, "stride", 1))
-    result = max_pool2d(x.unsqueeze(-2), (1, *as_tuple(kernel_size, 1, "kernel_size", 1)), stride,
+    result = max_pool2d(input.unsqueeze(-2), (1, *as_tuple(kernel_size, 1, "kernel_size", 1)), stride,
                         (0, *as_tuple(padding, 1, "padding")), (1, *as_tuple(dilation, 1, "dilation", 1)),
                         ceil_mode, return_indices)
     if return_indices:
@@ -1032,10 +1033,11 @@ def avg_pool(x: Tensor, spatial: int, kernel_size: Size, stride: Size | None, pa
     return out[0] if unbatched else out
 
 
-def avg_pool2d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
+def avg_pool2d(input: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
     """Mean over each window of (N, C, H, W) input (``avg_pool``)."""
-    return avg_pool(x, 2, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, "avg_pool2d")
+    return avg_pool(input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+                    "avg_pool2d")
 
 
 def avg_pool3d(input: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0,
@@ -1046,11 +1048,11 @@ def avg_pool3d(input: Tensor, kernel_size: Size, stride: Size | None = None, pad
                     "avg_pool3d")
 
 
-def avg_pool1d(x: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
+def avg_pool1d(input: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
                count_include_pad: bool = True) -> Tensor:
     """``avg_pool2d`` over the last axis of (N, C, L) or (C, L) input."""
     stride = None if stride is None or stride == () else (1, *as_tuple(stride, 1, "stride", 1))
-    return avg_pool2d(x.unsqueeze(-2), (1, *as_tuple(kernel_size, 1, "kernel_size", 1)), stride,
+    return avg_pool2d(input.unsqueeze(-2), (1, *as_tuple(kernel_size, 1, "kernel_size", 1)), stride,
                       (0, *as_tuple(padding, 1, "padding")), ceil_mode, count_include_pad).squeeze(-2)
 
 
@@ -1112,9 +1114,9 @@ def adaptive_avg_pool1d(input: Tensor, output_size: Size) -> Tensor:
     return adaptive_avg_pool(input, 1, output_size, "adaptive_avg_pool1d")
 
 
-def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     """Mean over PyTorch's adaptive windows of (N, C, H, W) or (C, H, W) input (``adaptive_avg_pool``)."""
-    return adaptive_avg_pool(x, 2, output_size, "adaptive_avg_pool2d")
+    return adaptive_avg_pool(input, 2, output_size, "adaptive_avg_pool2d")
 
 
 def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
@@ -1129,11 +1131,11 @@ def adaptive_max_pool1d(input: Tensor, output_size: Size, return_indices: bool =
     return adaptive_max_pool(input, 1, output_size, return_indices, "adaptive_max_pool1d")
 
 
-def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = False
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False
                         ) -> Tensor | tuple[Tensor, Tensor]:
     """Maximum over PyTorch's adaptive windows of (N, C, H, W) or (C, H, W) input, indices into H·W
     (``adaptive_max_pool``)."""
-    return adaptive_max_pool(x, 2, output_size, return_indices, "adaptive_max_pool2d")
+    return adaptive_max_pool(input, 2, output_size, return_indices, "adaptive_max_pool2d")
 
 
 def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False
@@ -1268,20 +1270,20 @@ def _trailing_axes(x: Tensor, normalized_shape: Size, what: str) -> tuple[int, .
     return tuple(range(x.ndim - len(shape), x.ndim))
 
 
-def layer_norm(x: Tensor, normalized_shape: Size, weight: Tensor | None = None, bias: Tensor | None = None,
+def layer_norm(input: Tensor, normalized_shape: Size, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Normalise each sample over its last dims ``normalized_shape``, then y·weight + bias elementwise."""
-    y = _normalize(x, _trailing_axes(x, normalized_shape, "layer_norm"), eps)
+    y = _normalize(input, _trailing_axes(input, normalized_shape, "layer_norm"), eps)
     if weight is not None:
         y = y * weight
     return y if bias is None else y + bias
 
 
-def rms_norm(x: Tensor, normalized_shape: Size, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+def rms_norm(input: Tensor, normalized_shape: Size, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
     """x / √(mean(x²) + ε) over the last dims ``normalized_shape``, times weight (ε: the dtype's eps by default)."""
-    axes = _trailing_axes(x, normalized_shape, "rms_norm")
-    eps = float(np.finfo(x.dtype).eps) if eps is None else eps
-    y = x / ((x * x).mean(axis=axes, keepdims=True) + eps).sqrt()
+    axes = _trailing_axes(input, normalized_shape, "rms_norm")
+    eps = float(np.finfo(input.dtype).eps) if eps is None else eps
+    y = input / ((input * input).mean(axis=axes, keepdims=True) + eps).sqrt()
     return y if weight is None else y * weight
 
 
@@ -1293,32 +1295,32 @@ def _channel_affine(y: Tensor, weight: Tensor | None, bias: Tensor | None) -> Te
     return y if bias is None else y + bias.reshape(shape)
 
 
-def group_norm(x: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Normalise each sample over each group of C/num_groups channels (and all their positions), then scale and
     shift per channel."""
-    if x.ndim < 2 or x.shape[1] % num_groups:
-        raise ValueError(f"group_norm: input of shape {x.shape} needs (N, C, ...) with C divisible by "
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise ValueError(f"group_norm: input of shape {input.shape} needs (N, C, ...) with C divisible by "
                          f"num_groups={num_groups}")
-    grouped = x.reshape(x.shape[0], num_groups, -1)
-    return _channel_affine(_normalize(grouped, (2,), eps).reshape(x.shape), weight, bias)
+    grouped = input.reshape(input.shape[0], num_groups, -1)
+    return _channel_affine(_normalize(grouped, (2,), eps).reshape(input.shape), weight, bias)
 
 
-def instance_norm(x: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
                   weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise each channel of each sample over its positions; with ``use_input_stats`` the running statistics
     (if given) move towards the batch's average instance statistics (the unbiased variance, as PyTorch)."""
-    if x.ndim < 3:
-        raise ValueError(f"instance_norm: expected (N, C, ...) input with positions, got shape {x.shape}")
-    axes = tuple(range(2, x.ndim))
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm: expected (N, C, ...) input with positions, got shape {input.shape}")
+    axes = tuple(range(2, input.ndim))
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise ValueError("instance_norm: use_input_stats=False needs running_mean and running_var")
-        return _by_running_stats(x, running_mean, running_var, weight, bias, eps)
+        return _by_running_stats(input, running_mean, running_var, weight, bias, eps)
     if running_mean is not None and running_var is not None:
-        update_running_stats(running_mean, running_var, x.data, axes, momentum, average_over_batch=True)
-    return _channel_affine(_normalize(x, axes, eps), weight, bias)
+        update_running_stats(running_mean, running_var, input.data, axes, momentum, average_over_batch=True)
+    return _channel_affine(_normalize(input, axes, eps), weight, bias)
 
 
 def _by_running_stats(x: Tensor, running_mean: Tensor, running_var: Tensor, weight: Tensor | None,

@@ -252,7 +252,8 @@ class Embedding(Module):
                  sparse: bool = False, _weight: Any = None, _freeze: bool = False) -> None:
         super().__init__()
         if max_norm is not None or scale_grad_by_freq or sparse:
-            raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+            raise NotImplementedError(f"{type(self).__name__}: max_norm, scale_grad_by_freq and sparse are not "
+                                      "supported")
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"padding_idx must be within num_embeddings ({num_embeddings}), got {padding_idx}")
@@ -264,7 +265,7 @@ class Embedding(Module):
         else:
             weight = Parameter(_weight, requires_grad=not _freeze)
             if weight.shape != (num_embeddings, embedding_dim):
-                raise ValueError(f"Embedding: _weight has shape {weight.shape}, expected "
+                raise ValueError(f"{type(self).__name__}: _weight has shape {weight.shape}, expected "
                                  f"{(num_embeddings, embedding_dim)}")
             self.weight = weight
 

@@ -504,8 +504,14 @@ class _ComposedLR(LRScheduler):
         if set(own) != set(self.state_dict()) - {"_schedulers"}:
             raise ValueError(f"a {type(self).__name__} state dict has the keys {sorted(self.state_dict())}, got "
                              f"{sorted(map(str, state_dict))}")
-        for scheduler, state in zip(self._schedulers, saved):
-            scheduler.load_state_dict(state)
+        kept = [scheduler.state_dict() for scheduler in self._schedulers]
+        try:
+            for scheduler, state in zip(self._schedulers, saved):
+                scheduler.load_state_dict(state)
+        except Exception:  # all or nothing: the schedulers loaded before the bad state get theirs back
+            for scheduler, state in zip(self._schedulers, kept):
+                scheduler.load_state_dict(state)
+            raise
         self.__dict__.update(own)
 
 
