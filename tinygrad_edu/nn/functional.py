@@ -208,9 +208,9 @@ SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.050700987355480493
 def _alpha_dropout_mask(x: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple[int, ...]) -> Tensor:
     """Alpha dropout with one Bernoulli draw per element of ``mask_shape`` (broadcast over ``x``)."""
     if not _drops(p, training, inplace):
-        return input
+        return x
     if p == 1:
-        return input * 0.0
+        return x * 0.0
     alpha = -SELU_SCALE * SELU_ALPHA
     a = ((1 - p) * (1 + p * alpha**2)) ** -0.5
     keep = generator().random(mask_shape) >= p
