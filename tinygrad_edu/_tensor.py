@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import operator
 import string
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
@@ -90,7 +91,7 @@ class Tensor:
         """A tensor over ``data`` as it is — no copy, no checks: how ops and the engine make their results; with
         ``version_counter``, one more tensor over the memory that counter counts the changes of."""
         tensor = object.__new__(cls)
-        tensor.data, tensor.requires_grad, tensor.grad_fn = data, requires_grad, grad_fn
+        tensor.data, tensor._requires_grad, tensor.grad_fn = data, requires_grad, grad_fn
         if version_counter is not None:
             engine.share_version_counter(tensor, version_counter)
         return tensor
@@ -113,17 +114,11 @@ class Tensor:
         """numpy's number of elements (an int), which PyTorch's ``x.size()`` and ``x.size(d)`` can call."""
         return ElementCount(self.data.size, self.data.shape)
 
-    @property
-    def requires_grad(self) -> bool:
-        """Whether ops on this tensor are recorded so ``backward()`` reaches it."""
-        return self._requires_grad
-
-    @requires_grad.setter
-    def requires_grad(self, requires_grad: bool) -> None:
+    def _set_requires_grad(self, requires_grad: bool) -> None:
         """PyTorch's rules: a bool; True only on a floating-point tensor; False only on a leaf (else ``detach()``)."""
-        if requires_grad is True:  # every recorded op's output comes here: one dtype check
-            if self.data.dtype.kind != "f":
-                raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        if requires_grad is True:
+            if self.dtype.kind != "f":
+                raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.dtype}")
         elif requires_grad is not False:
             raise TypeError(f"requires_grad must be a bool, got {type(requires_grad).__name__}")
         elif self.grad_fn is not None:
@@ -131,6 +126,9 @@ class Tensor:
                                "computed variable in a subgraph that doesn't require differentiation use "
                                "var_no_grad = var.detach()")
         self._requires_grad = requires_grad
+
+    requires_grad = property(operator.attrgetter("_requires_grad"), _set_requires_grad,  # a C getter: every op reads it
+                             doc="Whether ops on this tensor are recorded so ``backward()`` reaches it.")
 
     @property
     def is_leaf(self) -> bool:

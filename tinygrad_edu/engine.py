@@ -121,12 +121,10 @@ class Function:
         if rare and state.anomaly:  # every op, recorded or not (no_grad regions, ops inside a backward)
             ctx.created_at = _user_frame()
             _check_finite(data, "forward output", ctx)
-        out = Tensor.__new__(Tensor)
-        out.data = data
+        out = Tensor.wrap(data, True, ctx) if record else Tensor.wrap(data)
         if cls.may_view_input:
             _share_memory_version(out, args)
         if record:
-            out.requires_grad, out.grad_fn = True, ctx
             ctx._sequence = next(_sequence_numbers)
             ctx.edges = tuple(edges)
             ctx.module_path = state.module_path

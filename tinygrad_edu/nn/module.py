@@ -91,8 +91,8 @@ class UninitializedParameter(Parameter):
     def __new__(cls, requires_grad: bool = True, device: Any = None, dtype: Any = None) -> UninitializedParameter:
         target = to_arguments((), dtype, device, "UninitializedParameter")
         parameter = object.__new__(cls)
-        parameter.requires_grad = bool(requires_grad)
         parameter.__dict__["pending_dtype"] = np.dtype(np.float32 if target is None else target)
+        parameter.requires_grad = bool(requires_grad)
         return parameter
 
     def __init__(self, requires_grad: bool = True, device: Any = None, dtype: Any = None) -> None:
