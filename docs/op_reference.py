@@ -71,6 +71,12 @@ GROUPS["Indexing and gathering"] += ["x.scatter_reduce", "x.index_put", "x.maske
                                      "tg.bucketize"]
 GROUPS["Shape"] += ["x.diag_embed", "x.rot90", "tg.block_diag", "tg.cartesian_prod", "tg.combinations"]
 GROUPS["Linear algebra"] += ["tg.cdist", "F.pdist", "tg.vander"]
+GROUPS["Linear algebra"] += [
+    "tg.linalg.lu_factor", "tg.linalg.lu_factor_ex", "tg.linalg.lu", "tg.linalg.lu_solve", "tg.lu", "tg.lu_unpack",
+    "tg.lu_solve", "tg.linalg.cholesky_ex", "tg.linalg.inv_ex", "tg.linalg.solve_ex", "tg.linalg.tensorinv",
+    "tg.linalg.tensorsolve", "tg.linalg.vecdot", "tg.linalg.diagonal", "tg.linalg.vander", "tg.linalg.matmul",
+    "tg.cholesky", "tg.cholesky_solve", "tg.cholesky_inverse", "tg.triangular_solve", "tg.linalg.eig",
+    "tg.linalg.eigvals"]
 GROUPS["Factories"] += ["tg.tril_indices", "tg.triu_indices"]
 NAMESPACES = {"x": tg.Tensor, "F": F, "tg.linalg": tg.linalg, "tg.special": tg.special, "tg": tg}
 

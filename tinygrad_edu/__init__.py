@@ -77,6 +77,10 @@ from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 # __all__, so `from tinygrad_edu import *` keeps Python's
 bool, int, float, any, all = dtypes.bool, dtypes.int, dtypes.float, logic.any, logic.all
 svd = linalg.legacy_svd  # torch.svd, PyTorch's older API: (U, S, V), V not Vh
+# torch.lu, torch.lu_solve (b first) and the deprecated torch.cholesky; lu_unpack and the cholesky/triangular solvers
+lu, lu_solve, cholesky = linalg.legacy_lu, linalg.legacy_lu_solve, linalg.legacy_cholesky
+lu_unpack, cholesky_solve, cholesky_inverse = linalg.lu_unpack, linalg.cholesky_solve, linalg.cholesky_inverse
+triangular_solve = linalg.triangular_solve
 
 __version__ = "0.1.0"
 
@@ -160,3 +164,4 @@ __all__ = [
 ]
 __all__ += ["functions", "linalg", *functions.__all__]
 __all__ += ["special"]
+__all__ += ["cholesky", "cholesky_inverse", "cholesky_solve", "lu", "lu_solve", "lu_unpack", "triangular_solve"]

@@ -33,7 +33,8 @@ A primitive exists where composing would be wrong or slow:
   ``Einsum`` (one contraction instead of broadcast products and sums); ``Inv``, ``Det``, ``Slogdet``, ``Solve``
   (LAPACK, with their closed-form derivatives written in these same ops, so second derivatives come free), and so
   ``Pinv``, ``MatrixExp`` and the factorizations ``Cholesky``, ``Eigh``, ``Svd``, ``Qr`` (one ``Factor`` node per
-  factor of one LAPACK call; their gradients written in Tensor ops with the factors as nodes).
+  factor of one LAPACK call; their gradients written in Tensor ops with the factors as nodes), and ``Lu`` (P·L·U by
+  partial pivoting, which numpy lacks: written here in numpy as LAPACK's getrf, the same pivots).
 """
 
 from __future__ import annotations
@@ -1382,6 +1383,85 @@ def _qr_tall_gradient(grad_Q: Any, grad_R: Any, Q: Any, R: Any) -> Any:
         g = g + grad_Q
     return solve(R, g.mT).mT
 
+
+
+class Lu(Factor):
+    """z = (L, U, P), a = P·L·U by partial pivoting;  ∂C/∂a = P·L⁻ᵀ·(tril₋₁(Lᵀ·∂C/∂L) + triu(∂C/∂U·Uᵀ))·U⁻ᵀ (square a)
+
+    PyTorch's linalg_lu_backward. Wide a = P·L·[U₁ U₂] and tall a = P·[L₁; L₂]·U fold the extra block's cotangent
+    into the square block's by the chain rule. NOTE: P is piecewise constant: its cotangent contributes nothing.
+    """
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.factor_gradient(grad)
+
+    @staticmethod
+    def gradient(grad_L, grad_U, grad_P, L, U, P):
+        m, n = L.shape[-2], U.shape[-1]
+        if grad_L is None and grad_U is None:
+            return _same_kind(L, np.zeros((*L.shape[:-1], n), L.dtype))
+        if m < n:  # a₂ = P·L·U₂: U₂ = L⁻¹·Pᵀ·a₂ − …, so ∂C/∂a₂ = P·L⁻ᵀ·∂C/∂U₂ and L gains −L⁻ᵀ·∂C/∂U₂·U₂ᵀ
+            extra = solve(L.mT, grad_U[..., m:]) if grad_U is not None else _same_kind(
+                L, np.zeros((*L.shape[:-1], n - m), L.dtype))
+            if grad_U is not None:
+                grad_L = (0 if grad_L is None else grad_L) - extra @ U[..., m:].mT
+            square = _lu_square_gradient(grad_L, None if grad_U is None else grad_U[..., :m], L, U[..., :m])
+            return P @ concatenate([square, extra], L.ndim - 1)
+        if m > n:  # a₂ = P·L₂·U: ∂C/∂a₂ = P·∂C/∂L₂·U⁻ᵀ, and U gains −L₂ᵀ·∂C/∂L₂·U⁻ᵀ
+            extra = solve(U, grad_L[..., n:, :].mT).mT if grad_L is not None else _same_kind(
+                L, np.zeros((*L.shape[:-2], m - n, n), L.dtype))
+            if grad_L is not None:
+                grad_U = (0 if grad_U is None else grad_U) - L[..., n:, :].mT @ extra
+            square = _lu_square_gradient(None if grad_L is None else grad_L[..., :n, :], grad_U, L[..., :n, :], U)
+            return P @ concatenate([square, extra], L.ndim - 2)
+        return P @ _lu_square_gradient(grad_L, grad_U, L, U)
+
+
+def _lu_square_gradient(grad_L: Any, grad_U: Any, L: Any, U: Any) -> Any:
+    """Pᵀ·∂C/∂a of a square Pᵀ·a = L·U: L⁻ᵀ·(tril₋₁(Lᵀ·∂C/∂L) + triu(∂C/∂U·Uᵀ))·U⁻ᵀ, either cotangent maybe absent."""
+    phi = 0
+    if grad_L is not None:
+        phi = (L.mT @ grad_L).tril(-1)
+    if grad_U is not None:
+        phi = phi + (grad_U @ U.mT).triu()
+    return solve(L.mT, solve(U, phi.mT).mT)
+
+
+def lu_factor_array(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(LU, pivots, info) of LAPACK's getrf: Gaussian elimination with partial pivoting (the first largest |pivot|),
+    L's multipliers below U in LU, pivots 1-based int32 row swaps, info the first k with U[k,k] = 0 (1-based)."""
+    m, n = a.shape[-2:]
+    work = a.reshape(-1, m, n).copy()
+    pivots = np.zeros((work.shape[0], min(m, n)), np.int32)
+    batch = np.arange(work.shape[0])
+    for j in range(min(m, n)):
+        row = j + np.argmax(np.abs(work[:, j:, j]), axis=1)
+        pivots[:, j] = row + 1
+        top = work[batch, j].copy()
+        work[batch, j] = work[batch, row]
+        work[batch, row] = top
+        pivot = work[:, j, j:j + 1]
+        work[:, j + 1:, j] /= np.where(pivot == 0, 1, pivot)  # a zero pivot leaves its (zero) column as it is
+        work[:, j + 1:, j + 1:] -= work[:, j + 1:, j:j + 1] * work[:, j:j + 1, j + 1:]
+    zero = np.diagonal(work, axis1=-2, axis2=-1) == 0
+    info = np.where(zero.any(-1), zero.argmax(-1) + 1, 0).astype(np.int32)
+    batch_shape = a.shape[:-2]
+    return work.reshape(a.shape), pivots.reshape(*batch_shape, -1), info.reshape(batch_shape)
+
+
+def permutation_from_pivots(pivots: np.ndarray, m: int, dtype: Any) -> np.ndarray:
+    """P (m × m, batched) with a = P·L·U from getrf's 1-based row swaps: row j was swapped with row pivots[j]."""
+    flat = pivots.reshape(-1, pivots.shape[-1]).astype(np.intp) - 1
+    order = np.broadcast_to(np.arange(m), (flat.shape[0], m)).copy()
+    batch = np.arange(flat.shape[0])
+    for j in range(flat.shape[1]):
+        swapped = order[batch, flat[:, j]].copy()
+        order[batch, flat[:, j]] = order[:, j]
+        order[:, j] = swapped
+    P = np.zeros((flat.shape[0], m, m), dtype)
+    P[batch[:, None], order, np.arange(m)] = 1  # (Pᵀ·a)[i] = a[order[i]]
+    return P.reshape(*pivots.shape[:-1], m, m)
 
 class Pinv(Primitive):
     """z = a⁺ (the Moore–Penrose pseudo-inverse);  ∂C/∂a = PyTorch's pinv_backward
