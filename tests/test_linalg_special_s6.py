@@ -276,6 +276,15 @@ def test_triangular_solve_is_the_older_solve_triangular():
     check_gradients(lambda x, y: tg.triangular_solve(y, x, upper=False, transpose=True).solution, A.T, b)
 
 
+def test_cholesky_with_upper_reads_the_upper_triangle_as_pytorch():
+    a = positive_definite(3)
+    garbage_below = np.triu(a) + np.tril(np.full((3, 3), 100.0), -1)
+    np.testing.assert_allclose(tg.linalg.cholesky(tg.Tensor(garbage_below), upper=True).data, np.linalg.cholesky(a).T,
+                               rtol=1e-12)
+    np.testing.assert_allclose(tg.linalg.cholesky_ex(tg.Tensor(garbage_below), upper=True).L.data,
+                               np.linalg.cholesky(a).T, rtol=1e-12)
+
+
 def test_cholesky_the_deprecated_spelling_warns_as_pytorch():
     a = positive_definite(3)
     with pytest.warns(UserWarning, match="torch.cholesky is deprecated in favor of torch.linalg.cholesky"):

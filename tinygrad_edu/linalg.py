@@ -85,9 +85,11 @@ def _factors(primitive: type, A: Tensor, factors: tuple) -> tuple[Tensor, ...]:
 
 def cholesky(A: Any, *, upper: bool = False) -> Tensor:
     """L, lower triangular with a positive diagonal, with A = L·Lᵀ (U = Lᵀ with ``upper=True``), reading A's lower
-    triangle only;  the symmetric gradient of ``ops.Cholesky``. A not positive-definite raises ``LinAlgError``."""
+    triangle only (its upper one with ``upper=True``, as PyTorch);  the symmetric gradient of ``ops.Cholesky``. A not
+    positive-definite raises ``LinAlgError``."""
     A = _matrices(A, "cholesky", square=True)
-    (L,) = _factors(ops.Cholesky, A, (ops.cholesky_factor(A.data),))
+    lower = A.mT if upper else A
+    (L,) = _factors(ops.Cholesky, lower, (ops.cholesky_factor(lower.data),))
     return L.mT if upper else L
 
 
