@@ -78,6 +78,17 @@ GROUPS["Linear algebra"] += [
     "tg.cholesky", "tg.cholesky_solve", "tg.cholesky_inverse", "tg.triangular_solve", "tg.linalg.eig",
     "tg.linalg.eigvals"]
 GROUPS["Factories"] += ["tg.tril_indices", "tg.triu_indices"]
+GROUPS["Signs, bits and special functions"] += [
+    "tg.special.entr", "tg.special.erfcx", "tg.special.log_ndtr", "tg.special.i0e", "tg.special.i1e",
+    "tg.special.gammainc", "tg.special.gammaincc", "tg.special.zeta", "tg.special.modified_bessel_i0",
+    "tg.special.modified_bessel_i1", "tg.special.modified_bessel_k0", "tg.special.modified_bessel_k1",
+    "tg.special.scaled_modified_bessel_k0", "tg.special.scaled_modified_bessel_k1", "tg.special.bessel_j0",
+    "tg.special.bessel_j1", "tg.special.bessel_y0", "tg.special.bessel_y1", "tg.special.spherical_bessel_j0",
+    "tg.special.chebyshev_polynomial_t", "tg.special.chebyshev_polynomial_u", "tg.special.chebyshev_polynomial_v",
+    "tg.special.chebyshev_polynomial_w", "tg.special.shifted_chebyshev_polynomial_t",
+    "tg.special.shifted_chebyshev_polynomial_u", "tg.special.shifted_chebyshev_polynomial_v",
+    "tg.special.shifted_chebyshev_polynomial_w", "tg.special.hermite_polynomial_h", "tg.special.hermite_polynomial_he",
+    "tg.special.laguerre_polynomial_l", "tg.special.legendre_polynomial_p"]
 NAMESPACES = {"x": tg.Tensor, "F": F, "tg.linalg": tg.linalg, "tg.special": tg.special, "tg": tg}
 
 
