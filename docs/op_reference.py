@@ -88,7 +88,7 @@ GROUPS["Signs, bits and special functions"] += [
     "tg.special.chebyshev_polynomial_w", "tg.special.shifted_chebyshev_polynomial_t",
     "tg.special.shifted_chebyshev_polynomial_u", "tg.special.shifted_chebyshev_polynomial_v",
     "tg.special.shifted_chebyshev_polynomial_w", "tg.special.hermite_polynomial_h", "tg.special.hermite_polynomial_he",
-    "tg.special.laguerre_polynomial_l", "tg.special.legendre_polynomial_p"]
+    "tg.special.laguerre_polynomial_l", "tg.special.legendre_polynomial_p", "tg.special.airy_ai"]
 NAMESPACES = {"x": tg.Tensor, "F": F, "tg.linalg": tg.linalg, "tg.special": tg.special, "tg": tg}
 
 

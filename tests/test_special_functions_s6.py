@@ -241,6 +241,32 @@ def test_the_functions_without_a_gradient_give_a_result_that_requires_none_as_py
     assert not S.chebyshev_polynomial_t(x, tg.tensor([2.0, 3.0], requires_grad=True)).requires_grad
 
 
+def airy_series(x: float) -> Decimal:
+    """Ai(x) = Ai(0)·f + Ai′(0)·g, f and g its Maclaurin series (A&S 10.4.2) at 100 digits; Ai(0) and Ai′(0) to 20
+    digits, so for x > 2 (where f and g grow as e^ζ while Ai shrinks as e^(−ζ)) no longer a truth."""
+    z = Decimal(x)
+    cube, f, g = z ** 3, Decimal(1), z
+    f_term, g_term = f, g
+    for k in range(300):
+        f_term = f_term * cube / ((3 * k + 2) * (3 * k + 3))
+        g_term = g_term * cube / ((3 * k + 3) * (3 * k + 4))
+        f, g = f + f_term, g + g_term
+    return Decimal("0.35502805388781723926") * f - Decimal("0.25881940379280679840") * g
+
+
+def test_airy_ai_against_its_series_and_asymptotic_expansion():
+    x = np.array([-20.0, -12.0, -8.3, -8.0, -5.0, -2.094, -1.0000001, -1.0, -0.4, 0.0, 0.3, 1.0, 1.0000001, 1.5, 2.0])
+    np.testing.assert_allclose(values(S.airy_ai, x), [float(airy_series(v)) for v in x], rtol=1e-13, atol=1e-14)
+    for v in (10.0, 20.0):  # e^(−ζ)/(2√π·x^(1/4))·Σ aₖ(1/3)/ζᵏ (A&S 10.4.59), exact to double precision for ζ ≥ 21
+        zeta = 2 / 3 * v ** 1.5
+        series = math.fsum(math.prod((4 / 9 - (2 * j - 1) ** 2) / (8 * zeta * j) for j in range(1, k + 1))
+                           for k in range(25))
+        np.testing.assert_allclose(values(S.airy_ai, [v]), [math.exp(-zeta) / (2 * math.sqrt(math.pi) * v ** 0.25)
+                                                            * series], rtol=1e-14)
+    assert np.isnan(values(S.airy_ai, [np.inf, -np.inf, np.nan])).all()  # NaN at ±inf, as PyTorch
+    assert not S.airy_ai(tg.tensor([1.0], requires_grad=True)).requires_grad
+
+
 # ----------------------------------------------------------------------------------------------- polynomials
 def one_hot(n):
     return np.eye(n + 1)[n]
@@ -287,9 +313,9 @@ def test_against_pytorch():
     x = np.concatenate([RNG.uniform(-40, 40, 300), RNG.uniform(-3, 3, 300), np.geomspace(1e-8, 1e3, 100),
                         -np.geomspace(1e-8, 1e3, 100), [0.0, 1.5, 2.0, 25.0, -26.0, -30.0, 1e10, -1e10, np.inf,
                                                         -np.inf, np.nan]])
-    # PyTorch's J and Y for 2 < x < 5 are off by up to 10⁻⁶ (its own Cephes port; the decimal series above is the
-    # truth), so those compare within 10⁻⁶; the rest to double precision
-    loose = {"bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1"}
+    # PyTorch's J and Y for 2 < x < 5 and Ai near −2 are off by up to 10⁻⁶ (its own Cephes port; the decimal series
+    # above are the truth), so those compare within 10⁻⁵; the rest to double precision
+    loose = {"bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "airy_ai"}  # Ai: off by 3·10⁻⁶ at −2.09
     for name in ("entr", "erfcx", "log_ndtr", "i0e", "i1e", "modified_bessel_i0", "modified_bessel_i1",
                  "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
                  "spherical_bessel_j0", *sorted(loose)):
@@ -299,7 +325,7 @@ def test_against_pytorch():
             else x
         ours = getattr(S, name)(tg.tensor(points)).data
         theirs = getattr(torch.special, name)(torch.tensor(points)).numpy()
-        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-6 if name in loose else 1e-300, err_msg=name)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-5 if name in loose else 1e-300, err_msg=name)
     a, b = RNG.uniform(0.1, 20, 200), RNG.uniform(0.01, 30, 200)
     for name in ("gammainc", "gammaincc", "zeta"):
         ours = getattr(S, name)(tg.tensor(a + (1 if name == "zeta" else 0)), tg.tensor(b)).data

@@ -37,8 +37,9 @@ from .nn.functional import log_softmax, softmax
 __all__ = ["digamma", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i1", "log1p", "log_softmax",
            "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax",
            "xlog1py", "xlogy"]
-__all__ += ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t", "chebyshev_polynomial_u",
-            "chebyshev_polynomial_v", "chebyshev_polynomial_w", "entr", "erfcx", "gammainc", "gammaincc",
+__all__ += ["airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t",
+            "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w", "entr", "erfcx", "gammainc",
+            "gammaincc",
             "hermite_polynomial_h", "hermite_polynomial_he", "i0e", "i1e", "laguerre_polynomial_l",
             "legendre_polynomial_p", "log_ndtr", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0",
             "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
@@ -257,14 +258,14 @@ def _bessel_j_orders(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _hankel_phase(x: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(P, Q, cos χ, sin χ) of Hankel's expansion, χ = x − (n/2 + 1/4)π, with cos χ and sin χ from cos x and sin x
-    (x − π/4 would round away the phase of a large x)."""
+def _hankel_phase(x: np.ndarray, order: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(P, Q, cos χ, sin χ) of Hankel's expansion of order ν, χ = x − 3π/4 for ν = 1, else x − π/4, with cos χ and
+    sin χ from cos x and sin x (x − π/4 would round away the phase of a large x)."""
     terms = ops.hankel_terms(x, order)
     P = sum((-1) ** (k // 2) * t for k, t in enumerate(terms) if k % 2 == 0)
     Q = sum((-1) ** (k // 2) * t for k, t in enumerate(terms) if k % 2 == 1)
     cos, sin = np.cos(x), np.sin(x)
-    if order == 0:
+    if order != 1:
         return P, Q, (cos + sin) / math.sqrt(2), (sin - cos) / math.sqrt(2)
     return P, Q, (sin - cos) / math.sqrt(2), -(sin + cos) / math.sqrt(2)
 
@@ -308,6 +309,65 @@ def _bessel_y(x: np.ndarray, order: int) -> np.ndarray:
         out[near] = 2 / math.pi * (logarithm * J[:, 1] - J[:, 0] / s + differences)
     P, Q, cos, sin = _hankel_phase(x[large], order)
     out[large] = np.sqrt(2 / (math.pi * x[large])) * (P * sin + Q * cos)
+    return out
+
+
+def airy_ai(input: Any) -> Tensor:
+    """Ai(x), the Airy function: the solution of y″ = x·y that decays as x → +inf (NaN at ±inf and no gradient, as
+    PyTorch)"""
+    return _untracked(_airy_ai, input)
+
+
+_AIRY_AI_0, _AIRY_AI_PRIME_0 = 0.35502805388781723926, -0.25881940379280679840  # Ai(0), Ai′(0)
+_GAUSS_LEGENDRE = np.polynomial.legendre.leggauss(96)
+
+
+def _gauss_legendre(integrand: Any, end: np.ndarray) -> np.ndarray:
+    """∫₀^end integrand(t) dt per element by 96-point Gauss–Legendre (the integrands here are entire and vary on a
+    scale above end/20, so the rule is exact to rounding)."""
+    nodes, weights = _GAUSS_LEGENDRE
+    t = end[:, None] * (nodes + 1) / 2
+    return (integrand(t) * weights).sum(-1) * end / 2
+
+
+def _airy_ai(x: np.ndarray) -> np.ndarray:
+    """Ai for |x| ≤ 1 by its Maclaurin series Ai(0)·f + Ai′(0)·g (f = 1 + x³/3! + 1·4·x⁶/6! + …, g = x + 2·x⁴/4! + …;
+    A&S 10.4.2). With ζ = (2/3)|x|^(3/2) beyond: for x > 1, Ai = √(x/3)·K₁/₃(ζ)/π (A&S 10.4.14), K₁/₃ by the
+    trapezoidal rule as ``_bessel_k``'s or Hankel's expansion from ζ = 25; for x < −1, Ai(−z) = (√z/3)·(J₁/₃(ζ) +
+    J₋₁/₃(ζ)) (A&S 10.4.15), the sum as (2/π)∫₀^π cos(θ/3)cos(ζ sin θ) dθ + (√3/π)∫₀^∞ e^(−ζ sinh t)sinh(t/3) dt
+    (Schläfli's integral, A&S 9.1.22), or Hankel's π^(−1/2)z^(−1/4)·(P cos χ − Q sin χ), χ = ζ − π/4."""
+    out = np.full(x.shape, math.nan)
+    near = np.abs(x) <= 1
+    s = x[near]
+    cube, f, g = s ** 3, np.ones_like(s), s.copy()
+    f_term, g_term = f.copy(), g.copy()
+    for k in range(30):
+        f_term = f_term * cube / ((3 * k + 2) * (3 * k + 3))
+        g_term = g_term * cube / ((3 * k + 3) * (3 * k + 4))
+        f, g = f + f_term, g + g_term
+    out[near] = _AIRY_AI_0 * f + _AIRY_AI_PRIME_0 * g
+    positive, negative = x > 1, x < -1
+    z = x[positive]
+    zeta = 2 / 3 * z ** 1.5
+    scaled = np.empty_like(z)  # e^ζ·K₁/₃(ζ)
+    middle = zeta < ops.HANKEL_FROM
+    t = np.arange(0, 8.0, 1 / 32)
+    integrand = np.exp(-zeta[middle, None] * (np.cosh(t) - 1)) * np.cosh(t / 3)
+    scaled[middle] = (integrand.sum(-1) - integrand[:, 0] / 2) / 32
+    scaled[~middle] = sum(ops.hankel_terms(zeta[~middle], 1 / 3)) * np.sqrt(math.pi / (2 * zeta[~middle]))
+    out[positive] = np.sqrt(z / 3) / math.pi * scaled * np.exp(-zeta)
+    z = -x[negative]
+    zeta = 2 / 3 * z ** 1.5
+    value = np.empty_like(z)
+    middle = zeta < ops.HANKEL_FROM
+    m = zeta[middle]
+    oscillating = _gauss_legendre(lambda theta: np.cos(theta / 3) * np.cos(m[:, None] * np.sin(theta)),
+                                  np.full_like(m, math.pi))
+    decaying = _gauss_legendre(lambda t: np.exp(-m[:, None] * np.sinh(t)) * np.sinh(t / 3), np.arcsinh(45 / m))
+    value[middle] = np.sqrt(z[middle]) / 3 * (2 / math.pi * oscillating + math.sqrt(3) / math.pi * decaying)
+    P, Q, cos, sin = _hankel_phase(zeta[~middle], 1 / 3)
+    value[~middle] = (P * cos - Q * sin) / (math.sqrt(math.pi) * z[~middle] ** 0.25)
+    out[negative] = value
     return out
 
 
