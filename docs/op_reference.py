@@ -76,7 +76,7 @@ GROUPS["Linear algebra"] += [
     "tg.lu_solve", "tg.linalg.cholesky_ex", "tg.linalg.inv_ex", "tg.linalg.solve_ex", "tg.linalg.tensorinv",
     "tg.linalg.tensorsolve", "tg.linalg.vecdot", "tg.linalg.diagonal", "tg.linalg.vander", "tg.linalg.matmul",
     "tg.cholesky", "tg.cholesky_solve", "tg.cholesky_inverse", "tg.triangular_solve", "tg.linalg.eig",
-    "tg.linalg.eigvals"]
+    "tg.linalg.eigvals", "tg.linalg.householder_product"]
 GROUPS["Factories"] += ["tg.tril_indices", "tg.triu_indices"]
 GROUPS["Signs, bits and special functions"] += [
     "tg.special.entr", "tg.special.erfcx", "tg.special.log_ndtr", "tg.special.i0e", "tg.special.i1e",

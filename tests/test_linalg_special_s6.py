@@ -230,6 +230,29 @@ def test_vecdot_diagonal_vander_matmul():
     np.testing.assert_allclose(tg.linalg.matmul(tg.Tensor(x), tg.Tensor(y.T)).data, x @ y.T)
 
 
+@pytest.mark.parametrize(("m", "n", "batch"), [(5, 3, ()), (4, 4, (2,)), (3, 1, ())])
+def test_householder_product_is_the_q_of_numpys_raw_qr(m, n, batch):
+    a = RNG.standard_normal((*batch, m, n))
+    for index in np.ndindex(*batch):
+        h, tau = np.linalg.qr(a[index], mode="raw")  # LAPACK's geqrf: reflectors below R, stored transposed
+        Q = tg.linalg.householder_product(tg.Tensor(h.T.copy()), tg.Tensor(tau)).data
+        np.testing.assert_allclose(Q, np.linalg.qr(a[index])[0], atol=1e-12)
+    reflectors, taus = RNG.standard_normal((*batch, m, n)), RNG.uniform(0.5, 1.5, (*batch, n))
+    check_gradients(tg.linalg.householder_product, reflectors, taus)
+    check_second_derivatives(tg.linalg.householder_product, reflectors, taus)
+    np.testing.assert_allclose(tg.orgqr(tg.Tensor(reflectors), tg.Tensor(taus)).data,
+                               tg.linalg.householder_product(tg.Tensor(reflectors), tg.Tensor(taus)).data)
+
+
+def test_householder_product_refuses_bad_shapes_as_pytorch():
+    with pytest.raises(ValueError, match=r"input.shape\[-2\] must be greater than or equal to input.shape\[-1\]"):
+        tg.linalg.householder_product(tg.Tensor(np.ones((2, 3))), tg.Tensor(np.ones(2)))
+    with pytest.raises(ValueError, match=r"input.shape\[-1\] must be greater than or equal to tau.shape\[-1\]"):
+        tg.linalg.householder_product(tg.Tensor(np.ones((3, 2))), tg.Tensor(np.ones(3)))
+    with pytest.raises(ValueError, match="Expected tau to have one dimension less than input"):
+        tg.linalg.householder_product(tg.Tensor(np.ones((3, 2))), tg.Tensor(np.ones((3, 2))))
+
+
 def test_eig_and_eigvals_refuse_and_name_the_symmetric_alternative():
     with pytest.raises(NotImplementedError, match=r"linalg.eig: .* complex .* use linalg.eigh"):
         tg.linalg.eig(tg.Tensor(np.eye(2)))
@@ -361,6 +384,15 @@ def test_ex_variants_and_older_spellings_against_pytorch():
     a = well_conditioned(6, 6).reshape(6, 2, 3)
     np.testing.assert_allclose(tg.linalg.tensorinv(tg.Tensor(a), ind=1).data,
                                torch.linalg.tensorinv(torch.tensor(a), ind=1).numpy(), rtol=1e-10)
+    reflectors, taus = RNG.standard_normal((2, 5, 3)), RNG.uniform(0.5, 1.5, (2, 2))
+    x, y = tg.Tensor(reflectors, requires_grad=True), torch.tensor(reflectors, requires_grad=True)
+    ours, theirs = tg.linalg.householder_product(x, tg.Tensor(taus)), torch.linalg.householder_product(
+        y, torch.tensor(taus))
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+    w = RNG.standard_normal(ours.shape)
+    (ours * tg.Tensor(w)).sum().backward()
+    (theirs * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.data, y.grad.numpy(), rtol=1e-10, atol=1e-12)
     v = RNG.standard_normal((2, 3))
     np.testing.assert_allclose(tg.linalg.vander(tg.Tensor(v), N=4).data,
                                torch.linalg.vander(torch.tensor(v), N=4).numpy(), rtol=1e-14)

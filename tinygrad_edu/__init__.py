@@ -80,7 +80,7 @@ svd = linalg.legacy_svd  # torch.svd, PyTorch's older API: (U, S, V), V not Vh
 # torch.lu, torch.lu_solve (b first) and the deprecated torch.cholesky; lu_unpack and the cholesky/triangular solvers
 lu, lu_solve, cholesky = linalg.legacy_lu, linalg.legacy_lu_solve, linalg.legacy_cholesky
 lu_unpack, cholesky_solve, cholesky_inverse = linalg.lu_unpack, linalg.cholesky_solve, linalg.cholesky_inverse
-triangular_solve = linalg.triangular_solve
+triangular_solve, orgqr = linalg.triangular_solve, linalg.householder_product
 
 __version__ = "0.1.0"
 
@@ -164,4 +164,5 @@ __all__ = [
 ]
 __all__ += ["functions", "linalg", *functions.__all__]
 __all__ += ["special"]
-__all__ += ["cholesky", "cholesky_inverse", "cholesky_solve", "lu", "lu_solve", "lu_unpack", "triangular_solve"]
+__all__ += ["cholesky", "cholesky_inverse", "cholesky_solve", "lu", "lu_solve", "lu_unpack", "orgqr",
+            "triangular_solve"]

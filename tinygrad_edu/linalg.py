@@ -16,8 +16,8 @@ __all__ = ["EighResult", "LinAlgError", "LstsqResult", "QRResult", "SVDResult", 
            "eigh", "eigvalsh", "inv", "lstsq", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot",
            "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vector_norm"]
 __all__ += ["CholeskyExResult", "InvExResult", "LUFactorExResult", "LUFactorResult", "LUResult", "SolveExResult",
-            "cholesky_ex", "diagonal", "eig", "eigvals", "inv_ex", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
-            "matmul", "solve_ex", "tensorinv", "tensorsolve", "vander", "vecdot"]
+            "cholesky_ex", "diagonal", "eig", "eigvals", "householder_product", "inv_ex", "lu", "lu_factor",
+            "lu_factor_ex", "lu_solve", "matmul", "solve_ex", "tensorinv", "tensorsolve", "vander", "vecdot"]
 
 
 def cross(input: Any, other: Any, dim: int = -1) -> Tensor:
@@ -619,6 +619,28 @@ def vander(x: Any, *, N: int | None = None) -> Tensor:
 def matmul(input: Any, other: Any) -> Tensor:
     """The matrix product ``input @ other`` (torch.matmul's broadcasting);  the gradient of matmul"""
     return _tensor(input) @ other
+
+
+def householder_product(A: Any, tau: Any) -> Tensor:
+    """The first n columns of H₁·H₂·…·Hₖ, Hᵢ = I − τᵢ·vᵢ·vᵢᵀ with vᵢ = (0, …, 0, 1, A[i+1:, i]) (LAPACK's orgqr: Q from
+    ``geqrf``'s reflectors, numpy's ``qr(mode='raw')`` transposed);  the gradient of that product, in A and τ"""
+    A, tau = _matrices(A, "householder_product"), _tensor(tau)
+    m, n = A.shape[-2:]
+    if m < n:
+        raise ValueError("torch.linalg.householder_product: input.shape[-2] must be greater than or equal to "
+                         f"input.shape[-1], got shape {A.shape}")
+    if tau.ndim != A.ndim - 1:
+        raise ValueError("torch.linalg.householder_product: Expected tau to have one dimension less than input, but "
+                         f"got tau.ndim equal to {tau.ndim} and input.ndim is equal to {A.ndim}")
+    if tau.shape[-1] > n:
+        raise ValueError("torch.linalg.householder_product: input.shape[-1] must be greater than or equal to "
+                         f"tau.shape[-1], got {n} and {tau.shape[-1]}")
+    V = A.tril(-1) + Tensor.wrap(np.eye(m, n, dtype=A.dtype))  # the reflectors' vectors as columns
+    Q = Tensor.wrap(np.broadcast_to(np.eye(m, dtype=A.dtype), (*A.shape[:-2], m, m)).copy())
+    for i in range(tau.shape[-1]):
+        v = V[..., :, i:i + 1]
+        Q = Q - (Q @ v) * tau[..., i:i + 1, None] @ v.mT
+    return Q[..., :, :n]
 
 
 # ----------------------------------------------------------------------------------------------- torch.lu & co.
