@@ -1982,20 +1982,15 @@ def erfcx_array(x: np.ndarray) -> np.ndarray:
     return out
 
 
-class ScaledBessel(Primitive):
-    """z = e^(−|a|)·Iₙ(a) for the subclass's order n, whose backward is its derivative."""
+class I0e(Primitive):
+    """z = e^(−|a|)·I₀(a), the exponentially scaled I₀;  ∂z/∂a = i1e(a) − sign(a)·z"""
 
-    saves_output = True  # the derivatives are written with the output
-    order = 0
+    saves_output = True  # its derivative is written with its output
 
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return bessel_scaled_array(a.data, ctx.order).astype(a.dtype)
-
-
-class I0e(ScaledBessel):
-    """z = e^(−|a|)·I₀(a), the exponentially scaled I₀;  ∂z/∂a = i1e(a) − sign(a)·z"""
+        return bessel_scaled_array(a.data, 0).astype(a.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -2003,10 +1998,15 @@ class I0e(ScaledBessel):
         return grad * (bessel_i1e(a) - _sign(a) * ctx.output)
 
 
-class I1e(ScaledBessel):
+class I1e(Primitive):
     """z = e^(−|a|)·I₁(a), the exponentially scaled I₁;  ∂z/∂a = i0e(a) − z·(sign(a) + 1/a) (½ at a = 0)"""
 
-    order = 1
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return bessel_scaled_array(a.data, 1).astype(a.dtype)
 
     @staticmethod
     def backward(ctx, grad):
