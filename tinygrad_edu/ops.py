@@ -2064,8 +2064,9 @@ def bessel_scaled_array(x: np.ndarray, order: int) -> np.ndarray:
 
 
 class IncompleteGamma(Primitive):
-    """z = P(a, x) = γ(a, x)/Γ(a) (Q = 1 − P with ``upper``), the regularized incomplete gamma function;
-    ∂P/∂x = xᵃ⁻¹e⁻ˣ/Γ(a) (−that for Q), and none for a (PyTorch raises there too)"""
+    """z = P(a, x) = γ(a, x)/Γ(a) (Q = 1 − P with ``upper``);  ∂P/∂x = xᵃ⁻¹e⁻ˣ/Γ(a) (−that for Q)
+
+    The regularized incomplete gamma functions; no derivative in a (PyTorch raises there too)."""
 
     @staticmethod
     def forward(ctx, a, x, upper):
@@ -2148,8 +2149,9 @@ def _gamma_fraction(a: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 class Zeta(Primitive):
-    """z = ζ(a, b) = Σₖ (b + k)⁻ᵃ, Hurwitz's zeta function;  ∂z/∂b = −a·ζ(a + 1, b), and none for a (PyTorch raises
-    there too)"""
+    """z = ζ(a, b) = Σₖ (b + k)⁻ᵃ, Hurwitz's zeta function;  ∂z/∂b = −a·ζ(a + 1, b)
+
+    No derivative in a (PyTorch raises there too)."""
 
     @staticmethod
     def forward(ctx, a, b):
