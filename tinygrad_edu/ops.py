@@ -1962,10 +1962,6 @@ class Erfcx(Primitive):
         return grad * (2 * a * ctx.output - 2 / math.sqrt(math.pi))
 
 
-def erfcx(x: Any) -> Any:
-    return erfcx_array(x).astype(x.dtype) if isinstance(x, _ARRAYS) else Erfcx.apply(x)
-
-
 def erfcx_array(x: np.ndarray) -> np.ndarray:
     """e^(x²)·erfc x elementwise in float64: 1/(√π·K) with Laplace's fraction K for x > 1.5, else the product with
     x² split as erfc does (an exact coarse square and a small rest), overflowing to inf below about −26.6."""
