@@ -89,6 +89,17 @@ GROUPS["Signs, bits and special functions"] += [
     "tg.special.shifted_chebyshev_polynomial_u", "tg.special.shifted_chebyshev_polynomial_v",
     "tg.special.shifted_chebyshev_polynomial_w", "tg.special.hermite_polynomial_h", "tg.special.hermite_polynomial_he",
     "tg.special.laguerre_polynomial_l", "tg.special.legendre_polynomial_p", "tg.special.airy_ai"]
+GROUPS["Linear algebra"] += ["x.addmv", "x.addr", "x.addbmm", "x.inner", "x.vdot", "x.dist", "tg.chain_matmul"]
+GROUPS["Shape"] += ["tg.atleast_1d", "tg.atleast_2d", "tg.atleast_3d", "tg.broadcast_shapes", "tg.column_stack",
+                    "tg.dstack", "x.hsplit", "x.vsplit", "x.dsplit", "x.diagflat", "x.msort", "x.narrow_copy",
+                    "x.adjoint", "tg.unravel_index"]
+GROUPS["Indexing and gathering"] += ["x.diagonal_scatter", "x.select_scatter", "x.slice_scatter", "x.index_reduce",
+                                     "x.put", "tg.isin"]
+GROUPS["Reductions and scans"] += ["tg.trapezoid", "tg.cumulative_trapezoid", "tg.gradient", "x.histogram",
+                                   "x.unique_consecutive"]
+GROUPS["Signs, bits and special functions"] += ["x.gcd", "x.lcm", "x.ldexp", "x.frexp", "x.isneginf", "x.isposinf",
+                                                "x.isreal", "x.angle"]
+GROUPS["Factories"] += ["tg.randint_like", "x.random_", "x.bernoulli_"]
 NAMESPACES = {"x": tg.Tensor, "F": F, "tg.linalg": tg.linalg, "tg.special": tg.special, "tg": tg}
 
 

@@ -112,7 +112,7 @@ def test_activations_refuse_integers_and_bad_arguments():
 def test_pytorchs_inplace_flag_is_taken_as_false_and_refused_as_true():
     x = tg.Tensor([-1.0, 2.0])
     assert F.elu(x, 1.0, False).tolist() == F.elu(x).tolist() and F.relu6(x, inplace=False).tolist() == [0, 2]
-    for call in (lambda: F.silu(x, inplace=True), lambda: F.hardtanh(x, inplace=True), lambda: nn.SiLU(True),
+    for call in (lambda: F.silu(x, inplace=True), lambda: F.mish(x, inplace=True), lambda: nn.SiLU(True),
                  lambda: nn.ELU(inplace=True), lambda: nn.Hardtanh(inplace=True), lambda: nn.ReLU6(inplace=True)):
         with pytest.raises(NotImplementedError, match="inplace=True is not supported"):
             call()

@@ -17,7 +17,7 @@ ALLOWED = {  # room → the rooms it may import (a room is a top-level module or
     "_tensor": {"grad_mode", "engine", "ops"},
     "serialization": CORE,
     "nn": CORE | {"serialization"},  # load_state_dict converts values as checkpoints do
-    "optim": CORE | {"serialization"},
+    "optim": CORE | {"serialization", "nn"},  # optim.swa_utils averages Modules and recomputes batch norms
     "data": CORE,
     "dtypes": set(),
     "devices": set(),

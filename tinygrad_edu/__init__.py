@@ -47,6 +47,7 @@ from .dtypes import (
 from .engine import Function
 from .functions import *  # noqa: F403 - the ops as functions, as PyTorch has them: tg.sin(x), tg.einsum(...), …
 from .functions import abs as abs
+from .functions import complex as complex
 from .functions import max as max
 from .functions import min as min
 from .functions import pow as pow
@@ -73,7 +74,7 @@ from .tape import CaptureError
 from .tape import compile as compile
 from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
-# PyTorch's names that Python's builtins also have (and abs, round, sum, max, min, pow, compile above): not in
+# PyTorch's names that Python's builtins also have (and abs, complex, round, sum, max, min, pow, compile above): not in
 # __all__, so `from tinygrad_edu import *` keeps Python's
 bool, int, float, any, all = dtypes.bool, dtypes.int, dtypes.float, logic.any, logic.all
 svd = linalg.legacy_svd  # torch.svd, PyTorch's older API: (U, S, V), V not Vh

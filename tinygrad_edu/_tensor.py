@@ -2378,6 +2378,368 @@ class Tensor:
         halves = Tensor.wrap(np.arange(p, dtype=a.data.dtype) / 2)
         return (a.unsqueeze(-1) - halves).lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
 
+    # ------------------------------------------------------------------------------------------- products with a scale
+    # PyTorch's β·input + α·(product) family: beta=0 ignores input (NaN included), as PyTorch.
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """z = β·c + α·(a @ b) for c = this tensor: see ``addmm``"""
+        return addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """z = β·c + α·(a @ b) for batches of matrices, c = this tensor: see ``baddbmm``"""
+        return baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def kron(self, other: Tensor) -> Tensor:
+        """The Kronecker product with ``other``: see ``kron``"""
+        return kron(self, other)
+
+    def addmv(self, mat: Tensor, vec: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """z = β·c + α·(A @ v) for c = this tensor (broadcast to A @ v's shape);  ∂z/∂c = β, ∂C/∂A = α·∂C/∂z·vᵀ,
+        ∂C/∂v = α·Aᵀ @ ∂C/∂z"""
+        _check_ndims("addmv", (mat, 2), (vec, 1))
+        return _scaled_product("addmv", self, (mat, vec), mat @ vec, beta, alpha)
+
+    def addr(self, vec1: Tensor, vec2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """z = β·c + α·(u ⊗ v) for c = this tensor;  ∂z/∂c = β, ∂C/∂u = α·∂C/∂z @ v, ∂C/∂v = α·(∂C/∂z)ᵀ @ u"""
+        _check_ndims("addr", (vec1, 1), (vec2, 1))
+        return _scaled_product("addr", self, (vec1, vec2), vec1.outer(vec2), beta, alpha)
+
+    def addbmm(self, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """z = β·c + α·Σᵦ aᵦ @ bᵦ for c = this tensor and batches a, b of matrices (one product: the batch joined
+        to the inner axis);  ∂z/∂c = β, ∂C/∂aᵦ = α·∂C/∂z @ bᵦᵀ, ∂C/∂bᵦ = α·aᵦᵀ @ ∂C/∂z"""
+        _check_ndims("addbmm", (batch1, 3), (batch2, 3))
+        (count, rows, inner), (count2, inner2, columns) = batch1.shape, batch2.shape
+        if count != count2 or inner != inner2:
+            raise ValueError(f"addbmm: batch1 {batch1.shape} and batch2 {batch2.shape} need one batch size and "
+                             "matching inner sizes")
+        product = batch1.permute(1, 0, 2).reshape(rows, count * inner) @ batch2.reshape(count * inner, columns)
+        return _scaled_product("addbmm", self, (batch1, batch2), product, beta, alpha)
+
+    def inner(self, other: Any) -> Tensor:
+        """z = Σ over the last axis of a and b of a·b (shape a.shape[:-1] + b.shape[:-1]; a product if either is
+        0-d);  ∂C/∂a, ∂C/∂b through ``tensordot``"""
+        other = _as_tensor(other)
+        if self.ndim == 0 or other.ndim == 0:
+            return self * other
+        if self.shape[-1] != other.shape[-1]:
+            raise ValueError(f"inner: the last dimensions differ: shapes {self.shape} and {other.shape}")
+        return tensordot(self, other, ([-1], [-1]))
+
+    def vdot(self, other: Tensor) -> Tensor:
+        """z = Σᵢ conj(aᵢ)·bᵢ of two 1-D tensors: ``dot`` for real numbers (the only kind);  ∂z/∂a = b, ∂z/∂b = a"""
+        if self.ndim != 1 or other.ndim != 1:
+            raise ValueError(f"vdot: 1-D tensors expected, got shapes {self.shape} and {other.shape}")
+        return self.dot(other)
+
+    def dist(self, other: Any, p: float = 2) -> Tensor:
+        """‖a − b‖ₚ over all elements of the broadcast difference (p = 0, ±inf as ``vector_norm``);  the gradient
+        through the norm"""
+        other = _as_tensor(other)
+        if self.dtype.kind != "f" or other.dtype.kind != "f":
+            raise TypeError(f"dist: expected floating-point tensors, got dtypes {self.dtype} and {other.dtype} (as "
+                            "PyTorch)")
+        return vector_norm(self - other, p)
+
+    # ------------------------------------------------------------------------------------------- numpy's shape helpers
+    def hsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
+        """``sections`` equal pieces, or pieces cut at the listed indices, along dim 1 (dim 0 for a 1-D tensor), as
+        numpy's and PyTorch's ``hsplit``;  ∂C/∂a = the pieces' gradients side by side"""
+        return self._numpy_split("hsplit", indices_or_sections, 1 if self.ndim > 1 else 0, 1)
+
+    def vsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
+        """``sections`` equal pieces, or pieces cut at the listed indices, along dim 0 of a tensor of ≥ 2 dims;
+        ∂C/∂a = the pieces' gradients side by side"""
+        return self._numpy_split("vsplit", indices_or_sections, 0, 2)
+
+    def dsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
+        """``sections`` equal pieces, or pieces cut at the listed indices, along dim 2 of a tensor of ≥ 3 dims;
+        ∂C/∂a = the pieces' gradients side by side"""
+        return self._numpy_split("dsplit", indices_or_sections, 2, 3)
+
+    def _numpy_split(self, op: str, indices_or_sections: Any, dim: int, min_ndim: int) -> tuple[Tensor, ...]:
+        if self.ndim < min_ndim:
+            raise ValueError(f"{op}: needs a tensor with at least {min_ndim} dimensions, got shape {self.shape}")
+        if isinstance(indices_or_sections, (int, np.integer)) and not isinstance(indices_or_sections, bool):
+            size = self.shape[dim]
+            if indices_or_sections <= 0 or size % indices_or_sections:
+                raise ValueError(f"{op}: dim {dim} of size {size} can't be split into {indices_or_sections} equal "
+                                 "pieces; pass the indices to cut at, or use tensor_split")
+        elif not isinstance(indices_or_sections, (list, tuple)):
+            raise TypeError(f"{op}: expected an int or a list or tuple of indices, got {indices_or_sections!r}")
+        return self.tensor_split(indices_or_sections, dim)
+
+    def diagflat(self, offset: int = 0) -> Tensor:
+        """The square matrix with the flattened tensor on its ``offset``-th diagonal;  ∂C/∂a = ∂C/∂z's diagonal"""
+        return self.reshape(-1).diag(offset)
+
+    def msort(self) -> Tensor:
+        """The values sorted along dim 0 (``sort(dim=0).values``);  ∂C/∂a = ∂C/∂z put back where each came from"""
+        return self.sort(dim=0).values
+
+    def narrow_copy(self, dim: int, start: int, length: int) -> Tensor:
+        """``narrow`` in new memory (a change to the result never reaches the tensor);  ∂C/∂a = ∂C/∂z placed there"""
+        return self.narrow(dim, start, length).clone()
+
+    def adjoint(self) -> Tensor:
+        """The conjugate transpose of the last two axes: for real numbers ``mT``;  ∂C/∂a = (∂C/∂z)ᵀ"""
+        if self.ndim < 2:
+            raise ValueError(f"adjoint: needs a matrix or a batch of matrices, got shape {self.shape}")
+        return self.mT
+
+    @property
+    def mH(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of the last two axes: for real numbers ``mT``."""
+        if self.ndim < 2:
+            raise ValueError(f"mH needs a matrix or a batch of matrices, got shape {self.shape}")
+        return self.mT
+
+    @property
+    def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of a matrix (a 0-D tensor as it is), as PyTorch: for real numbers ``T``."""
+        if self.ndim not in (0, 2):
+            raise ValueError(f"H is only for matrices (2-D tensors), got shape {self.shape}; use x.mH for batches")
+        return self.T
+
+    # ------------------------------------------------------------------------------------------- scatters of a view
+    # Each writes src where a view of the tensor would be, out of place: z = a with that view replaced by src;
+    # ∂C/∂a = ∂C/∂z elsewhere (0 there), ∂C/∂src = ∂C/∂z there (a ``scatter`` of flat positions).
+    def diagonal_scatter(self, src: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """z = a with its ``diagonal(offset, dim1, dim2)`` replaced by src;  ∂C/∂a = ∂C/∂z off it, ∂C/∂src =
+        ∂C/∂z's diagonal"""
+        places = Tensor.wrap(self._positions()).diagonal(offset, dim1, dim2).data
+        return self._view_scattered("diagonal_scatter", places, src)
+
+    def select_scatter(self, src: Any, dim: int, index: int) -> Tensor:
+        """z = a with ``select(dim, index)`` replaced by src;  ∂C/∂a = ∂C/∂z elsewhere, ∂C/∂src = ∂C/∂z there"""
+        places = Tensor.wrap(self._positions()).select(dim, index).data
+        return self._view_scattered("select_scatter", places, src)
+
+    def slice_scatter(self, src: Any, dim: int = 0, start: int | None = None, end: int | None = None,
+                      step: int = 1) -> Tensor:
+        """z = a with the slice ``start:end:step`` of ``dim`` replaced by src;  ∂C/∂a = ∂C/∂z elsewhere, ∂C/∂src =
+        ∂C/∂z there"""
+        axis = normalize_axis(dim, self.ndim, "slice_scatter")
+        if not isinstance(step, (int, np.integer)) or step <= 0:
+            raise ValueError(f"slice_scatter: step must be a positive int, got {step!r}")
+        places = self._positions()[(slice(None),) * axis + (slice(start, end, step),)]
+        return self._view_scattered("slice_scatter", places, src)
+
+    def _positions(self) -> np.ndarray:
+        """Each element's flat position, in the tensor's shape."""
+        return np.arange(self.data.size).reshape(self.shape)
+
+    def _view_scattered(self, op: str, places: np.ndarray, src: Any) -> Tensor:
+        source = _as_dtype(src, self.dtype)
+        if source.shape != places.shape:
+            raise ValueError(f"{op}: src has shape {source.shape}, the part it replaces {places.shape}")
+        return self.reshape(-1).scatter(0, places.reshape(-1), source.reshape(-1)).reshape(self.shape)
+
+    def index_reduce(self, dim: int, index: Any, source: Any, reduce: str, *, include_self: bool = True) -> Tensor:
+        """z = a with each slice ``index[i]`` of ``dim`` reduced ('prod', 'mean', 'amax', 'amin') with source's
+        slice i (and itself, with ``include_self``);  the gradient of ``scatter_reduce``"""
+        if reduce not in ("prod", "mean", "amax", "amin"):
+            raise ValueError(f"index_reduce: reduce must be one of prod, mean, amax or amin, got {reduce!r}")
+        source = _as_tensor(source)
+        if source.dtype != self.dtype:
+            raise TypeError(f"index_reduce: the tensor ({self.dtype}) and source ({source.dtype}) must have one "
+                            "dtype (as PyTorch)")
+        places = self._index_places(dim, index, source, "index_reduce")
+        axis = normalize_axis(dim, self.ndim, "index_reduce")
+        if any(n != m for d, (n, m) in enumerate(zip(source.shape, self.shape)) if d != axis):
+            raise ValueError(f"index_reduce: source of shape {source.shape} must match the tensor's shape "
+                             f"{self.shape} in every dim but {dim}")
+        return self.scatter_reduce(axis, places, source, reduce, include_self=include_self)
+
+    def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+        """z = a (as if flattened) with source's elements at the flat positions ``index`` (negative ones from the
+        end), or added there with ``accumulate``;  ∂C/∂a = ∂C/∂z (0 where replaced), ∂C/∂source = ∂C/∂z there"""
+        index = _index_array(index, "put").reshape(-1)
+        source = _as_tensor(source)
+        if source.dtype != self.dtype:
+            raise TypeError(f"put: the tensor ({self.dtype}) and source ({source.dtype}) must have one dtype (as "
+                            "PyTorch)")
+        if source.data.size != index.size:
+            raise ValueError(f"put: source has {source.data.size} elements and index {index.size}: they must match")
+        n = self.data.size
+        if index.size and (index.min() < -n or index.max() >= n):
+            raise IndexError(f"put: index {index.min() if index.min() < -n else index.max()} is out of range for a "
+                             f"tensor of {n} elements")
+        flat, values = self.reshape(-1), source.reshape(-1)
+        places = np.where(index < 0, index + n, index)
+        put = flat.scatter_add(0, places, values) if accumulate else flat.scatter(0, places, values)
+        return put.reshape(self.shape)
+
+    # ------------------------------------------------------------------------------------------- integers, exponents
+    def gcd(self, other: Any) -> Tensor:
+        """The greatest common divisor of integer tensors, ≥ 0 (gcd(0, 0) = 0), in their result dtype (no gradient)"""
+        return self._in_result_dtype(np.gcd, self._integers_only("gcd", other))
+
+    def lcm(self, other: Any) -> Tensor:
+        """The least common multiple of integer tensors, ≥ 0 (0 if either is 0), in their result dtype (no gradient)"""
+        return self._in_result_dtype(np.lcm, self._integers_only("lcm", other))
+
+    def _integers_only(self, op: str, other: Any) -> Tensor:
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{op}: other must be a tensor (as PyTorch), got {type(other).__name__}")
+        if self.dtype.kind not in "iu" or other.dtype.kind not in "iu":
+            raise TypeError(f"{op}: needs integer tensors (as PyTorch), got dtypes {self.dtype} and {other.dtype}")
+        return other
+
+    def ldexp(self, other: Any) -> Tensor:
+        """z = a·2ᵇ, a floating-point result (as PyTorch: a·2.0**b);  ∂z/∂a = 2ᵇ, ∂z/∂b = z·ln 2"""
+        return self._floating() * 2.0 ** _as_tensor(other)
+
+    def frexp(self) -> MantissaExponent:
+        """(mantissa, exponent) with a = mantissa·2^exponent, 0.5 ≤ |mantissa| < 1 (0, inf, NaN: themselves and
+        exponent 0), exponent int32;  ∂mantissa/∂a = 2^−exponent"""
+        if self.dtype.kind != "f":
+            raise TypeError(f"frexp: only floating-point tensors (as PyTorch), got dtype {self.dtype}")
+        exponent = np.frexp(self.data)[1].astype(np.int32)
+        # two exact factors, each a representable power of two (2^−exponent alone overflows for subnormals)
+        half = -exponent // 2
+        mantissa = self * Tensor.wrap(np.ldexp(np.ones((), self.dtype), half)) * Tensor.wrap(
+            np.ldexp(np.ones((), self.dtype), -exponent - half))
+        return MantissaExponent(mantissa, Tensor.wrap(exponent))
+
+    def isneginf(self) -> Tensor:
+        """Where the tensor is −inf (all False for integers; no gradient)"""
+        return self._elementwise(lambda a: a == -np.inf)
+
+    def isposinf(self) -> Tensor:
+        """Where the tensor is +inf (all False for integers; no gradient)"""
+        return self._elementwise(lambda a: a == np.inf)
+
+    def isreal(self) -> Tensor:
+        """Where the imaginary part is 0: everywhere, as every dtype here is real (no gradient)"""
+        return Tensor.wrap(np.ones(self.shape, dtype=bool))
+
+    def hardshrink(self, lambd: float = 0.5) -> Tensor:
+        """z = a where |a| > λ, else 0;  ∂z/∂a = 1 there, else 0 (``F.hardshrink``)"""
+        if self.dtype.kind != "f":
+            raise TypeError(f"hardshrink: needs a floating-point tensor (as PyTorch), got dtype {self.dtype}")
+        return where(np.abs(self.data) <= lambd, 0.0, self)  # NOTE: a NaN stays NaN (not ≤), as PyTorch
+
+    # ------------------------------------------------------------------------------------------- counting, sampling
+    def histogram(self, bins: Any = 100, *, range: tuple[float, float] | None = None, weight: Any = None,
+                  density: bool = False) -> HistogramResult:
+        """(hist, bin_edges): the count (or summed ``weight``) of the values in each bin [eᵢ, eᵢ₊₁) — the last one
+        closed — of ``bins`` equal bins over ``range`` (the values' min and max by default) or of the given edges;
+        with ``density`` hist/(total·width). Values outside the edges and NaNs are not counted (no gradient)"""
+        if self.dtype.kind != "f":
+            raise TypeError(f"histogram: needs a floating-point tensor (as PyTorch), got dtype {self.dtype}")
+        values = self.data.reshape(-1)
+        if isinstance(bins, Tensor):
+            if bins.ndim != 1 or bins.shape[0] < 2 or np.any(np.diff(bins.data) < 0):
+                raise ValueError(f"histogram: bin edges must be a 1-D tensor of ≥ 2 increasing values, got {bins}")
+            edges = bins.data.astype(self.dtype)
+        elif isinstance(bins, (int, np.integer)) and not isinstance(bins, bool) and bins > 0:
+            edges = np.linspace(*self._histogram_range(values, range), int(bins) + 1).astype(self.dtype)
+        else:
+            raise TypeError(f"histogram: bins must be a positive int or a 1-D tensor of edges, got {bins!r}")
+        weights = None
+        if weight is not None:
+            weights = _as_tensor(weight).data
+            if weights.shape != self.shape:
+                raise ValueError(f"histogram: weight has shape {weights.shape}, the input {self.shape}")
+            if weights.dtype != self.dtype:
+                raise TypeError(f"histogram: weight's dtype {weights.dtype} must be the input's, {self.dtype} (as "
+                                "PyTorch)")
+            weights = weights.reshape(-1)
+        counted = ~np.isnan(values)
+        hist = np.histogram(values[counted], edges, weights=None if weights is None else weights[counted])[0]
+        if density:
+            hist = hist / (hist.sum() * np.diff(edges.astype(np.float64)))
+        return HistogramResult(Tensor.wrap(hist.astype(self.dtype)), Tensor.wrap(edges))
+
+    @staticmethod
+    def _histogram_range(values: np.ndarray, range: tuple[float, float] | None) -> tuple[float, float]:
+        """The leftmost and rightmost edge: ``range`` or the values' own, widened by ½ each way when they are one
+        number (numpy's and PyTorch's rule), (0, 1) for no values."""
+        if range is not None:
+            low, high = float(range[0]), float(range[1])
+        elif values.size == 0:
+            low, high = 0.0, 1.0
+        else:
+            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ValueError(f"histogram: the range [{low}, {high}] is not finite; pass range=(min, max)")
+        if low > high:
+            raise ValueError(f"histogram: range's min {low} exceeds its max {high}")
+        return (low - 0.5, high + 0.5) if low == high else (low, high)
+
+    def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False,
+                           dim: int | None = None) -> Any:
+        """Each run of equal consecutive values (or slices along ``dim``) kept once, in order (NaN equals nothing);
+        with each element's run index and each run's length on request (no gradient)"""
+        if dim is None:
+            rows = self.data.reshape(-1, 1)
+        else:
+            axis = normalize_axis(dim, self.ndim, "unique_consecutive")
+            rows = np.moveaxis(self.data, axis, 0).reshape(self.shape[axis], self.data.size // (self.shape[axis] or 1))
+        starts = np.ones(len(rows), dtype=bool)
+        starts[1:] = np.any(rows[1:] != rows[:-1], axis=1)
+        first = np.flatnonzero(starts)
+        if dim is None:
+            values = self.data.reshape(-1)[first]
+            inverse = (np.cumsum(starts) - 1).reshape(self.shape)
+        else:
+            values = np.take(self.data, first, axis=axis)
+            inverse = np.cumsum(starts) - 1
+        results = [Tensor.wrap(values)]
+        if return_inverse:
+            results.append(Tensor.wrap(inverse.astype(np.int64)))
+        if return_counts:
+            results.append(Tensor.wrap(np.diff(np.append(first, len(rows))).astype(np.int64)))
+        return results[0] if len(results) == 1 else tuple(results)
+
+    def random_(self, from_: int = 0, to: int | None = None, *, generator: Generator | None = None) -> Tensor:
+        """Fill in place with integers uniform in [from, to − 1] (``random_(to)``: [0, to − 1]; no bounds: [0, 2ᵐ]
+        for floats with an m-bit mantissa, the dtype's largest value for integers), as PyTorch"""
+        if to is None and from_ != 0:
+            from_, to = 0, from_  # random_(to)
+        if to is None:
+            to = 2 ** (np.finfo(self.dtype).nmant + 1) + 1 if self.dtype.kind == "f" else \
+                int(np.iinfo(self.dtype).max) + 1 if self.dtype.kind in "iu" else 2
+        if to <= from_:
+            raise ValueError(f"random_: expects from < to, got from={from_}, to={to}")
+        values = _stream(generator).integers(from_, to, self.shape)
+        return self._in_place("random_", lambda before: Tensor.wrap(values.astype(self.dtype)))
+
+    def bernoulli(self, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
+        """1 with probability given by this tensor (or ``p``), else 0: see ``bernoulli``"""
+        return bernoulli(self, p, generator=generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Generator | None = None) -> Tensor:
+        """Fill in place with 1 with probability ``p`` (a number or a tensor broadcasting to this one), else 0"""
+        probabilities = np.broadcast_to(_index_free(p), self.shape)
+        if not np.all((probabilities >= 0) & (probabilities <= 1)):
+            raise ValueError("bernoulli_: probabilities must lie in [0, 1]")
+        draws = _stream(generator).random(self.shape) < probabilities
+        return self._in_place("bernoulli_", lambda before: Tensor.wrap(draws.astype(self.dtype)))
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *,
+                    generator: Generator | None = None) -> Tensor:
+        """Indices drawn with probabilities proportional to this tensor's rows: see ``multinomial``"""
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    # ------------------------------------------------------------------------------------------- complex numbers' names
+    # Every dtype here is real: each name means what PyTorch means for a real tensor, or refuses.
+    def angle(self) -> Tensor:
+        """The argument of each (real) number: π for negatives, 0 otherwise (NaN stays NaN), as PyTorch;  ∂z/∂a = 0"""
+        a = self._floating()
+        values = np.where(np.isnan(a.data), a.data, np.where(a.data < 0, np.pi, 0.0)).astype(a.dtype)
+        return where(np.ones(self.shape, dtype=bool), Tensor.wrap(values), a)  # joined to a with a zero gradient
+
+    @property
+    def real(self) -> Tensor:
+        """The real part: the tensor itself, as PyTorch's ``x.real`` of a real tensor."""
+        return self
+
+    @property
+    def imag(self) -> Tensor:
+        """The imaginary part: refused for real tensors, as PyTorch (complex dtypes are not supported here)."""
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes (as PyTorch); complex "
+                           "numbers are not supported here: keep the imaginary part as a tensor of its own")
+
 
 _SINC_TAYLOR_BELOW = 0.01  # |πa| below which sinc is its Taylor polynomial (the first term left out, u⁴/9!, < 1e-21)
 
@@ -2411,6 +2773,9 @@ for _name in ("bitwise_left_shift", "bitwise_right_shift", "copysign", "nextafte
 
 for _name in ("scatter_reduce", "index_put", "masked_scatter"):  # the in-place twins of the session-5 ops
     setattr(Tensor, f"{_name}_", _in_place_twin(_name))
+
+for _name in ("addmm", "baddbmm", "addmv", "addr", "addbmm", "index_reduce", "put", "gcd", "lcm", "ldexp"):
+    setattr(Tensor, f"{_name}_", _in_place_twin(_name))  # the scaled products, index_reduce, put, gcd, lcm, ldexp
 
 engine.register_tensor_class(Tensor)
 
@@ -2970,6 +3335,20 @@ class MinMax(NamedTuple):
     max: Tensor
 
 
+class HistogramResult(NamedTuple):
+    """What ``histogram`` returns, as PyTorch's ``torch.return_types.histogram``."""
+
+    hist: Tensor
+    bin_edges: Tensor
+
+
+class MantissaExponent(NamedTuple):
+    """What ``frexp`` returns, as PyTorch's ``torch.return_types.frexp``."""
+
+    mantissa: Tensor
+    exponent: Tensor
+
+
 class SignLogAbsDet(NamedTuple):
     """What ``slogdet`` returns, as PyTorch's ``torch.return_types.slogdet``."""
 
@@ -3376,9 +3755,29 @@ def baddbmm(input: Any, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alph
 def _scaled_sum(input: Any, product: Tensor, beta: float, alpha: float) -> Tensor:
     product = product if alpha == 1 else product * alpha
     if beta == 0:
+        if isinstance(input, Tensor) and input.requires_grad:  # input's gradient is zeros (not None), as PyTorch
+            return product + _replaced(input, 0)
         return product.broadcast_to(np.broadcast_shapes(np.shape(input.data if isinstance(input, Tensor) else
                                                                  input), product.shape))
     return product + (input if beta == 1 else _as_tensor(input) * beta)
+
+
+def _scaled_product(op: str, input: Tensor, factors: tuple[Tensor, Tensor], product: Tensor, beta: Any,
+                    alpha: Any) -> Tensor:
+    """β·input + α·product for ``addmv``, ``addr``, ``addbmm``, with PyTorch's checks: one dtype for all three,
+    input broadcastable to the product's shape, integer β and α for integer tensors."""
+    dtypes = {input.dtype, *(t.dtype for t in factors)}
+    if len(dtypes) > 1:
+        raise TypeError(f"{op}: input tensors must have one dtype (as PyTorch), got {sorted(map(str, dtypes))}")
+    if input.dtype == np.bool_:
+        raise TypeError(f"{op}: bool tensors are not supported here; convert them with .int() first")
+    if input.dtype.kind in "iu" and any(not isinstance(s, (bool, int, np.integer)) for s in (beta, alpha)):
+        raise TypeError(f"{op}: beta and alpha must be integers for integer tensors, got beta={beta!r}, "
+                        f"alpha={alpha!r} (PyTorch would truncate them)")
+    if np.broadcast_shapes(input.shape, product.shape) != product.shape:
+        raise ValueError(f"{op}: input of shape {input.shape} does not broadcast to the product's shape "
+                         f"{product.shape}")
+    return _scaled_sum(input, product, beta, alpha)
 
 
 def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
@@ -3731,3 +4130,9 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_fo
     if p < 0:
         raise ValueError(f"cdist: p must be non-negative, got {p}")
     return vector_norm(a.unsqueeze(-2) - b.unsqueeze(-3), p, -1)
+
+
+def write_in_place(tensor: Tensor, what: str, result: Callable[[Tensor], Tensor]) -> Tensor:
+    """``tensor`` made ``result(its values before)`` in place, with the rules of every in-place method here (leaves,
+    recorded graphs, versions): what ``nn.functional``'s in-place activations (``F.elu_``) are built on."""
+    return tensor._in_place(what, result)

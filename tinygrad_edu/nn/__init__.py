@@ -1,7 +1,7 @@
 """Neural-network building blocks, every one composed from primitive ops: modules, layers, losses, ``init``,
 ``utils`` — PyTorch's names, arguments and parameter layouts, so state dicts move between the two."""
 
-from . import functional, init, utils
+from . import functional, init, lazy, utils
 from .activations import (
     CELU,
     ELU,
@@ -38,22 +38,29 @@ from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Seq
 from .conv import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
     AvgPool1d,
     AvgPool2d,
     AvgPool3d,
     Conv1d,
     Conv2d,
     Conv3d,
+    ConvTranspose1d,
     ConvTranspose2d,
+    ConvTranspose3d,
     Fold,
     LPPool1d,
     LPPool2d,
+    LPPool3d,
     MaxPool1d,
     MaxPool2d,
     MaxPool3d,
+    MaxUnpool1d,
     MaxUnpool2d,
+    MaxUnpool3d,
     Unfold,
     Upsample,
     UpsamplingBilinear2d,
@@ -67,8 +74,10 @@ from .layers import (
     Dropout,
     Dropout1d,
     Dropout2d,
+    Dropout3d,
     Embedding,
     EmbeddingBag,
+    FeatureAlphaDropout,
     Flatten,
     Identity,
     LeakyReLU,
@@ -78,11 +87,27 @@ from .layers import (
     Softmax,
     Tanh,
 )
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+)
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,
     CrossEntropyLoss,
+    CTCLoss,
     GaussianNLLLoss,
     HingeEmbeddingLoss,
     HuberLoss,
@@ -98,8 +123,9 @@ from .losses import (
     SmoothL1Loss,
     SoftMarginLoss,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
-from .module import Module, Parameter
+from .module import Module, Parameter, UninitializedBuffer, UninitializedParameter
 from .normalization import (
     BatchNorm1d,
     BatchNorm2d,
@@ -117,19 +143,24 @@ from .reshaping import (
     ChannelShuffle,
     CircularPad1d,
     CircularPad2d,
+    CircularPad3d,
     ConstantPad1d,
     ConstantPad2d,
+    ConstantPad3d,
     CosineSimilarity,
     PairwiseDistance,
     PixelShuffle,
     PixelUnshuffle,
     ReflectionPad1d,
     ReflectionPad2d,
+    ReflectionPad3d,
     ReplicationPad1d,
     ReplicationPad2d,
+    ReplicationPad3d,
     Unflatten,
     ZeroPad1d,
     ZeroPad2d,
+    ZeroPad3d,
 )
 
 __all__ = [
@@ -212,3 +243,38 @@ __all__ += [  # more layers from torch.nn
     "UpsamplingBilinear2d",
     "UpsamplingNearest2d",
 ]
+__all__ += [  # the 3-D and 1-D pieces of the N-d convolution, pooling, dropout and padding layers
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool3d",
+    "CircularPad3d",
+    "ConstantPad3d",
+    "ConvTranspose1d",
+    "ConvTranspose3d",
+    "Dropout3d",
+    "FeatureAlphaDropout",
+    "LPPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool3d",
+    "ReflectionPad3d",
+    "ReplicationPad3d",
+    "ZeroPad3d",
+]
+__all__ += [  # lazy modules (nn/lazy.py): the input size read from the first batch
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConv3d",
+    "LazyConvTranspose1d",
+    "LazyConvTranspose2d",
+    "LazyConvTranspose3d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d",
+    "LazyLinear",
+    "UninitializedBuffer",
+    "UninitializedParameter",
+    "lazy",
+]
+__all__ += ["CTCLoss", "TripletMarginWithDistanceLoss"]

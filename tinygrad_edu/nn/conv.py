@@ -91,25 +91,32 @@ class Conv3d(_ConvNd):
     _function = F.conv3d
 
 
-class ConvTranspose2d(Module):
-    """The transposed convolution (the gradient of ``Conv2d`` with respect to its input), weight
-    (in, out/groups, kh, kw); output size (H − 1)·s − 2p + d(k − 1) + output_padding + 1."""
+class _ConvTransposeNd(Module):
+    """Shared by ``ConvTranspose1d``, ``ConvTranspose2d`` and ``ConvTranspose3d``: the transposed convolution (the
+    gradient of a convolution with respect to its input), weight (in, out/groups, *kernel), bias (out), PyTorch's
+    initialisation; output size (n − 1)·s − 2p + d(k − 1) + output_padding + 1 per axis."""
+
+    spatial: int
+    _function: Any
 
     @with_device_and_dtype
     def __init__(self, in_channels: int, out_channels: int, kernel_size: F.Size, stride: F.Size = 1,
                  padding: F.Size = 0, output_padding: F.Size = 0, groups: int = 1, bias: bool = True,
                  dilation: F.Size = 1, padding_mode: str = "zeros") -> None:
         super().__init__()
+        n = self.spatial
         if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for ConvTranspose2d, got {padding_mode!r}')
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}, got '
+                             f"{padding_mode!r}")
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must be divisible by "
                              f"groups ({groups})")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = F.as_tuple(kernel_size, 2, "kernel_size", 1)
-        self.stride, self.dilation = F.as_tuple(stride, 2, "stride", 1), F.as_tuple(dilation, 2, "dilation", 1)
-        self.padding, self.output_padding = F.as_tuple(padding, 2, "padding"), F.as_tuple(output_padding, 2,
-                                                                                          "output_padding")
+        self.kernel_size = F.as_tuple(kernel_size, n, "kernel_size", 1)
+        self.stride, self.dilation = F.as_tuple(stride, n, "stride", 1), F.as_tuple(dilation, n, "dilation", 1)
+        self.padding = F.as_tuple(padding, n, "padding")
+        self.output_padding = F.as_tuple(output_padding, n, "output_padding")
+        self.padding_mode = padding_mode
         self.weight = Parameter(np.zeros((in_channels, out_channels // groups, *self.kernel_size), np.float32))
         self.bias = Parameter(np.zeros(out_channels, np.float32)) if bias else None
         self.reset_parameters()
@@ -118,16 +125,16 @@ class ConvTranspose2d(Module):
         init.default_init_(self.weight, self.bias)
 
     def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
-        """``output_size`` (the last two sizes, or a full shape) picks the output_padding that gives it."""
+        """``output_size`` (the spatial sizes, or a full shape) picks the output_padding that gives it."""
         extra = self.output_padding if output_size is None else self._output_padding(x, output_size)
-        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, extra, self.groups,
-                                  self.dilation)
+        return type(self)._function(x, self.weight, self.bias, self.stride, self.padding, extra, self.groups,
+                                    self.dilation)
 
     def _output_padding(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
-        wanted = tuple(int(n) for n in output_size)[-2:]
+        wanted = tuple(int(n) for n in output_size)[-self.spatial :]
         extra = []
-        for size, want, k, s, p, d in zip(x.shape[-2:], wanted, self.kernel_size, self.stride, self.padding,
-                                          self.dilation):
+        for size, want, k, s, p, d in zip(x.shape[-self.spatial :], wanted, self.kernel_size, self.stride,
+                                          self.padding, self.dilation):
             smallest = (size - 1) * s - 2 * p + d * (k - 1) + 1
             if not smallest <= want < smallest + s:
                 raise ValueError(f"requested an output size of {wanted}, but valid sizes range from {smallest} to "
@@ -137,12 +144,35 @@ class ConvTranspose2d(Module):
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        for name, default in (("padding", (0, 0)), ("output_padding", (0, 0)), ("dilation", (1, 1))):
+        n = self.spatial
+        for name, default in (("padding", (0,) * n), ("dilation", (1,) * n), ("output_padding", (0,) * n)):
             if getattr(self, name) != default:
                 text += f", {name}={getattr(self, name)}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         return text + (", bias=False" if self.bias is None else "")
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """The transposed convolution of (N, C, L) input, weight (in, out/groups, k)."""
+
+    spatial = 1
+    _function = F.conv_transpose1d
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """The transposed convolution of (N, C, H, W) input (the gradient of ``Conv2d`` with respect to its input),
+    weight (in, out/groups, kh, kw); output size (H − 1)·s − 2p + d(k − 1) + output_padding + 1."""
+
+    spatial = 2
+    _function = F.conv_transpose2d
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """The transposed convolution of (N, C, D, H, W) input, weight (in, out/groups, kd, kh, kw)."""
+
+    spatial = 3
+    _function = F.conv_transpose3d
 
 
 # ----------------------------------------------------------------------------------------------- pooling
@@ -346,17 +376,62 @@ class LPPool2d(LPPool1d):
     spatial = 2
 
 
-class MaxUnpool2d(Module):
-    """``F.max_unpool2d``: the values of a ``MaxPool2d(return_indices=True)`` put back where they came from."""
+class _MaxUnpoolNd(Module):
+    """``F.max_unpool``: the values of a max pooling with ``return_indices=True`` put back where they came from."""
+
+    spatial: int
+    _function: Any
 
     def __init__(self, kernel_size: F.Size, stride: F.Size | None = None, padding: F.Size = 0) -> None:
         super().__init__()
-        self.kernel_size = F.as_tuple(kernel_size, 2, "kernel_size", 1)
-        self.stride = self.kernel_size if stride is None else F.as_tuple(stride, 2, "stride", 1)
-        self.padding = F.as_tuple(padding, 2, "padding")
+        n = self.spatial
+        self.kernel_size = F.as_tuple(kernel_size, n, "kernel_size", 1)
+        self.stride = self.kernel_size if stride is None else F.as_tuple(stride, n, "stride", 1)
+        self.padding = F.as_tuple(padding, n, "padding")
 
     def forward(self, x: Tensor, indices: Any, output_size: Any = None) -> Tensor:
-        return F.max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+        return type(self)._function(x, indices, self.kernel_size, self.stride, self.padding, output_size)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """``F.max_unpool1d``: the values of a ``MaxPool1d(return_indices=True)`` put back where they came from."""
+
+    spatial = 1
+    _function = F.max_unpool1d
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """``F.max_unpool2d``: the values of a ``MaxPool2d(return_indices=True)`` put back where they came from."""
+
+    spatial = 2
+    _function = F.max_unpool2d
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """``F.max_unpool3d``: the values of a ``MaxPool3d(return_indices=True)`` put back where they came from."""
+
+    spatial = 3
+    _function = F.max_unpool3d
+
+
+class LPPool3d(LPPool1d):
+    """Power-average pooling of (N, C, D, H, W) input: (Σ over each window of x^p)^(1/p)."""
+
+    spatial = 3
+
+
+class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
+    """Mean over PyTorch's adaptive windows of (N, C, D, H, W) input, to an output of ``output_size``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool3d(x, self.output_size)
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+    """Maximum over PyTorch's adaptive windows of (N, C, D, H, W) input (``return_indices``: where, in D·H·W)."""
+
+    def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        return F.adaptive_max_pool3d(x, self.output_size, self.return_indices)

@@ -28,6 +28,7 @@ from .._tensor import (
     stack,
     triu_indices,
     where,
+    write_in_place,
 )
 
 __all__ = [
@@ -47,6 +48,12 @@ __all__ += ["adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool3d", "batch_n
 __all__ += ["channel_shuffle", "gumbel_softmax", "local_response_norm", "lp_pool1d", "lp_pool2d", "multi_margin_loss",
             "multilabel_margin_loss", "multilabel_soft_margin_loss", "rrelu"]
 __all__ += ["embedding_bag", "max_unpool2d"]
+
+__all__ += ["adaptive_avg_pool3d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+            "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices", "celu_", "conv_transpose1d",
+            "conv_transpose3d", "dropout3d", "elu_", "feature_alpha_dropout", "hardtanh_", "leaky_relu_", "lp_pool3d",
+            "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices", "max_unpool1d",
+            "max_unpool3d", "relu_", "rrelu_", "selu_", "threshold_"]
 
 Pair = int | tuple[int, int]
 Size = int | Sequence[int]
@@ -114,7 +121,8 @@ def tanh(x: Tensor) -> Tensor:
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope·x otherwise.  NOTE: the slope at 0 is ``negative_slope``, as PyTorch."""
-    refuse_in_place(inplace, "leaky_relu")
+    if inplace:
+        return leaky_relu_(x, negative_slope)
     return where(x.data > 0, x, x * negative_slope)
 
 
@@ -197,19 +205,41 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
-def alpha_dropout(x: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
-    """Dropout for SELU networks: dropped values become α' = −λα and an affine map a·x + b keeps mean 0 and
-    variance 1 (Klambauer et al.), a = ((1 − p)(1 + p·α'²))^(−1/2), b = −a·α'·p. PyTorch's default training=False."""
+def _alpha_dropout_mask(x: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple[int, ...]) -> Tensor:
+    """Alpha dropout with one Bernoulli draw per element of ``mask_shape`` (broadcast over ``x``)."""
     if not _drops(p, training, inplace):
         return x
     if p == 1:
         return x * 0.0
     alpha = -SELU_SCALE * SELU_ALPHA
     a = ((1 - p) * (1 + p * alpha**2)) ** -0.5
-    keep = generator().random(x.shape) >= p
+    keep = generator().random(mask_shape) >= p
     scale = Tensor.wrap((keep * a).astype(x.dtype))
     shift = Tensor.wrap((~keep * (a * alpha) - a * alpha * p).astype(x.dtype))
     return x * scale + shift
+
+
+def alpha_dropout(x: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: dropped values become α' = −λα and an affine map a·x + b keeps mean 0 and
+    variance 1 (Klambauer et al.), a = ((1 − p)(1 + p·α'²))^(−1/2), b = −a·α'·p. PyTorch's default training=False."""
+    return _alpha_dropout_mask(x, p, training, inplace, x.shape)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """``alpha_dropout`` of whole channels: one draw per (sample, channel) of (N, C, ...) input, as PyTorch's
+    feature noise (shape (N, C, 1, ...)). PyTorch's default training=False."""
+    if input.ndim < 2:
+        raise ValueError(f"feature_alpha_dropout: expected an input of at least 2 dimensions (N, C, ...), got shape "
+                         f"{input.shape}")
+    return _alpha_dropout_mask(input, p, training, inplace, (*input.shape[:2], *(1,) * (input.ndim - 2)))
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p (one draw per channel)."""
+    if input.ndim not in (4, 5):
+        raise ValueError(f"dropout3d: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, got shape "
+                         f"{input.shape}")
+    return _dropout_mask(input, p, training, inplace, (*input.shape[:-3], 1, 1, 1))
 
 
 # ----------------------------------------------------------------------------------------------- more activations
@@ -234,20 +264,24 @@ def silu(x: Tensor, inplace: bool = False) -> Tensor:
 
 def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """z = a for a > 0, α(eᵃ − 1) otherwise;  ∂z/∂a = 1 for a > 0, α·eᵃ otherwise (α at 0, as PyTorch)"""
-    negative = _floating(x, "elu", inplace).data <= 0  # NOTE: a NaN takes the linear branch, as PyTorch
+    if inplace:
+        return elu_(x, alpha)
+    negative = _floating(x, "elu").data <= 0  # NOTE: a NaN takes the linear branch, as PyTorch
     return where(negative, where(negative, x, 0.0).expm1() * alpha, x)  # NOTE: eᵃ only of a ≤ 0: no inf·0
 
 
 def selu(x: Tensor, inplace: bool = False) -> Tensor:
     """z = λ·elu(a, α) with PyTorch's λ ≈ 1.0507, α ≈ 1.6733;  ∂z/∂a = λ for a > 0, λα·eᵃ otherwise"""
-    return elu(x, SELU_ALPHA, inplace) * SELU_SCALE
+    return selu_(x) if inplace else elu(x, SELU_ALPHA) * SELU_SCALE
 
 
 def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """z = a for a > 0, α(e^(a/α) − 1) otherwise;  ∂z/∂a = 1 for a > 0, e^(a/α) otherwise"""
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0")
-    negative = _floating(x, "celu", inplace).data <= 0
+    if inplace:
+        return celu_(x, alpha)
+    negative = _floating(x, "celu").data <= 0
     return where(negative, (where(negative, x, 0.0) / alpha).expm1() * alpha, x)
 
 
@@ -261,7 +295,8 @@ def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bo
     PyTorch, unlike clamp)"""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not be larger than max_val ({max_val})")
-    refuse_in_place(inplace, "hardtanh")
+    if inplace:
+        return hardtanh_(x, min_val, max_val)
     if x.dtype.kind != "f":  # PyTorch clamps integers too
         return Tensor.wrap(np.clip(x.data, min_val, max_val).astype(x.dtype))
     beyond = (x.data <= min_val) | (x.data >= max_val)
@@ -328,7 +363,8 @@ def softmin(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Te
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """z = a where a > threshold, else ``value``;  ∂z/∂a = 1 above the threshold, else 0"""
-    refuse_in_place(inplace, "threshold")
+    if inplace:
+        return threshold_(input, threshold, value)
     return where(input.data <= threshold, value, input)  # NOTE: a NaN stays NaN (not ≤), as PyTorch
 
 
@@ -343,6 +379,51 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
     # NOTE: a NaN stays NaN (not ≤), with gradient 1, as PyTorch
     return where(np.abs(input.data) <= lambd, 0.0, where(input.data < -lambd, input + lambd, input - lambd))
+
+
+def relu_(input: Tensor) -> Tensor:
+    """``relu`` written into ``input`` (``input.relu_()``), which is returned."""
+    return input.relu_()
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """``elu`` written into ``input``, which is returned, with the in-place rules of ``x.relu_()`` (a leaf that
+    requires grad is refused; in a graph the gradient flows through the values before)."""
+    return write_in_place(input, "elu_", lambda before: elu(before, alpha))
+
+
+def selu_(input: Tensor) -> Tensor:
+    """``selu`` written into ``input``, which is returned (the rules of ``elu_``)."""
+    return write_in_place(input, "selu_", selu)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """``celu`` written into ``input``, which is returned (the rules of ``elu_``)."""
+    return write_in_place(input, "celu_", lambda before: celu(before, alpha))
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """``leaky_relu`` written into ``input``, which is returned (the rules of ``elu_``).
+
+    NOTE: PyTorch's backward refuses a negative slope here (it reads the sign from the result); this one reads the
+    values before, so its gradient is the out-of-place one for any slope."""
+    return write_in_place(input, "leaky_relu_", lambda before: leaky_relu(before, negative_slope))
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """``hardtanh`` written into ``input``, which is returned (the rules of ``elu_``; integers clamp too)."""
+    return write_in_place(input, "hardtanh_", lambda before: hardtanh(before, min_val, max_val))
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """``threshold`` written into ``input``, which is returned (the rules of ``elu_``)."""
+    # the out-of-place threshold(), written out: its name is hidden by the argument
+    return write_in_place(input, "threshold_", lambda before: where(before.data <= threshold, value, before))
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
+    """``rrelu`` written into ``input``, which is returned (the rules of ``elu_``)."""
+    return write_in_place(input, "rrelu_", lambda before: rrelu(before, lower, upper, training))
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
@@ -721,27 +802,53 @@ def _insert_zeros(x: Tensor, axis: int, stride: int) -> Tensor:
     return merged[(slice(None),) * axis + (slice(0, (n - 1) * stride + 1),)]
 
 
+def conv_transpose(x: Tensor, weight: Tensor, bias: Tensor | None, stride: Size, padding: Size,
+                   output_padding: Size, groups: int, dilation: Size, spatial: int, what: str) -> Tensor:
+    """The adjoint of ``convolution`` over ``spatial`` axes (the gradient of a convolution with respect to its input),
+    weight of shape (in, out/groups, *kernel): zeros inserted between input elements (stride), then a stride-1
+    convolution with the flipped kernel. Output size (n − 1)·s − 2p + d(k − 1) + output_padding + 1 per axis."""
+    x, unbatched = _batched(x, spatial, what)
+    if weight.ndim != spatial + 2 or groups < 1 or x.shape[1] != weight.shape[0] or weight.shape[0] % groups:
+        raise ValueError(f"{what}: input {x.shape} (N, C, ...) and weight {weight.shape} (C, out/groups, "
+                         f"{spatial} kernel sizes) do not agree for groups={groups}")
+    in_channels, group_out, *kernel = weight.shape
+    stride, dilation = as_tuple(stride, spatial, "stride", 1), as_tuple(dilation, spatial, "dilation", 1)
+    padding = as_tuple(padding, spatial, "padding")
+    extra = as_tuple(output_padding, spatial, "output_padding")
+    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{what}: output_padding {extra} must be smaller than either stride {stride} or dilation "
+                         f"{dilation}")
+    spread = x
+    for axis, s in enumerate(stride, start=2):
+        spread = _insert_zeros(spread, axis, s)
+    pads = [(d * (k - 1) - p, d * (k - 1) - p + e) for k, d, p, e in zip(kernel, dilation, padding, extra)]
+    flipped = weight.reshape(groups, in_channels // groups, group_out, *kernel)
+    flipped = flipped.transpose(0, 2, 1, *range(3, 3 + spatial))
+    flipped = flipped.reshape(groups * group_out, in_channels // groups, *kernel)
+    flipped = flipped[(slice(None), slice(None), *(slice(None, None, -1),) * spatial)]
+    y = convolution(pad_last_axes(spread, pads), flipped, bias, 1, 0, dilation, groups, spatial, what)
+    return y[0] if unbatched else y
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: Size = 0,
+                     output_padding: Size = 0, groups: int = 1, dilation: Size = 1) -> Tensor:
+    """The adjoint of ``conv1d`` on (N, C, L) input, weight (C, out/groups, k) (``conv_transpose``)."""
+    return conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
+                          "conv_transpose1d")
+
+
 def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: Size = 0,
                      output_padding: Size = 0, groups: int = 1, dilation: Size = 1) -> Tensor:
-    """The adjoint of ``conv2d`` (the gradient of a convolution with respect to its input), weight of shape
-    (in, out/groups, kh, kw): zeros inserted between input pixels (stride), then a stride-1 convolution with the
-    flipped kernel. Output size (H − 1)·s − 2p + d(k − 1) + output_padding + 1."""
-    x, unbatched = _batched(x, 2, "conv_transpose2d")
-    if weight.ndim != 4 or groups < 1 or x.shape[1] != weight.shape[0] or weight.shape[0] % groups:
-        raise ValueError(f"conv_transpose2d: input {x.shape} (N, C, H, W) and weight {weight.shape} "
-                         f"(C, out/groups, kh, kw) do not agree for groups={groups}")
-    in_channels, group_out, kh, kw = weight.shape
-    stride, dilation = as_tuple(stride, 2, "stride", 1), as_tuple(dilation, 2, "dilation", 1)
-    padding, extra = as_tuple(padding, 2, "padding"), as_tuple(output_padding, 2, "output_padding")
-    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
-        raise ValueError(f"output_padding {extra} must be smaller than either stride {stride} or dilation "
-                         f"{dilation}")
-    spread = _insert_zeros(_insert_zeros(x, 2, stride[0]), 3, stride[1])
-    pads = [(d * (k - 1) - p, d * (k - 1) - p + e) for k, d, p, e in zip((kh, kw), dilation, padding, extra)]
-    flipped = weight.reshape(groups, in_channels // groups, group_out, kh, kw).transpose(0, 2, 1, 3, 4)
-    flipped = flipped.reshape(groups * group_out, in_channels // groups, kh, kw)[:, :, ::-1, ::-1]
-    y = conv2d(pad_last_axes(spread, pads), flipped, bias, 1, 0, dilation, groups)
-    return y[0] if unbatched else y
+    """The adjoint of ``conv2d`` on (N, C, H, W) input, weight (C, out/groups, kh, kw) (``conv_transpose``)."""
+    return conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation, 2, "conv_transpose2d")
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1, padding: Size = 0,
+                     output_padding: Size = 0, groups: int = 1, dilation: Size = 1) -> Tensor:
+    """The adjoint of ``conv3d`` on (N, C, D, H, W) input, weight (C, out/groups, kd, kh, kw)
+    (``conv_transpose``)."""
+    return conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
+                          "conv_transpose3d")
 
 
 def unfold(input: Tensor, kernel_size: Size, dilation: Size = 1, padding: Size = 0, stride: Size = 1) -> Tensor:
@@ -952,72 +1059,128 @@ def _adaptive_windows(size: int, out: int) -> list[tuple[int, int]]:
     return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
 
 
-def _adaptive_sizes(x: Tensor, output_size: Any) -> tuple[int, int]:
-    sizes = (output_size, output_size) if output_size is None or isinstance(output_size, (int, np.integer)) else (
+def _adaptive_sizes(x: Tensor, output_size: Any, spatial: int, what: str) -> tuple[int, ...]:
+    sizes = (output_size,) * spatial if output_size is None or isinstance(output_size, (int, np.integer)) else (
         tuple(output_size))
-    if len(sizes) != 2:
-        raise ValueError(f"output_size must be an int or a pair (None keeps the input's size), got {output_size!r}")
-    sizes = tuple(x.shape[-2 + i] if n is None else int(n) for i, n in enumerate(sizes))
+    if len(sizes) != spatial:
+        raise ValueError(f"{what}: output_size must be an int or {spatial} of them (None keeps the input's size), "
+                         f"got {output_size!r}")
+    sizes = tuple(x.shape[i - spatial] if n is None else int(n) for i, n in enumerate(sizes))
     if min(sizes) < 1:
-        raise ValueError(f"output_size must be positive, got {output_size!r}")
+        raise ValueError(f"{what}: output_size must be positive, got {output_size!r}")
     return sizes
 
 
-def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
-    """Mean over PyTorch's adaptive windows; separable, so two matmuls with constant averaging matrices
-    A_h (OH, H) and A_w (OW, W): y = A_h · x · A_wᵀ."""
-    x, unbatched = _batched(x, 2, "adaptive_avg_pool2d")
-    matrices = []
-    for size, out in zip(x.shape[2:], _adaptive_sizes(x, output_size)):
+def adaptive_avg_pool(x: Tensor, spatial: int, output_size: Any, what: str) -> Tensor:
+    """Mean over PyTorch's adaptive windows of the last ``spatial`` axes; separable, so one matmul per axis with a
+    constant averaging matrix A (out, n): y = x ·_axis Aᵀ."""
+    x, unbatched = _batched(x, spatial, what)
+    y = x
+    for axis, (size, out) in enumerate(zip(x.shape[2:], _adaptive_sizes(x, output_size, spatial, what)), start=2):
         averaging = np.zeros((out, size), dtype=x.dtype)
         for i, (start, end) in enumerate(_adaptive_windows(size, out)):
             averaging[i, start:end] = 1.0 / (end - start)
-        matrices.append(Tensor.wrap(averaging))
-    y = matrices[0] @ x @ matrices[1].T
+        y = (y.movedim(axis, -1) @ Tensor.wrap(averaging.T)).movedim(-1, axis)
     return y[0] if unbatched else y
 
 
-def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = False
-                        ) -> Tensor | tuple[Tensor, Tensor]:
-    """Maximum over PyTorch's adaptive windows, gathered by index (the first maximum, as ``max_pool2d``)."""
-    x, unbatched = _batched(x, 2, "adaptive_max_pool2d")
-    n, c, height, width = x.shape
-    out_h, out_w = _adaptive_sizes(x, output_size)
-    flat = np.empty((n, c, out_h, out_w), dtype=np.int64)
-    for i, (top, bottom) in enumerate(_adaptive_windows(height, out_h)):
-        for j, (left, right) in enumerate(_adaptive_windows(width, out_w)):
-            window = x.data[:, :, top:bottom, left:right].reshape(n, c, -1)
-            choice = _first_maximum(window)
-            flat[:, :, i, j] = (top + choice // (right - left)) * width + left + choice % (right - left)
-    out = x.reshape(n, c, height * width)[np.arange(n)[:, None, None], np.arange(c)[None, :, None],
-                                         flat.reshape(n, c, -1)].reshape(n, c, out_h, out_w)
+def adaptive_max_pool(x: Tensor, spatial: int, output_size: Any, return_indices: bool, what: str
+                      ) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over PyTorch's adaptive windows of the last ``spatial`` axes, gathered by index (the first maximum,
+    as ``max_pool``); the indices index the flattened spatial axes."""
+    x, unbatched = _batched(x, spatial, what)
+    n, c, *sizes = x.shape
+    outs = _adaptive_sizes(x, output_size, spatial, what)
+    flat = np.empty((n, c, *outs), dtype=np.int64)
+    windows = [_adaptive_windows(size, out) for size, out in zip(sizes, outs)]
+    for position in itertools.product(*(range(out) for out in outs)):
+        bounds = [axis_windows[i] for axis_windows, i in zip(windows, position)]
+        window = x.data[(slice(None), slice(None), *(slice(start, end) for start, end in bounds))]
+        choice = _first_maximum(window.reshape(n, c, -1))
+        offsets = np.unravel_index(choice, window.shape[2:])
+        flat[(slice(None), slice(None), *position)] = np.ravel_multi_index(
+            tuple(start + offset for (start, _), offset in zip(bounds, offsets)), sizes)
+    out = x.reshape(n, c, -1)[np.arange(n)[:, None, None], np.arange(c)[None, :, None],
+                              flat.reshape(n, c, -1)].reshape(n, c, *outs)
     if unbatched:
         out, flat = out[0], flat[0]
     return (out, Tensor.wrap(flat)) if return_indices else out
 
 
-def _as_plane(x: Tensor, output_size: Any, what: str) -> tuple[Tensor, tuple[int, int]]:
-    """(N, C, L) or (C, L) input as a plane of height 1, and the 2-D output size (1, L_out) for it."""
-    if x.ndim not in (2, 3):
-        raise ValueError(f"{what}: expected a 2-D (unbatched) or 3-D (batched) input, got shape {x.shape}")
-    return x.unsqueeze(-2), (1, *as_tuple(output_size, 1, "output_size", 1))
-
-
 def adaptive_avg_pool1d(input: Tensor, output_size: Size) -> Tensor:
-    """Mean over PyTorch's adaptive windows of (N, C, L) or (C, L) input: ``adaptive_avg_pool2d`` on a height of 1."""
-    plane, size = _as_plane(input, output_size, "adaptive_avg_pool1d")
-    return adaptive_avg_pool2d(plane, size).squeeze(-2)
+    """Mean over PyTorch's adaptive windows of (N, C, L) or (C, L) input (``adaptive_avg_pool``)."""
+    return adaptive_avg_pool(input, 1, output_size, "adaptive_avg_pool1d")
+
+
+def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
+    """Mean over PyTorch's adaptive windows of (N, C, H, W) or (C, H, W) input (``adaptive_avg_pool``)."""
+    return adaptive_avg_pool(x, 2, output_size, "adaptive_avg_pool2d")
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
+    """Mean over PyTorch's adaptive windows of (N, C, D, H, W) or (C, D, H, W) input (``adaptive_avg_pool``)."""
+    return adaptive_avg_pool(input, 3, output_size, "adaptive_avg_pool3d")
 
 
 def adaptive_max_pool1d(input: Tensor, output_size: Size, return_indices: bool = False
                         ) -> Tensor | tuple[Tensor, Tensor]:
-    """Maximum over PyTorch's adaptive windows of (N, C, L) or (C, L) input (indices index L):
-    ``adaptive_max_pool2d`` on a height of 1."""
-    plane, size = _as_plane(input, output_size, "adaptive_max_pool1d")
-    result = adaptive_max_pool2d(plane, size, return_indices)
-    if return_indices:
-        return result[0].squeeze(-2), result[1].squeeze(-2)
-    return result.squeeze(-2)
+    """Maximum over PyTorch's adaptive windows of (N, C, L) or (C, L) input, indices along L
+    (``adaptive_max_pool``)."""
+    return adaptive_max_pool(input, 1, output_size, return_indices, "adaptive_max_pool1d")
+
+
+def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = False
+                        ) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over PyTorch's adaptive windows of (N, C, H, W) or (C, H, W) input, indices into H·W
+    (``adaptive_max_pool``)."""
+    return adaptive_max_pool(x, 2, output_size, return_indices, "adaptive_max_pool2d")
+
+
+def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False
+                        ) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over PyTorch's adaptive windows of (N, C, D, H, W) or (C, D, H, W) input, indices into D·H·W
+    (``adaptive_max_pool``)."""
+    return adaptive_max_pool(input, 3, output_size, return_indices, "adaptive_max_pool3d")
+
+
+def max_pool1d_with_indices(input: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0,
+                            dilation: Size = 1, ceil_mode: bool = False, return_indices: bool = False
+                            ) -> tuple[Tensor, Tensor]:
+    """``max_pool1d`` and where each maximum is (PyTorch's spelling; the indices always come back)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0,
+                            dilation: Size = 1, ceil_mode: bool = False, return_indices: bool = False
+                            ) -> tuple[Tensor, Tensor]:
+    """``max_pool2d`` and where each maximum is (PyTorch's spelling; the indices always come back)."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input: Tensor, kernel_size: Size, stride: Size | None = None, padding: Size = 0,
+                            dilation: Size = 1, ceil_mode: bool = False, return_indices: bool = False
+                            ) -> tuple[Tensor, Tensor]:
+    """``max_pool3d`` and where each maximum is (PyTorch's spelling; the indices always come back)."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size: Size, return_indices: bool = False
+                                     ) -> tuple[Tensor, Tensor]:
+    """``adaptive_max_pool1d`` and where each maximum is (the indices always come back)."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size: Any, return_indices: bool = False
+                                     ) -> tuple[Tensor, Tensor]:
+    """``adaptive_max_pool2d`` and where each maximum is (the indices always come back)."""
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size: Any, return_indices: bool = False
+                                     ) -> tuple[Tensor, Tensor]:
+    """``adaptive_max_pool3d`` and where each maximum is (the indices always come back)."""
+    return adaptive_max_pool3d(input, output_size, True)
+
 
 # ----------------------------------------------------------------------------------------------- interpolate
 INTERPOLATION_MODES = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
@@ -1701,11 +1864,18 @@ def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Size, stride: Size |
     return lp_pool(input, 2, norm_type, kernel_size, stride, ceil_mode, "lp_pool2d")
 
 
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Size, stride: Size | None = None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling of (N, C, D, H, W) input: (Σ over each window of x^p)^(1/p)."""
+    return lp_pool(input, 3, norm_type, kernel_size, stride, ceil_mode, "lp_pool3d")
+
+
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
           inplace: bool = False) -> Tensor:
     """Randomised leaky ReLU: negative values times a slope drawn from U(lower, upper) per element in training
     (from the generator ``tg.manual_seed`` seeds), times the fixed slope (lower + upper)/2 otherwise."""
-    refuse_in_place(inplace, "rrelu")
+    if inplace:
+        return rrelu_(input, lower, upper, training)
     if not 0 <= lower <= upper:
         raise ValueError(f"rrelu: expected 0 <= lower <= upper, got lower={lower}, upper={upper}")
     if not training:
@@ -1786,31 +1956,31 @@ def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, 
     return _reduce(loss.sum(axis=-1) / input.shape[-1], reduction)
 
 
-def max_unpool2d(input: Tensor, indices: Any, kernel_size: Size, stride: Size | None = None, padding: Size = 0,
-                 output_size: Sequence[int] | None = None) -> Tensor:
-    """The partial inverse of ``max_pool2d``: each value put back at its index in a zero (H_out·W_out) plane,
-    H_out = (H − 1)·s − 2p + k unless ``output_size`` says otherwise.
+def max_unpool(input: Tensor, indices: Any, spatial: int, kernel_size: Size, stride: Size | None, padding: Size,
+               output_size: Sequence[int] | None, what: str) -> Tensor:
+    """The partial inverse of ``max_pool`` over the last ``spatial`` axes: each value put back at its index in a
+    zero output, n_out = (n − 1)·s − 2p + k per axis unless ``output_size`` says otherwise.
 
     NOTE: where two values share an index (overlapping windows) the last one lands, yet each gets the gradient at
     its index, as PyTorch: then the scatter's value carries the gradient of a scatter-add (a gather), whose value is
     taken away again (refused for non-finite values, where that subtraction would give NaN).
     """
-    x, unbatched = _batched(input, 2, "max_unpool2d")
+    x, unbatched = _batched(input, spatial, what)
     where_from = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
     if where_from.dtype.kind not in "iu" or where_from.shape != input.shape:
-        raise ValueError(f"max_unpool2d: indices must be integers shaped like the input {input.shape}, got "
+        raise ValueError(f"{what}: indices must be integers shaped like the input {input.shape}, got "
                          f"{where_from.shape} ({where_from.dtype})")
-    kernel, stride, padding, _ = pool_arguments(2, kernel_size, stride, padding, 1, "max_unpool2d")
+    kernel, stride, padding, _ = pool_arguments(spatial, kernel_size, stride, padding, 1, what)
     default = [(n - 1) * s - 2 * p + k for n, s, p, k in zip(x.shape[2:], stride, padding, kernel)]
-    size = default if output_size is None else [int(n) for n in tuple(output_size)[-2:]]
-    if output_size is not None and (len(tuple(output_size)) not in (2, input.ndim) or any(
+    size = default if output_size is None else [int(n) for n in tuple(output_size)[-spatial:]]
+    if output_size is not None and (len(tuple(output_size)) not in (spatial, input.ndim) or any(
             not d - s < n < d + s for n, d, s in zip(size, default, stride))):
-        raise ValueError(f"max_unpool2d: output_size {tuple(output_size)} must be within a stride of the default "
-                         f"{tuple(default)} (last two sizes, or the full shape)")
-    plane = size[0] * size[1]
+        raise ValueError(f"{what}: output_size {tuple(output_size)} must be within a stride of the default "
+                         f"{tuple(default)} (the last {spatial} sizes, or the full shape)")
+    plane = math.prod(size)
     where_from = where_from.reshape(x.shape[0], x.shape[1], -1)
     if where_from.size and (where_from.min() < 0 or where_from.max() >= plane):
-        raise ValueError(f"max_unpool2d: indices must lie in [0, {plane}) for an output of size {tuple(size)}, got "
+        raise ValueError(f"{what}: indices must lie in [0, {plane}) for an output of size {tuple(size)}, got "
                          f"values in [{where_from.min()}, {where_from.max()}]")
     zeros = Tensor.wrap(np.zeros((x.shape[0], x.shape[1], plane), dtype=x.dtype))
     values = x.reshape(x.shape[0], x.shape[1], -1)
@@ -1818,12 +1988,30 @@ def max_unpool2d(input: Tensor, indices: Any, kernel_size: Size, stride: Size | 
     if not (ordered[..., 1:] == ordered[..., :-1]).any():  # one value per place: the scatter's gradient is a gather
         y = zeros.scatter(-1, where_from, values)
     elif not np.isfinite(values.data).all():
-        raise ValueError("max_unpool2d: indices that repeat within a plane (overlapping windows) need finite values")
+        raise ValueError(f"{what}: indices that repeat within a plane (overlapping windows) need finite values")
     else:
         gathered = zeros.scatter_add(-1, where_from, values)
         y = zeros.scatter(-1, where_from, values.detach()) + (gathered - gathered.detach())
     y = y.reshape(*x.shape[:2], *size)
     return y[0] if unbatched else y
+
+
+def max_unpool1d(input: Tensor, indices: Any, kernel_size: Size, stride: Size | None = None, padding: Size = 0,
+                 output_size: Sequence[int] | None = None) -> Tensor:
+    """The partial inverse of ``max_pool1d`` on (N, C, L) or (C, L) input (``max_unpool``)."""
+    return max_unpool(input, indices, 1, kernel_size, stride, padding, output_size, "max_unpool1d")
+
+
+def max_unpool2d(input: Tensor, indices: Any, kernel_size: Size, stride: Size | None = None, padding: Size = 0,
+                 output_size: Sequence[int] | None = None) -> Tensor:
+    """The partial inverse of ``max_pool2d`` on (N, C, H, W) or (C, H, W) input (``max_unpool``)."""
+    return max_unpool(input, indices, 2, kernel_size, stride, padding, output_size, "max_unpool2d")
+
+
+def max_unpool3d(input: Tensor, indices: Any, kernel_size: Size, stride: Size | None = None, padding: Size = 0,
+                 output_size: Sequence[int] | None = None) -> Tensor:
+    """The partial inverse of ``max_pool3d`` on (N, C, D, H, W) or (C, D, H, W) input (``max_unpool``)."""
+    return max_unpool(input, indices, 3, kernel_size, stride, padding, output_size, "max_unpool3d")
 
 
 EMBEDDING_BAG_MODES = ("sum", "mean", "max")
@@ -1892,3 +2080,125 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None, max_norm: flo
     if mode == "mean":
         matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     return Tensor.wrap(matrix) @ looked_up
+
+
+# ----------------------------------------------------------------------------------------------- more losses
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function: Any = None, margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(a, p) − d(a, n)) for any ``distance_function`` d (``pairwise_distance`` by default);
+    ``swap`` uses min(d(a, n), d(p, n))."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise ValueError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                         f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
+                         f"{negative.ndim}D inputs")
+    distance = pairwise_distance if distance_function is None else distance_function
+    to_negative = distance(anchor, negative)
+    if swap:
+        to_negative = to_negative.minimum(distance(positive, negative))
+    return _reduce((distance(anchor, positive) - to_negative + margin).clamp_min(0.0), reduction)
+
+
+def _log_add(terms: Tensor) -> Tensor:
+    """log Σ exp over the last axis, −inf where every term is −inf — with a zero gradient there (not the NaN of
+    0·∞ that a plain logsumexp gives): the paths CTC cannot take yet carry nothing."""
+    shift = np.max(terms.data, axis=-1, keepdims=True)
+    shift = Tensor.wrap(np.where(np.isfinite(shift), shift, 0).astype(terms.dtype))
+    total = (terms - shift).exp().sum(axis=-1)
+    reachable = total.data > 0
+    return where(reachable, where(reachable, total, 1.0).log() + shift[..., 0], -np.inf)
+
+
+def _ctc_lengths(values: Any, batch: int, what: str) -> np.ndarray:
+    lengths = np.asarray(values.data if isinstance(values, Tensor) else values).reshape(-1)
+    if lengths.dtype.kind not in "iu" or lengths.shape != (batch,) or (lengths < 0).any():
+        raise ValueError(f"ctc_loss: {what} must hold {batch} non-negative integer(s), got {lengths.tolist()}")
+    return lengths.astype(np.int64)
+
+
+def _ctc_targets(targets: Any, target_lengths: np.ndarray, batch: int, classes: int, blank: int) -> np.ndarray:
+    """The targets as a padded (N, S_max) int array (PyTorch takes them padded or concatenated in 1-D)."""
+    labels = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"ctc_loss: targets must be integers, got dtype {labels.dtype}")
+    longest = int(target_lengths.max(initial=0))
+    if labels.ndim == 2 and labels.shape[0] == batch:
+        if labels.shape[1] < longest:
+            raise ValueError(f"ctc_loss: targets of shape {labels.shape} are shorter than a target length {longest}")
+        padded = labels[:, :longest]
+    elif labels.ndim == 1 and (batch > 1 or labels.size == target_lengths.sum()):
+        if labels.size != target_lengths.sum():
+            raise ValueError(f"ctc_loss: concatenated targets must hold sum(target_lengths) = {target_lengths.sum()} "
+                             f"labels, got {labels.size}")
+        padded = np.zeros((batch, longest), np.int64)
+        for n, (start, length) in enumerate(zip(np.cumsum(target_lengths) - target_lengths, target_lengths)):
+            padded[n, :length] = labels[start : start + length]
+    else:
+        raise ValueError(f"ctc_loss: targets must be (N, S) padded or 1-D concatenated, got shape {labels.shape}")
+    used = padded[np.arange(longest)[None, :] < target_lengths[:, None]]
+    if used.size and (used.min() < 0 or used.max() >= classes or (used == blank).any()):
+        raise ValueError(f"ctc_loss: target labels must lie in [0, {classes}) and not be the blank ({blank})")
+    return padded.astype(np.int64)
+
+
+def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths: Any, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """The connectionist temporal classification loss: −log Σ over every alignment of the target (labels with
+    blanks between and repeats merged) of Π_t p_t(label), by Graves' forward (α) recursion in log space,
+    α_t(s) = log p_t(l'_s) + logsumexp(α_{t−1}(s), α_{t−1}(s−1), α_{t−1}(s−2) where l'_s ≠ blank, l'_{s−2}).
+    log_probs (T, N, C) or (T, C); 'mean' divides each loss by its target length, then averages.
+
+    NOTE: composed from ops, so the gradient is d loss / d log_probs itself (−the posterior of each label); PyTorch's
+    kernel returns that plus exp(log_probs) — the same gradient once it flows back through a log_softmax, which
+    sums each row to zero: d/d logits agree."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"ctc_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    unbatched = log_probs.ndim == 2
+    x = log_probs.unsqueeze(1) if unbatched else log_probs
+    if x.ndim != 3 or x.dtype.kind != "f":
+        raise ValueError(f"ctc_loss: log_probs must be floating (T, N, C) or (T, C), got shape {log_probs.shape} "
+                         f"({log_probs.dtype})")
+    steps, batch, classes = x.shape
+    if not 0 <= blank < classes:
+        raise ValueError(f"ctc_loss: blank must be in label range [0, {classes}), got {blank}")
+    input_lengths = _ctc_lengths(input_lengths, batch, "input_lengths")
+    target_lengths = _ctc_lengths(target_lengths, batch, "target_lengths")
+    if (input_lengths > steps).any():
+        raise ValueError(f"ctc_loss: input_lengths must be at most the {steps} time steps, got "
+                         f"{input_lengths.tolist()}")
+    labels = _ctc_targets(targets, target_lengths, batch, classes, blank)
+    states = 2 * labels.shape[1] + 1  # l' = blank, l₁, blank, l₂, …, blank
+    extended = np.full((batch, states), blank, np.int64)
+    extended[:, 1::2] = labels
+    valid = np.arange(states)[None, :] < 2 * target_lengths[:, None] + 1
+    skip = np.zeros((batch, states), bool)  # α_{t−1}(s−2) may reach s: a label that differs from the one before it
+    skip[:, 2:] = (extended[:, 2:] != blank) & (extended[:, 2:] != extended[:, :-2])
+    emitted = x[:, np.arange(batch)[:, None], extended]  # (T, N, states): log p_t(l'_s)
+    minus_inf = Tensor.wrap(np.full((batch, 1), -np.inf, x.dtype))
+    start = (np.arange(states)[None, :] < 2) & valid
+    alpha = where(start, emitted[0], -np.inf)
+    for t in range(1, steps):
+        one_back = cat([minus_inf, alpha], axis=1)[:, :states]
+        two_back = where(skip, cat([minus_inf, minus_inf, alpha], axis=1)[:, :states], -np.inf)
+        moved = where(valid, emitted[t] + _log_add(stack([alpha, one_back, two_back], axis=-1)), -np.inf)
+        alpha = where((t < input_lengths)[:, None], moved, alpha)  # a finished sequence keeps its last α
+    last = 2 * target_lengths
+    ends = alpha[np.arange(batch)[:, None], np.stack([last, np.maximum(last - 1, 0)], axis=1)]
+    ends = where(np.stack([np.ones(batch, bool), target_lengths > 0], axis=1), ends, -np.inf)
+    nll = -_log_add(ends)
+    if (input_lengths == 0).any():  # no frames: only the empty target has an alignment (probability 1)
+        nll = where(input_lengths == 0, np.where(target_lengths == 0, 0.0, np.inf).astype(x.dtype), nll)
+    if zero_infinity:
+        nll = where(np.isinf(nll.data), 0.0, nll)
+    if reduction == "mean":
+        return (nll / Tensor.wrap(np.maximum(target_lengths, 1).astype(x.dtype))).mean()
+    if reduction == "sum":
+        return nll.sum()
+    return nll[0] if unbatched else nll
+
+
+__all__ += ["ctc_loss", "triplet_margin_with_distance_loss"]

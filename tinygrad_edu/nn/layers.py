@@ -155,6 +155,18 @@ class AlphaDropout(_DropoutNd):
     _function = F.alpha_dropout
 
 
+class Dropout3d(_DropoutNd):
+    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) input in training mode."""
+
+    _function = F.dropout3d
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels of (N, C, ...) input in training mode (``F.feature_alpha_dropout``)."""
+
+    _function = F.feature_alpha_dropout
+
+
 # ----------------------------------------------------------------------------------------------- linear
 class Linear(Module):
     """a = x @ Wᵀ + b with W of shape (out, in): the seed's z^l = W^l · a^(l−1) + b^l, one row per sample."""

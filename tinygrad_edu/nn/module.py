@@ -55,6 +55,67 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+def _no_values(self: Tensor, *args: Any) -> Any:
+    raise RuntimeError("Can't access the shape or values of an uninitialized parameter or buffer (a lazy module's, "
+                       "before its first forward): call the module on a batch first, or load a state dict into it")
+
+
+def _pending_dtype(self: Tensor) -> np.dtype:
+    """The dtype it will have (float32, or what its constructor or ``Module.to`` asked for)."""
+    return self.__dict__["pending_dtype"]
+
+
+def _materialize(self: Tensor, shape: tuple[int, ...], device: Any = None, dtype: Any = None) -> None:
+    """Become a ``cls_to_become`` of ``shape`` (zeros, for the module to initialise), in place: the same object."""
+    to_arguments((), None, device, "materialize")
+    values = np.zeros(tuple(int(n) for n in shape), self.dtype if dtype is None else np.dtype(dtype))
+    del self.__dict__["pending_dtype"]
+    self.__class__ = self.cls_to_become
+    self.data = values
+
+
+def _uninitialized_repr(self: Tensor) -> str:
+    return f"<{type(self).__name__}>"
+
+
+class UninitializedParameter(Parameter):
+    """A ``Parameter`` whose shape is not known yet (a lazy module's, before its first forward, as PyTorch's): its
+    values and shape can't be read until ``materialize(shape)`` turns it into a ``Parameter`` in place — the same
+    object, so an optimizer made before updates it."""
+
+    __slots__ = ()
+    cls_to_become = Parameter
+    data, shape, dtype = property(_no_values, _no_values), property(_no_values), property(_pending_dtype)
+    materialize, __repr__ = _materialize, _uninitialized_repr
+
+    def __new__(cls, requires_grad: bool = True, device: Any = None, dtype: Any = None) -> UninitializedParameter:
+        target = to_arguments((), dtype, device, "UninitializedParameter")
+        parameter = object.__new__(cls)
+        parameter.requires_grad = bool(requires_grad)
+        parameter.__dict__["pending_dtype"] = np.dtype(np.float32 if target is None else target)
+        return parameter
+
+    def __init__(self, requires_grad: bool = True, device: Any = None, dtype: Any = None) -> None:
+        """Everything happened in ``__new__``."""
+
+
+class UninitializedBuffer(Tensor):
+    """A buffer whose shape is not known yet (a lazy norm layer's running statistics), as ``UninitializedParameter``;
+    ``materialize(shape)`` makes it a plain ``Tensor``."""
+
+    cls_to_become = Tensor
+    data, shape, dtype = property(_no_values, _no_values), property(_no_values), property(_pending_dtype)
+    materialize, __repr__ = _materialize, _uninitialized_repr
+
+    def __init__(self, requires_grad: bool = False, device: Any = None, dtype: Any = None) -> None:
+        target = to_arguments((), dtype, device, "UninitializedBuffer")
+        self.__dict__["pending_dtype"] = np.dtype(np.float32 if target is None else target)
+
+
+UNINITIALIZED = (UninitializedParameter, UninitializedBuffer)
+"""The placeholders of a lazy module's parameters and buffers, before their shapes are known."""
+
+
 def with_device_and_dtype(init: Callable[..., None]) -> Callable[..., None]:
     """A layer's constructor that also takes PyTorch's ``device=`` (the CPU, the one there is; any other is refused,
     naming it) and ``dtype=`` (a float dtype for its parameters and buffers), as in ``nn.Linear(3, 4, device=dev)``."""
@@ -359,6 +420,9 @@ class Module:
             raise TypeError(f"Module.to: only floating dtypes, got {target} (integer buffers keep theirs)")
         Module.edits += 1
         for tensor in (*self.parameters(), *self.buffers()):
+            if isinstance(tensor, UNINITIALIZED):  # a lazy module's: it will have the new dtype
+                tensor.__dict__["pending_dtype"] = target
+                continue
             if tensor.data.dtype.kind == "f" and tensor.data.dtype != target:
                 tensor.data = tensor.data.astype(target)
                 if tensor.grad is not None:
@@ -415,19 +479,24 @@ class Module:
         unexpected = [key for key in state_dict if key not in own]
         problems = []
         if strict:
-            problems += [f"missing key {key!r} (expected shape {own[key].shape})" for key in missing]
+            problems += [f"missing key {key!r} (expected " + ("any shape" if isinstance(own[key], UNINITIALIZED) else
+                                                               f"shape {own[key].shape}") + ")" for key in missing]
             problems += [f"unexpected key {key!r} ({_describe_value(state_dict[key])})" for key in unexpected]
         arrays = {}
         for key, target in own.items():
             if key in state_dict:
                 try:
-                    arrays[key] = convert_state_value(state_dict[key], target.data)
+                    like = (np.zeros(np.shape(state_dict[key]), target.dtype)  # a lazy module's: any shape fits
+                            if isinstance(target, UNINITIALIZED) else target.data)
+                    arrays[key] = convert_state_value(state_dict[key], like)
                 except ValueError as error:
                     problems.append(f"key {key!r}: {error}")
         if problems:
             raise RuntimeError(f"load_state_dict for {type(self).__name__} failed, nothing was changed: "
                                + "; ".join(problems))
         for key, value in arrays.items():
+            if isinstance(own[key], UNINITIALIZED):
+                own[key].materialize(value.shape)
             np.copyto(own[key].data, value)
             engine.bump_version(own[key])  # an in-place change, as PyTorch's copy_: a graph that saved it refuses
         return IncompatibleKeys(missing, unexpected)

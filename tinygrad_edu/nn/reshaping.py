@@ -70,6 +70,26 @@ class CircularPad2d(CircularPad1d):
     axes = 2
 
 
+class ConstantPad3d(ConstantPad1d):
+    axes = 3
+
+
+class ZeroPad3d(_Pad):
+    axes = 3
+
+
+class ReflectionPad3d(ReflectionPad1d):
+    axes = 3
+
+
+class ReplicationPad3d(ReplicationPad1d):
+    axes = 3
+
+
+class CircularPad3d(CircularPad1d):
+    axes = 3
+
+
 class Unflatten(Module):
     """Axis ``dim`` split into ``unflattened_size`` (one entry may be −1): the inverse of ``Flatten``."""
 

@@ -15,12 +15,13 @@ import numpy as np
 from .. import engine, grad_mode
 from .._tensor import Tensor, clear_grads
 from ..serialization import convert_state_value
-from . import checks, lr_scheduler
+from . import checks, lr_scheduler, swa_utils
 
 __all__ = ["ASGD", "LBFGS", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam",
            "RMSprop", "Rprop", "lr_scheduler"]
+__all__ += ["Adafactor", "swa_utils"]
 
-SCHEDULER_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
+SCHEDULER_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum", "swa_lr")
 """What learning-rate schedulers write into parameter groups beside the hyperparameters (PyTorch's names)."""
 
 
@@ -76,6 +77,11 @@ class Optimizer:
         ``scalar`` (a positive number).
         """
         return {}, {}
+
+    def state_shape(self, name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of the state entry ``name`` of a parameter of ``shape``: the parameter's, unless the optimizer
+        keeps a smaller summary (Adafactor's row and column factors)."""
+        return shape
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's ``.grad`` (to None, or to zeros)."""
@@ -187,7 +193,9 @@ class Optimizer:
                 elif value is None and name in optional:
                     entry[name] = None
                 else:
-                    entry[name] = array = convert_state_value(value, p.data)
+                    shape = self.state_shape(name, p.shape)
+                    like = p.data if shape == p.shape else np.zeros(shape, p.dtype)
+                    entry[name] = array = convert_state_value(value, like)
                     if not np.isfinite(array).all():
                         raise ValueError("non-finite values (the next step would turn the parameter into NaN)")
                     if kinds[name] == "square" and (array < 0).any():
@@ -881,3 +889,82 @@ class LBFGS(Optimizer):
             raise ValueError(f"optimizer {where}: the history lists old_dirs, old_stps, ro must be of one length, at "
                              f"most history_size ({group['history_size']}), and 'al' of that size")
         return entry
+
+
+def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
+    """start ← start + weight·(end − start) in place, by PyTorch's two formulas (exact at weight 1)."""
+    if weight < 0.5:
+        start += weight * (end - start)
+    else:
+        start[...] = end - (end - start) * (1 - weight)
+
+
+class Adafactor(Optimizer):
+    """PyTorch's Adafactor (Shazeer & Stern, without momentum): the second moment of a matrix gradient kept as its
+    row and column means R, C (over the last two axes), V ≈ R·C / mean(R), each moved towards g² by 1 − β₂ₜ = t^decay;
+    the step ρₜ = min(lr, 1/√t) scaled by max(ε₂, RMS(θ)), the update g/√V clipped to RMS ≤ d.
+
+    θ ← θ·(1 − lr·λ) first with ``weight_decay`` λ; ``eps`` = (ε₁, ε₂), ε₁ None: the dtype's machine epsilon.
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, beta2_decay: float = -0.8,
+                 eps: tuple[float | None, float] = (None, 1e-3), d: float = 1.0, weight_decay: float = 0.0, *,
+                 foreach: bool | None = None, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, beta2_decay=beta2_decay, eps=eps, d=d, weight_decay=weight_decay,
+                                      foreach=foreach, maximize=maximize))
+
+    def check_hyperparameters(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        hyper = _check(hyper, ("lr", "weight_decay"))
+        if checks.real("beta2_decay", hyper["beta2_decay"]) > 0:
+            raise ValueError(f"beta2_decay should be <= 0 but is: {hyper['beta2_decay']}")
+        eps = hyper["eps"]
+        if not isinstance(eps, (tuple, list)) or len(eps) != 2:
+            raise ValueError(f"invalid eps {eps!r}: expected a pair (epsilon1 or None, epsilon2)")
+        if eps[0] is not None:
+            checks.real("epsilon1", eps[0], low=0.0)
+        checks.real("epsilon2", eps[1], low=0.0)
+        checks.real("d (the clipping threshold)", hyper["d"], low=1.0)
+        if hyper["foreach"] is not None:
+            checks.flag("foreach", hyper["foreach"])
+        return {**hyper, "eps": tuple(eps)}
+
+    def state_fields(self, group: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        return {"step": "step"}, {"row_var": "square", "col_var": "square", "variance": "square"}
+
+    def state_shape(self, name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+        if name == "row_var":
+            return (*shape[:-1], 1)
+        if name == "col_var":
+            return (*shape[:-2], 1, shape[-1])
+        return shape
+
+    def _update(self, param, grad, state, lr, beta2_decay, eps, d, weight_decay, foreach, maximize):
+        grad = -grad if maximize else grad
+        eps1 = float(np.finfo(param.dtype).eps) if eps[0] is None else float(eps[0])
+        factored = grad.ndim > 1
+        if not state:
+            state["step"] = 0
+            if factored:
+                state.update(row_var=np.zeros(self.state_shape("row_var", grad.shape), grad.dtype),
+                             col_var=np.zeros(self.state_shape("col_var", grad.shape), grad.dtype))
+            else:
+                state["variance"] = np.zeros_like(grad)
+        state["step"] += 1
+        t = float(state["step"])
+        weight = t**beta2_decay  # 1 − β₂ₜ
+        alpha = max(eps[1], float(np.linalg.norm(param.reshape(-1))) / math.sqrt(max(param.size, 1))) * min(
+            lr, 1 / math.sqrt(t))
+        if weight_decay:
+            param *= 1 - lr * weight_decay
+        squared = grad * grad
+        if factored:
+            row, column = state["row_var"], state["col_var"]
+            _lerp_(row, squared.mean(axis=-1, keepdims=True), weight)
+            _lerp_(column, squared.mean(axis=-2, keepdims=True), weight)
+            estimate = (row @ column) / np.maximum(row.mean(axis=-2, keepdims=True), eps1)
+        else:
+            _lerp_(state["variance"], squared, weight)
+            estimate = state["variance"].copy()
+        update = grad / np.sqrt(np.maximum(estimate, eps1 * eps1))
+        clip = max(1.0, float(np.linalg.norm(update.reshape(-1))) / (math.sqrt(max(update.size, 1)) * d))
+        param -= (alpha / clip) * update

@@ -1,7 +1,9 @@
-"""Training utilities with PyTorch's names (``torch.nn.utils``): gradient clipping and flat parameter vectors."""
+"""Training utilities with PyTorch's names (``torch.nn.utils``): gradient clipping, flat parameter vectors,
+parametrizations (weight and spectral norm), batch-norm fusion, ``stateless.functional_call``, ``skip_init``."""
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -10,10 +12,16 @@ import numpy as np
 
 from ... import engine
 from ..._tensor import Tensor, cat
-from . import rnn
+from ..module import Module
+from . import fusion, parametrizations, parametrize, rnn, stateless
+from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights
+from .hooked_norms import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "parameters_to_vector", "rnn",
            "vector_to_parameters"]
+__all__ += ["clip_grads_with_norm_", "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
+            "fuse_linear_bn_weights", "fusion", "parametrizations", "parametrize", "remove_spectral_norm",
+            "remove_weight_norm", "skip_init", "spectral_norm", "stateless", "weight_norm"]
 
 
 def _tensors(parameters: Any) -> list[Tensor]:
@@ -44,16 +52,25 @@ def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float = 2.0, er
                     foreach: bool | None = None) -> Tensor:
     """Scale every gradient in place by min(1, max_norm / (total_norm + 10⁻⁶)) so their joint norm is at most
     ``max_norm``; returns the total norm before clipping (PyTorch's ``clip_grad_norm_``)."""
-    grads = [p.grad for p in _tensors(parameters) if p.grad is not None]
+    parameters = _tensors(parameters)
+    grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return Tensor(np.array(0.0, dtype=np.float32))
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
-    coefficient = min(float(max_norm) / (float(total.data) + 1e-6), 1.0)  # PyTorch's clamp of the coefficient
-    if coefficient < 1.0 or not math.isfinite(coefficient):
-        for grad in grads:
-            grad.data *= grad.data.dtype.type(coefficient)
-            engine.bump_version(grad)
+    clip_grads_with_norm_(parameters, max_norm, total, foreach)
     return total
+
+
+def clip_grads_with_norm_(parameters: Any, max_norm: float, total_norm: Any, foreach: bool | None = None) -> None:
+    """Scale every gradient in place by min(1, max_norm / (total_norm + 10⁻⁶)), with a ``total_norm`` computed
+    before (``get_total_norm``): the second half of ``clip_grad_norm_``, as PyTorch splits it."""
+    total = float(total_norm.data if isinstance(total_norm, Tensor) else total_norm)
+    coefficient = min(float(max_norm) / (total + 1e-6), 1.0)  # PyTorch's clamp of the coefficient
+    if coefficient < 1.0 or not math.isfinite(coefficient):
+        for p in _tensors(parameters):
+            if p.grad is not None:
+                p.grad.data *= p.grad.data.dtype.type(coefficient)
+                engine.bump_version(p.grad)
 
 
 def clip_grad_value_(parameters: Any, clip_value: float, foreach: bool | None = None) -> None:
@@ -85,3 +102,14 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         p.data[...] = vec.data[offset : offset + p.size].reshape(p.shape)
         engine.bump_version(p)
         offset += p.size
+
+
+def skip_init(module_cls: type[Module], *args: Any, **kwargs: Any) -> Module:
+    """``module_cls(*args, **kwargs)`` whose parameter values are unspecified, as PyTorch's ``skip_init`` (which
+    builds on the meta device and allocates without initialising); here the constructor's own initialisation runs,
+    numpy having no uninitialised device to skip to. The class must take ``device=``, as PyTorch requires."""
+    if not (isinstance(module_cls, type) and issubclass(module_cls, Module)):
+        raise RuntimeError(f"Expected a Module; got {module_cls}")
+    if "device" not in inspect.signature(module_cls.__init__, follow_wrapped=False).parameters:
+        raise RuntimeError("Module must support a 'device' arg to skip initialization")
+    return module_cls(*args, **kwargs)
