@@ -173,6 +173,18 @@ def test_gammainc_and_gammaincc_against_closed_forms():
             function(shape, tg.tensor([1.0, 2.0, 3.0])).sum().backward()
 
 
+def test_integer_inputs_as_pytorch_takes_them():
+    """Promoted to the default float, except by gammainc and gammaincc, which PyTorch refuses for integers."""
+    for name in ("entr", "erfcx", "log_ndtr", "i0e", "i1e", "bessel_j0", "modified_bessel_k0", "airy_ai"):
+        assert getattr(S, name)(tg.tensor([1, 2])).dtype == tg.float32, name
+        assert getattr(S, name)(tg.tensor([True])).dtype == tg.float32, name
+    assert S.zeta(tg.tensor([2, 3]), tg.tensor([1, 2])).dtype == tg.float32
+    assert S.gammainc(tg.tensor([2]), tg.tensor([1.0])).dtype == tg.float32
+    for function in (S.gammainc, S.gammaincc):
+        with pytest.raises(TypeError, match=r"special.gammaincc?: integer or bool inputs are not supported"):
+            function(tg.tensor([2]), tg.tensor([1]))
+
+
 def test_zeta_against_closed_forms_and_its_gradient_in_q():
     pi = math.pi
     out = S.zeta(tg.tensor([2.0, 4.0, 2.0, 3.0, 2.0, 30.0], dtype=tg.float64), tg.tensor([1.0, 1.0, 0.5, 1.0, -1.5,

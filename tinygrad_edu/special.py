@@ -116,15 +116,21 @@ def log_ndtr(input: Any) -> Tensor:
 def gammainc(input: Any, other: Any) -> Tensor:
     """P(a, x) = γ(a, x)/Γ(a) for a = input, x = other, the regularized lower incomplete gamma function;  ∂P/∂x =
     xᵃ⁻¹e⁻ˣ/Γ(a); none for a (PyTorch raises there too)"""
-    a, x = _floating(input, other)
-    return ops.IncompleteGamma.apply(a, x, False)
+    return ops.IncompleteGamma.apply(*_incomplete_gamma_operands(input, other, "gammainc"), False)
 
 
 def gammaincc(input: Any, other: Any) -> Tensor:
     """Q(a, x) = 1 − P(a, x) for a = input, x = other, the regularized upper incomplete gamma function (computed
     directly where it is small);  ∂Q/∂x = −xᵃ⁻¹e⁻ˣ/Γ(a); none for a (PyTorch raises there too)"""
-    a, x = _floating(input, other)
-    return ops.IncompleteGamma.apply(a, x, True)
+    return ops.IncompleteGamma.apply(*_incomplete_gamma_operands(input, other, "gammaincc"), True)
+
+
+def _incomplete_gamma_operands(input: Any, other: Any, op: str) -> list[Tensor]:
+    """(a, x) in their common floating dtype; integers and bools refused, as PyTorch refuses them."""
+    if result_type(input, other).kind in "biu":
+        raise TypeError(f"special.{op}: integer or bool inputs are not supported (as PyTorch); pass floating-point "
+                        "tensors, e.g. input.double()")
+    return _floating(input, other)
 
 
 def zeta(input: Any, other: Any) -> Tensor:
