@@ -73,7 +73,24 @@ GROUPS["Shape"] += ["x.diag_embed", "x.rot90", "tg.block_diag", "tg.cartesian_pr
 GROUPS["Linear algebra"] += ["tg.cdist", "F.pdist", "tg.vander"]
 GROUPS["Linear algebra"] += ["x.svd", "x.qr", "x.cholesky", "x.pinverse", "x.matrix_power", "x.kron"]
 GROUPS["Elementwise math"] += ["x.logaddexp", "x.logaddexp2"]
+GROUPS["Linear algebra"] += [
+    "tg.linalg.lu_factor", "tg.linalg.lu_factor_ex", "tg.linalg.lu", "tg.linalg.lu_solve", "tg.lu", "tg.lu_unpack",
+    "tg.lu_solve", "tg.linalg.cholesky_ex", "tg.linalg.inv_ex", "tg.linalg.solve_ex", "tg.linalg.tensorinv",
+    "tg.linalg.tensorsolve", "tg.linalg.vecdot", "tg.linalg.diagonal", "tg.linalg.vander", "tg.linalg.matmul",
+    "tg.cholesky", "tg.cholesky_solve", "tg.cholesky_inverse", "tg.triangular_solve", "tg.linalg.eig",
+    "tg.linalg.eigvals", "tg.linalg.householder_product"]
 GROUPS["Factories"] += ["tg.tril_indices", "tg.triu_indices"]
+GROUPS["Signs, bits and special functions"] += [
+    "tg.special.entr", "tg.special.erfcx", "tg.special.log_ndtr", "tg.special.i0e", "tg.special.i1e",
+    "tg.special.gammainc", "tg.special.gammaincc", "tg.special.zeta", "tg.special.modified_bessel_i0",
+    "tg.special.modified_bessel_i1", "tg.special.modified_bessel_k0", "tg.special.modified_bessel_k1",
+    "tg.special.scaled_modified_bessel_k0", "tg.special.scaled_modified_bessel_k1", "tg.special.bessel_j0",
+    "tg.special.bessel_j1", "tg.special.bessel_y0", "tg.special.bessel_y1", "tg.special.spherical_bessel_j0",
+    "tg.special.chebyshev_polynomial_t", "tg.special.chebyshev_polynomial_u", "tg.special.chebyshev_polynomial_v",
+    "tg.special.chebyshev_polynomial_w", "tg.special.shifted_chebyshev_polynomial_t",
+    "tg.special.shifted_chebyshev_polynomial_u", "tg.special.shifted_chebyshev_polynomial_v",
+    "tg.special.shifted_chebyshev_polynomial_w", "tg.special.hermite_polynomial_h", "tg.special.hermite_polynomial_he",
+    "tg.special.laguerre_polynomial_l", "tg.special.legendre_polynomial_p", "tg.special.airy_ai"]
 GROUPS["Linear algebra"] += ["x.addmv", "x.addr", "x.addbmm", "x.inner", "x.vdot", "x.dist", "tg.chain_matmul"]
 GROUPS["Shape"] += ["tg.atleast_1d", "tg.atleast_2d", "tg.atleast_3d", "tg.broadcast_shapes", "tg.column_stack",
                     "tg.dstack", "x.hsplit", "x.vsplit", "x.dsplit", "x.diagflat", "x.msort", "x.narrow_copy",

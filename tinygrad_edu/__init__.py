@@ -78,7 +78,11 @@ from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 # __all__, so `from tinygrad_edu import *` keeps Python's
 bool, int, float, any, all = dtypes.bool, dtypes.int, dtypes.float, logic.any, logic.all
 svd = linalg.legacy_svd  # torch.svd, PyTorch's older API: (U, S, V), V not Vh
-qr, cholesky, pinverse = linalg.legacy_qr, linalg.legacy_cholesky, linalg.pinverse  # torch's older names
+qr, pinverse = linalg.legacy_qr, linalg.pinverse  # torch's older names
+# torch.lu, torch.lu_solve (b first) and the deprecated torch.cholesky; lu_unpack and the cholesky/triangular solvers
+lu, lu_solve, cholesky = linalg.legacy_lu, linalg.legacy_lu_solve, linalg.legacy_cholesky
+lu_unpack, cholesky_solve, cholesky_inverse = linalg.lu_unpack, linalg.cholesky_solve, linalg.cholesky_inverse
+triangular_solve, orgqr = linalg.triangular_solve, linalg.householder_product
 
 __version__ = "0.1.0"
 
@@ -162,3 +166,5 @@ __all__ = [
 ]
 __all__ += ["functions", "linalg", *functions.__all__]
 __all__ += ["special"]
+__all__ += ["cholesky", "cholesky_inverse", "cholesky_solve", "lu", "lu_solve", "lu_unpack", "orgqr",
+            "triangular_solve"]

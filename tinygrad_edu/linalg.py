@@ -1,12 +1,13 @@
 """``tg.linalg``: PyTorch's ``torch.linalg`` names for the linear-algebra ops (their calculus is in ``ops``)."""
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import ops
-from ._tensor import Tensor, det, inv, matrix_exp, slogdet, solve, vector_norm, where
+from ._tensor import Tensor, cat, det, inv, matrix_exp, slogdet, solve, vector_norm, where
 from ._tensor import linalg_norm as tensor_norm
 from ._tensor import matrix_norm as tensor_matrix_norm
 from .ops import LinAlgError
@@ -14,6 +15,9 @@ from .ops import LinAlgError
 __all__ = ["EighResult", "LinAlgError", "LstsqResult", "QRResult", "SVDResult", "cholesky", "cond", "cross", "det",
            "eigh", "eigvalsh", "inv", "lstsq", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot",
            "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vector_norm"]
+__all__ += ["CholeskyExResult", "InvExResult", "LUFactorExResult", "LUFactorResult", "LUResult", "SolveExResult",
+            "cholesky_ex", "diagonal", "eig", "eigvals", "householder_product", "inv_ex", "lu", "lu_factor",
+            "lu_factor_ex", "lu_solve", "matmul", "solve_ex", "tensorinv", "tensorsolve", "vander", "vecdot"]
 
 
 def cross(input: Any, other: Any, dim: int = -1) -> Tensor:
@@ -81,9 +85,11 @@ def _factors(primitive: type, A: Tensor, factors: tuple) -> tuple[Tensor, ...]:
 
 def cholesky(input: Any, *, upper: bool = False) -> Tensor:
     """L, lower triangular with a positive diagonal, with A = L·Lᵀ (U = Lᵀ with ``upper=True``), reading A's lower
-    triangle only;  the symmetric gradient of ``ops.Cholesky``. A not positive-definite raises ``LinAlgError``."""
+    triangle only (its upper one with ``upper=True``, as PyTorch);  the symmetric gradient of ``ops.Cholesky``. A not
+    positive-definite raises ``LinAlgError``."""
     A = _matrices(input, "cholesky", square=True)
-    (L,) = _factors(ops.Cholesky, A, (ops.cholesky_factor(A.data),))
+    lower = A.mT if upper else A
+    (L,) = _factors(ops.Cholesky, lower, (ops.cholesky_factor(lower.data),))
     return L.mT if upper else L
 
 
@@ -289,19 +295,430 @@ def norm(input: Any, ord: float | str | None = None, dim: Any = None, keepdim: b
     return tensor_norm(A, ord, dim, keepdim, dtype=dtype)
 
 
-# ----------------------------------------------------------------------------------------------- torch's older names
-# torch.qr, torch.cholesky and torch.pinverse, and the Tensor methods of the factorizations defined here (svd, qr,
-# cholesky, pinverse, matrix_power): this module imports the Tensor's, so it attaches them.
-def legacy_qr(input: Any, some: bool = True) -> QRResult:
-    """PyTorch's older ``torch.qr``: ``linalg.qr``, reduced, or complete with ``some=False``;  its gradient"""
-    return qr(input, "reduced" if some else "complete")
+# ----------------------------------------------------------------------------------------------- LU, the _ex variants
+class CholeskyExResult(NamedTuple):
+    """What ``cholesky_ex`` returns, as PyTorch's ``torch.return_types.linalg_cholesky_ex``."""
+
+    L: Tensor
+    info: Tensor
+
+
+class InvExResult(NamedTuple):
+    """What ``inv_ex`` returns, as PyTorch's ``torch.return_types.linalg_inv_ex``."""
+
+    inverse: Tensor
+    info: Tensor
+
+
+class SolveExResult(NamedTuple):
+    """What ``solve_ex`` returns, as PyTorch's ``torch.return_types.linalg_solve_ex``."""
+
+    result: Tensor
+    info: Tensor
+
+
+class LUFactorResult(NamedTuple):
+    """What ``lu_factor`` returns, as PyTorch's ``torch.return_types.linalg_lu_factor``."""
+
+    LU: Tensor
+    pivots: Tensor
+
+
+class LUFactorExResult(NamedTuple):
+    """What ``lu_factor_ex`` returns, as PyTorch's ``torch.return_types.linalg_lu_factor_ex``."""
+
+    LU: Tensor
+    pivots: Tensor
+    info: Tensor
+
+
+class LUResult(NamedTuple):
+    """What ``lu`` and ``tg.lu_unpack`` return, as PyTorch's ``torch.return_types.linalg_lu``."""
+
+    P: Tensor
+    L: Tensor
+    U: Tensor
+
+
+class TriangularSolveResult(NamedTuple):
+    """What ``tg.triangular_solve`` returns, as PyTorch's ``torch.return_types.triangular_solve``."""
+
+    solution: Tensor
+    cloned_coefficient: Tensor
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _batch_element(info: np.ndarray) -> str:
+    """PyTorch's '(Batch element i): ' prefix naming the first failing matrix of a batch ('' for one matrix)."""
+    return f"(Batch element {int(np.argmax(info.reshape(-1) > 0))}): " if info.ndim else ""
+
+
+def _first_failure(info: np.ndarray) -> int:
+    return int(info.reshape(-1)[np.argmax(info.reshape(-1) > 0)])
+
+
+def _replace_failed(failed: np.ndarray, A: Tensor) -> Tensor:
+    """A with each failed matrix of the batch replaced by the identity, so the factorization of the rest can run."""
+    return where(failed[..., None, None], Tensor.wrap(np.eye(A.shape[-1], dtype=A.dtype)), A)
+
+
+def _partial_cholesky(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(L, info) of LAPACK's unblocked potf2 on a's lower triangle: column by column; where column j's pivot
+    aⱼⱼ − Σ Lⱼₖ² is not positive, info = j + 1, that value stays on the diagonal and the columns after keep a's."""
+    n = a.shape[-1]
+    L = np.tril(a).copy()
+    info = np.zeros(a.shape[:-2], np.int32)
+    for j in range(n):
+        running = info == 0
+        pivot = L[..., j, j] - (L[..., j, :j] ** 2).sum(-1)
+        fails = running & ~(pivot > 0)  # NaN fails too
+        info[fails] = j + 1
+        L[..., j, j] = np.where(running, np.sqrt(np.where(fails, 1, pivot)), L[..., j, j])
+        L[..., j, j] = np.where(fails, pivot, L[..., j, j])
+        column = (L[..., j + 1:, j] - (L[..., j + 1:, :j] * L[..., j, None, :j]).sum(-1)) / L[..., j, j, None]
+        L[..., j + 1:, j] = np.where((running & ~fails)[..., None], column, L[..., j + 1:, j])
+    return L, info
+
+
+def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> CholeskyExResult:
+    """(L, info): ``cholesky`` without the error: info (int32) the order of the first leading minor that is not
+    positive-definite, 0 on success; a failed matrix's L is LAPACK's partial factor, as PyTorch's (no gradient)"""
+    A = _matrices(A, "cholesky_ex", square=True)
+    lower = A.mT if upper else A
+    with np.errstate(invalid="ignore", divide="ignore"):
+        partial, info = _partial_cholesky(lower.data)
+    if check_errors and info.any():
+        raise LinAlgError(f"linalg.cholesky_ex: {_batch_element(info)}The factorization could not be completed because"
+                          " the input is not positive-definite (the leading minor of order "
+                          f"{_first_failure(info)} is not positive-definite).")
+    failed = info > 0
+    L = cholesky(_replace_failed(failed, lower) if failed.any() else lower)
+    if failed.any():  # NOTE: the partial factor is a constant: no gradient reaches a failed matrix
+        L = where(failed[..., None, None], Tensor.wrap(partial), L)
+    return CholeskyExResult(L.mT if upper else L, Tensor.wrap(info))
+
+
+def _substitute(T: np.ndarray, B: np.ndarray, lower: bool, unit: bool) -> np.ndarray:
+    """T⁻¹·B by forward (or back) substitution, row by row as LAPACK's trsm: a zero pivot gives ±inf, then NaN."""
+    n = T.shape[-1]
+    X = np.zeros(np.broadcast_shapes(T.shape[:-2], B.shape[:-2]) + B.shape[-2:], np.result_type(T, B))
+    for i in range(n) if lower else reversed(range(n)):
+        known = slice(0, i) if lower else slice(i + 1, n)
+        row = B[..., i, :] - (T[..., i, known, None] * X[..., known, :]).sum(-2)
+        X[..., i, :] = row if unit else row / T[..., i, i, None]
+    return X
+
+
+def _lu_solve_arrays(LU: np.ndarray, pivots: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """A⁻¹·B from getrf's (LU, pivots) in numpy, zero pivots and all (the values PyTorch's solve gives then)."""
+    P = ops.permutation_from_pivots(pivots, LU.shape[-1], LU.dtype)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        Y = _substitute(LU, np.swapaxes(P, -1, -2) @ B, lower=True, unit=True)
+        return _substitute(LU, Y, lower=False, unit=False)
+
+
+def solve_ex(A: Any, B: Any, *, left: bool = True, check_errors: bool = False) -> SolveExResult:
+    """(X, info): ``solve`` without the error: info (int32) the first k with U[k,k] = 0 in A's LU factorization
+    (1-based), 0 on success; a singular matrix's X has LAPACK's ±inf/NaN, as PyTorch's (no gradient)"""
+    return _solve_ex(A, B, left, check_errors, "solve_ex")
+
+
+def _solve_ex(A: Any, B: Any, left: bool, check_errors: bool, op: str) -> SolveExResult:
+    A = _matrices(A, op, square=True)
+    B = _tensor(B)
+    info = ops.lu_factor_array(A.data)[2]
+    if check_errors and info.any():
+        reason = (f"The diagonal element {_first_failure(info)} is zero, the inversion could not be completed because "
+                  "the input matrix is singular." if op == "inv_ex" else
+                  "The solver failed because the input matrix is singular.")
+        raise LinAlgError(f"{'linalg' if op == 'inv_ex' else 'torch.linalg'}.{op}: {_batch_element(info)}{reason}")
+    failed = info > 0
+    if not failed.any():
+        return SolveExResult(solve(A, B, left=left), Tensor.wrap(info))
+    X = solve(_replace_failed(failed, A), B, left=left)
+    column = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])  # solve's rule for vectors
+    rhs = B.data[..., None] if column else B.data if left else np.swapaxes(B.data, -1, -2)
+    batch = np.broadcast_shapes(A.shape[:-2], rhs.shape[:-2])
+    planes = np.broadcast_to(A.data if left else np.swapaxes(A.data, -1, -2), batch + A.shape[-2:])
+    LU, pivots, _ = ops.lu_factor_array(planes)
+    values = _lu_solve_arrays(LU, pivots, np.broadcast_to(rhs, batch + rhs.shape[-2:]).astype(X.dtype))
+    values = values[..., 0] if column else values if left else np.swapaxes(values, -1, -2)
+    mask = failed.reshape(failed.shape + (1,) * (X.ndim - failed.ndim))  # NOTE: constants: no gradient there
+    return SolveExResult(where(mask, Tensor.wrap(values.astype(X.dtype)), X), Tensor.wrap(info))
+
+
+def inv_ex(A: Any, *, check_errors: bool = False) -> InvExResult:
+    """(A⁻¹, info): ``inv`` without the error, info as ``solve_ex``'s; a singular matrix's inverse has LAPACK's
+    ±inf/NaN, as PyTorch's (no gradient)"""
+    A = _matrices(A, "inv_ex", square=True)
+    eye = Tensor.wrap(np.eye(A.shape[-1], dtype=A.dtype))
+    return InvExResult(*_solve_ex(A, eye, True, check_errors, "inv_ex"))
+
+
+def tensorinv(A: Any, ind: int = 2) -> Tensor:
+    """The tensor X with tensordot(A, X, ind) = I: A's first ``ind`` axes against the rest, inverted as a square
+    matrix; the gradient of ``inv``"""
+    A = _tensor(A)
+    if not isinstance(ind, (int, np.integer)) or isinstance(ind, bool) or ind <= 0:
+        raise ValueError(f"linalg.tensorinv: Expected a strictly positive integer for 'ind', but got {ind!r}")
+    outer, inner = A.shape[:ind], A.shape[ind:]
+    rows, cols = int(np.prod(outer)), int(np.prod(inner))
+    if rows != cols:
+        raise ValueError(f"linalg.tensorinv: the product of A's first {ind} sizes {outer} ({rows}) must equal that "
+                         f"of the rest {inner} ({cols})")
+    return inv(_matrices(A.reshape(rows, cols), "tensorinv")).reshape(*inner, *outer)
+
+
+def tensorsolve(A: Any, B: Any, dims: Sequence[int] | None = None) -> Tensor:
+    """X with tensordot(A, X, X.ndim) = B (``dims``: those axes of A moved to the end first); the gradient of
+    ``solve``"""
+    A, B = _tensor(A), _tensor(B)
+    if dims is not None:
+        A = A.movedim(tuple(dims), tuple(range(A.ndim - len(dims), A.ndim)))
+    if A.shape[:B.ndim] != B.shape:
+        raise ValueError(f"linalg.tensorsolve: A's leading sizes {A.shape[:B.ndim]} must be B's shape {B.shape}")
+    shape = A.shape[B.ndim:]
+    rows, cols = int(np.prod(B.shape)), int(np.prod(shape))
+    if rows != cols:
+        raise ValueError(f"linalg.tensorsolve: the product of B's sizes ({rows}) must equal that of the solution's "
+                         f"{shape} ({cols})")
+    return solve(_matrices(A.reshape(rows, cols), "tensorsolve"), B.reshape(rows)).reshape(shape)
+
+
+def _lu(A: Any, pivot: bool, op: str) -> tuple[Tensor, Tensor, Tensor, np.ndarray, np.ndarray]:
+    """(P, L, U, pivots, info) of A = P·L·U, L and U nodes of ``ops.Lu`` (P a constant)."""
+    A = _matrices(A, op)
+    if not pivot:
+        raise NotImplementedError(f"linalg.{op}: LU without pivoting is not implemented on the CPU (as PyTorch); "
+                                  "pass pivot=True")
+    LU, pivots, info = ops.lu_factor_array(A.data)
+    m, n = A.shape[-2:]
+    k = min(m, n)
+    L = np.tril(LU[..., :, :k], -1) + np.eye(m, k, dtype=A.dtype)
+    U = np.triu(LU[..., :k, :])
+    P = ops.permutation_from_pivots(pivots, m, A.dtype)
+    factors = (L, U, P)
+    return Tensor.wrap(P), ops.Lu.apply(A, factors, 0), ops.Lu.apply(A, factors, 1), pivots, info
+
+
+def _packed(L: Tensor, U: Tensor) -> Tensor:
+    """getrf's packed LU: L's multipliers below U's upper triangle, m × n."""
+    m, n = L.shape[-2], U.shape[-1]
+    if m >= n:
+        return L.tril(-1) + cat([U, Tensor.wrap(np.zeros((*U.shape[:-2], m - n, n), U.dtype))], dim=-2)
+    return cat([L.tril(-1), Tensor.wrap(np.zeros((*L.shape[:-2], m, n - m), L.dtype))], dim=-1) + U
+
+
+def lu_factor_ex(A: Any, *, pivot: bool = True, check_errors: bool = False) -> LUFactorExResult:
+    """(LU, pivots, info) of A = P·L·U by partial pivoting: LAPACK's getrf (written out in numpy, the same pivots),
+    pivots 1-based int32, info the first k with U[k,k] = 0;  the gradient of ``ops.Lu``"""
+    return LUFactorExResult(*_lu_factor(A, pivot, check_errors, "lu_factor_ex"))
+
+
+def lu_factor(A: Any, *, pivot: bool = True) -> LUFactorResult:
+    """(LU, pivots) of ``lu_factor_ex``, raising where U has a zero on its diagonal (as PyTorch);  the gradient of
+    ``ops.Lu``"""
+    return LUFactorResult(*_lu_factor(A, pivot, True, "lu_factor")[:2])
+
+
+def _lu_factor(A: Any, pivot: bool, check_errors: bool, op: str) -> tuple[Tensor, Tensor, Tensor]:
+    _, L, U, pivots, info = _lu(A, pivot, op)
+    if check_errors and info.any():
+        k = _first_failure(info)
+        raise RuntimeError(f"torch.linalg.{op}: {_batch_element(info)}U[{k},{k}] is zero and using it on lu_solve "
+                           "would result in a division by zero. If you still want to perform the factorization, "
+                           "consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+    return _packed(L, U), Tensor.wrap(pivots), Tensor.wrap(info)
+
+
+def lu(A: Any, *, pivot: bool = True) -> LUResult:
+    """(P, L, U) with A = P·L·U: P a permutation (no gradient), L unit lower triangular (m × k), U upper (k × n);
+    the gradient of ``ops.Lu``"""
+    P, L, U, _, _ = _lu(A, pivot, "lu")
+    return LUResult(P, L, U)
+
+
+def _pivots(pivots: Any, op: str) -> np.ndarray:
+    values = pivots.data if isinstance(pivots, Tensor) else np.asarray(pivots)
+    if values.dtype.kind not in "iu":
+        raise TypeError(f"{op}: pivots must be an integer tensor (int32, as lu_factor gives), got dtype {values.dtype}")
+    return values
+
+
+def lu_solve(LU: Any, pivots: Any, B: Any, *, left: bool = True, adjoint: bool = False) -> Tensor:
+    """X with A·X = B from A's ``lu_factor`` (Aᵀ·X = B with ``adjoint``, X·A = B with ``left=False``): a permutation
+    and two triangular solves;  their gradients (LU's only on the triangles it is read from, as PyTorch)"""
+    LU, B = _matrices(LU, "lu_solve", square=True), _tensor(B)
+    n = LU.shape[-1]
+    if B.ndim < 2 or (B.shape[-2] if left else B.shape[-1]) != n:
+        equation = "AX = B" if left else "XA = B"
+        raise ValueError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation {equation} ({n}x{n} and "
+                         f"{'x'.join(map(str, B.shape[-2:]))})")
+    pivots = _pivots(pivots, "linalg.lu_solve")
+    if pivots.shape[-1:] != (n,):
+        raise ValueError(f"linalg.lu_solve: pivots must have {n} entries per matrix, got shape {pivots.shape}")
+    if not left:  # X·A = B ⇔ Aᵀ·Xᵀ = Bᵀ
+        return lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT
+    P = Tensor.wrap(ops.permutation_from_pivots(pivots, n, LU.dtype))
+    if adjoint:  # Aᵀ = Uᵀ·Lᵀ·Pᵀ
+        Y = solve_triangular(LU.mT, B, upper=False)
+        return P @ solve_triangular(LU.mT, Y, upper=True, unitriangular=True)
+    Y = solve_triangular(LU, P.mT @ B, upper=False, unitriangular=True)
+    return solve_triangular(LU, Y, upper=True)
+
+
+def eig(A: Any) -> None:
+    """Refused (no value, no gradient): PyTorch's eig is complex, and tinygrad_edu has no complex dtype; ``eigh``
+    for a symmetric matrix"""
+    raise NotImplementedError("linalg.eig: the eigen-decomposition of a general matrix is complex (PyTorch returns "
+                              "complex64/128 tensors), and tinygrad_edu has no complex numbers; for a symmetric matrix "
+                              "use linalg.eigh (real eigenvalues and eigenvectors)")
+
+
+def eigvals(A: Any) -> None:
+    """Refused (no value, no gradient): PyTorch's eigvals is complex, and tinygrad_edu has no complex dtype;
+    ``eigvalsh`` for a symmetric matrix"""
+    raise NotImplementedError("linalg.eigvals: the eigenvalues of a general matrix are complex (PyTorch returns a "
+                              "complex tensor), and tinygrad_edu has no complex numbers; for a symmetric matrix use "
+                              "linalg.eigvalsh (real eigenvalues)")
+
+
+def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:
+    """Σᵢ xᵢ·yᵢ along ``dim``, broadcast (real tensors, so no conjugate);  ∂C/∂x = ∂C/∂z·y, ∂C/∂y = ∂C/∂z·x"""
+    x, y = _tensor(x), _tensor(y)
+    for t in (x, y):
+        if t.dtype.kind != "f":
+            raise TypeError(f"linalg.vecdot: Expected a floating point tensor as input. Got {t.dtype} (as PyTorch)")
+    return (x * y).sum(dim)
+
+
+def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The diagonal ``offset`` above the main one of the matrices in ``dim1``, ``dim2`` (the last two by default,
+    where ``Tensor.diagonal`` takes the first two);  the gradient of that view"""
+    return _tensor(A).diagonal(offset, dim1, dim2)
+
+
+def vander(x: Any, *, N: int | None = None) -> Tensor:
+    """The Vandermonde matrices of x's last axis with increasing powers 1, x, …, x^(N−1) (``tg.vander``'s default is
+    decreasing), N = x.shape[-1] by default, integers as int64; built by a running product as PyTorch;  the gradient
+    of that product"""
+    x = _tensor(x)
+    if x.ndim == 0:
+        raise ValueError("linalg.vander: x must have at least one dimension, got a 0-d tensor")
+    n = x.shape[-1] if N is None else N
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 1:
+        raise ValueError(f"linalg.vander: N must be greater than 1, got {n!r}")
+    x = x.to(np.int64) if x.dtype.kind in "biu" else x
+    ones = Tensor.wrap(np.ones((*x.shape, 1), x.dtype))
+    return cat([ones, x.unsqueeze(-1).broadcast_to(*x.shape, n - 1)], dim=-1).cumprod(-1)
+
+
+def matmul(input: Any, other: Any) -> Tensor:
+    """The matrix product ``input @ other`` (torch.matmul's broadcasting);  the gradient of matmul"""
+    return _tensor(input) @ other
+
+
+def householder_product(A: Any, tau: Any) -> Tensor:
+    """The first n columns of H₁·H₂·…·Hₖ, Hᵢ = I − τᵢ·vᵢ·vᵢᵀ with vᵢ = (0, …, 0, 1, A[i+1:, i]) (LAPACK's orgqr: Q from
+    ``geqrf``'s reflectors, numpy's ``qr(mode='raw')`` transposed);  the gradient of that product, in A and τ"""
+    A, tau = _matrices(A, "householder_product"), _tensor(tau)
+    m, n = A.shape[-2:]
+    if m < n:
+        raise ValueError("torch.linalg.householder_product: input.shape[-2] must be greater than or equal to "
+                         f"input.shape[-1], got shape {A.shape}")
+    if tau.ndim != A.ndim - 1:
+        raise ValueError("torch.linalg.householder_product: Expected tau to have one dimension less than input, but "
+                         f"got tau.ndim equal to {tau.ndim} and input.ndim is equal to {A.ndim}")
+    if tau.shape[-1] > n:
+        raise ValueError("torch.linalg.householder_product: input.shape[-1] must be greater than or equal to "
+                         f"tau.shape[-1], got {n} and {tau.shape[-1]}")
+    V = A.tril(-1) + Tensor.wrap(np.eye(m, n, dtype=A.dtype))  # the reflectors' vectors as columns
+    Q = Tensor.wrap(np.broadcast_to(np.eye(m, dtype=A.dtype), (*A.shape[:-2], m, m)).copy())
+    for i in range(tau.shape[-1]):
+        v = V[..., :, i:i + 1]
+        Q = Q - (Q @ v) * tau[..., i:i + 1, None] @ v.mT
+    return Q[..., :, :n]
+
+
+# ----------------------------------------------------------------------------------------------- torch.lu & co.
+def legacy_lu(A: Any, pivot: bool = True, get_infos: bool = False) -> tuple[Tensor, ...]:
+    """PyTorch's older ``torch.lu``: (LU, pivots), and info with ``get_infos=True`` — ``lu_factor_ex``'s, which
+    raises nothing (as PyTorch);  the gradient of ``ops.Lu``"""
+    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
+    return (LU, pivots, info) if get_infos else (LU, pivots)
+
+
+def lu_unpack(LU_data: Any, LU_pivots: Any, unpack_data: bool = True, unpack_pivots: bool = True) -> LUResult:
+    """(P, L, U) from ``lu_factor``'s packed LU and pivots (empty tensors for what is not unpacked, as PyTorch);
+    the gradient of L's and U's triangles"""
+    LU = _matrices(LU_data, "lu_unpack")
+    m, n = LU.shape[-2:]
+    k = min(m, n)
+    empty = Tensor.wrap(np.zeros(0, LU.dtype))
+    P = empty
+    if unpack_pivots:
+        P = Tensor.wrap(ops.permutation_from_pivots(_pivots(LU_pivots, "lu_unpack"), m, LU.dtype))
+    if not unpack_data:
+        return LUResult(P, empty, empty)
+    L = LU[..., :, :k].tril(-1) + Tensor.wrap(np.eye(m, k, dtype=LU.dtype))
+    return LUResult(P, L, LU[..., :k, :].triu())
+
+
+def legacy_lu_solve(b: Any, LU_data: Any, LU_pivots: Any) -> Tensor:
+    """PyTorch's older ``torch.lu_solve(b, LU_data, LU_pivots)``: ``linalg.lu_solve(LU_data, LU_pivots, b)``;  its
+    gradient"""
+    return lu_solve(LU_data, LU_pivots, b)
 
 
 def legacy_cholesky(input: Any, upper: bool = False) -> Tensor:
-    """PyTorch's older ``torch.cholesky``: L from A's lower triangle, or with ``upper=True`` U, Uᵀ·U = A, from its
-    upper triangle (LAPACK's; ``linalg.cholesky`` reads the lower one either way);  its gradient"""
-    A = _matrices(input, "cholesky", square=True)
-    return cholesky(A.mT).mT if upper else cholesky(A)
+    """PyTorch's deprecated ``torch.cholesky``: ``linalg.cholesky(input, upper=upper)``, with PyTorch's warning;  its
+    gradient"""
+    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky (tg.linalg.cholesky here)",
+                  UserWarning, stacklevel=2)
+    return cholesky(input, upper=upper)
+
+
+def _gram_of_triangle(L: Tensor, upper: bool, op: str) -> Tensor:
+    """A = L·Lᵀ (Uᵀ·U with ``upper``) of L's triangle, differentiated as PyTorch's cholesky_solve and cholesky_inverse
+    are: in the whole L (their forward reads one triangle, their gradient formula uses all of L)."""
+    L = _matrices(L, op, square=True)
+    triangle = L.triu() if upper else L.tril()
+    gram, whole = (triangle.mT @ triangle, L.mT @ L) if upper else (triangle @ triangle.mT, L @ L.mT)
+    return whole + (gram - whole).detach()  # NOTE: the value of the triangle's, the gradient of the whole L's
+
+
+def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:
+    """X with L·Lᵀ·X = B (Uᵀ·U·X = B with ``upper``), reading L's triangle;  ∂C/∂L as PyTorch's, of A = L·Lᵀ in all
+    of L"""
+    return solve(_gram_of_triangle(_tensor(L), upper, "cholesky_solve"), B)
+
+
+def cholesky_inverse(L: Any, upper: bool = False) -> Tensor:
+    """(L·Lᵀ)⁻¹ (with ``upper``, (Uᵀ·U)⁻¹), reading L's triangle;  ∂C/∂L as PyTorch's, of A = L·Lᵀ in all of L"""
+    return inv(_gram_of_triangle(_tensor(L), upper, "cholesky_inverse"))
+
+
+def triangular_solve(b: Any, A: Any, upper: bool = True, transpose: bool = False,
+                     unitriangular: bool = False) -> TriangularSolveResult:
+    """PyTorch's older ``torch.triangular_solve``: (X with A·X = b, or Aᵀ·X = b with ``transpose``; a copy of A) —
+    note b first and ``upper=True`` by default;  the gradient of ``linalg.solve_triangular``"""
+    A = _matrices(A, "triangular_solve", square=True)
+    if transpose:
+        solution = solve_triangular(A.mT, b, upper=not upper, unitriangular=unitriangular)
+    else:
+        solution = solve_triangular(A, b, upper=upper, unitriangular=unitriangular)
+    return TriangularSolveResult(solution, A.clone())
+
+
+# ----------------------------------------------------------------------------------------------- torch's older names
+# torch.qr and torch.pinverse, and the Tensor methods of the factorizations defined here (svd, qr, cholesky, pinverse,
+# matrix_power): this module imports the Tensor's, so it attaches them.
+def legacy_qr(input: Any, some: bool = True) -> QRResult:
+    """PyTorch's older ``torch.qr``: ``linalg.qr``, reduced, or complete with ``some=False``;  its gradient"""
+    return qr(input, "reduced" if some else "complete")
 
 
 def pinverse(input: Any, rcond: float = 1e-15) -> Tensor:

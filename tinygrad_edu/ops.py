@@ -28,12 +28,16 @@ A primitive exists where composing would be wrong or slow:
   NaN, and ±inf); ``Logit`` (PyTorch's derivative: NaN outside [0, 1] and ±inf at its ends, where the chain rule
   through ln(a/(1 − a)) is finite or NaN); ``Step``, one op for floor, ceil, round, trunc, sign and //, whose
   gradient is zeros (PyTorch's), not nothing.
+- For ``tg.special``: ``Entr`` (PyTorch's +inf derivative at 0, where the where that gives the value 0 would give 0),
+  ``Erfcx`` (e^(a²)·erfc a overflows times underflows), ``I0e``, ``I1e`` (scaled: finite where I₀, I₁ overflow),
+  ``IncompleteGamma`` and ``Zeta`` (functions nothing else builds; derivatives in one argument only, as PyTorch).
 - Slow as compositions: ``Cumsum`` (a triangular matmul would be O(n²)); ``Prod`` and ``Cumprod``, whose
   derivatives need the products of the other elements — exact with zeros, where exp(Σ log) and z/a are not;
   ``Einsum`` (one contraction instead of broadcast products and sums); ``Inv``, ``Det``, ``Slogdet``, ``Solve``
   (LAPACK, with their closed-form derivatives written in these same ops, so second derivatives come free), and so
   ``Pinv``, ``MatrixExp`` and the factorizations ``Cholesky``, ``Eigh``, ``Svd``, ``Qr`` (one ``Factor`` node per
-  factor of one LAPACK call; their gradients written in Tensor ops with the factors as nodes).
+  factor of one LAPACK call; their gradients written in Tensor ops with the factors as nodes), and ``Lu`` (P·L·U by
+  partial pivoting, which numpy lacks: written here in numpy as LAPACK's getrf, the same pivots).
 """
 
 from __future__ import annotations
@@ -1383,6 +1387,85 @@ def _qr_tall_gradient(grad_Q: Any, grad_R: Any, Q: Any, R: Any) -> Any:
     return solve(R, g.mT).mT
 
 
+
+class Lu(Factor):
+    """z = (L, U, P), a = P·L·U by partial pivoting;  ∂C/∂a = P·L⁻ᵀ·(tril₋₁(Lᵀ·∂C/∂L) + triu(∂C/∂U·Uᵀ))·U⁻ᵀ (square a)
+
+    PyTorch's linalg_lu_backward. Wide a = P·L·[U₁ U₂] and tall a = P·[L₁; L₂]·U fold the extra block's cotangent
+    into the square block's by the chain rule. NOTE: P is piecewise constant: its cotangent contributes nothing.
+    """
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.factor_gradient(grad)
+
+    @staticmethod
+    def gradient(grad_L, grad_U, grad_P, L, U, P):
+        m, n = L.shape[-2], U.shape[-1]
+        if grad_L is None and grad_U is None:
+            return _same_kind(L, np.zeros((*L.shape[:-1], n), L.dtype))
+        if m < n:  # a₂ = P·L·U₂: U₂ = L⁻¹·Pᵀ·a₂ − …, so ∂C/∂a₂ = P·L⁻ᵀ·∂C/∂U₂ and L gains −L⁻ᵀ·∂C/∂U₂·U₂ᵀ
+            extra = solve(L.mT, grad_U[..., m:]) if grad_U is not None else _same_kind(
+                L, np.zeros((*L.shape[:-1], n - m), L.dtype))
+            if grad_U is not None:
+                grad_L = (0 if grad_L is None else grad_L) - extra @ U[..., m:].mT
+            square = _lu_square_gradient(grad_L, None if grad_U is None else grad_U[..., :m], L, U[..., :m])
+            return P @ concatenate([square, extra], L.ndim - 1)
+        if m > n:  # a₂ = P·L₂·U: ∂C/∂a₂ = P·∂C/∂L₂·U⁻ᵀ, and U gains −L₂ᵀ·∂C/∂L₂·U⁻ᵀ
+            extra = solve(U, grad_L[..., n:, :].mT).mT if grad_L is not None else _same_kind(
+                L, np.zeros((*L.shape[:-2], m - n, n), L.dtype))
+            if grad_L is not None:
+                grad_U = (0 if grad_U is None else grad_U) - L[..., n:, :].mT @ extra
+            square = _lu_square_gradient(None if grad_L is None else grad_L[..., :n, :], grad_U, L[..., :n, :], U)
+            return P @ concatenate([square, extra], L.ndim - 2)
+        return P @ _lu_square_gradient(grad_L, grad_U, L, U)
+
+
+def _lu_square_gradient(grad_L: Any, grad_U: Any, L: Any, U: Any) -> Any:
+    """Pᵀ·∂C/∂a of a square Pᵀ·a = L·U: L⁻ᵀ·(tril₋₁(Lᵀ·∂C/∂L) + triu(∂C/∂U·Uᵀ))·U⁻ᵀ, either cotangent maybe absent."""
+    phi = 0
+    if grad_L is not None:
+        phi = (L.mT @ grad_L).tril(-1)
+    if grad_U is not None:
+        phi = phi + (grad_U @ U.mT).triu()
+    return solve(L.mT, solve(U, phi.mT).mT)
+
+
+def lu_factor_array(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(LU, pivots, info) of LAPACK's getrf: Gaussian elimination with partial pivoting (the first largest |pivot|),
+    L's multipliers below U in LU, pivots 1-based int32 row swaps, info the first k with U[k,k] = 0 (1-based)."""
+    m, n = a.shape[-2:]
+    work = a.reshape(-1, m, n).copy()
+    pivots = np.zeros((work.shape[0], min(m, n)), np.int32)
+    batch = np.arange(work.shape[0])
+    for j in range(min(m, n)):
+        row = j + np.argmax(np.abs(work[:, j:, j]), axis=1)
+        pivots[:, j] = row + 1
+        top = work[batch, j].copy()
+        work[batch, j] = work[batch, row]
+        work[batch, row] = top
+        pivot = work[:, j, j:j + 1]
+        work[:, j + 1:, j] /= np.where(pivot == 0, 1, pivot)  # a zero pivot leaves its (zero) column as it is
+        work[:, j + 1:, j + 1:] -= work[:, j + 1:, j:j + 1] * work[:, j:j + 1, j + 1:]
+    zero = np.diagonal(work, axis1=-2, axis2=-1) == 0
+    info = np.where(zero.any(-1), zero.argmax(-1) + 1, 0).astype(np.int32)
+    batch_shape = a.shape[:-2]
+    return work.reshape(a.shape), pivots.reshape(*batch_shape, -1), info.reshape(batch_shape)
+
+
+def permutation_from_pivots(pivots: np.ndarray, m: int, dtype: Any) -> np.ndarray:
+    """P (m × m, batched) with a = P·L·U from getrf's 1-based row swaps: row j was swapped with row pivots[j]."""
+    flat = pivots.reshape(-1, pivots.shape[-1]).astype(np.intp) - 1
+    order = np.broadcast_to(np.arange(m), (flat.shape[0], m)).copy()
+    batch = np.arange(flat.shape[0])
+    for j in range(flat.shape[1]):
+        swapped = order[batch, flat[:, j]].copy()
+        order[batch, flat[:, j]] = order[:, j]
+        order[:, j] = swapped
+    P = np.zeros((flat.shape[0], m, m), dtype)
+    P[batch[:, None], order, np.arange(m)] = 1  # (Pᵀ·a)[i] = a[order[i]]
+    return P.reshape(*pivots.shape[:-1], m, m)
+
 class Pinv(Primitive):
     """z = a⁺ (the Moore–Penrose pseudo-inverse);  ∂C/∂a = PyTorch's pinv_backward
 
@@ -1550,14 +1633,20 @@ def _erf_series(u: np.ndarray) -> np.ndarray:
 def _erfc_beyond(u: np.ndarray) -> np.ndarray:
     """erfc(u) for u > 1.5: e^(−u²)/(√π·K), K = u + (1/2)/(u + (2/2)/(u + (3/2)/(u + …))), the continued fraction
     of Laplace, evaluated from depth 100 up."""
-    fraction = u.copy()
-    for k in range(_ERFC_FRACTION_DEPTH, 0, -1):
-        fraction = u + (k / 2) / fraction
+    fraction = _laplace_fraction(u)
     coarse = np.round(u * 16) / 16  # u² = coarse² + (u − coarse)(u + coarse), the first term exact: e^(−u²) keeps
     with np.errstate(invalid="ignore", over="ignore"):  # its digits where exp(−u·u) would lose ~u² ulp
         rest = (u - coarse) * (u + coarse)
-        rest[np.isinf(u)] = 0.0
+        rest[np.isinf(u) | (u > 40)] = 0.0  # erfc(40) underflows; for u ≳ 10⁹, e^(−rest) itself would overflow
         return np.exp(-coarse * coarse) * np.exp(-rest) / (math.sqrt(math.pi) * fraction)
+
+
+def _laplace_fraction(u: np.ndarray) -> np.ndarray:
+    """K = u + (1/2)/(u + (2/2)/(u + (3/2)/(u + …))) from depth 100 up: erfc(u) = e^(−u²)/(√π·K) for u > 1.5."""
+    fraction = u.copy()
+    for k in range(_ERFC_FRACTION_DEPTH, 0, -1):
+        fraction = u + (k / 2) / fraction
+    return fraction
 
 
 # ----------------------------------------------------------------------------------------------- signs and Bessel
@@ -1660,6 +1749,7 @@ def _bessel_i1_of_size(size: np.ndarray) -> np.ndarray:
         scaled = (np.exp(far[:, None] * (cos - 1)) * cos).mean(axis=-1)
         # e^|x| · scaled keeps its digits; past e^709 it overflows where I₁ does not yet, so there the log
         out[~near] = np.where(far < 700, np.exp(np.minimum(far, 700)) * scaled, np.exp(far + np.log(scaled)))
+    out[(size > 720) & (size < math.inf)] = math.inf  # the rule stops at 720, I₁ overflows before (inf stays NaN)
     return out
 
 
@@ -1829,3 +1919,277 @@ def _erf_inverse(size: np.ndarray, complement: np.ndarray) -> np.ndarray:
             tail = erfc_array(x[far])  # on erfc, Newton's method in ln erfc: quadratic also where erfc is far below 1
             x[far] += (np.log(tail) - np.log(complement)) * tail / slope[far]
     return np.where(at_one, math.inf, x)  # NaN stays NaN
+
+
+# ----------------------------------------------------------------------------------------------- tg.special's own
+class Entr(Primitive):
+    """z = −a·ln a (0 at a = 0, −inf below);  ∂z/∂a = −(1 + ln a)
+
+    A primitive because the value at 0 needs a where, which would make the derivative 0 there, where PyTorch's is
+    +inf (NOTE: and NaN below 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        x = a.data
+        positive = x > 0
+        with np.errstate(invalid="ignore"):
+            inside = -x * np.log(np.where(positive, x, 1))
+        return np.where(positive, inside, np.where(x == 0, 0, np.where(np.isnan(x), x, -np.inf))).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad * -(1 + log(a))
+
+
+class Erfcx(Primitive):
+    """z = e^(a²)·erfc a, the scaled complementary error function;  ∂z/∂a = 2a·z − 2/√π
+
+    A primitive because e^(a²) overflows and erfc a underflows where their product, about 1/(a√π), is fine."""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return erfcx_array(a.data).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * (2 * a * ctx.output - 2 / math.sqrt(math.pi))
+
+
+def erfcx_array(x: np.ndarray) -> np.ndarray:
+    """e^(x²)·erfc x elementwise in float64: 1/(√π·K) with Laplace's fraction K for x > 1.5, else the product with
+    x² split as erfc does (an exact coarse square and a small rest), overflowing to inf below about −26.6."""
+    values = np.asarray(x, dtype=np.float64)
+    far = values > _ERF_SERIES_UP_TO
+    out = np.empty_like(values)
+    out[far] = 1 / (math.sqrt(math.pi) * _laplace_fraction(values[far]))
+    near = values[~far]
+    coarse = np.round(near * 16) / 16
+    with np.errstate(invalid="ignore", over="ignore"):
+        rest = (near - coarse) * (near + coarse)
+        rest[np.isinf(near)] = 0.0
+        out[~far] = np.exp(coarse * coarse) * np.exp(rest) * erfc_array(near)
+    return out
+
+
+class I0e(Primitive):
+    """z = e^(−|a|)·I₀(a), the exponentially scaled I₀;  ∂z/∂a = i1e(a) − sign(a)·z"""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return bessel_scaled_array(a.data, 0).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * (bessel_i1e(a) - _sign(a) * ctx.output)
+
+
+class I1e(Primitive):
+    """z = e^(−|a|)·I₁(a), the exponentially scaled I₁;  ∂z/∂a = i0e(a) − z·(sign(a) + 1/a) (½ at a = 0)"""
+
+    saves_output = True  # its derivative is written with its output
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return bessel_scaled_array(a.data, 1).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        at_zero = _is_zero(a)
+        return grad * where(at_zero, 0.5, bessel_i0e(a) - ctx.output * (_sign(a) + 1 / where(at_zero, 1.0, a)))
+
+
+def _sign(x: Any) -> np.ndarray:
+    """sign(x) as a constant (its derivative is 0 almost everywhere)."""
+    return np.sign(x if isinstance(x, _ARRAYS) else x.data)
+
+
+def _is_zero(x: Any) -> np.ndarray:
+    return (x if isinstance(x, _ARRAYS) else x.data) == 0
+
+
+def bessel_i0e(x: Any) -> Any:
+    return bessel_scaled_array(x, 0).astype(x.dtype) if isinstance(x, _ARRAYS) else I0e.apply(x)
+
+
+def bessel_i1e(x: Any) -> Any:
+    return bessel_scaled_array(x, 1).astype(x.dtype) if isinstance(x, _ARRAYS) else I1e.apply(x)
+
+
+HANKEL_FROM = 25.0  # beyond, the asymptotic series' smallest term (about e^(−2x)) is far below 2⁻⁵³
+_HANKEL_TERMS = 30  # at x = 25 the 30th term is below 10⁻²⁰
+
+
+def hankel_terms(x: np.ndarray, order: int) -> list[np.ndarray]:
+    """aₖ(ν)/xᵏ for k < 30, aₖ(ν) = (4ν² − 1²)(4ν² − 3²)…(4ν² − (2k − 1)²)/(k!·8ᵏ): the terms of the large-x
+    expansions of Iᵥ, Kᵥ (A&S 9.7.1, 9.7.2) and Jᵥ, Yᵥ (A&S 9.2.5–9.2.10), for x ≥ 25."""
+    terms, term = [], np.ones_like(x)
+    for k in range(_HANKEL_TERMS):
+        terms.append(term)
+        term = term * (4 * order * order - (2 * k + 1) ** 2) / ((k + 1) * 8 * x)
+    return terms
+
+
+def bessel_scaled_array(x: np.ndarray, order: int) -> np.ndarray:
+    """e^(−|x|)·Iₙ(x) for n = 0, 1 in float64: the unscaled function times e^(−|x|) below 25, beyond it the
+    asymptotic series e^(−x)·Iₙ(x) = Σ (−1)ᵏaₖ(n)/xᵏ / √(2πx), which has no overflow."""
+    values = np.asarray(x, dtype=np.float64)
+    size = np.abs(values)
+    far = size >= HANKEL_FROM
+    out = np.empty_like(values)
+    near = values[~far]
+    with np.errstate(over="ignore", invalid="ignore"):
+        unscaled = np.i0(near) if order == 0 else bessel_i1_array(near)
+        out[~far] = unscaled * np.exp(-np.abs(near))
+        large = size[far]
+        terms = hankel_terms(large, order)
+        out[far] = sum((-1) ** k * t for k, t in enumerate(terms)) / np.sqrt(2 * math.pi * large)
+    return np.copysign(out, values) if order == 1 else out
+
+
+class IncompleteGamma(Primitive):
+    """z = P(a, x) = γ(a, x)/Γ(a) (Q = 1 − P with ``upper``);  ∂P/∂x = xᵃ⁻¹e⁻ˣ/Γ(a) (−that for Q)
+
+    The regularized incomplete gamma functions; no derivative in a (PyTorch raises there too)."""
+
+    @staticmethod
+    def forward(ctx, a, x, upper):
+        ctx.save_for_backward(a, x)
+        ctx.upper = upper
+        P, Q = incomplete_gamma_array(a.data, x.data)
+        return (Q if upper else P).astype(np.result_type(a.dtype, x.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, x = ctx.saved_tensors
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError(f"the derivative for '{'igammac' if ctx.upper else 'igamma'}: input' is not "
+                                      "implemented (as PyTorch: gammainc and gammaincc differentiate in x only)")
+        a = np.asarray(a if isinstance(a, _ARRAYS) else a.data, dtype=np.float64)  # a constant: no derivative in a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            density = exp(log(x) * (a - 1).astype(x.dtype) - x - lgamma_array(a).astype(x.dtype))
+        return None, grad * (-density if ctx.upper else density), None
+
+
+_GAMMA_ITERATIONS = 100_000  # the series and the fraction converge in O(√a) steps near x = a
+
+
+def incomplete_gamma_array(a: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(P, Q) elementwise in float64: the series P = xᵃe⁻ˣ/Γ(a + 1)·Σ xᵏ/((a + 1)…(a + k)) for x < a + 1, else
+    Legendre's continued fraction for Q (by Lentz's method), the other as 1 minus it; PyTorch's values at the edges
+    (NaN for a < 0, x < 0 and a = x = 0; P = 1 for a = 0 or x = inf; P = 0 for x = 0 or a = inf)."""
+    a, x = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(x, dtype=np.float64))
+    P = np.full(a.shape, math.nan)
+    P[(a == 0) & (x > 0)] = 1.0
+    P[(a > 0) & (x == 0)] = 0.0
+    P[(a >= 0) & (x == math.inf) & (a < math.inf)] = 1.0
+    P[(a == math.inf) & (x >= 0) & (x < math.inf)] = 0.0
+    regular = (a > 0) & (x > 0) & np.isfinite(a) & np.isfinite(x)
+    aa, xx = a[regular], x[regular]
+    log_prefactor = aa * np.log(xx) - xx - lgamma_array(aa)  # ln(xᵃe⁻ˣ/Γ(a))
+    series = xx < aa + 1
+    inner = np.empty_like(aa)
+    inner[series] = np.exp(log_prefactor[series]) * _gamma_series(aa[series], xx[series])
+    inner[~series] = np.exp(log_prefactor[~series]) * _gamma_fraction(aa[~series], xx[~series])
+    P[regular] = np.where(series, inner, 1 - inner)
+    Q = np.where(regular, 0.0, 1 - P)
+    Q[regular] = np.where(series, 1 - inner, inner)
+    return P, Q
+
+
+def _gamma_series(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Σₖ xᵏ/(a(a + 1)…(a + k)), until the terms stop counting."""
+    term = 1 / a
+    total = term.copy()
+    denominator = a.copy()
+    for _ in range(_GAMMA_ITERATIONS):
+        denominator += 1
+        term = term * x / denominator
+        total += term
+        if (np.abs(term) <= np.abs(total) * 2 ** -54).all():
+            break
+    return total
+
+
+def _gamma_fraction(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """1/(x + 1 − a − 1·(1 − a)/(x + 3 − a − 2·(2 − a)/(x + 5 − a − …))), by Lentz's method."""
+    tiny = 1e-300
+    b = x + 1 - a
+    c = np.full_like(x, 1 / tiny)
+    d = 1 / np.where(np.abs(b) < tiny, tiny, b)
+    h = d.copy()
+    for i in range(1, _GAMMA_ITERATIONS):
+        an = -i * (i - a)
+        b = b + 2
+        d = an * d + b
+        d = 1 / np.where(np.abs(d) < tiny, tiny, d)
+        c = b + an / c
+        c = np.where(np.abs(c) < tiny, tiny, c)
+        delta = d * c
+        h = h * delta
+        if (np.abs(delta - 1) <= 2 ** -52).all():  # within an ulp of 1: delta rounds, so no closer
+            break
+    return h
+
+
+class Zeta(Primitive):
+    """z = ζ(a, b) = Σₖ (b + k)⁻ᵃ, Hurwitz's zeta function;  ∂z/∂b = −a·ζ(a + 1, b)
+
+    No derivative in a (PyTorch raises there too)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return zeta_array(a.data, b.data).astype(np.result_type(a.dtype, b.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError("the derivative for 'zeta' is not implemented for its first argument x (as "
+                                      "PyTorch; it is for q)")
+        a = a if isinstance(a, _ARRAYS) else a.data  # a constant: no derivative in a
+        following = zeta_array(a + 1, b).astype(b.dtype) if isinstance(b, _ARRAYS) else Zeta.apply(
+            type(b).wrap((a + 1).astype(b.dtype)), b)
+        return None, grad * following * (-a).astype(b.dtype)
+
+
+def zeta_array(x: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """ζ(x, q) elementwise in float64 by Euler–Maclaurin summation: the first N terms directly (N ≥ 9, q + N ≥ 10),
+    the rest as w¹⁻ˣ/(x − 1) + w⁻ˣ/2 + Σⱼ B₂ⱼ/(2j)!·x(x + 1)…(x + 2j − 2)·w⁻ˣ⁻²ʲ⁺¹ (w = q + N, B₂ … B₂₀);
+    PyTorch's (Cephes') domain: inf at x = 1 and at q = 0, −1, −2, …; NaN for x < 1 and for q < 0 unless x is an
+    integer; for x = inf, inf (q < 1), 1 (q = 1) or NaN; NaN for q = inf."""
+    x, q = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(q, dtype=np.float64))
+    out = np.full(x.shape, math.nan)
+    pole = (q <= 0) & (q == np.floor(q))
+    out[(x > 1) & pole] = math.inf
+    out[x == 1] = math.inf
+    at_infinity = (x == math.inf) & (q > 0) & (q < math.inf)
+    out[at_infinity] = np.where(q[at_infinity] < 1, math.inf, np.where(q[at_infinity] == 1, 1.0, math.nan))
+    regular = (x > 1) & (x < math.inf) & np.isfinite(q) & ~pole & ((q > 0) | (x == np.floor(x)))
+    s, a = x[regular], q[regular]
+    count = np.maximum(9, np.ceil(10 - a)).astype(np.int64)
+    total = np.zeros_like(s)
+    for k in range(int(count.max(initial=0))):
+        total += np.where(k < count, (a + k) ** -s, 0.0)
+    w = a + count
+    total += w ** (1 - s) / (s - 1) + 0.5 * w ** -s
+    rising, power = s.copy(), w ** -s / w  # x(x + 1)…(x + 2j − 2) and w⁻ˣ⁻²ʲ⁺¹, for j = 1
+    for j, bernoulli in enumerate(_BERNOULLI, start=1):
+        total += bernoulli / math.factorial(2 * j) * rising * power
+        rising = rising * (s + 2 * j - 1) * (s + 2 * j)
+        power = power / (w * w)
+    out[regular] = total
+    return out
