@@ -16,7 +16,7 @@ ALLOWED = {  # room → the rooms it may import (a room is a top-level module or
     "ops": {"engine"},
     "_tensor": {"grad_mode", "engine", "ops"},
     "serialization": CORE,
-    "nn": CORE | {"serialization"},  # load_state_dict converts values as checkpoints do
+    "nn": CORE | {"serialization", "linalg"},  # load_state_dict converts values as checkpoints do; orthogonal()
     "optim": CORE | {"serialization", "nn"},  # optim.swa_utils averages Modules and recomputes batch norms
     "data": CORE,
     "dtypes": set(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import engine, grad_mode
+from ... import engine, grad_mode, linalg
 from ..._tensor import Tensor, cat, eye, generator, solve
 from .. import conv
 from .. import functional as F  # noqa: N812 - PyTorch's customary alias
@@ -109,19 +109,6 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
 ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
 
 
-def householder_product(A: Tensor, tau: Tensor) -> Tensor:
-    """The first k columns of H₁H₂…H_k, Hᵢ = I − τᵢvᵢvᵢᵀ with vᵢ = (0…0, 1, A[i+1:, i]) (LAPACK's orgqr, PyTorch's
-    ``linalg.householder_product``), as k rank-one updates: Q ← Q − τᵢ(Qvᵢ)vᵢᵀ."""
-    n, k = A.shape[-2:]
-    Q = eye(n, dtype=A.dtype)
-    rows = np.arange(n)
-    for i in range(k):
-        below = Tensor.wrap((rows > i).astype(A.dtype))
-        v = A[..., :, i] * below + Tensor.wrap((rows == i).astype(A.dtype))  # (…, n)
-        Q = Q - (tau[..., i, None, None] * (Q @ v.unsqueeze(-1))) * v.unsqueeze(-2)
-    return Q[..., :k]
-
-
 def _make_orthogonal(A: np.ndarray) -> np.ndarray:
     """The Q of A's QR decomposition with R's diagonal made positive (PyTorch's choice of sign)."""
     Q, R = np.linalg.qr(A)
@@ -159,7 +146,7 @@ class _Orthogonal(Module):
             Q = Q[..., :k] if n != k else Q
         else:
             A = X.tril(-1)
-            Q = householder_product(A, 2.0 / (1.0 + (A * A).sum(axis=-2)))
+            Q = linalg.householder_product(A, 2.0 / (1.0 + (A * A).sum(axis=-2)))
             Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
         if self.use_trivialization:
             Q = self.base @ Q
