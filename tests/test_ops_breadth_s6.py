@@ -102,6 +102,20 @@ def test_integer_products_stay_integers_and_refuse_fractional_scales():
         tg.addmv(c, A, v, beta=0.5)  # PyTorch truncates 0.5 to 0 silently
 
 
+@pytest.mark.parametrize("op", ["addmm", "baddbmm"])
+def test_addmm_and_baddbmm_keep_integers_and_refuse_fractional_scales_as_the_new_products(op):
+    """They returned float 2.5·c + a @ b for integer tensors and beta=0.5 (PyTorch: int, beta truncated to 0)."""
+    shape = (2, 2) if op == "addmm" else (1, 2, 2)
+    c, a, b = (tg.ones(*shape, dtype=tg.int64) for _ in range(3))
+    out = getattr(tg, op)(c, a, b, beta=3, alpha=2)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out.data, np.full(shape, 3 + 2 * 2))  # β·1 + α·(1·1 + 1·1)
+    with pytest.raises(TypeError, match=f"{op}: beta and alpha must be integers"):
+        getattr(tg, op)(c, a, b, beta=0.5)
+    with pytest.raises(TypeError, match=f"{op}: input tensors must have one dtype"):
+        getattr(tg, op)(c.float(), a, b)
+
+
 @pytest.mark.parametrize(("call", "error", "message"), [
     (lambda: tg.addmv(tg.ones(3), tg.ones(3, 4), tg.ones(4, dtype=tg.float64)), TypeError, "addmv: input tensors"),
     (lambda: tg.addmv(tg.ones(2, 3), tg.ones(3, 4), tg.ones(4)), ValueError, "does not broadcast"),

@@ -3827,13 +3827,13 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
 def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
     """z = β·c + α·(a @ b) for c = input, a = mat1, b = mat2;  ∂z/∂c = β, ∂C/∂a = α·∂C/∂z @ bᵀ,
     ∂C/∂b = α·aᵀ @ ∂C/∂z (β = 0 ignores c, NaN included, as PyTorch)"""
-    return _scaled_sum(input, mat1.mm(mat2), beta, alpha)
+    return _scaled_product("addmm", _as_tensor(input), (mat1, mat2), mat1.mm(mat2), beta, alpha)
 
 
 def baddbmm(input: Any, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
     """z = β·c + α·(a @ b) for batches of matrices a, b (as ``addmm``);  ∂z/∂c = β, ∂C/∂a = α·∂C/∂z @ bᵀ,
     ∂C/∂b = α·aᵀ @ ∂C/∂z"""
-    return _scaled_sum(input, batch1.bmm(batch2), beta, alpha)
+    return _scaled_product("baddbmm", _as_tensor(input), (batch1, batch2), batch1.bmm(batch2), beta, alpha)
 
 
 def _scaled_sum(input: Any, product: Tensor, beta: float, alpha: float) -> Tensor:
