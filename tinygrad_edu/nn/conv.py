@@ -254,12 +254,14 @@ class AvgPool3d(AvgPool2d):
 class AdaptiveAvgPool2d(Module):
     """Mean over PyTorch's adaptive windows, to an output of ``output_size`` (None keeps a size)."""
 
+    spatial = 2  # the 1-D and 3-D forms change only this
+
     def __init__(self, output_size: Any) -> None:
         super().__init__()
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.adaptive_avg_pool2d(x, self.output_size)
+        return F.adaptive_avg_pool(x, self.spatial, self.output_size, f"adaptive_avg_pool{self.spatial}d")
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
@@ -273,21 +275,21 @@ class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
         self.return_indices = return_indices
 
     def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        return F.adaptive_max_pool2d(x, self.output_size, self.return_indices)
+        return F.adaptive_max_pool(x, self.spatial, self.output_size, self.return_indices,
+                                   f"adaptive_max_pool{self.spatial}d")
 
 
 class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
     """Mean over PyTorch's adaptive windows of (N, C, L) input, to an output of length ``output_size``."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.adaptive_avg_pool1d(x, self.output_size)
+    spatial = 1
 
 
 class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     """Maximum over PyTorch's adaptive windows of (N, C, L) input (``return_indices`` gives where, along L)."""
 
-    def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        return F.adaptive_max_pool1d(x, self.output_size, self.return_indices)
+    spatial = 1
+
 
 class Upsample(Module):
     """``F.interpolate`` as a layer: to ``size`` or by ``scale_factor``, mode nearest, linear or bilinear."""
@@ -426,12 +428,10 @@ class LPPool3d(LPPool1d):
 class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
     """Mean over PyTorch's adaptive windows of (N, C, D, H, W) input, to an output of ``output_size``."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.adaptive_avg_pool3d(x, self.output_size)
+    spatial = 3
 
 
 class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
     """Maximum over PyTorch's adaptive windows of (N, C, D, H, W) input (``return_indices``: where, in D·H·W)."""
 
-    def forward(self, x: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        return F.adaptive_max_pool3d(x, self.output_size, self.return_indices)
+    spatial = 3
