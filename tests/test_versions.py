@@ -4,6 +4,9 @@ Each test builds a graph whose backward needs a value, changes that value in pla
 names the op, what it saved and both versions; the same graph without the change gives the hand-derived gradient.
 """
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -163,3 +166,37 @@ def test_loading_a_state_dict_is_an_in_place_change():
     model.load_state_dict({"weight": np.zeros((1, 2)), "bias": np.zeros(1)})
     with pytest.raises(RuntimeError, match=MODIFIED):
         loss.backward()
+
+
+# ----------------------------------------------------------------------------------------------- copies
+def test_a_copied_leaf_starts_at_version_zero_with_its_gradient():
+    x = tg.ones(3, requires_grad=True)
+    with tg.no_grad():
+        x.add_(1)
+    x.grad = tg.ones(3)
+    for copied in (copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
+        assert copied._version == 0 and copied.requires_grad
+        np.testing.assert_array_equal(copied.data, x.data)
+        np.testing.assert_array_equal(copied.grad.data, x.grad.data)
+        assert copied.grad is not x.grad and not np.shares_memory(copied.data, x.data)
+
+
+def test_copying_a_tensor_computed_in_a_graph_is_refused():
+    y = tg.ones(3, requires_grad=True) * 2
+    for copier in (copy.deepcopy, pickle.dumps):
+        with pytest.raises(RuntimeError, match="graph leaves"):
+            copier(y)
+
+
+def test_a_shallow_copy_shares_the_version_counter():
+    """``copy.copy`` is one more tensor over the same memory: changing it in place must invalidate what a graph
+    saved of the original, as changing the original does."""
+    x = tg.ones(3, requires_grad=True)
+    w = tg.ones(3)
+    y = (x * w).sum()  # saves w for x's gradient
+    alias = copy.copy(w)
+    assert np.shares_memory(alias.data, w.data)
+    alias.add_(1)
+    assert w._version == alias._version == 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()

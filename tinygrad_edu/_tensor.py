@@ -140,6 +140,22 @@ class Tensor:
         """How many times this tensor's memory was modified in place (PyTorch's name)."""
         return engine.version_of(self)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickle and ``copy.deepcopy`` take: a leaf's state without its version counter (the copy is new
+        memory, at version 0). A tensor computed in a graph is refused, as PyTorch's deepcopy refuses it."""
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                               "protocol (and pickling, here): copy or save t.detach() instead. If this is a "
+                               "module's attribute, it may come from nn.utils.weight_norm or spectral_norm.")
+        return {name: value for name, value in self.__dict__.items() if name != "version_counter"}
+
+    def __copy__(self) -> Tensor:
+        """``copy.copy``: one more tensor over the same memory, so it shares the version counter."""
+        copied = object.__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        engine.share_memory(copied, self)
+        return copied
+
     @property
     def grad(self) -> Tensor | None:
         """∂C/∂(this tensor), accumulated by ``backward()`` (leaves, and tensors that ``retain_grad()``)."""
