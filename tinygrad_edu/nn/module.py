@@ -150,6 +150,73 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
+class Registry(OrderedDict):
+    """A module's parameters, buffers or submodules by name — PyTorch's ``_parameters``, ``_buffers`` and
+    ``_modules`` — with every entry mirrored into the module's ``__dict__``, so reading ``module.weight`` is a plain
+    attribute read: the ``__getattr__`` fallback that would find it here costs 1.3 µs, several times per layer per
+    step. Every change goes through the methods below, so the mirror never goes stale, however the registry is
+    edited (``m._parameters["weight"] = p`` as well as ``m.weight = p``)."""
+
+    owner: Module | None = None  # None while unpickling, before the module's state arrives
+
+    def __init__(self, owner: Module | None = None) -> None:
+        super().__init__()
+        self.owner = owner
+
+    def adopt(self, owner: Module) -> None:
+        """Become ``owner``'s registry: its entries are mirrored into ``owner.__dict__`` from now on."""
+        self.owner = owner
+        owner.__dict__.update(self)
+
+    def _mirror(self) -> dict:
+        Module.edits += 1  # tg.compile captures again when a registered member changes, however it was changed
+        return self.owner.__dict__ if self.owner is not None else {}
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        super().__setitem__(name, value)
+        self._mirror()[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        self._mirror().pop(name, None)
+
+    def pop(self, name: str, *default: Any) -> Any:
+        if name in self:
+            self._mirror().pop(name, None)
+        return super().pop(name, *default)
+
+    def popitem(self, last: bool = True) -> tuple[str, Any]:
+        name, value = super().popitem(last)
+        self._mirror().pop(name, None)
+        return name, value
+
+    def clear(self) -> None:
+        mirror = self._mirror()
+        for name in self:
+            mirror.pop(name, None)
+        super().clear()
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        if name not in self:
+            self[name] = default
+        return self[name]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def __ior__(self, other: Any) -> Registry:
+        self.update(other)
+        return self
+
+    def copy(self) -> OrderedDict:
+        """A plain ``OrderedDict`` of the entries: a copy belongs to no module."""
+        return OrderedDict(self)
+
+
+REGISTRIES = ("_parameters", "_buffers", "_modules")
+
+
 class Module:
     """Base class of every layer and model: define ``forward``; call the module to run it."""
 
@@ -160,10 +227,10 @@ class Module:
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_parameters", Registry(self))
+        object.__setattr__(self, "_buffers", Registry(self))
         object.__setattr__(self, "_non_persistent_buffers", set())
-        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_modules", Registry(self))
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())  # handle id → (hook, with_kwargs)
         object.__setattr__(self, "_forward_hooks", OrderedDict())  # handle id → (hook, with_kwargs, always_call)
 
@@ -236,6 +303,12 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() has been called")
         Module.edits += 1
+        if name in REGISTRIES:
+            self._unmirror(name)
+            object.__setattr__(self, name, value)
+            if isinstance(value, Registry) and value.owner is None:  # e.g. ``m._parameters |= {...}`` assigns it back
+                value.adopt(self)
+            return
         if isinstance(value, (Parameter, Module)):
             registry = self._parameters if isinstance(value, Parameter) else self._modules
             self._forget(name, keeping=registry)
@@ -260,14 +333,27 @@ class Module:
                 registry.pop(name, None)
 
     def __getattr__(self, name: str) -> Any:
-        for registry in ("_parameters", "_buffers", "_modules"):
+        for registry in REGISTRIES:
             values = self.__dict__.get(registry)
             if values is not None and name in values:
                 return values[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def _unmirror(self, registry: str) -> None:
+        """Before a registry itself is replaced or deleted: its entries leave ``__dict__`` (a plain dict put in its
+        place is read through ``__getattr__``, never through a stale mirror)."""
+        values = self.__dict__.get(registry)
+        if isinstance(values, Registry) and values.owner is self:
+            for name in values:
+                self.__dict__.pop(name, None)
+            values.owner = None
+
     def __delattr__(self, name: str) -> None:
         Module.edits += 1
+        if name in REGISTRIES:
+            self._unmirror(name)
+            object.__delattr__(self, name)
+            return
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]

@@ -1,0 +1,121 @@
+"""A module's registries (``_parameters``, ``_buffers``, ``_modules``) are mirrored into its ``__dict__`` so that
+``module.weight`` is a plain attribute read. The mirror is a fast path: these tests edit the registries every way
+PyTorch code does and check that attribute reads always give what the registry holds (the truth), never a stale
+value; and that tensors and modules survive pickle and deepcopy with their own, consistent mirrors."""
+
+import copy
+import pickle
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import nn
+from tinygrad_edu.nn.module import REGISTRIES
+
+
+def _parameter(value: float, shape: tuple[int, ...] = (4, 3)) -> nn.Parameter:
+    return nn.Parameter(tg.Tensor(np.full(shape, value, np.float32)))
+
+
+def _assert_reads_match_registries(module: nn.Module, removed: tuple[str, ...] = ()) -> None:
+    """Every registered name reads as the registry's object; every removed name is gone."""
+    for registry in REGISTRIES:
+        for name, value in getattr(module, registry).items():
+            assert getattr(module, name) is value, f"{name} reads a stale value"
+    for name in removed:
+        with pytest.raises(AttributeError, match=name):
+            getattr(module, name)
+
+
+EDITS = {
+    "setitem": (lambda r: r.__setitem__("weight", _parameter(5.0)), ()),
+    "delitem": (lambda r: r.__delitem__("weight"), ("weight",)),
+    "pop": (lambda r: r.pop("weight"), ("weight",)),
+    "pop missing with default": (lambda r: r.pop("nothing", None), ()),
+    "popitem": (lambda r: r.popitem(), ("bias",)),
+    "popitem first": (lambda r: r.popitem(last=False), ("weight",)),
+    "clear": (lambda r: r.clear(), ("weight", "bias")),
+    "update": (lambda r: r.update({"weight": _parameter(2.0)}, bias=None), ()),
+    "setdefault new": (lambda r: r.setdefault("extra", _parameter(1.0, (2,))), ()),
+    "setdefault existing": (lambda r: r.setdefault("weight", _parameter(9.0)), ()),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_every_registry_edit_is_seen_by_attribute_reads(edit):
+    layer = nn.Linear(3, 4)
+    change, removed = EDITS[edit]
+    change(layer._parameters)
+    _assert_reads_match_registries(layer, removed)
+
+
+def test_a_direct_registry_write_is_used_by_forward():
+    layer = nn.Linear(3, 4)
+    layer._parameters["weight"] = _parameter(1.0)
+    layer._parameters["bias"] = _parameter(0.5, (4,))
+    out = layer(tg.Tensor(np.ones((1, 3), np.float32)))
+    np.testing.assert_array_equal(out.data, np.full((1, 4), 3.5, np.float32))  # 1·1·3 + 0.5
+
+
+def test_in_place_or_keeps_the_fast_path():
+    """``m._parameters |= {...}`` assigns the registry back to the module: it stays mirrored."""
+    layer = nn.Linear(3, 4)
+    new = _parameter(3.0)
+    layer._parameters |= {"weight": new}
+    assert layer.weight is new and layer.__dict__["weight"] is new
+
+
+def test_a_plain_dict_in_place_of_a_registry_is_read_through_getattr_never_stale():
+    layer = nn.Linear(3, 4)
+    new = _parameter(7.0)
+    layer._parameters = OrderedDict(weight=new)
+    assert "weight" not in layer.__dict__  # the old mirror left with the old registry
+    assert layer.weight is new
+    with pytest.raises(AttributeError, match="bias"):
+        _ = layer.bias
+    layer._parameters["weight"] = _parameter(8.0)  # a plain dict: nothing to mirror, __getattr__ reads it
+    assert float(layer.weight.data[0, 0]) == 8.0
+
+
+def test_deleting_a_registry_drops_its_mirror():
+    layer = nn.Linear(3, 4)
+    del layer._buffers, layer._parameters
+    assert "weight" not in layer.__dict__
+    with pytest.raises(AttributeError):
+        _ = layer.weight
+
+
+def test_a_registry_shared_by_two_modules_is_read_right_by_both():
+    """``b._parameters = a._parameters`` (as a shallow copy shares it): both modules see every later change."""
+    a, b = nn.Linear(3, 4), nn.Linear(3, 4)
+    b._parameters = a._parameters
+    new = _parameter(4.0)
+    a._parameters["weight"] = new
+    assert a.weight is new and b.weight is new
+
+
+def test_submodule_registry_edits_are_seen():
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+    sigmoid = nn.Sigmoid()
+    model._modules["1"] = sigmoid
+    assert getattr(model, "1") is sigmoid and model[1] is sigmoid
+    model._modules.clear()
+    assert len(model) == 0
+    with pytest.raises(AttributeError):
+        getattr(model, "0")
+
+
+@pytest.mark.parametrize("copier", [copy.deepcopy, lambda m: pickle.loads(pickle.dumps(m))], ids=["deepcopy", "pickle"])
+def test_a_copied_module_mirrors_its_own_registries(copier):
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    model[0].weight = nn.Parameter(tg.ones(4, 3))  # a Parameter over a Tensor's memory: it has a version counter
+    copied = copier(model)
+    _assert_reads_match_registries(copied[0])
+    assert copied[0].weight is not model[0].weight
+    copied[0]._parameters["weight"] = _parameter(0.0)  # changes the copy, not the original
+    assert float(copied[0].weight.sum().item()) == 0.0
+    assert float(model[0].weight.sum().item()) == 12.0
+    x = tg.Tensor(np.ones((1, 3), np.float32))
+    assert copied(x).shape == model(x).shape == (1, 2)
