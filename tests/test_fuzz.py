@@ -428,9 +428,14 @@ _lgamma = np.vectorize(math.lgamma)
 
 
 def _digamma(x: np.ndarray) -> np.ndarray:
-    """ψ = (ln Γ)′ by the five-point central difference of math.lgamma (error ~1e-12 at h = 10⁻³)."""
-    h = 1e-3
-    return (_lgamma(x - 2 * h) - 8 * _lgamma(x - h) + 8 * _lgamma(x + h) - _lgamma(x + 2 * h)) / (12 * h)
+    """ψ(x) = −γ + Σₖ (x − 1)/((k + 1)(k + x)) for x > 0: 1000 terms, then the Euler–Maclaurin tail
+    ∫ + f(N)/2 − f′(N)/12 at N = 1000 (within 2e-14 of mpmath's ψ on [½, 10⁵]; a five-point difference of
+    math.lgamma, used before, erred by 3e-11 near ½, which a later cancellation made a failure)."""
+    n, k = 1000.0, np.arange(1000.0)
+    terms = (x[..., None] - 1) / ((k + 1) * (k + x[..., None]))
+    f_n = (x - 1) / ((n + 1) * (n + x))
+    slope_n = -(x - 1) * (2 * n + 1 + x) / ((n + 1) ** 2 * (n + x) ** 2)
+    return -np.euler_gamma + terms.sum(axis=-1) + np.log1p((x - 1) / (n + 1)) + f_n / 2 - slope_n / 12
 
 
 def _trigamma(x: np.ndarray) -> np.ndarray:
