@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import floor
+
 LR = 0.01
 SIZES = {  # name: (batch, layer sizes)
     "tiny": (1, (64, 32, 64)),
@@ -187,12 +189,37 @@ def framework_step(lib_name: str, params: Params, x: np.ndarray, compiled: bool 
     return Step(lambda: run(batch), lambda: [np.array(p.detach().numpy()) for p in model.parameters()])
 
 
+def floor_step(params: Params, x: np.ndarray) -> Step:
+    """The step in ``floor``'s minimal autograd: the same layers, MSE and SGD update, written out (it has no
+    modules or optimizers)."""
+    layers = [(floor.Tensor(W.copy(), True), floor.Tensor(b.copy(), True)) for W, b in params]
+    batch, last = floor.Tensor(x), len(layers) - 1
+
+    def call() -> np.ndarray:
+        for W, b in layers:
+            W.grad = b.grad = None
+        a = batch
+        for index, (W, b) in enumerate(layers):
+            a = floor.matmul_t(a, W) + b
+            a = a.tanh() if index < last else a
+        error = a - batch
+        loss = (error * error).mean()
+        floor.backward(loss)
+        for pair in layers:
+            for parameter in pair:
+                parameter.data -= LR * parameter.grad
+        return loss.data
+
+    return Step(call, lambda: [parameter.data.copy() for pair in layers for parameter in pair])
+
+
 CANDIDATES: dict[str, Callable[[Params, np.ndarray], Step]] = {
     "numpy": reference_step,
     "numpy-out": preallocated_step,
     "tinygrad_edu": lambda params, x: framework_step("tinygrad_edu", params, x),
     "tinygrad_edu-compiled": lambda params, x: framework_step("tinygrad_edu", params, x, compiled=True),
     "torch": lambda params, x: framework_step("torch", params, x),
+    "floor": floor_step,
 }
 
 

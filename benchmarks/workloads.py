@@ -22,9 +22,10 @@ LABELS = {  # candidate: how the report names it
     "tinygrad_edu": "tinygrad_edu",
     "tinygrad_edu-compiled": "tinygrad_edu compiled (tg.compile)",
     "torch": "PyTorch",
+    "floor": "floor (minimal autograd)",
 }
 ARRAYS_SEEN_BY_TRACEMALLOC = (  # numpy's allocations; not PyTorch's own
-    "numpy", "numpy-out", "tinygrad_edu", "tinygrad_edu-compiled")
+    "numpy", "numpy-out", "tinygrad_edu", "tinygrad_edu-compiled", "floor")
 
 
 def installed(candidate: str) -> bool:

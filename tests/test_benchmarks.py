@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from benchmarks import chains, cli, harness, mlp, report, workloads
+from benchmarks import chains, cli, floor, harness, mlp, report, workloads
 from benchmarks.stats import Spread, paired_ratios, spread
 from benchmarks.targets import MemoryTarget, Target
 
@@ -111,6 +111,16 @@ def test_the_chain_checks_catch_a_wrong_gradient(monkeypatch):
     monkeypatch.setitem(chains.W3_CANDIDATES, "numpy", lambda length: chains.w3_reference(length - length // 10))
     with pytest.raises(AssertionError, match="W3 3000: numpy's gradient differs"):
         chains.check_w3(3000, "numpy")
+
+
+def test_the_checks_catch_a_wrong_derivative_in_the_floor(monkeypatch):
+    """The minimal autograd is checked like every candidate: a wrong tanh derivative (1 − z instead of 1 − z²)
+    must fail the W1 and W2 checks before anything is timed."""
+    monkeypatch.setattr(floor, "_tanh_backward", lambda g, out, a, b: floor._send(a, g * (1 - out.data)))
+    with pytest.raises(AssertionError, match="W1 tiny: floor's"):
+        mlp.check("tiny", "floor")
+    with pytest.raises(AssertionError, match="W2 tensors: floor's gradient differs"):
+        chains.check_w2("tensors", "floor")
 
 
 # ----------------------------------------------------------------------------------------------- the statistics
