@@ -2,16 +2,18 @@
 command line, and one short run of the machinery. No timing is asserted here: speed lives in ``python -m benchmarks``.
 """
 
+import dis
 import json
 import os
 import platform
 import subprocess
 import sys
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
-from benchmarks import chains, cli, floor, harness, mlp, report, workloads
+from benchmarks import bytecodes, chains, cli, floor, harness, mlp, report, workloads
 from benchmarks.stats import Spread, paired_ratios, spread
 from benchmarks.targets import MemoryTarget, Target
 
@@ -121,6 +123,42 @@ def test_the_checks_catch_a_wrong_derivative_in_the_floor(monkeypatch):
         mlp.check("tiny", "floor")
     with pytest.raises(AssertionError, match="W2 tensors: floor's gradient differs"):
         chains.check_w2("tensors", "floor")
+
+
+# ----------------------------------------------------------------------------------------------- bytecode counts
+def test_bytecode_counts_are_the_instructions_dis_lists_once_per_loop_iteration():
+    def loop(n: int) -> Callable[[], int]:
+        def call() -> int:
+            total = 0
+            for i in range(n):
+                total += i
+            return total
+        return call
+
+    names = [instruction.opname for instruction in dis.get_instructions(loop(1))]
+    start = names.index("FOR_ITER")
+    end = max(index for index, name in enumerate(names) if name.startswith("JUMP_BACKWARD"))
+    per_iteration = end - start + 1  # the loop's body as dis lists it, FOR_ITER to the jump back
+    ten, twenty, thirty = (sum(bytecodes.count(loop(n)).values()) for n in (10, 20, 30))
+    assert thirty - twenty == twenty - ten == 10 * per_iteration
+
+
+def test_bytecode_counts_are_deterministic_and_a_files_lines_add_up_to_its_share():
+    call = mlp.floor_step(*mlp.inputs("tiny")).call
+    call()
+    by_file, again = bytecodes.count(call), bytecodes.count(call)
+    assert by_file == again and by_file["benchmarks/floor.py"] > 0
+    by_line = bytecodes.count(call, "benchmarks/floor.py")
+    assert sum(by_line.values()) == by_file["benchmarks/floor.py"]
+
+
+def test_bytecodes_cli_reports_each_candidate_and_refuses_an_unknown_one(capsys):
+    assert bytecodes.main(["W1-tiny", "--candidates", "floor", "--lines", "benchmarks/floor.py", "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "floor (minimal autograd): " in out and out.count("  line ") == 3
+    with pytest.raises(SystemExit) as exit_info:
+        bytecodes.main(["W1-tiny", "--candidates", "nope"])
+    assert exit_info.value.code == 2 and "nope" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------------------------- the statistics
@@ -250,6 +288,7 @@ def test_a_short_run_measures_and_saves_every_round(tmp_path, capsys):
 # ----------------------------------------------------------------------------------------------- the allocator flag
 ALLOCATOR_PROBE = """
 import sys
+from collections.abc import Callable
 import numpy as np
 from benchmarks.allocator import keep_freed_memory
 from benchmarks.memory import resident_mib
