@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import floor
 from .mlp import to_tensor
 
 W2_LENGTH = 100
@@ -122,30 +121,12 @@ def w2_framework(lib_name: str, constants: str, length: int = W2_LENGTH) -> Call
     return call
 
 
-def w2_floor(constants: str, length: int = W2_LENGTH) -> Callable[[], np.ndarray]:
-    """The chain in ``floor``'s minimal autograd, constants as tensors made once or as Python floats."""
-    factor, offset = (W2_FACTOR, W2_OFFSET) if constants == "floats" else (
-        floor.Tensor(np.array(W2_FACTOR, np.float32)), floor.Tensor(np.array(W2_OFFSET, np.float32)))
-    x = floor.Tensor(W2_INPUT.copy(), True)
-
-    def call() -> np.ndarray:
-        x.grad = None
-        y = x
-        for i in range(length):
-            kind = i % 3
-            y = y * factor if kind == 0 else y + offset if kind == 1 else y.tanh()
-        floor.backward(y.sum())
-        return x.grad
-
-    return call
-
-
 W2_CANDIDATES: dict[str, Callable[[str], Callable[[], object]]] = {
     "numpy": w2_reference,
     "numpy-out": lambda constants: w2_preallocated(),
     "tinygrad_edu": lambda constants: w2_framework("tinygrad_edu", constants),
     "torch": lambda constants: w2_framework("torch", constants),
-    "floor": w2_floor,
+    "floor": lambda constants: w2_framework("benchmarks.floor", constants),
 }
 
 
@@ -191,28 +172,13 @@ def w3_framework(lib_name: str, length: int) -> Callable[[], object]:
     return call
 
 
-def w3_floor(length: int) -> Callable[[], np.ndarray]:
-    """The deep chain in ``floor``'s minimal autograd."""
-    x = floor.Tensor(np.ones(1, np.float32), True)
-
-    def call() -> np.ndarray:
-        x.grad = None
-        y = x
-        for _ in range(length):
-            y = y * W3_FACTOR
-        floor.backward(y.sum())
-        return x.grad
-
-    return call
-
-
 # No preallocated variant: numpy multiplies a one-element array in place (out= the input) 2-3× slower than into a
 # fresh array, which comes from its cache of small blocks, so here the reference is already the floor.
 W3_CANDIDATES: dict[str, Callable[[int], Callable[[], object]]] = {
     "numpy": w3_reference,
     "tinygrad_edu": lambda length: w3_framework("tinygrad_edu", length),
     "torch": lambda length: w3_framework("torch", length),
-    "floor": w3_floor,
+    "floor": lambda length: w3_framework("benchmarks.floor", length),
 }
 
 

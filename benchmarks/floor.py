@@ -17,7 +17,8 @@ _tape: list[tuple] = []  # (backward, output, a, b) per recorded op, in the orde
 
 
 class Tensor:
-    """An array, its gradient, and whether ops on it are recorded."""
+    """An array, its gradient, and whether ops on it are recorded; the chain workloads use it as they use
+    tinygrad_edu's and PyTorch's tensors."""
 
     __slots__ = ("data", "grad", "requires_grad")
 
@@ -42,18 +43,21 @@ class Tensor:
     def mean(self) -> Tensor:
         return _record(_mean_backward, np.asarray(self.data.mean()), self)
 
+    def requires_grad_(self) -> Tensor:
+        self.requires_grad = True
+        return self
+
+    def backward(self) -> None:
+        """Seed ∂self/∂self = 1 and apply every recorded op's backward, newest first; the tape is then spent."""
+        self.grad = np.ones_like(self.data)
+        for op, out, a, b in reversed(_tape):
+            op(out.grad, out, a, b)
+        _tape.clear()
+
 
 def matmul_t(a: Tensor, w: Tensor) -> Tensor:
     """a @ wᵀ, as nn.Linear computes it."""
     return _record(_matmul_t_backward, a.data @ w.data.T, a, w)
-
-
-def backward(root: Tensor) -> None:
-    """Seed ∂root/∂root = 1 and apply every recorded op's backward, newest first; the tape is then spent."""
-    root.grad = np.ones_like(root.data)
-    for op, out, a, b in reversed(_tape):
-        op(out.grad, out, a, b)
-    _tape.clear()
 
 
 def _value(operand: Tensor | float) -> np.ndarray | float:

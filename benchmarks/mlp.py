@@ -157,8 +157,9 @@ def preallocated_step(params: Params, x: np.ndarray) -> Step:
 
 
 def to_tensor(lib, array: np.ndarray):
-    """A tensor of ``lib`` (tinygrad_edu or torch, which share PyTorch's API) holding a copy of ``array``."""
-    return lib.Tensor(array.copy()) if lib.__name__ == "tinygrad_edu" else lib.from_numpy(array.copy())
+    """A tensor of ``lib`` (tinygrad_edu, torch or the floor, which share PyTorch's API for what the workloads
+    use) holding a copy of ``array``."""
+    return lib.from_numpy(array.copy()) if lib.__name__ == "torch" else lib.Tensor(array.copy())
 
 
 def framework_step(lib_name: str, params: Params, x: np.ndarray, compiled: bool = False) -> Step:
@@ -204,7 +205,7 @@ def floor_step(params: Params, x: np.ndarray) -> Step:
             a = a.tanh() if index < last else a
         error = a - batch
         loss = (error * error).mean()
-        floor.backward(loss)
+        loss.backward()
         for pair in layers:
             for parameter in pair:
                 parameter.data -= LR * parameter.grad
