@@ -119,3 +119,31 @@ def test_a_copied_module_mirrors_its_own_registries(copier):
     assert float(model[0].weight.sum().item()) == 12.0
     x = tg.Tensor(np.ones((1, 3), np.float32))
     assert copied(x).shape == model(x).shape == (1, 2)
+
+
+def test_a_name_the_class_also_has_is_found_on_the_class_first_as_in_pytorch():
+    """PyTorch reaches its registries only when Python's lookup fails: a submodule named like a method, or a buffer
+    named like a class attribute, is read as the class's. The mirror must not change that."""
+    modules = nn.ModuleDict({"train": nn.Linear(1, 1)})
+    assert callable(modules.train) and modules.train.__self__ is modules  # the method, not the Linear
+    assert modules["train"] is modules._modules["train"]
+    modules.train(False)  # Module.train still works on a container holding a "train"
+    assert modules.training is False
+
+    class Scaled(nn.Module):
+        scale = 2.0
+
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("scale", tg.ones(1))
+
+    module = Scaled()
+    assert module.scale == 2.0 and isinstance(module._buffers["scale"], tg.Tensor)
+
+
+def test_a_shallow_copy_of_a_registry_is_a_plain_dict_that_changes_nothing():
+    layer = nn.Linear(3, 4)
+    snapshot = copy.copy(layer._parameters)
+    assert type(snapshot) is OrderedDict
+    snapshot["weight"] = _parameter(6.0)
+    assert layer.weight is layer._parameters["weight"] and layer.weight is not snapshot["weight"]

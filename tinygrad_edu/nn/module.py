@@ -155,7 +155,9 @@ class Registry(OrderedDict):
     ``_modules`` — with every entry mirrored into the module's ``__dict__``, so reading ``module.weight`` is a plain
     attribute read: the ``__getattr__`` fallback that would find it here costs 1.3 µs, several times per layer per
     step. Every change goes through the methods below, so the mirror never goes stale, however the registry is
-    edited (``m._parameters["weight"] = p`` as well as ``m.weight = p``)."""
+    edited (``m._parameters["weight"] = p`` as well as ``m.weight = p``). A name the module's class also has (a
+    method such as ``train``, a class attribute) is not mirrored: Python's lookup finds the class's first, as in
+    PyTorch, where ``__getattr__`` is reached only when the lookup fails."""
 
     owner: Module | None = None  # None while unpickling, before the module's state arrives
 
@@ -166,15 +168,20 @@ class Registry(OrderedDict):
     def adopt(self, owner: Module) -> None:
         """Become ``owner``'s registry: its entries are mirrored into ``owner.__dict__`` from now on."""
         self.owner = owner
-        owner.__dict__.update(self)
+        for name, value in self.items():
+            self._mirror_entry(name, value)
 
     def _mirror(self) -> dict:
         Module.edits += 1  # tg.compile captures again when a registered member changes, however it was changed
         return self.owner.__dict__ if self.owner is not None else {}
 
+    def _mirror_entry(self, name: str, value: Any) -> None:
+        if self.owner is not None and not hasattr(type(self.owner), name):
+            self._mirror()[name] = value
+
     def __setitem__(self, name: str, value: Any) -> None:
         super().__setitem__(name, value)
-        self._mirror()[name] = value
+        self._mirror_entry(name, value)
 
     def __delitem__(self, name: str) -> None:
         super().__delitem__(name)
@@ -210,8 +217,10 @@ class Registry(OrderedDict):
         return self
 
     def copy(self) -> OrderedDict:
-        """A plain ``OrderedDict`` of the entries: a copy belongs to no module."""
+        """A plain ``OrderedDict`` of the entries: a copy belongs to no module (``copy.copy`` too)."""
         return OrderedDict(self)
+
+    __copy__ = copy
 
 
 REGISTRIES = ("_parameters", "_buffers", "_modules")
