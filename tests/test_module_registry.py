@@ -122,23 +122,75 @@ def test_a_copied_module_mirrors_its_own_registries(copier):
 
 
 def test_a_name_the_class_also_has_is_found_on_the_class_first_as_in_pytorch():
-    """PyTorch reaches its registries only when Python's lookup fails: a submodule named like a method, or a buffer
-    named like a class attribute, is read as the class's. The mirror must not change that."""
-    modules = nn.ModuleDict({"train": nn.Linear(1, 1)})
+    """PyTorch reaches its registries only when Python's lookup fails: an entry written straight into a registry
+    under a method's or a class attribute's name is read as the class's. The mirror must not change that."""
+    modules = nn.ModuleList([nn.Linear(1, 1)])
+    modules._modules["train"] = nn.Linear(1, 1)
     assert callable(modules.train) and modules.train.__self__ is modules  # the method, not the Linear
-    assert modules["train"] is modules._modules["train"]
     modules.train(False)  # Module.train still works on a container holding a "train"
-    assert modules.training is False
+    assert modules.training is False and modules[0].training is False
 
     class Scaled(nn.Module):
         scale = 2.0
 
-        def __init__(self):
-            super().__init__()
-            self.register_buffer("scale", tg.ones(1))
-
     module = Scaled()
+    module._buffers["scale"] = tg.ones(1)
     assert module.scale == 2.0 and isinstance(module._buffers["scale"], tg.Tensor)
+
+
+REGISTER = {
+    "parameter": lambda m, name: m.register_parameter(name, _parameter(1.0, (2,))),
+    "buffer": lambda m, name: m.register_buffer(name, tg.ones(2)),
+    "module": lambda m, name: m.add_module(name, nn.Tanh()),
+}
+
+
+@pytest.mark.parametrize("kind", REGISTER)
+@pytest.mark.parametrize(("name", "error", "message"), [
+    ("train", KeyError, "attribute 'train' already exists"),  # a method
+    ("training", KeyError, "attribute 'training' already exists"),  # a plain attribute
+    ("a.b", KeyError, r'contain "\."'),
+    ("", KeyError, "empty string"),
+    (3, TypeError, "should be a string"),
+])
+def test_registering_a_name_follows_pytorchs_rules_and_changes_nothing(kind, name, error, message):
+    module = nn.Linear(2, 2)
+    before = {registry: dict(getattr(module, registry)) for registry in REGISTRIES}
+    with pytest.raises(error, match=message):
+        REGISTER[kind](module, name)
+    assert {registry: dict(getattr(module, registry)) for registry in REGISTRIES} == before
+    assert callable(module.train) and module.training is True
+
+
+@pytest.mark.parametrize("kind", REGISTER)
+def test_a_name_registered_as_another_kind_is_refused(kind):
+    """Registering a buffer under a parameter's name moved it silently; PyTorch refuses, naming it."""
+    module = nn.Linear(2, 2)
+    module.register_buffer("stat", tg.zeros(2))
+    taken = "weight" if kind != "parameter" else "stat"
+    with pytest.raises(KeyError, match=f"attribute '{taken}' already exists"):
+        REGISTER[kind](module, taken)
+    assert isinstance(module.weight, nn.Parameter) and "stat" in module._buffers
+
+
+def test_registering_again_under_the_same_kind_replaces():
+    module = nn.Linear(2, 2)
+    new = _parameter(3.0, (2, 2))
+    module.register_parameter("weight", new)
+    module.add_module("act", nn.Tanh())
+    module.add_module("act", nn.ReLU())
+    assert module.weight is new and isinstance(module.act, nn.ReLU)
+
+
+def test_only_parameters_and_modules_are_registered_as_such():
+    module = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"nn\.Parameter or None required"):
+        module.register_parameter("extra", tg.ones(2, requires_grad=True))
+    with pytest.raises(TypeError, match="is not a Module subclass"):
+        module.add_module("extra", lambda x: x)
+    assert "extra" not in module._parameters and "extra" not in module._modules
+    with pytest.raises(KeyError, match="attribute 'train' already exists"):
+        nn.ModuleDict({"train": nn.Linear(1, 1)})  # PyTorch refuses it too
 
 
 def test_a_shallow_copy_of_a_registry_is_a_plain_dict_that_changes_nothing():

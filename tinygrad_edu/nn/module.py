@@ -372,11 +372,16 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None, a declared but absent parameter such as ``bias=False``)."""
+        self._check_new_name(name, "_parameters", "parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' (nn.Parameter or "
+                            "None required)")
         self._forget(name, keeping=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register non-learnable state (e.g. running statistics); ``state_dict`` saves it if ``persistent``."""
+        self._check_new_name(name, "_buffers", "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot register {type(tensor).__name__} as buffer {name!r}: a Tensor (or None) is "
                             "required")
@@ -386,8 +391,26 @@ class Module:
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` (or None) as the submodule ``name``."""
+        self._check_new_name(name, "_modules", "module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._forget(name, keeping=self._modules)
         self._modules[name] = module
+
+    register_module = add_module
+
+    def _check_new_name(self, name: Any, registry: str, kind: str) -> None:
+        """PyTorch's rules for a registered name: a non-empty string without a dot (state dict keys are dotted
+        paths), and not an attribute the module already has under another kind (``train``, a buffer's name)."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if hasattr(self, name) and name not in getattr(self, registry):
+            raise KeyError(f"attribute '{name}' already exists")
 
     # ------------------------------------------------------------------------------------------- traversal
     def named_modules(self, memo: set | None = None, prefix: str = "",
