@@ -199,3 +199,16 @@ def test_a_shallow_copy_of_a_registry_is_a_plain_dict_that_changes_nothing():
     assert type(snapshot) is OrderedDict
     snapshot["weight"] = _parameter(6.0)
     assert layer.weight is layer._parameters["weight"] and layer.weight is not snapshot["weight"]
+
+
+def test_assigning_a_parameter_to_a_method_name_is_refused_as_in_pytorch():
+    """``m.train = nn.Parameter(...)`` goes through PyTorch's register_parameter, which refuses the name; a module
+    or a plain value assigned there is accepted (PyTorch's __setattr__ skips the check for them)."""
+    module = nn.Linear(2, 2)
+    with pytest.raises(KeyError, match="attribute 'train' already exists"):
+        module.train = _parameter(1.0, (2,))
+    assert "train" not in module._parameters and callable(module.train)
+    stat = tg.zeros(2)
+    module.register_buffer("stat", stat)
+    module.stat = nn.Parameter(tg.ones(2))  # a buffer's name may become a parameter, as in PyTorch
+    assert "stat" in module._parameters and "stat" not in module._buffers

@@ -320,6 +320,8 @@ class Module:
             return
         if isinstance(value, (Parameter, Module)):
             registry = self._parameters if isinstance(value, Parameter) else self._modules
+            if registry is self._parameters and hasattr(type(self), name) and name not in registry:
+                raise KeyError(f"attribute '{name}' already exists")  # PyTorch's register_parameter's rule
             self._forget(name, keeping=registry)
             registry[name] = value  # a name already there keeps its place in the order, as in PyTorch
             return
