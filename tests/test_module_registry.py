@@ -212,3 +212,19 @@ def test_assigning_a_parameter_to_a_method_name_is_refused_as_in_pytorch():
     module.register_buffer("stat", stat)
     module.stat = nn.Parameter(tg.ones(2))  # a buffer's name may become a parameter, as in PyTorch
     assert "stat" in module._parameters and "stat" not in module._buffers
+
+
+def test_a_plain_attribute_of_the_same_name_is_read_first_as_in_pytorch():
+    """An entry written straight into a registry under the name of a plain instance attribute: PyTorch's lookup
+    finds the attribute before ``__getattr__``, so reads give it, before and after the entry goes."""
+    layer = nn.Linear(2, 2)
+    layer.note = "plain"
+    layer._parameters["note"] = _parameter(1.0, (2,))
+    assert layer.note == "plain"
+    layer._parameters["note"] = _parameter(2.0, (2,))  # replacing the entry does not overwrite the attribute
+    assert layer.note == "plain"
+    del layer._parameters["note"]
+    assert layer.note == "plain"
+    layer._parameters["extra"] = _parameter(3.0, (2,))
+    layer._parameters.clear()
+    assert layer.note == "plain" and "extra" not in layer.__dict__
