@@ -52,7 +52,9 @@ def count(call: Callable[[], object], lines_of: str | None = None) -> Counter:
     return counts
 
 
-def _line(lines_of: str, number: int) -> str:
+def _line(lines_of: str, number: int | None) -> str:
+    if number is None:  # a jump the compiler added, e.g. the loop's back-edge after a short-circuited ``and``
+        return "no line: jumps the compiler added"
     path = ROOT / lines_of if (ROOT / lines_of).exists() else Path(lines_of)
     return f"line {number}: {linecache.getline(str(path), number).strip()[:90]}"
 

@@ -152,6 +152,20 @@ def test_bytecode_counts_are_deterministic_and_a_files_lines_add_up_to_its_share
     assert sum(by_line.values()) == by_file["benchmarks/floor.py"]
 
 
+def _loop_with_a_short_circuit() -> int:
+    for value in (1, 2, 3):
+        if value > 0 and value > 5:  # the loop's back-edge after this test is a jump no source line owns
+            return value
+    return 0
+
+
+def test_bytecodes_a_line_report_names_the_jumps_no_source_line_owns():
+    counts = bytecodes.count(_loop_with_a_short_circuit, bytecodes.where(__file__))
+    lines = {number: bytecodes._line("tests/test_benchmarks.py", number) for number in counts}  # Python 3.11: has None
+    assert "if value > 0 and value > 5:" in " ".join(lines.values())
+    assert bytecodes._line("tests/test_benchmarks.py", None) == "no line: jumps the compiler added"
+
+
 def test_bytecodes_cli_reports_each_candidate_and_refuses_an_unknown_one(capsys):
     assert bytecodes.main(["W1-tiny", "--candidates", "floor", "--lines", "benchmarks/floor.py", "--top", "3"]) == 0
     out = capsys.readouterr().out
