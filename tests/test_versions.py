@@ -200,3 +200,54 @@ def test_a_shallow_copy_shares_the_version_counter():
     assert w._version == alias._version == 1
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
+
+
+# ----------------------------------------------------------------------------------------------- indices and masks
+# An index, mask or bound tensor carries no gradient, but backward reads it: where the forward ran with it, the
+# gradient must use the values it had then, however the tensor changes in place afterwards (PyTorch raises here,
+# except for take_along_dim, where it gives these gradients).
+def _gradient_after(build, change) -> np.ndarray:
+    a = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    out = build(a)
+    with tg.no_grad():
+        change()
+    (out * tg.tensor(np.arange(1.0, out.numel() + 1).reshape(out.shape).astype(np.float32))).sum().backward()
+    return a.grad.numpy()
+
+
+def test_an_index_changed_after_indexing_leaves_the_gradient_of_the_forward_that_ran():
+    i = tg.tensor([0, 1])
+    assert _gradient_after(lambda a: a[i], lambda: i.fill_(2)).tolist() == [1, 2, 0]
+    j = tg.tensor([0, 1])
+    assert _gradient_after(lambda a: a.take_along_dim(j, 0), lambda: j.fill_(2)).tolist() == [1, 2, 0]
+    k = tg.tensor([2, 0])
+    assert _gradient_after(lambda a: a.gather(0, k), lambda: k.zero_()).tolist() == [2, 0, 1]
+    rows = tg.tensor([1])
+    assert _gradient_after(lambda a: a.index_select(0, rows), lambda: rows.zero_()).tolist() == [0, 1, 0]
+
+
+def test_indices_an_op_returned_and_the_caller_changed_leave_the_gradient_of_the_forward_that_ran():
+    held = {}
+
+    def sort(a):
+        values, held["order"] = a.sort(descending=True)
+        return values
+
+    assert _gradient_after(sort, lambda: held["order"].zero_()).tolist() == [3, 2, 1]
+
+    def max_along(a):
+        values, held["where"] = a.reshape(1, 3).max(dim=1)
+        return values
+
+    assert _gradient_after(max_along, lambda: held["where"].zero_()).tolist() == [0, 0, 1]
+
+
+def test_a_mask_or_bound_changed_after_the_forward_leaves_the_gradient_of_the_forward_that_ran():
+    m = tg.tensor([True, False, True])
+    assert _gradient_after(lambda a: tg.where(m, a, 0.0), lambda: m.fill_(False)).tolist() == [1, 0, 3]
+    f = tg.tensor([False, True, False])
+    assert _gradient_after(lambda a: a.masked_fill(f, 0.0), lambda: f.fill_(True)).tolist() == [1, 0, 3]
+    lo = tg.tensor([1.5, 0.0, 0.0])
+    assert _gradient_after(lambda a: a.clamp(min=lo), lambda: lo.fill_(0.0)).tolist() == [0, 2, 3]
+    mask = tg.tensor([True, False, True])
+    assert _gradient_after(lambda a: a[mask], lambda: mask.fill_(False)).tolist() == [1, 0, 2]

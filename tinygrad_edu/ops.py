@@ -163,6 +163,16 @@ def scatter_add(values: Any, index: Any, shape: tuple[int, ...]) -> Any:
         values, index, shape)
 
 
+def kept_for_backward(ctx: Any, index: Any) -> Any:
+    """An index, mask or bound that backward reads, in memory of its own when the op is recorded: the caller's
+    array is often a tensor's ``.data`` (``x[i]``, ``where(m, …)``), which may be changed in place before backward."""
+    if True not in ctx.needs_input_grad:
+        return index
+    if isinstance(index, tuple):
+        return tuple(part.copy() if isinstance(part, np.ndarray) else part for part in index)
+    return index.copy() if isinstance(index, np.ndarray) else index
+
+
 def _scatter_add_array(values: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
     out = np.zeros(shape, dtype=values.dtype)
     parts = index if isinstance(index, tuple) else (index,)
@@ -483,7 +493,7 @@ class Clip(Primitive):
     @staticmethod
     def forward(ctx, a, lo=None, hi=None):
         ctx.save_for_backward(a)
-        ctx.lo, ctx.hi = lo, hi
+        ctx.lo, ctx.hi = kept_for_backward(ctx, lo), kept_for_backward(ctx, hi)
         return np.clip(a.data, lo, hi)
 
     @staticmethod
@@ -538,7 +548,7 @@ class Where(Primitive):
 
     @staticmethod
     def forward(ctx, condition, a, b):
-        ctx.save_for_backward(condition)
+        ctx.save_for_backward(kept_for_backward(ctx, condition))
         return np.where(condition, a.data, b.data)
 
     @staticmethod
@@ -726,7 +736,7 @@ class GetItem(Primitive):
 
     @staticmethod
     def forward(ctx, a, index):
-        ctx.input_shape, ctx.index = a.shape, index
+        ctx.input_shape, ctx.index = a.shape, kept_for_backward(ctx, index)
         picked = a.data[index]
         if isinstance(picked, np.ndarray):
             return picked
@@ -742,7 +752,7 @@ class SetItem(Primitive):
 
     @staticmethod
     def forward(ctx, a, b, index):
-        ctx.index = index
+        ctx.index = kept_for_backward(ctx, index)
         ctx.kept = np.ones(a.shape, dtype=bool)
         ctx.kept[index] = False
         out = a.data.copy()
@@ -760,7 +770,7 @@ class ScatterAdd(Primitive):
 
     @staticmethod
     def forward(ctx, a, index, shape):
-        ctx.index = index
+        ctx.index = kept_for_backward(ctx, index)
         return _scatter_add_array(a.data, index, shape)
 
     @staticmethod
