@@ -671,3 +671,18 @@ def test_a_tensor_with_a_diagonal_or_unfold_view_alive_refuses_a_recorded_change
     with tg.no_grad():
         m.add_(1.0)  # an unrecorded change writes into m's memory, which the view shows
     assert np.all(seen.data == 1.0)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "var", "std", "prod", "logsumexp", "nansum",
+                                  "nanmean", "count_nonzero"])
+def test_an_empty_tuple_of_dims_passed_positionally_or_to_the_function_reduces_every_dim_as_in_pytorch(name):
+    """The first positional argument is PyTorch's dim: ``x.sum(())`` is ``x.sum(dim=())``, every dim; numpy's
+    spelling of the other meaning (no axis) is the keyword ``axis=()``."""
+    values = np.arange(1.0, 7.0).reshape(2, 3)
+    x = tg.tensor(values)
+    whole = getattr(x, name)(dim=None)
+    for spelled in (getattr(x, name)(()), getattr(x, name)([]), getattr(x, name)(dim=()), getattr(tg, name)(x, ())):
+        assert spelled.shape == () and np.allclose(spelled.numpy(), whole.numpy()), name
+    expected = {"sum": 21.0, "mean": 3.5, "amax": 6.0, "amin": 1.0, "var": 3.5, "std": 3.5 ** 0.5, "prod": 720.0,
+                "logsumexp": np.log(np.exp(values).sum()), "nansum": 21.0, "nanmean": 3.5, "count_nonzero": 6}
+    assert np.isclose(whole.item(), expected[name])

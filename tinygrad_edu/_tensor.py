@@ -612,14 +612,14 @@ class Tensor:
 
     # ------------------------------------------------------------------------------------------- reductions
     # Each takes numpy's ``axis=``/``keepdims=`` and PyTorch's ``dim=``/``keepdim=`` (one spelling at a time).
-    def sum(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
-            keepdim: bool | None = None, dtype: DTypeLike = None) -> Tensor:
+    def sum(self, dim: Axis = None, keepdim: bool | None = None, *, axis: Axis = None,
+            keepdims: bool | None = None, dtype: DTypeLike = None) -> Tensor:
         """Σ over the axes (all by default), of the tensor cast to ``dtype`` first if given (PyTorch's)."""
         axes, keep = reduction_args("sum", self.ndim, axis, keepdims, dim, keepdim)
         return _in_dtype(ops.Sum.apply(self if dtype is None else self.to(dtype), axes, keep), dtype)
 
-    def mean(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
-             keepdim: bool | None = None, dtype: DTypeLike = None) -> Tensor:
+    def mean(self, dim: Axis = None, keepdim: bool | None = None, *, axis: Axis = None,
+             keepdims: bool | None = None, dtype: DTypeLike = None) -> Tensor:
         """The mean over the axes (all by default), of the tensor cast to ``dtype`` first if given (PyTorch's)."""
         axes, keep = reduction_args("mean", self.ndim, axis, keepdims, dim, keepdim)
         x = self if dtype is None else self.to(dtype)
@@ -660,14 +660,14 @@ class Tensor:
         axes, keep = reduction_args(name, self.ndim, axis, keepdims, None, keepdim)
         return op.apply(self, axes, keep, axis is None)
 
-    def amax(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
-             keepdim: bool | None = None) -> Tensor:
+    def amax(self, dim: Axis = None, keepdim: bool | None = None, *, axis: Axis = None,
+             keepdims: bool | None = None) -> Tensor:
         """The largest values along the axes (all by default); tied maxima share the gradient."""
         axes, keep = reduction_args("amax", self.ndim, axis, keepdims, dim, keepdim)
         return ops.Max.apply(self, axes, keep, False)
 
-    def amin(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
-             keepdim: bool | None = None) -> Tensor:
+    def amin(self, dim: Axis = None, keepdim: bool | None = None, *, axis: Axis = None,
+             keepdims: bool | None = None) -> Tensor:
         """The smallest values along the axes (all by default); tied minima share the gradient."""
         axes, keep = reduction_args("amin", self.ndim, axis, keepdims, dim, keepdim)
         return ops.Min.apply(self, axes, keep, False)
@@ -696,13 +696,13 @@ class Tensor:
             return Tensor.wrap(np.asarray(index, dtype=np.int64).reshape((1,) * self.ndim if keep else ()))
         return Tensor.wrap(find(self.data, axis=normalize_axis(axis, self.ndim, name), keepdims=keep).astype(np.int64))
 
-    def var(self, axis: Axis = None, unbiased: bool | None = None, keepdims: bool | None = None, *,
-            correction: int | None = None, ddof: int | None = None, dim: Axis = None,
-            keepdim: bool | None = None) -> Tensor:
+    def var(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool | None = None, *,
+            correction: int | None = None, ddof: int | None = None, axis: Axis = None,
+            keepdims: bool | None = None) -> Tensor:
         """Σ(x − mean)² / (N − correction) along the axes: PyTorch's default ``correction=1`` (unbiased; its older
         ``unbiased=False`` is ``correction=0``, and ``var(dim, unbiased, keepdim)`` and ``var(unbiased)`` read as in
         PyTorch); numpy's ``ddof`` is the same number under its name (pass ``ddof=0`` for numpy's default)."""
-        axis, unbiased = _unbiased_overload(axis, unbiased)
+        dim, unbiased = _unbiased_overload(dim, unbiased)
         if unbiased is not None and not isinstance(unbiased, (bool, np.bool_)):
             raise TypeError(f"var/std: the second argument is PyTorch's unbiased (a bool), got {unbiased!r}; pass "
                             "keepdims= (or keepdim=) by name")
@@ -715,12 +715,12 @@ class Tensor:
         # NOTE: N − correction ≤ 0 gives inf (or nan for no spread), as PyTorch
         return (centered * centered).sum(axis=axes, keepdims=keep) / float(max(count - correction, 0))
 
-    def std(self, axis: Axis = None, unbiased: bool | None = None, keepdims: bool | None = None, *,
-            correction: int | None = None, ddof: int | None = None, dim: Axis = None,
-            keepdim: bool | None = None) -> Tensor:
+    def std(self, dim: Axis = None, unbiased: bool | None = None, keepdim: bool | None = None, *,
+            correction: int | None = None, ddof: int | None = None, axis: Axis = None,
+            keepdims: bool | None = None) -> Tensor:
         """√var (same arguments as ``var``).  NOTE: where the variance is 0 the gradient is 0, as PyTorch (not the
         chain rule's 0 · ∞ = nan through √0)."""
-        variance = self.var(axis, unbiased, keepdims, correction=correction, ddof=ddof, dim=dim, keepdim=keepdim)
+        variance = self.var(dim, unbiased, keepdim, correction=correction, ddof=ddof, axis=axis, keepdims=keepdims)
         spread = variance.data != 0
         return where(spread, where(spread, variance, 1.0).sqrt(), 0.0)
 
@@ -1252,7 +1252,7 @@ class Tensor:
         return where(np.isfinite(self.data), self, Tensor.wrap(replaced))
 
     # ------------------------------------------------------------------------------------------- reductions and scans
-    def prod(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None, keepdim: bool | None = None,
+    def prod(self, dim: Axis = None, keepdim: bool | None = None, *, axis: Axis = None, keepdims: bool | None = None,
              dtype: DTypeLike = None) -> Tensor:
         """z = Πᵢ aᵢ over the axes (all by default);  ∂z/∂aᵢ = Π_{j≠i} aⱼ, exact with zeros"""
         axes, keep = reduction_args("prod", self.ndim, axis, keepdims, dim, keepdim)
@@ -1264,8 +1264,8 @@ class Tensor:
         return _in_dtype(product.reshape([1 if i in axes else n for i, n in enumerate(self.shape)] if keep else kept),
                          dtype)
 
-    def logsumexp(self, axis: Axis = None, keepdims: bool | None = None, *, dim: Axis = None,
-                  keepdim: bool | None = None) -> Tensor:
+    def logsumexp(self, dim: Axis = None, keepdim: bool | None = None, *, axis: Axis = None,
+                  keepdims: bool | None = None) -> Tensor:
         """z = ln Σᵢ e^(aᵢ) over the axes (all by default);  ∂z/∂aᵢ = e^(aᵢ − z) = softmax(a)ᵢ"""
         axes, keep = reduction_args("logsumexp", self.ndim, axis, keepdims, dim, keepdim)
         x = self._floating()
@@ -1388,7 +1388,7 @@ class Tensor:
         last = np.max(np.where(same, positions, -1), axis=-1, keepdims=True)
         return _picked(self, x, np.moveaxis(last, -1, axis).astype(np.int64), axis, keep)
 
-    def count_nonzero(self, axis: Axis = None, *, dim: Axis = None) -> Tensor:
+    def count_nonzero(self, dim: Axis = None, *, axis: Axis = None) -> Tensor:
         """The number of elements that are not 0 over the axes (all by default), as int64 (no gradient)"""
         dim = None if isinstance(dim, (tuple, list)) and not dim else dim  # PyTorch: dim=() counts over every axis
         axes = normalize_axes(_one_spelling(axis, dim, "count_nonzero", "axis", "dim"), self.ndim, "count_nonzero")
@@ -1901,17 +1901,15 @@ class Tensor:
                keepdims: bool | None = None) -> Tensor:
         """Σ over the axes with NaNs counted as 0;  ∂C/∂a = ∂C/∂z where a is a number, 0 at a NaN"""
         numbers = where(self.isnan(), 0.0, self) if self.data.dtype.kind == "f" else self  # integers have no NaN
-        return numbers.sum(axis=_one_spelling(axis, dim, "nansum", "axis", "dim"),
-                                                  keepdims=_one_spelling(keepdims, keepdim or None, "nansum",
-                                                                         "keepdims", "keepdim"))
+        axes, keep = reduction_args("nansum", self.ndim, axis, keepdims, dim, keepdim or None)
+        return numbers.sum(axis=axes, keepdims=keep)
 
     def nanmean(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
                 keepdims: bool | None = None) -> Tensor:
         """The mean of the numbers along the axes, NaNs left out (NaN where there are none)"""
         if self.data.dtype.kind != "f":
             _refuse_integers("nanmean", self.data.dtype)
-        axes = _one_spelling(axis, dim, "nanmean", "axis", "dim")
-        keep = _one_spelling(keepdims, keepdim or None, "nanmean", "keepdims", "keepdim")
+        axes, keep = reduction_args("nanmean", self.ndim, axis, keepdims, dim, keepdim or None)
         counted = (~self.isnan()).sum(axis=axes, keepdims=keep)
         return self.nansum(axis=axes, keepdims=keep) / counted
 
