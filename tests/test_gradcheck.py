@@ -207,3 +207,27 @@ def test_finite_difference_jacobians_is_the_central_difference():
     np.testing.assert_allclose(jacobians[1], [[0.0], [a.sum()]], atol=1e-8)
     assert a.tolist() == [1.0, -2.0, 0.5]  # the caller's arrays are never perturbed
     assert finite_difference_jacobians(lambda v: v[0].sum(), [np.zeros((2, 0))])[0].shape == (1, 0)
+
+
+class _SinSumIgnoringGradOutput(tg.autograd.Function):
+    """Σ sin x with a backward that forgets to multiply by grad_output: right for a grad_output of 1 only."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x.data).sum()
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return x.cos()
+
+
+def test_a_backward_that_ignores_its_grad_output_is_caught_even_for_a_one_element_output():
+    x = tg.tensor([0.5, 1.0], dtype=tg.float64, requires_grad=True)
+    assert tg.gradcheck(lambda t: t.sin().sum(), x)
+    assert not tg.gradcheck(_SinSumIgnoringGradOutput.apply, x, raise_exception=False)
+    with pytest.raises(tg.GradcheckError, match="not multiplied by its grad_output"):
+        tg.gradcheck(_SinSumIgnoringGradOutput.apply, x)
+    (3 * _SinSumIgnoringGradOutput.apply(x)).backward()  # what gradcheck protects against: 1·cos x, not 3·cos x
+    assert np.allclose(x.grad.numpy(), np.cos([0.5, 1.0]))

@@ -137,6 +137,37 @@ def _check(fn: Callable, inputs: Any, eps: float, atol: float, rtol: float, rais
                 f"{atol + rtol * abs(n):.3g}\n"
                 "  If the numeric value is right, the backward is wrong for this input."
             )
+    return _check_scaled_grad_output(outputs, differentiable, leaves, positions, numeric, atol, rtol, raise_exception,
+                                     name, labels, output_labels)
+
+
+def _check_scaled_grad_output(outputs: tuple[Tensor, ...], differentiable: list[int], leaves: list[Tensor],
+                              positions: list[int], numeric: list[list[np.ndarray]], atol: float, rtol: float,
+                              raise_exception: bool, name: str, labels: Callable[[int], str],
+                              output_labels: Callable[[int], str]) -> bool:
+    """The Jacobian's rows come from one-hot grad_outputs, which a backward that ignores its grad_output passes (a
+    one-element output's only row is 1): one more product, with a random v, must be vᵀ·J (PyTorch's "backward not
+    multiplied by grad_output")."""
+    rng = np.random.default_rng(0)
+    for k, index in enumerate(differentiable):
+        v = rng.uniform(0.5, 1.5, outputs[index].shape) * rng.choice([-1.0, 1.0], outputs[index].shape)
+        grads = vjp_grads([outputs[index]], [Tensor.wrap(v)], leaves)
+        for i, (position, grad) in enumerate(zip(positions, grads)):
+            expected = v.reshape(-1) @ numeric[k][i]
+            tolerance = atol * max(1.0, float(np.abs(v).sum())) + rtol * np.abs(expected)
+            wrong = ~(np.abs(grad.data.reshape(-1) - expected) <= tolerance)
+            if not wrong.any():
+                continue
+            if not raise_exception:
+                return False
+            j = int(np.argmax(wrong))
+            raise GradcheckError(
+                f"{name}: backward is not multiplied by its grad_output: for a random grad_output v of "
+                f"{output_labels(index)}, the gradient with respect to {labels(position)} is not vᵀ·J at index "
+                f"{_index(j, leaves[i].shape)} ({float(grad.data.reshape(-1)[j])!r} vs {float(expected[j])!r}), "
+                "though every one-hot grad_output gave J's row. Multiply the local derivative by the grad_output "
+                "backward receives."
+            )
     return True
 
 
