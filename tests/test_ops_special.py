@@ -401,3 +401,16 @@ def test_i1_in_chunks_agrees_with_each_element_alone():
     alone = np.array([tg.special.i1(tg.tensor([v], dtype=tg.float64)).data[0] for v in x[::97]])
     np.testing.assert_allclose(together[::97], alone, rtol=2e-15)
     np.testing.assert_allclose(together[[9000, 19_999]], [bessel_series(0.3, 1), -bessel_series(1e-9, 1)], rtol=2e-15)
+
+
+def test_xlogy_gradient_at_a_zero_is_the_derivative_of_a_ln_b_where_ln_b_exists():
+    """z = a·ln b is 0 at a = 0 by definition, but it is smooth in a there when b > 0: ∂z/∂a = ln b (PyTorch's too);
+    where ln b has no real value (b ≤ 0) z stays 0 and so does ∂z/∂a."""
+    a = tg.tensor([0.0, 0.0, 0.0, 0.0, 1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    b = tg.tensor([2.0, 0.5, 0.0, -1.0, 3.0, -1.0], dtype=tg.float64, requires_grad=True)
+    z = tg.xlogy(a, b)
+    z.sum().backward()
+    assert z.data[:5].tolist() == [0.0, 0.0, 0.0, 0.0, math.log(3.0)] and np.isnan(z.data[5])
+    assert not np.signbit(z.data[:4]).any()  # +0.0, as PyTorch (0·ln ½ alone would be −0.0)
+    np.testing.assert_allclose(a.grad.data[:5], [math.log(2.0), math.log(0.5), 0.0, 0.0, math.log(3.0)], rtol=1e-15)
+    np.testing.assert_allclose(b.grad.data, [0.0, 0.0, 0.0, 0.0, 1 / 3, -2.0], rtol=1e-15)

@@ -1874,10 +1874,11 @@ class Tensor:
         return ops.Logit.apply(p)
 
     def xlogy(self, other: Any) -> Tensor:
-        """z = a·ln b, and 0 where a = 0 (unless b is NaN), as PyTorch;  ∂z/∂a = ln b, ∂z/∂b = a/b"""
+        """z = a·ln b, and 0 where a = 0 (unless b is NaN), as PyTorch;  ∂z/∂a = ln b (0 at a = 0 where b ≤ 0),
+        ∂z/∂b = a/b"""
         a, b = self._floating_pair(other)  # a numpy float64 scalar counts as a Python float, as in PyTorch
-        zero = (a.data == 0) & ~np.isnan(b.data)
-        return where(zero, 0.0, a * where(zero, 1.0, b).log())
+        undefined = (a.data == 0) & ~(b.data > 0) & ~np.isnan(b.data)  # 0·ln b with no real ln b: z is 0 there
+        return a * where(undefined, 1.0, b).log() + 0.0  # + 0.0: 0·ln b is −0.0 for b < 1, PyTorch's z is +0.0
 
     def deg2rad(self) -> Tensor:
         return self._floating() * (math.pi / 180)
