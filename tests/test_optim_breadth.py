@@ -444,3 +444,54 @@ def test_new_schedules_refuse_bad_settings_and_what_they_cannot_mean():
     state = {**cyclic.state_dict(), "step_ratio": 1.5}
     with pytest.raises(ValueError, match="invalid cycle"):
         cyclic.load_state_dict(state)
+
+
+# ----------------------------------------------------------------------------------------------- resuming a schedule
+def _resumed_optimizer(library, lr: float = 0.0125, initial_lr: float | None = 0.1):
+    parameter = library.zeros(1, requires_grad=True)
+    optimizer = library.optim.SGD([parameter], lr=lr)
+    if initial_lr is not None:
+        optimizer.param_groups[0]["initial_lr"] = initial_lr
+    return optimizer
+
+
+CHAINABLE = {"StepLR": dict(step_size=2), "MultiStepLR": dict(milestones=[2, 5]), "ExponentialLR": dict(gamma=0.5),
+             "LinearLR": dict(start_factor=0.2, total_iters=5), "ConstantLR": dict(factor=0.5, total_iters=5),
+             "PolynomialLR": dict(total_iters=6), "CosineAnnealingLR": dict(T_max=8),
+             "MultiplicativeLR": dict(lr_lambda=lambda epoch: 0.9)}
+
+
+@pytest.mark.parametrize("name", sorted(CHAINABLE))
+def test_resuming_a_chainable_schedule_with_last_epoch_is_refused_naming_load_state_dict(name):
+    """PyTorch's resumed chainable schedule continues from the optimizer's current rate (one epoch behind its closed
+    form, or off it for cosine): a closed-form schedule would silently give other rates, so it refuses."""
+    optimizer = _resumed_optimizer(tg)
+    with pytest.raises(ValueError, match=rf"{name}\(last_epoch=3\).*load_state_dict"):
+        getattr(optim.lr_scheduler, name)(optimizer, **CHAINABLE[name], last_epoch=3)
+    assert optimizer.param_groups[0]["lr"] == 0.0125  # nothing changed
+
+
+@pytest.mark.parametrize("name", ["StepLR", "LambdaLR"])
+def test_resuming_without_initial_lr_is_pytorchs_key_error(name, torch):
+    arguments = dict(step_size=2) if name == "StepLR" else dict(lr_lambda=lambda epoch: 0.5 ** epoch)
+    for library in (tg, torch):
+        optimizer = _resumed_optimizer(library, initial_lr=None)
+        with pytest.raises(KeyError, match=r"initial_lr.*param_groups\[0\]"):
+            getattr(library.optim.lr_scheduler, name)(optimizer, **arguments, last_epoch=3)
+        assert optimizer.param_groups[0]["lr"] == 0.0125
+
+
+def test_a_closed_form_schedule_resumes_with_last_epoch_as_in_pytorch(torch):
+    """LambdaLR's rate is initial_lr · λ(epoch) whatever the optimizer's rate: resumed at epoch 3, the constructor's
+    step is epoch 4."""
+    rates = {}
+    for library in (tg, torch):
+        optimizer = _resumed_optimizer(library)
+        schedule = library.optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: 0.5 ** epoch, last_epoch=3)
+        rates[library] = [optimizer.param_groups[0]["lr"]]
+        for _ in range(2):
+            optimizer.step()
+            schedule.step()
+            rates[library].append(optimizer.param_groups[0]["lr"])
+    assert rates[tg] == pytest.approx([0.1 * 0.5 ** 4, 0.1 * 0.5 ** 5, 0.1 * 0.5 ** 6], rel=1e-15)
+    assert rates[tg] == pytest.approx(rates[torch], rel=1e-15)

@@ -41,12 +41,30 @@ class LRScheduler:
     def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
         checks.integer("last_epoch", last_epoch, low=-1)
         self.optimizer = optimizer
-        for group in optimizer.param_groups:
-            group.setdefault("initial_lr", group["lr"])
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            self._check_resume(last_epoch)
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._last_lr: list[float] = []
         self.step()
+
+    def _check_resume(self, last_epoch: int) -> None:
+        """A schedule resumed with ``last_epoch=`` needs each group's ``initial_lr`` (PyTorch's KeyError), and can't
+        be one whose PyTorch version continues from the optimizer's current rate: PyTorch's resumed schedule then
+        runs one epoch behind its closed form, or off it (cosine), which one computed from ``initial_lr`` isn't."""
+        for index, group in enumerate(self.optimizer.param_groups):
+            if "initial_lr" not in group:
+                raise KeyError(f"param 'initial_lr' is not specified in param_groups[{index}] when resuming "
+                               "scheduler with last_epoch >= 0 (load the optimizer's state dict first, as PyTorch)")
+        if self.chainable:
+            raise ValueError(
+                f"{type(self).__name__}(last_epoch={last_epoch}): PyTorch's resumed {type(self).__name__} continues "
+                "from the optimizer's current learning rate, not from its closed form; this one computes each rate "
+                "from initial_lr and would give another schedule. Resume as PyTorch recommends: make the scheduler "
+                "with last_epoch=-1, then scheduler.load_state_dict(saved)")
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
         raise NotImplementedError
