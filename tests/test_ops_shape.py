@@ -84,6 +84,15 @@ def test_tril_triu_diag_diagonal(diagonal):
     check_gradients(lambda t: t.diagonal(diagonal, -1, 0), X)
 
 
+def test_diag_of_a_matrix_is_a_copy_as_in_pytorch_and_diagonal_is_the_view():
+    m = tg.ones(3, 3)
+    copied, viewed = tg.diag(m, 1), m.diagonal(1)
+    with tg.no_grad():
+        m.zero_()
+        copied.fill_(5.0)
+    assert copied.tolist() == [5.0, 5.0] and viewed.tolist() == [0.0, 0.0] and m.sum().item() == 0.0
+
+
 def test_trace_tril_of_integers_and_errors():
     assert tg.Tensor(np.arange(9).reshape(3, 3)).trace().item() == 12
     assert tg.Tensor(np.arange(4, dtype=np.int32).reshape(2, 2)).tril().dtype == np.int32

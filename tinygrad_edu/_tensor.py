@@ -1713,7 +1713,7 @@ class Tensor:
         """1-D a: the square matrix with a on the ``diagonal``-th diagonal; 2-D a: that diagonal;  ∂C/∂a = ∂C/∂z's
         diagonal, or ∂C/∂z placed on it"""
         if self.ndim == 2:
-            return self.diagonal(diagonal)
+            return self.diagonal(diagonal).clone()  # a copy, as PyTorch's diag (diagonal() is the view)
         if self.ndim != 1:
             raise ValueError(f"diag: needs a 1-D or 2-D tensor, got shape {self.shape}")
         n = self.shape[0] + abs(diagonal)
