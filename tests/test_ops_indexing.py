@@ -156,3 +156,22 @@ def test_unique_counts_inverse_and_rows():
     assert rows.tolist() == [[1, 2], [3, 4]]
     assert np.isnan(tg.Tensor([NAN, 1.0, NAN]).unique().data).sum() == 2  # each NaN its own value, as PyTorch
     assert not tg.Tensor([1.0, 2.0], requires_grad=True).unique().requires_grad
+
+
+def test_index_put_index_copy_and_put_send_the_gradient_to_every_repeated_write_as_pytorch():
+    """Of repeated places the last write wins the value, and every write gets ∂C/∂z there (PyTorch's grad[index],
+    as ``x[index] = v``); ∂C/∂a is 0 where anything was written."""
+    weights = tg.tensor(np.arange(1.0, 13.0).reshape(3, 4))
+    a = tg.zeros(3, 4, requires_grad=True)
+    v = tg.tensor([10.0, 20.0, 30.0], requires_grad=True)
+    z = a.index_put((tg.tensor([0, 0, 2]), tg.tensor([1, 1, 3])), v)
+    (z * weights).sum().backward()
+    assert z[0, 1].item() == 20.0 and z[2, 3].item() == 30.0
+    assert v.grad.tolist() == [2.0, 2.0, 12.0]
+    assert a.grad.numpy()[0, 1] == 0 and a.grad.numpy()[2, 3] == 0 and a.grad.sum().item() == 78.0 - 2 - 12
+    s = tg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    (tg.zeros(3, 4).index_copy(1, tg.tensor([2, 2]), s) * weights).sum().backward()
+    assert s.grad.tolist() == [[3.0, 3.0], [7.0, 7.0], [11.0, 11.0]]
+    p = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (tg.zeros(3, 4).put(tg.tensor([0, 0, -1]), p) * weights).sum().backward()
+    assert p.grad.tolist() == [1.0, 1.0, 12.0]

@@ -1991,7 +1991,14 @@ class Tensor:
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
         """z = a with source written at positions ``index`` (1-D) of ``dim``;  ∂C/∂source = ∂C/∂z there"""
         source = _as_tensor(source)
-        return self.scatter(dim, self._index_places(dim, index, source, "index_copy"), source)
+        self._index_places(dim, index, source, "index_copy")  # checked
+        axis = normalize_axis(dim, self.ndim, "index_copy")
+        return self._written(((slice(None),) * axis) + (_index_array(index, "index_copy"),), source)
+
+    def _written(self, index: Any, values: Tensor) -> Tensor:
+        """z = a with ``values`` written at a[index] (of repeated places, the last write wins), as ``x[index] = values``
+        out of place;  ∂C/∂values = ∂C/∂z at each value's place, repeats included, as PyTorch's index_put"""
+        return ops.SetItem.apply(self, _as_dtype(values, self.dtype), index)
 
     def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
         """z = a with ``value`` at positions ``index`` of ``dim``;  ∂C/∂a = ∂C/∂z elsewhere"""
@@ -2105,7 +2112,7 @@ class Tensor:
         values = values.broadcast_to(positions.shape).reshape(-1)
         flat = self.reshape(-1)
         put = flat.scatter_add(0, positions.reshape(-1), values) if accumulate else \
-            flat.scatter(0, positions.reshape(-1), values)
+            flat._written(positions.reshape(-1), values)
         return put.reshape(self.shape)
 
     def masked_scatter(self, mask: Any, source: Any) -> Tensor:
@@ -2642,7 +2649,7 @@ class Tensor:
                              f"tensor of {n} elements")
         flat, values = self.reshape(-1), source.reshape(-1)
         places = np.where(index < 0, index + n, index)
-        put = flat.scatter_add(0, places, values) if accumulate else flat.scatter(0, places, values)
+        put = flat.scatter_add(0, places, values) if accumulate else flat._written(places, values)
         return put.reshape(self.shape)
 
     # ------------------------------------------------------------------------------------------- integers, exponents
