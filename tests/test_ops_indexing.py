@@ -175,3 +175,20 @@ def test_index_put_index_copy_and_put_send_the_gradient_to_every_repeated_write_
     p = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     (tg.zeros(3, 4).put(tg.tensor([0, 0, -1]), p) * weights).sum().backward()
     assert p.grad.tolist() == [1.0, 1.0, 12.0]
+
+
+def test_index_select_of_a_0d_tensor_stays_0d_and_takes_one_index_as_pytorch():
+    x = tg.tensor(2.0, requires_grad=True)
+    picked = tg.index_select(x, 0, tg.tensor([0]))
+    assert picked.shape == () and picked.item() == 2.0
+    picked.backward()
+    assert x.grad.item() == 1.0
+    with pytest.raises(IndexError, match="a 0-d tensor takes one index, got 2"):
+        tg.index_select(x, 0, tg.tensor([0, 0]))
+
+
+def test_index_add_on_integers_refuses_a_fractional_alpha_as_add_does():
+    """PyTorch truncates alpha here (2.5 → 2) but refuses it in add: one rule, the refusal."""
+    with pytest.raises(TypeError, match=r"index_add: an integer result can.t be scaled by 2\.5"):
+        tg.zeros(2, dtype=tg.long).index_add(0, tg.tensor([0, 0]), tg.tensor([3, 3]), alpha=2.5)
+    assert tg.zeros(2, dtype=tg.long).index_add(0, tg.tensor([0, 0]), tg.tensor([3, 3]), alpha=2).tolist() == [12, 0]

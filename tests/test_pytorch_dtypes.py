@@ -126,3 +126,10 @@ def test_mean_var_and_std_refuse_integers_as_pytorch(dtype):
         with pytest.raises(TypeError, match="floating-point"):
             reduce()
     assert x.mean(dtype=tg.float64).item() == pytest.approx(2 / 3) and x.float().var().item() == pytest.approx(1 / 3)
+
+
+def test_ldexp_result_dtype_is_pytorchs_for_its_product():
+    """z = a·2.0**b: the floating power decides with a under PyTorch's rules (a 0-d float64 b makes it float64)."""
+    assert tg.ldexp(tg.tensor([1, 2]), tg.tensor(1.5, dtype=tg.float64)).dtype == tg.float64
+    assert tg.ldexp(tg.tensor([1, 2]), tg.tensor([1, 2])).dtype == tg.float32
+    assert tg.ldexp(tg.tensor([1.0], dtype=tg.float64), tg.tensor([3])).tolist() == [8.0]

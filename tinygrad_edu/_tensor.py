@@ -1440,8 +1440,10 @@ class Tensor:
             raise ValueError(f"index_select: index must be 1-D, got shape {index.shape}")
         dim = normalize_axis(dim, self.ndim, "index_select")
         _check_bounds(index, self.shape[dim] if self.ndim else 1, "index_select", dim)
-        if not self.ndim:
-            return self.reshape(1)[index.reshape(-1)].reshape(index.shape)
+        if not self.ndim:  # a 0-d tensor is one element along its one "dim": the result stays 0-d, as PyTorch's
+            if index.size != 1:
+                raise IndexError(f"index_select: a 0-d tensor takes one index, got {index.size}")
+            return self.reshape(1)[index.reshape(-1)].reshape(())
         return self[(slice(None),) * dim + (index.reshape(-1),)]
 
     def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: str | None = None) -> Tensor:
@@ -1986,7 +1988,7 @@ class Tensor:
         ∂C/∂source = alpha·∂C/∂z at those positions"""
         source = _as_tensor(source)
         places = self._index_places(dim, index, source, "index_add")
-        return self.scatter_add(dim, places, source if alpha == 1 else source * alpha)
+        return self.scatter_add(dim, places, source if alpha == 1 else _scaled(source, alpha, self.dtype, "index_add"))
 
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
         """z = a with source written at positions ``index`` (1-D) of ``dim``;  ∂C/∂source = ∂C/∂z there"""
@@ -2670,7 +2672,7 @@ class Tensor:
 
     def ldexp(self, other: Any) -> Tensor:
         """z = a·2ᵇ, a floating-point result (as PyTorch: a·2.0**b);  ∂z/∂a = 2ᵇ, ∂z/∂b = z·ln 2"""
-        return self._floating() * 2.0 ** _as_tensor(other)
+        return self * 2.0 ** _as_tensor(other)  # 2.0 ** b is floating: the product is, in PyTorch's result dtype
 
     def frexp(self) -> MantissaExponent:
         """(mantissa, exponent) with a = mantissa·2^exponent, 0.5 ≤ |mantissa| < 1 (0, inf, NaN: themselves and
