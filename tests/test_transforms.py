@@ -205,3 +205,11 @@ def test_clear_errors():
         tg.jvp(lambda x: x, (1.0,), (1.0, 2.0))
     with pytest.raises(ValueError, match=r"tangent 0 has shape \(2,\) but primal 0 has shape \(3,\)"):
         tg.jvp(lambda x: x, (np.ones(3),), (np.ones(2),))
+
+
+def test_jvp_of_zero_to_a_power_is_zero_not_nan():
+    """d/dx 0ˣ = 0 for x > 0. jvp differentiates the backward with respect to its grad_output, so the branch of
+    Pow's ∂z/∂b that where() drops at a = 0 (ln 0 = −∞) must stay finite: 0·(0·−∞) would be NaN."""
+    value, tangent = tg.jvp(lambda x: 0.0 ** x, (np.array([1.0, 2.0]),), (np.array([1.0, 1.0]),))
+    assert value.tolist() == [0.0, 0.0] and tangent.tolist() == [0.0, 0.0]
+    assert tg.jacobian(lambda x: 0.0 ** x)(np.array([1.0, 2.0])).tolist() == [[0.0, 0.0], [0.0, 0.0]]

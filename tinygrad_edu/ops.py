@@ -258,11 +258,11 @@ class Pow(Primitive):
         a, b = ctx.saved_tensors
         needs_a, needs_b = ctx.needs_input_grad
         # NOTE: the limits PyTorch takes: ∂z/∂a = 0 where b = 0 (a⁰ = 1 even at a = 0), ∂z/∂b = 0 where a = 0, b ≥ 0
-        # NOTE: the exponent b − 1 is taken as 0 where b = 0, so the branch where() drops stays finite there and its
-        # derivative (recorded under create_graph) is 0, not 0·∞
-        zero = b == 0
+        # NOTE: the exponent b − 1 is taken as 0 where b = 0, and ln a as ln 1 where a = 0, so the branches where()
+        # drops stay finite there and their derivatives (recorded under create_graph) are 0, not 0·∞
+        zero, base_zero = b == 0, (a == 0) & (b >= 0)
         grad_a = where(zero, 0.0, grad * b * a ** (where(zero, 1.0, b) - 1)) if needs_a else None
-        grad_b = where((a == 0) & (b >= 0), 0.0, grad * ctx.output * log(a)) if needs_b else None
+        grad_b = where(base_zero, 0.0, grad * ctx.output * log(where(base_zero, 1.0, a))) if needs_b else None
         return grad_a, grad_b
 
 
