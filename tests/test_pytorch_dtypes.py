@@ -133,3 +133,14 @@ def test_ldexp_result_dtype_is_pytorchs_for_its_product():
     assert tg.ldexp(tg.tensor([1, 2]), tg.tensor(1.5, dtype=tg.float64)).dtype == tg.float64
     assert tg.ldexp(tg.tensor([1, 2]), tg.tensor([1, 2])).dtype == tg.float32
     assert tg.ldexp(tg.tensor([1.0], dtype=tg.float64), tg.tensor([3])).tolist() == [8.0]
+
+
+@pytest.mark.parametrize("values", [[1, 2], [True, False]])
+def test_a_numpy_bool_scalar_with_an_integer_or_bool_tensor_is_refused_naming_both_readings(values):
+    """PyTorch reads np.bool_ as a float (an int or bool tensor times it is float32), numpy as a bool: the two
+    disagree on the dtype and values, so the line raises; with a float tensor both give the same and it runs."""
+    with pytest.raises(TypeError, match=r"numpy bool scalar .* pass float\(b\) or bool\(b\)"):
+        tg.tensor(values) * np.bool_(True)
+    with pytest.raises(TypeError, match="numpy bool scalar"):
+        np.bool_(True) + tg.tensor(values)
+    assert (tg.tensor([1.5]) * np.bool_(True)).tolist() == [1.5]
