@@ -118,3 +118,16 @@ def test_unflatten_movedim_meshgrid_broadcast_tensors():
     assert shapes == [(3, 4), (3, 4)]
     check_gradients(lambda u, v: tg.broadcast_tensors(u, v)[0] * 2 + tg.broadcast_tensors(u, v)[1],
                     RNG.standard_normal((3, 1)), RNG.standard_normal(4))
+
+
+def test_view_never_copies_as_in_pytorch_and_names_reshape_where_it_would_have_to():
+    m = tg.zeros(2, 3)
+    flat = m.view(-1)
+    with tg.no_grad():
+        flat[0] = 5.0
+    assert m[0, 0].item() == 5.0  # one memory, as PyTorch's view
+    with pytest.raises(RuntimeError, match=r"view\(6,\).*use \.reshape"):
+        m.t().view(-1)  # a copy would lose writes through it; PyTorch raises here too
+    with pytest.raises(RuntimeError, match=r"use \.reshape"):
+        m.t().view_as(flat)
+    assert m.t().reshape(-1).tolist() == [5.0, 0.0, 0.0, 0.0, 0.0, 0.0]

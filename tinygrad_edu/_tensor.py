@@ -764,8 +764,13 @@ class Tensor:
             raise
 
     def view(self, *sizes: Any, size: Any = None) -> Tensor:
-        """``reshape``, under PyTorch's keyword name ``size=``."""
-        return self.reshape(*_size_args(sizes, size, "view")) if size is not None else self.reshape(*sizes)
+        """``reshape`` that never copies, as PyTorch's (also under its keyword name ``size=``): memory that can't be
+        seen in the new shape (a transposed tensor's, say) is an error naming ``reshape``, which copies."""
+        viewed = self.reshape(*_size_args(sizes, size, "view")) if size is not None else self.reshape(*sizes)
+        if viewed.data.size and not np.may_share_memory(viewed.data, self.data):
+            raise RuntimeError(f"view{viewed.shape}: this tensor's memory (strides {self.data.strides}) can't be seen "
+                               "in that shape without a copy, as PyTorch says; use .reshape(...), which copies")
+        return viewed
 
     def transpose(self, *axes: int, dim0: int | None = None, dim1: int | None = None) -> Tensor:
         """Two axes: swap them (PyTorch's ``transpose(d0, d1)``, also by its names ``dim0=``, ``dim1=``). Otherwise
@@ -872,7 +877,8 @@ class Tensor:
     def reshape_as(self, other: Tensor) -> Tensor:
         return self.reshape(other.shape)
 
-    view_as = reshape_as
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.view(other.shape)
 
     def ravel(self) -> Tensor:
         return self.reshape(-1)
