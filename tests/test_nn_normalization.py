@@ -57,6 +57,14 @@ def test_instance_norm_running_statistics_match_pytorch(torch):
     np.testing.assert_allclose(ours(tg.Tensor(x)).data, expected, rtol=1e-6, atol=1e-7)
 
 
+def test_instance_norm_with_momentum_none_keeps_its_running_statistics_as_pytorch():
+    """PyTorch's InstanceNorm passes momentum=None on as 0: the running statistics stay at their start (0 and 1)."""
+    layer = nn.InstanceNorm1d(3, track_running_stats=True, momentum=None)
+    for _ in range(2):
+        layer(tg.tensor(rng.standard_normal((2, 3, 5)) * 3 + 1))
+    assert layer.running_mean.tolist() == [0.0, 0.0, 0.0] and layer.running_var.tolist() == [1.0, 1.0, 1.0]
+
+
 def test_norm_gradients_match_finite_differences():
     for layer, shape in [(nn.GroupNorm(2, 4), (2, 4, 3)), (nn.RMSNorm(3), (2, 3)),
                          (nn.InstanceNorm2d(2, affine=True), (2, 2, 2, 3))]:

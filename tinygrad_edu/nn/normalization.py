@@ -171,7 +171,7 @@ class _InstanceNorm(_NormBase):
     spatial: int
 
     @with_device_and_dtype
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
                  track_running_stats: bool = False) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats)
 
@@ -184,8 +184,9 @@ class _InstanceNorm(_NormBase):
                              f"(N, {self.num_features}, ...) input with {self.spatial} spatial axes, got shape "
                              f"{x.shape}")
         use_input_stats = self.training or not self.track_running_stats
+        momentum = 0.0 if self.momentum is None else self.momentum  # PyTorch's: None keeps the running stats
         y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_input_stats,
-                            self.momentum, self.eps)
+                            momentum, self.eps)
         return y[0] if unbatched else y
 
     def extra_repr(self) -> str:
