@@ -414,3 +414,13 @@ def test_xlogy_gradient_at_a_zero_is_the_derivative_of_a_ln_b_where_ln_b_exists(
     assert not np.signbit(z.data[:4]).any()  # +0.0, as PyTorch (0·ln ½ alone would be −0.0)
     np.testing.assert_allclose(a.grad.data[:5], [math.log(2.0), math.log(0.5), 0.0, 0.0, math.log(3.0)], rtol=1e-15)
     np.testing.assert_allclose(b.grad.data, [0.0, 0.0, 0.0, 0.0, 1 / 3, -2.0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["fmax", "fmin"])
+def test_fmax_fmin_send_the_gradient_to_a_where_both_are_nan_as_pytorch(name):
+    a = tg.tensor([NAN, NAN, 1.0, 2.0], requires_grad=True)
+    b = tg.tensor([NAN, 3.0, NAN, 2.0], requires_grad=True)
+    z = getattr(tg, name)(a, b)
+    z.sum().backward()
+    assert np.isnan(z.data[0]) and z.data[1:].tolist() == [3.0, 1.0, 2.0]
+    assert a.grad.tolist() == [1.0, 0.0, 1.0, 1.0] and b.grad.tolist() == [0.0, 1.0, 0.0, 0.0]

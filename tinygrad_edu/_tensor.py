@@ -1902,13 +1902,15 @@ class Tensor:
         """The larger of a and b, a NaN losing to a number (numpy's fmax; ``maximum`` propagates NaN); at a tie the
         gradient goes to a, as PyTorch's"""
         other = _as_tensor(other)
-        return where(self.isnan(), other, where(other.isnan(), self, where(self.data >= other.data, self, other)))
+        return where(np.isnan(self.data) & ~np.isnan(other.data), other,  # both NaN: a (its gradient too), as PyTorch
+                     where(other.isnan(), self, where(self.data >= other.data, self, other)))
 
     def fmin(self, other: Any) -> Tensor:
         """The smaller of a and b, a NaN losing to a number (numpy's fmin; ``minimum`` propagates NaN); at a tie
         the gradient goes to a, as PyTorch's"""
         other = _as_tensor(other)
-        return where(self.isnan(), other, where(other.isnan(), self, where(self.data <= other.data, self, other)))
+        return where(np.isnan(self.data) & ~np.isnan(other.data), other,  # both NaN: a (its gradient too), as PyTorch
+                     where(other.isnan(), self, where(self.data <= other.data, self, other)))
 
     def nansum(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
                keepdims: bool | None = None) -> Tensor:
