@@ -150,3 +150,16 @@ def test_second_derivative_of_a_zeroth_power_is_zero_at_zero(exponent):
     (second,) = tg.autograd.grad(first.sum(), x, allow_unused=True, materialize_grads=True)
     np.testing.assert_array_equal(first.data, [0.0, 0.0, 0.0])
     np.testing.assert_array_equal(second.data, [0.0, 0.0, 0.0])
+
+
+def test_autograd_grad_adds_into_the_grad_of_non_leaves_marked_retain_grad_and_leaves_the_rest_alone():
+    """torch.autograd.grad returns the gradients and leaves .grad alone, except for a non-leaf the user marked
+    retain_grad(): that one gets its gradient added, call after call. Here y = 3x and C = Σy², so ∂C/∂y = 2y."""
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    y, unmarked = x * 3, x * 2
+    y.retain_grad()
+    (dx,) = tg.autograd.grad((y * y).sum() + unmarked.sum(), x, retain_graph=True)
+    assert dx.tolist() == [20.0, 38.0] and y.grad.tolist() == [6.0, 12.0]
+    assert x.grad is None and unmarked.grad is None and not unmarked.retains_grad
+    tg.autograd.grad((y * y).sum(), x)
+    assert y.grad.tolist() == [12.0, 24.0]

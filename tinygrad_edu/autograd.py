@@ -63,10 +63,11 @@ def grad(outputs: Tensors, inputs: Tensors, grad_outputs: Any = None, retain_gra
          create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
          is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
     """Σₖ grad_outputsₖ · ∂outputsₖ/∂input for each input, returned rather than added to ``.grad`` (which stays as
-    it was everywhere), as ``torch.autograd.grad``. The graph is freed unless ``retain_graph`` (default:
-    ``create_graph``); with ``create_graph`` the results are differentiable again (second derivatives). An input
-    the outputs do not depend on is an error, or None with ``allow_unused=True``, or zeros with
-    ``materialize_grads=True``. ``only_inputs`` is PyTorch's deprecated flag, ignored there too."""
+    it was, but for non-leaves marked ``retain_grad()``, which add theirs), as ``torch.autograd.grad``. The graph
+    is freed unless ``retain_graph`` (default: ``create_graph``); with ``create_graph`` the results are
+    differentiable again (second derivatives). An input the outputs do not depend on is an error, or None with
+    ``allow_unused=True``, or zeros with ``materialize_grads=True``. ``only_inputs`` is PyTorch's deprecated flag,
+    ignored there too."""
     if is_grads_batched:
         raise NotImplementedError("grad: is_grads_batched is not supported; loop over the rows of grad_outputs, or "
                                   "use tg.jacobian")
@@ -77,7 +78,7 @@ def grad(outputs: Tensors, inputs: Tensors, grad_outputs: Any = None, retain_gra
     _check_differentiable(outputs, "grad")
     seeds = _seeds(outputs, grad_outputs, "grad")
     retain = create_graph if retain_graph is None else retain_graph
-    grads = reached_grads(outputs, seeds, inputs, create_graph, retain)
+    grads = reached_grads(outputs, seeds, inputs, create_graph, retain, fill_retained=True)
     if materialize_grads:
         return tuple(Tensor.wrap(np.zeros_like(w.data)) if g is None else g for w, g in zip(inputs, grads))
     unused = [index for index, g in enumerate(grads) if g is None]

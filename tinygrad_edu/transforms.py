@@ -33,11 +33,12 @@ def vjp_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: Sequ
 
 
 def reached_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: Sequence[Tensor],
-                  create_graph: bool, retain_graph: bool) -> list[Tensor | None]:
+                  create_graph: bool, retain_graph: bool, fill_retained: bool = False) -> list[Tensor | None]:
     """Σₖ cotangentₖ · ∂outputₖ/∂w for each ``w`` in ``wrt``, None where backward never reaches w.
 
-    Runs ``backward`` once; ``.grad`` of every tensor in the graph is restored after. ``wrt`` must be tensors that
-    require grad (leaves, or non-leaves that this call may mark ``retain_grad``).
+    Runs ``backward`` once; ``.grad`` of every tensor in the graph is restored after, except, with
+    ``fill_retained``, that a non-leaf the caller marked ``retain_grad`` adds its gradient (``torch.autograd.grad``
+    does). ``wrt`` must be tensors that require grad (leaves, or non-leaves that this call may mark ``retain_grad``).
     """
     terms = [(out * seed).sum() for out, seed in zip(outputs, cotangents) if out.requires_grad]
     if not terms:
@@ -56,8 +57,10 @@ def reached_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: 
         root.backward(retain_graph=retain_graph, create_graph=create_graph)
         return [w.grad for w in wrt]
     finally:
+        ours = {id(w) for w in marked}
         for tensor, previous in kept:
-            tensor.grad = previous
+            new = tensor.grad if fill_retained and tensor.grad_fn is not None and id(tensor) not in ours else None
+            tensor.grad = previous if new is None else new if previous is None else previous + new
         for w in marked:
             w.retains_grad = False
 
