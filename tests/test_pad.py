@@ -107,3 +107,12 @@ def test_every_small_case_matches_pytorch_where_pytorch_defines_it():
         np.testing.assert_array_equal(F.pad(tg.Tensor(x), pad, mode=mode).data, expected, err_msg=f"{mode} {pad}")
         compared += 1
     assert compared > 5000
+
+
+@pytest.mark.parametrize("name", ["ZeroPad1d", "ZeroPad2d", "ReflectionPad1d", "ReplicationPad2d", "CircularPad1d"])
+def test_pads_without_a_value_refuse_a_second_argument_as_pytorch(name):
+    """Only ConstantPad*d takes a fill value: a value given to the others was silently ignored (or, for ZeroPad,
+    used); PyTorch refuses it."""
+    with pytest.raises(TypeError, match="positional argument"):
+        getattr(tg.nn, name)(1, 5.0)
+    assert getattr(tg.nn, name)(1)(tg.ones(1, 1, 3, 3)).shape[-1] == 5

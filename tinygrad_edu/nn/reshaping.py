@@ -15,7 +15,10 @@ class _Pad(Module):
     axes = 1
     mode = "constant"
 
-    def __init__(self, padding: int | Sequence[int], value: float = 0.0) -> None:
+    def __init__(self, padding: int | Sequence[int]) -> None:
+        self._pad_with(padding, 0.0)  # PyTorch's zero, reflection, replication and circular pads take no value
+
+    def _pad_with(self, padding: int | Sequence[int], value: float) -> None:
         super().__init__()
         sides = (padding,) * (2 * self.axes) if isinstance(padding, int) else tuple(padding)
         if len(sides) != 2 * self.axes or not all(isinstance(n, int) for n in sides):
@@ -31,7 +34,7 @@ class _Pad(Module):
 
 class ConstantPad1d(_Pad):
     def __init__(self, padding: int | Sequence[int], value: float) -> None:
-        super().__init__(padding, value)
+        self._pad_with(padding, value)
 
 
 class ConstantPad2d(ConstantPad1d):
