@@ -2005,7 +2005,7 @@ class Tensor:
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
         """z = a with source written at positions ``index`` (1-D) of ``dim``;  ∂C/∂source = ∂C/∂z there"""
         source = _as_tensor(source)
-        self._index_places(dim, index, source, "index_copy")  # checked
+        self._index_places(dim, index, source, "index_copy")  # only its checks of index and source: SetItem writes
         axis = normalize_axis(dim, self.ndim, "index_copy")
         return self._written(((slice(None),) * axis) + (_index_array(index, "index_copy"),), source)
 

@@ -163,7 +163,7 @@ def scatter_add(values: Any, index: Any, shape: tuple[int, ...]) -> Any:
         values, index, shape)
 
 
-def kept_for_backward(ctx: Any, index: Any) -> Any:
+def _kept_for_backward(ctx: Any, index: Any) -> Any:
     """An index, mask or bound that backward reads, in memory of its own when the op is recorded: the caller's
     array is often a tensor's ``.data`` (``x[i]``, ``where(m, …)``), which may be changed in place before backward."""
     if True not in ctx.needs_input_grad:
@@ -493,7 +493,7 @@ class Clip(Primitive):
     @staticmethod
     def forward(ctx, a, lo=None, hi=None):
         ctx.save_for_backward(a)
-        ctx.lo, ctx.hi = kept_for_backward(ctx, lo), kept_for_backward(ctx, hi)
+        ctx.lo, ctx.hi = _kept_for_backward(ctx, lo), _kept_for_backward(ctx, hi)
         return np.clip(a.data, lo, hi)
 
     @staticmethod
@@ -548,7 +548,7 @@ class Where(Primitive):
 
     @staticmethod
     def forward(ctx, condition, a, b):
-        ctx.save_for_backward(kept_for_backward(ctx, condition))
+        ctx.save_for_backward(_kept_for_backward(ctx, condition))
         return np.where(condition, a.data, b.data)
 
     @staticmethod
@@ -736,7 +736,7 @@ class GetItem(Primitive):
 
     @staticmethod
     def forward(ctx, a, index):
-        ctx.input_shape, ctx.index = a.shape, kept_for_backward(ctx, index)
+        ctx.input_shape, ctx.index = a.shape, _kept_for_backward(ctx, index)
         picked = a.data[index]
         if isinstance(picked, np.ndarray):
             return picked
@@ -752,7 +752,7 @@ class SetItem(Primitive):
 
     @staticmethod
     def forward(ctx, a, b, index):
-        ctx.index = kept_for_backward(ctx, index)
+        ctx.index = _kept_for_backward(ctx, index)
         ctx.kept = np.ones(a.shape, dtype=bool)
         ctx.kept[index] = False
         out = a.data.copy()
@@ -770,7 +770,7 @@ class ScatterAdd(Primitive):
 
     @staticmethod
     def forward(ctx, a, index, shape):
-        ctx.index = kept_for_backward(ctx, index)
+        ctx.index = _kept_for_backward(ctx, index)
         return _scatter_add_array(a.data, index, shape)
 
     @staticmethod
