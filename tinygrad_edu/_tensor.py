@@ -409,12 +409,12 @@ class Tensor:
         if type(other) is not Tensor or other.data.dtype is not own or own.kind != "f":  # all but the usual case
             if (type(other) is float or type(other) is int) and own.kind == "f":  # x * 0.5: x's dtype
                 other = _constant(other, own)
-            elif isinstance(other, np.bool_) and own.kind != "f":
-                raise TypeError(f"{op.__name__.lower()}: a numpy bool scalar with a {own} tensor is a float in PyTorch "
-                                "(torch.tensor([1, 2]) * np.bool_(True) is float32) and a bool in numpy: pass "
-                                "float(b) or bool(b)")
             elif (not isinstance(other, Tensor) or other.data.dtype is not own
                   or (own.kind != "f" and (op is ops.Div or op is ops.Pow))):  # integer / and ** are checked below
+                if isinstance(other, np.bool_) and own.kind != "f":
+                    raise TypeError(f"{op.__name__.lower()}: a numpy bool scalar with a {own} tensor is a float in "
+                                    "PyTorch (torch.tensor([1, 2]) * np.bool_(True) is float32) and a bool in numpy: "
+                                    "pass float(b) or bool(b)")
                 dtype = result_type(self, other)
                 if op is ops.Div and dtype.kind != "f":
                     dtype = _default_float  # true division of integers: the default float dtype, as PyTorch
