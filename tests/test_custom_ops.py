@@ -318,3 +318,23 @@ def test_extra_trailing_none_gradients_are_ignored_as_in_pytorch():
     x = Tensor(np.ones(2), requires_grad=True)
     Scale.apply(x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+
+
+class _ScaleWithGradientInTheWrongPlace(Function):
+    """z = k·x for a number k, with a backward that also returns a "gradient" for k, which is no Tensor."""
+
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.k = k
+        return x.data * k
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.k, grad.sum()
+
+
+def test_a_gradient_returned_for_an_argument_that_is_no_tensor_is_an_error_as_in_pytorch():
+    """It used to be dropped silently: a backward that returns its gradients in the wrong order must not pass."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"returned a gradient for input 1, which is not a Tensor \(float\)"):
+        _ScaleWithGradientInTheWrongPlace.apply(x, 3.0).sum().backward()

@@ -500,6 +500,10 @@ def _call_backward(fn: Function, grad: Any, create_graph: bool, anomaly: bool) -
                 _check_finite(_data(g), f"backward gradient for input {len(conformed)}", fn)
             conformed.append(g)
         else:
+            if g is not None and not fn.array_backward and not isinstance(edge, (Function, Tensor)):
+                raise RuntimeError(f"{fn.name()}: backward returned a gradient for input {len(conformed)}, which is "
+                                   f"not a Tensor ({type(edge).__name__}): return None there (a gradient in the "
+                                   "wrong place?), as PyTorch requires")
             conformed.append(None)
     return conformed
 
