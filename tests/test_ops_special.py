@@ -424,3 +424,16 @@ def test_fmax_fmin_send_the_gradient_to_a_where_both_are_nan_as_pytorch(name):
     z.sum().backward()
     assert np.isnan(z.data[0]) and z.data[1:].tolist() == [3.0, 1.0, 2.0]
     assert a.grad.tolist() == [1.0, 0.0, 1.0, 1.0] and b.grad.tolist() == [0.0, 1.0, 0.0, 0.0]
+
+
+def test_nextafter_gradient_is_pytorchs_one_and_zero_where_a_equals_b():
+    a = tg.tensor([3.0, 3.0], requires_grad=True)
+    b = tg.tensor([5.0, 3.0], requires_grad=True)
+    tg.nextafter(a, b).sum().backward()
+    assert a.grad.tolist() == [1.0, 0.0] and b.grad.tolist() == [0.0, 0.0]
+
+
+def test_diff_of_bools_is_pytorchs_xor():
+    flags = tg.tensor([True, False, False, True])
+    assert flags.diff().tolist() == [True, False, True] and flags.diff().dtype == tg.bool
+    assert flags.diff(n=2).tolist() == [True, True]

@@ -1933,14 +1933,15 @@ class Tensor:
         return MinMax(self.amin(dim=dim, keepdim=keepdim), self.amax(dim=dim, keepdim=keepdim))
 
     def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
-        """z = aᵢ₊₁ − aᵢ along ``dim``, ``n`` times, after joining ``prepend`` and ``append`` on;  ∂C/∂a through
-        the slices"""
+        """z = aᵢ₊₁ − aᵢ along ``dim`` (aᵢ₊₁ xor aᵢ for bools), ``n`` times, after joining ``prepend`` and ``append``
+        on;  ∂C/∂a through the slices"""
         if not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"diff: n must be a non-negative int, got {n!r}")
         axis = normalize_axis(dim, self.ndim, "diff")
         x = cat([t for t in (prepend, self, append) if t is not None], dim=axis)
         for _ in range(min(n, x.shape[axis])):  # an empty axis stays empty (PyTorch's), however large n
-            x = x.narrow(axis, 1, x.shape[axis] - 1) - x.narrow(axis, 0, x.shape[axis] - 1)
+            later, earlier = x.narrow(axis, 1, x.shape[axis] - 1), x.narrow(axis, 0, x.shape[axis] - 1)
+            x = later ^ earlier if x.dtype == np.bool_ else later - earlier  # bools: PyTorch's xor
         return x
 
     def cross(self, other: Any, dim: int | None = None) -> Tensor:
