@@ -426,11 +426,18 @@ def test_fmax_fmin_send_the_gradient_to_a_where_both_are_nan_as_pytorch(name):
     assert a.grad.tolist() == [1.0, 0.0, 1.0, 1.0] and b.grad.tolist() == [0.0, 1.0, 0.0, 0.0]
 
 
-def test_nextafter_gradient_is_pytorchs_one_and_zero_where_a_equals_b():
-    a = tg.tensor([3.0, 3.0], requires_grad=True)
-    b = tg.tensor([5.0, 3.0], requires_grad=True)
+def test_nextafter_gradient_is_one_for_a_also_where_a_equals_b():
+    """z is within one ulp of a on both sides of a = b, so ∂z/∂a = 1 there too (PyTorch's backward says 0, which
+    makes nextafter(x, x) — that is, x — differentiate to 0); the central difference of z(x) = nextafter(x, x) is 1."""
+    a = tg.tensor([3.0, 3.0], dtype=tg.float64, requires_grad=True)
+    b = tg.tensor([5.0, 3.0], dtype=tg.float64, requires_grad=True)
     tg.nextafter(a, b).sum().backward()
-    assert a.grad.tolist() == [1.0, 0.0] and b.grad.tolist() == [0.0, 0.0]
+    assert a.grad.tolist() == [1.0, 1.0] and b.grad.tolist() == [0.0, 0.0]
+    x = tg.tensor([3.0], dtype=tg.float64, requires_grad=True)
+    tg.nextafter(x, x).backward()
+    step = 1e-6
+    central = (np.nextafter(3.0 + step, 3.0 + step) - np.nextafter(3.0 - step, 3.0 - step)) / (2 * step)
+    assert x.grad.item() == pytest.approx(central, rel=1e-8)
 
 
 def test_diff_of_bools_is_pytorchs_xor():

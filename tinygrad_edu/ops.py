@@ -1682,20 +1682,17 @@ class Copysign(Primitive):
 
 
 class Nextafter(Primitive):
-    """z = the next representable number after a towards b;  ∂z/∂a = 1 (0 where a = b), ∂z/∂b = 0 (PyTorch's)
+    """z = the next representable number after a towards b;  ∂z/∂a = 1, ∂z/∂b = 0 (PyTorch's)
 
     A primitive because a + (nextafter(a, b) − a) is NaN at a = ±inf."""
 
     @staticmethod
     def forward(ctx, a, b):
-        if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(a.data != b.data)
         return np.nextafter(a.data, b.data)
 
     @staticmethod
     def backward(ctx, grad):
-        needs_a, needs_b = ctx.needs_input_grad
-        return (where(ctx.saved_tensors[0], grad, 0.0) if needs_a else None), (zeros_like(grad) if needs_b else None)
+        return grad, (zeros_like(grad) if ctx.needs_input_grad[1] else None)
 
 
 class I0(Primitive):
