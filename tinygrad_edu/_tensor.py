@@ -1903,14 +1903,14 @@ class Tensor:
         gradient goes to a, as PyTorch's"""
         other = _as_tensor(other)
         return where(np.isnan(self.data) & ~np.isnan(other.data), other,  # both NaN: a (its gradient too), as PyTorch
-                     where(other.isnan(), self, where(self.data >= other.data, self, other)))
+                     where(np.isnan(other.data), self, where(self.data >= other.data, self, other)))
 
     def fmin(self, other: Any) -> Tensor:
         """The smaller of a and b, a NaN losing to a number (numpy's fmin; ``minimum`` propagates NaN); at a tie
         the gradient goes to a, as PyTorch's"""
         other = _as_tensor(other)
         return where(np.isnan(self.data) & ~np.isnan(other.data), other,  # both NaN: a (its gradient too), as PyTorch
-                     where(other.isnan(), self, where(self.data <= other.data, self, other)))
+                     where(np.isnan(other.data), self, where(self.data <= other.data, self, other)))
 
     def nansum(self, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None,
                keepdims: bool | None = None) -> Tensor:
@@ -2006,9 +2006,8 @@ class Tensor:
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
         """z = a with source written at positions ``index`` (1-D) of ``dim``;  ∂C/∂source = ∂C/∂z there"""
         source = _as_tensor(source)
-        self._index_places(dim, index, source, "index_copy")  # only its checks of index and source: SetItem writes
-        axis = normalize_axis(dim, self.ndim, "index_copy")
-        return self._written(((slice(None),) * axis) + (_index_array(index, "index_copy"),), source)
+        axis, index = self._checked_index(dim, index, source, "index_copy")
+        return self._written(((slice(None),) * axis) + (index,), source)
 
     def _written(self, index: Any, values: Tensor) -> Tensor:
         """z = a with ``values`` written at a[index] (of repeated places, the last write wins), as ``x[index] = values``
@@ -2024,14 +2023,19 @@ class Tensor:
         mask[index] = True
         return self.masked_fill(mask.reshape([-1 if i == axis else 1 for i in range(self.ndim)]), value)
 
-    def _index_places(self, dim: int, index: Any, source: Tensor, op: str) -> np.ndarray:
-        """The 1-D ``index`` spread over ``source``'s shape along ``dim``: where each source element goes."""
+    def _checked_index(self, dim: int, index: Any, source: Tensor, op: str) -> tuple[int, np.ndarray]:
+        """``dim`` as an axis, and ``index`` as a 1-D array with one in-range entry per slice of ``source`` along it."""
         axis = normalize_axis(dim, self.ndim, op)
         index = _index_array(index, op)
         if index.ndim != 1 or source.ndim != self.ndim or source.shape[axis] != len(index):
             raise ValueError(f"{op}: index must be 1-D with one entry per slice of source along dim {dim}; got index "
                              f"of shape {index.shape}, source of shape {source.shape}, tensor of shape {self.shape}")
         _check_bounds(index, self.shape[axis], op, axis)
+        return axis, index
+
+    def _index_places(self, dim: int, index: Any, source: Tensor, op: str) -> np.ndarray:
+        """The 1-D ``index`` spread over ``source``'s shape along ``dim``: where each source element goes."""
+        axis, index = self._checked_index(dim, index, source, op)
         return np.broadcast_to(index.reshape([-1 if i == axis else 1 for i in range(self.ndim)]), source.shape)
 
     def unfold(self, dimension: int, size: int, step: int) -> Tensor:
