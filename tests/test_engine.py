@@ -537,3 +537,21 @@ def test_a_gradient_summed_in_place_never_changes_an_array_another_input_or_an_o
     tg.engine.backward(loss, tg.Tensor(np.float32(1.0)), observer=observe)
     np.testing.assert_array_equal(x.grad.data, [9.0, 9.0])
     assert shown and all(np.array_equal(original, copy) for original, copy in shown)
+
+
+def test_a_graph_whose_ops_saved_nothing_runs_backward_again_as_in_pytorch():
+    x = tg.Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    mean = x.mean()
+    mean.backward()
+    mean.backward()  # Mean saved nothing: nothing was freed, so nothing refuses (torch gives 2/3 each time too)
+    np.testing.assert_allclose(x.grad.data, [2 / 3] * 3)
+    shifted = (x + 1.0).sum()
+    shifted.backward()
+    shifted.backward()
+    np.testing.assert_allclose(x.grad.data, [2 / 3 + 2] * 3)
+    product = (x * x).sum()  # Mul saved x: the second walk through it refuses, with nothing added to .grad
+    product.backward()
+    before = x.grad.data.copy()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        product.backward()
+    np.testing.assert_array_equal(x.grad.data, before)

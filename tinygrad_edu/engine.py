@@ -454,8 +454,8 @@ def _walk(root: Tensor, gradient: Tensor, retain_graph: bool, create_graph: bool
                 shared.discard(edge)  # the sum is a new array
             else:
                 grads[edge] += input_grad  # an array only this walk holds: add in place (an RNN's weight, per step)
-        if not retain_graph:
-            node._saved, node._output_data, node._released = (), None, True  # what backward needed
+        if not retain_graph and (node._saved or node._output_version):  # free what backward needed; a node
+            node._saved, node._output_data, node._released = (), None, True  # that kept nothing can run again
 
 
 def _one_array_twice(grads: list) -> bool:
