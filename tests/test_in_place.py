@@ -186,3 +186,75 @@ def test_in_place_matches_pytorch():
         x.sub_(a, alpha=2)
         (x * x).sum().backward()
     np.testing.assert_allclose(ours_a.grad.data, theirs_a.grad.numpy(), rtol=1e-12)
+
+
+VIEW_IN_PLACE = {  # name: (call, the shape it leaves, the same view as a numpy closed form)
+    "unsqueeze_": (lambda x: x.unsqueeze_(0), lambda v: v[None]),
+    "squeeze_": (lambda x: x.unsqueeze_(1).squeeze_(), lambda v: v),
+    "t_": (lambda x: x.t_(), lambda v: v.T),
+    "transpose_": (lambda x: x.transpose_(0, 1), lambda v: v.T),
+    "swapdims_": (lambda x: x.swapdims_(1, 0), lambda v: v.T),
+    "swapaxes_": (lambda x: x.swapaxes_(0, -1), lambda v: v.T),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEW_IN_PLACE))
+def test_in_place_view_ops_reshape_the_tensor_itself_over_its_memory_and_count_a_version(name):
+    call, expected = VIEW_IN_PLACE[name]
+    values = np.arange(6.0).reshape(2, 3)
+    x = tg.Tensor(values.copy())
+    memory = x.data
+    assert call(x) is x
+    np.testing.assert_array_equal(x.data, expected(values))
+    assert np.shares_memory(x.data, memory) and x._version >= 1
+    with tg.no_grad():  # a leaf that requires grad: allowed under no_grad (PyTorch's rule), refused in grad mode
+        w = tg.Tensor(values.copy(), requires_grad=True)
+        call(w)
+        np.testing.assert_array_equal(w.data, expected(values))
+    w = tg.Tensor(values.copy(), requires_grad=True)
+    with pytest.raises(RuntimeError, match=LEAF_ERROR):
+        call(w)
+    assert w.shape == (2, 3)
+
+
+@pytest.mark.parametrize("name", sorted(VIEW_IN_PLACE))
+def test_in_place_view_ops_in_a_graph_are_recorded(name):
+    call, expected = VIEW_IN_PLACE[name]
+    a = tg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    h = a * 2.0
+    call(h)
+    weights = np.random.default_rng(0).standard_normal(h.shape)
+    (h * tg.Tensor(weights)).sum().backward()
+    # C = Σ weights ⊙ view(2a): ∂C/∂a = 2 · (the weights brought back through the view)
+    back = weights[0] if name == "unsqueeze_" else weights if name == "squeeze_" else weights.T
+    np.testing.assert_allclose(a.grad.data, 2 * back)
+
+
+def test_an_in_place_view_op_counts_as_a_change_of_a_saved_tensor_as_in_pytorch():
+    a = tg.Tensor(np.ones(3), requires_grad=True)
+    h = a.tanh()  # Tanh saves its output
+    h.unsqueeze_(0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        h.sum().backward()
+    h = a * 2.0
+    with tg.no_grad(), pytest.raises(RuntimeError, match=r"unsqueeze_: under no_grad.*unsqueeze\(\) out of place"):
+        h.unsqueeze_(0)  # its op would send back a gradient of the old shape: refused, the tensor unchanged
+    assert h.shape == (3,)
+
+
+def test_detach_in_place_makes_a_leaf_and_leaves_the_graph_of_what_was_computed_from_it():
+    a = tg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = a * 3.0
+    h.retain_grad()
+    later = h * h  # computed before the detach: its graph still reaches a through h's op
+    assert h.detach_() is h
+    assert h.grad_fn is None and not h.requires_grad and h.is_leaf
+    later.sum().backward()
+    np.testing.assert_allclose(a.grad.data, 2 * 9 * np.array([1.0, 2.0]))  # d(9a²)/da
+    assert h.grad is None  # detached: its op no longer hands it the gradient
+    base = tg.Tensor(np.ones((2, 2)))
+    view = base[0]
+    with pytest.raises(RuntimeError, match="can't detach views in-place"):
+        view.detach_()
+    alias = base.detach()  # an alias is not a view (PyTorch: detach() of a base is not a view either)
+    assert alias.detach_() is alias

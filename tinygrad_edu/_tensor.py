@@ -256,6 +256,17 @@ class Tensor:
         engine.share_memory(detached, self)
         return detached
 
+    def detach_(self) -> Tensor:
+        """``detach()`` in place: this tensor becomes a leaf that does not require grad. A view of another tensor
+        refuses, as in PyTorch."""
+        counter = self.version_counter
+        if self.data.base is not None and counter is not None and any(
+                ref() is not None and ref() is not self for ref in counter[1:]):
+            raise RuntimeError("detach_(): can't detach views in-place (as PyTorch); use detach(), which returns a "
+                               "new tensor")
+        engine.cut_from_graph(self)
+        return self
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf; returns self."""
         if requires_grad and self.data.dtype.kind != "f":
@@ -292,15 +303,7 @@ class Tensor:
         grad only under ``no_grad``; in a recorded graph the tensor takes the op's place (``engine.take_over``) and
         the op sees the values from before; otherwise the values are written into the tensor's own memory, which
         its views share. Every change bumps the version."""
-        recording = grad_mode.state.grad_enabled
-        if recording and self.viewed_without_grad:
-            raise RuntimeError(f"{what}: a view was made under no_grad of a tensor that requires grad, and is being "
-                               "changed in place with grad mode on: the change could not be recorded. Make the view "
-                               "and the change both inside the no_grad block (untracked), or both outside (tracked), "
-                               "as PyTorch requires")
-        if recording and self.requires_grad and self.grad_fn is None:
-            raise RuntimeError(f"{what}: a leaf Variable that requires grad is being used in an in-place operation; "
-                               "do it inside `with tg.no_grad():` (a parameter update), or on a copy")
+        recording = self._check_in_place(what)
         if recording and self.grad_fn is not None and self.grad_fn.may_view_input and self.grad_fn.array_backward:
             raise RuntimeError(f"{what}: an in-place operation on a view of a tensor in a recorded graph; change the "
                                "tensor it views, or compute the result out of place")
@@ -315,6 +318,35 @@ class Tensor:
             engine.take_over(self, out if out.dtype == self.dtype else out.astype(self.dtype))
         else:
             np.copyto(self.data, out.data, casting="unsafe")
+            engine.bump_version(self)
+        return self
+
+    def _check_in_place(self, what: str) -> bool:
+        """Refuse an in-place change PyTorch refuses (a leaf that requires grad in grad mode; a view made under
+        no_grad, changed with grad mode on); return whether grad mode is on."""
+        recording = grad_mode.state.grad_enabled
+        if recording and self.viewed_without_grad:
+            raise RuntimeError(f"{what}: a view was made under no_grad of a tensor that requires grad, and is being "
+                               "changed in place with grad mode on: the change could not be recorded. Make the view "
+                               "and the change both inside the no_grad block (untracked), or both outside (tracked), "
+                               "as PyTorch requires")
+        if recording and self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(f"{what}: a leaf Variable that requires grad is being used in an in-place operation; "
+                               "do it inside `with tg.no_grad():` (a parameter update), or on a copy")
+        return recording
+
+    def _view_in_place(self, what: str, view: Callable[[Tensor], Tensor]) -> Tensor:
+        """PyTorch's in-place view ops (``x.unsqueeze_(0)``): the tensor becomes ``view(x)`` over its own memory,
+        recorded in grad mode. The change of shape counts as an in-place change, as in PyTorch: an op that saved
+        the tensor refuses backward after it."""
+        if not self._check_in_place(what) and self.grad_fn is not None:
+            raise RuntimeError(f"{what}: under no_grad, on a tensor in a recorded graph, whose op would keep the old "
+                               f"shape; call it with grad mode on, or use {what[:-1]}() out of place")
+        out = view(Tensor.wrap(self.data, self.requires_grad, self.grad_fn, engine.version_counter_of(self)))
+        if out.grad_fn is not None:
+            engine.take_over(self, out, same_memory=True)
+        else:
+            self.data = out.data
             engine.bump_version(self)
         return self
 
@@ -2847,15 +2879,17 @@ class Tensor:
 _SINC_TAYLOR_BELOW = 0.01  # |πa| below which sinc is its Taylor polynomial (the first term left out, u⁴/9!, < 1e-21)
 
 
-def _in_place_twin(name: str) -> Callable[..., Tensor]:
-    """``x.name_(...)``: ``x.name(...)`` written into x, with ``_in_place``'s rules (leaves, graphs, versions)."""
-    method = getattr(Tensor, name)
+def _in_place_twin(name: str, view: bool = False) -> Callable[..., Tensor]:
+    """``x.name_(...)``: ``x.name(...)`` written into x, with ``_in_place``'s rules (leaves, graphs, versions); for
+    a view op (``view``), x becomes that view of its own memory (``_view_in_place``)."""
+    method, change = getattr(Tensor, name), Tensor._view_in_place if view else Tensor._in_place
 
     def in_place(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        return self._in_place(f"{name}_", lambda before: method(before, *args, **kwargs))
+        return change(self, f"{name}_", lambda before: method(before, *args, **kwargs))
 
     in_place.__name__ = in_place.__qualname__ = f"{name}_"
-    in_place.__doc__ = f"``{name}`` in place: the result is written into this tensor, which is returned."
+    in_place.__doc__ = (f"``{name}`` in place: this tensor becomes that view of its own memory, and is returned."
+                        if view else f"``{name}`` in place: the result is written into this tensor, which is returned.")
     return in_place
 
 
@@ -2868,6 +2902,8 @@ IN_PLACE_TWINS = (  # PyTorch's x.name_(...) for each name: the same values, wri
     "relu", "remainder", "round", "rsqrt", "scatter", "scatter_add", "sigmoid", "sign", "sin", "sinh", "sqrt",
     "square", "sub", "subtract", "tan", "tanh", "tril", "triu", "true_divide", "trunc", "xlogy",
 )
+for _name in ("unsqueeze", "squeeze", "t", "transpose", "swapdims", "swapaxes"):
+    setattr(Tensor, f"{_name}_", _in_place_twin(_name, view=True))
 for _name in IN_PLACE_TWINS:
     setattr(Tensor, f"{_name}_", _in_place_twin(_name))
 for _name in ("bitwise_left_shift", "bitwise_right_shift", "copysign", "nextafter", "sinc", "i0", "lgamma",

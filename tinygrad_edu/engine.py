@@ -295,13 +295,15 @@ def note_view(view: Tensor, base: Tensor) -> None:
         view.viewed_without_grad = True
 
 
-def take_over(tensor: Tensor, result: Tensor) -> None:
+def take_over(tensor: Tensor, result: Tensor, same_memory: bool = False) -> None:
     """``tensor`` becomes ``result``, an op recorded in the graph: an in-place operation (``x += y``, ``x[i] = v``)
     in grad mode, as PyTorch records it. The tensor takes the op's place — its values, its node, a version one
     higher — while the op and any op that saved the tensor's earlier values keep those (its old memory), so every
-    backward still sees what its forward saw. A view or alias of the tensor would not see the change: refused."""
+    backward still sees what its forward saw. A view or alias of the tensor would not see the change: refused.
+    ``same_memory``: ``result`` is a view of the tensor's own memory (``x.unsqueeze_(0)``), which stays counted
+    by its version counter; its views and aliases still see that memory."""
     counter = version_counter_of(tensor)
-    if any(ref() is not None and ref() is not tensor for ref in counter[1:]):
+    if not same_memory and any(ref() is not None and ref() is not tensor for ref in counter[1:]):
         raise RuntimeError(
             "an in-place operation in a recorded graph on a tensor that shares its memory with another still in use "
             "(a view of it — a reshape, a slice, detach() — or the tensor it is a view of): that one would not "
@@ -311,11 +313,21 @@ def take_over(tensor: Tensor, result: Tensor) -> None:
     old, tensor.grad_fn = tensor.grad_fn, fn
     if old is not None:
         old._output = _no_output  # the old node's output is not this tensor any more
-    tensor.data, tensor.requires_grad, tensor.version_counter = result.data, True, [counter[0]]  # new memory
+    tensor.data, tensor.requires_grad = result.data, True
+    if not same_memory:
+        tensor.version_counter = [counter[0]]  # new memory
     bump_version(tensor)
     fn._output = weakref.ref(tensor)
     if fn._output_version:
         fn._output_version = (tensor.version_counter, tensor.version_counter[0])
+
+
+def cut_from_graph(tensor: Tensor) -> None:
+    """``tensor.detach_()``: the tensor becomes a leaf that needs no gradient; the op that made it stays in the
+    graph of the tensors computed from it, but no longer hands this tensor its gradient (``retain_grad``)."""
+    if tensor.grad_fn is not None:
+        tensor.grad_fn._output = _no_output
+    tensor.grad_fn, tensor.requires_grad, tensor.retains_grad = None, False, False
 
 
 def _no_output() -> None:

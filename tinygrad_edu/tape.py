@@ -472,10 +472,10 @@ class Tracer:
                                "a gradient clipped or a state loaded)")
             bump(tensor)
 
-        def traced_take_over(tensor, result):
+        def traced_take_over(tensor, result, same_memory=False):
             if mine():
                 tracer.unsound("the step records an in-place op (x += ..., x[i] = ...)")
-            take_over(tensor, result)
+            take_over(tensor, result, same_memory)
 
         def traced_step(optimizer, closure=None):
             if not mine():
