@@ -219,7 +219,7 @@ def test_in_place_view_ops_reshape_the_tensor_itself_over_its_memory_and_count_a
 
 @pytest.mark.parametrize("name", sorted(VIEW_IN_PLACE))
 def test_in_place_view_ops_in_a_graph_are_recorded(name):
-    call, expected = VIEW_IN_PLACE[name]
+    call, _ = VIEW_IN_PLACE[name]
     a = tg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     h = a * 2.0
     call(h)
