@@ -117,3 +117,53 @@ def test_hook_gradient_is_differentiable_with_create_graph():
     (y * y).sum().backward(create_graph=True)  # ∂(y²)/∂y = 2y = 2x³
     assert seen[0].requires_grad
     np.testing.assert_allclose(seen[0].item(), 2 * 1.5**3)
+
+
+def test_post_accumulate_grad_hook_sees_the_complete_grad_once_per_backward():
+    import tinygrad_edu as tg
+
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    seen = []
+    handle = w.register_post_accumulate_grad_hook(lambda t: seen.append((t is w, t.grad.data.copy())))
+    (w * 3.0 + w * w).sum().backward()  # two paths into w: the hook sees their sum, 3 + 2w, once
+    assert len(seen) == 1 and seen[0][0]
+    np.testing.assert_allclose(seen[0][1], [5.0, 7.0])
+    (w * 2.0).sum().backward()  # .grad accumulates: the hook sees 5 + 2, 7 + 2
+    np.testing.assert_allclose(seen[1][1], [7.0, 9.0])
+    tg.autograd.grad((w * w).sum(), w)  # fills no .grad: no call (PyTorch's rule)
+    tg.grad(lambda v: (v * w).sum())(np.ones(2))  # a transform closing over w leaves it alone too
+    assert len(seen) == 2 and w.post_accumulate_grad_hooks
+    handle.remove()
+    (w * 2.0).sum().backward()
+    assert len(seen) == 2
+
+
+def test_post_accumulate_grad_hooks_can_update_parameters_during_backward():
+    """The optimizer-in-backward pattern: each hook steps its parameter and frees its gradient; the result is one
+    SGD step, W ← W − ρ·∂C/∂W, with ∂C/∂W = 2(Wx − y)xᵀ for C = |Wx − y|²."""
+    import tinygrad_edu as tg
+
+    rng = np.random.default_rng(0)
+    W0, x, y = rng.standard_normal((2, 3)), rng.standard_normal(3), rng.standard_normal(2)
+    W = Tensor(W0.copy(), requires_grad=True)
+
+    def step(p):
+        with tg.no_grad():
+            p -= 0.1 * p.grad
+        p.grad = None
+
+    W.register_post_accumulate_grad_hook(step)
+    ((W @ Tensor(x) - Tensor(y)) ** 2).sum().backward()
+    np.testing.assert_allclose(W.data, W0 - 0.1 * 2 * np.outer(W0 @ x - y, x), rtol=1e-12)
+    assert W.grad is None
+
+
+def test_post_accumulate_grad_hook_errors_are_pytorchs():
+    w = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(RuntimeError, match="cannot be registered on non-leaf tensors"):
+        (w * 2).register_post_accumulate_grad_hook(lambda t: None)
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        Tensor(np.ones(2)).register_post_accumulate_grad_hook(lambda t: None)
+    w.register_post_accumulate_grad_hook(lambda t: 5)
+    with pytest.raises(RuntimeError, match="must return None"):
+        (w * 2).sum().backward()

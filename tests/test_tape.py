@@ -308,6 +308,15 @@ def eager_cases():
         nn.utils.clip_grad_norm_([w], 0.1)
         return w.grad
 
+    leaf = tg.Tensor(np.ones(6), requires_grad=True)
+    calls = []
+    leaf.register_post_accumulate_grad_hook(calls.append)
+
+    def post_hooked(x):
+        leaf.grad = None
+        (leaf * x).sum().backward()
+        return leaf.grad
+
     optimizer = tg.optim.SGD([w], lr=0.0)  # updates nothing: each call gives the same loss
 
     def with_closure(x):
@@ -320,7 +329,8 @@ def eager_cases():
 
     return [(custom, "is not a built-in op"), (item, "reads a tensor's values"), (mask, "array argument"),
             (in_place, "in-place op"), (changed_in_place, "changes a tensor in place"), (hooked, "has a hook"),
-            (clipped, "changes a tensor in place"), (with_closure, "evaluates the loss again inside the step")]
+            (clipped, "changes a tensor in place"), (with_closure, "evaluates the loss again inside the step"),
+            (post_hooked, "register_post_accumulate_grad_hook")]
 
 
 @pytest.mark.parametrize("case", range(len(eager_cases())))

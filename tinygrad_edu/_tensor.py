@@ -64,7 +64,8 @@ def _math(op: type) -> Callable:
 class Tensor:
     """An n-dimensional array that records the ops applied to it, so ``backward()`` can apply the chain rule.
 
-    The engine reads and writes ``grad``, ``requires_grad``, ``grad_fn``, ``retains_grad``, ``backward_hooks`` and
+    The engine reads and writes ``grad``, ``requires_grad``, ``grad_fn``, ``retains_grad``, ``backward_hooks``,
+    ``post_accumulate_grad_hooks`` and
     ``version_counter`` (see ``engine.version_of``). Those the engine rarely sets start as the class's defaults, so
     making the output of an op costs three assignments.
     """
@@ -75,6 +76,7 @@ class Tensor:
     retains_grad = False
     viewed_without_grad = False  # a view made under no_grad of a tensor that requires grad (engine marks it)
     backward_hooks: dict[int, Callable] | None = None
+    post_accumulate_grad_hooks: dict[int, Callable] | None = None  # a leaf's, run after backward fills its .grad
     version_counter: list | None = None  # created when first needed (engine.version_counter_of)
     _grad: Tensor | None = None
 
@@ -295,6 +297,21 @@ class Tensor:
             owner.backward_hooks = {}
         handle = engine.RemovableHandle(owner.backward_hooks)
         owner.backward_hooks[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> engine.RemovableHandle:
+        """Call ``hook(self)`` after backward has added into this leaf's ``.grad`` (not for ``autograd.grad``,
+        which fills no ``.grad``), as PyTorch: e.g. to update a parameter as soon as its gradient is complete."""
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook(): cannot register a hook on a tensor that "
+                               "doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook(): post accumulate grad hooks cannot be "
+                               "registered on non-leaf tensors (register_hook sees a non-leaf's gradient)")
+        if self.post_accumulate_grad_hooks is None:
+            self.post_accumulate_grad_hooks = {}
+        handle = engine.RemovableHandle(self.post_accumulate_grad_hooks)
+        self.post_accumulate_grad_hooks[handle.id] = hook
         return handle
 
     # ------------------------------------------------------------------------------------------- in place

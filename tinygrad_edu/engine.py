@@ -442,6 +442,8 @@ def _walk(root: Tensor, gradient: Tensor, retain_graph: bool, create_graph: bool
             if observer:
                 observer(node, grad, ())
             _accumulate(node, grad, node in shared, create_graph)
+            if node.post_accumulate_grad_hooks:
+                _run_post_accumulate_hooks(node)
             continue
         out = node._output()
         if out is not None and out.retains_grad:
@@ -596,6 +598,14 @@ def _run_hooks(node: Any, grad: Any, create_graph: bool) -> Any:
                                    f"{shape}")
             grad = replacement if replacement.dtype == dtype else replacement.astype(dtype)
     return grad if create_graph else grad.data
+
+
+def _run_post_accumulate_hooks(leaf: Tensor) -> None:
+    """Call the hooks registered with ``register_post_accumulate_grad_hook``: each gets the leaf, its .grad filled."""
+    for hook in tuple(leaf.post_accumulate_grad_hooks.values()):
+        if hook(leaf) is not None:
+            raise RuntimeError("a post-accumulate-grad hook must return None (it may change the tensor or its .grad "
+                               "in place)")
 
 
 def _one_per_input(fn: Function, grads: tuple) -> tuple:

@@ -643,8 +643,9 @@ class Tracer:
         self.walked.update(node for node in order if isinstance(node, engine.Function))
         pending: dict[Any, tuple[np.ndarray, bool]] = {order[0]: (self.value_of(gradient), False)}
         for node in order:
-            if node.backward_hooks:
-                raise _UnsoundError("a tensor in the graph has a hook (register_hook)")
+            if node.backward_hooks or (isinstance(node, Tensor) and node.post_accumulate_grad_hooks):
+                raise _UnsoundError("a tensor in the graph has a hook (register_hook, "
+                                    "register_post_accumulate_grad_hook)")
             entry = pending.pop(node, None)
             if entry is None:
                 continue

@@ -51,12 +51,17 @@ def reached_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: 
     for w in marked:
         w.retain_grad()
         kept.append((w, w.grad))
+    hooked = [(t, t.post_accumulate_grad_hooks) for t, _ in kept if t.post_accumulate_grad_hooks]
     for tensor, _ in kept:
         tensor.grad = None
+    for tensor, _ in hooked:  # they see .grad filled by a backward; this one's .grad is put back
+        tensor.post_accumulate_grad_hooks = None
     try:
         root.backward(retain_graph=retain_graph, create_graph=create_graph)
         return [w.grad for w in wrt]
     finally:
+        for tensor, hooks in hooked:
+            tensor.post_accumulate_grad_hooks = hooks
         ours = {id(w) for w in marked}
         for tensor, previous in kept:
             new = tensor.grad if fill_retained and tensor.grad_fn is not None and id(tensor) not in ours else None
