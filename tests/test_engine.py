@@ -555,3 +555,61 @@ def test_a_graph_whose_ops_saved_nothing_runs_backward_again_as_in_pytorch():
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         product.backward()
     np.testing.assert_array_equal(x.grad.data, before)
+
+
+def test_backward_inputs_fills_only_the_chosen_tensors_and_walks_only_towards_them():
+    """C = Σ 3·(2·(a ⊙ b)) = 6 Σ a ⊙ b: ∂C/∂a = 6b, ∂C/∂h = 6 for h = a ⊙ b, ∂C/∂h₂ = 3 for h₂ = 2h (PyTorch's
+    rules: the retained tensors on the way fill too, a leaf not asked for stays None)."""
+    a_values, b_values = np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])
+    a, b = tg.Tensor(a_values, requires_grad=True), tg.Tensor(b_values, requires_grad=True)
+    c = tg.Tensor(np.ones(3), requires_grad=True)  # not in the graph
+    h = a * b
+    h.retain_grad()
+    h2 = h * 2.0
+    h2.retain_grad()
+    loss = (h2 * 3.0).sum()
+    loss.backward(inputs=[a, c], retain_graph=True)
+    np.testing.assert_allclose(a.grad.data, 6 * b_values)
+    assert b.grad is None and c.grad is None
+    np.testing.assert_allclose(h.grad.data, [6.0] * 3)
+    np.testing.assert_allclose(h2.grad.data, [3.0] * 3)
+    first = a.grad
+    loss.backward(inputs=[h], retain_graph=True)  # a non-leaf: the walk stops there, a is left alone
+    np.testing.assert_allclose(h.grad.data, [12.0] * 3)
+    np.testing.assert_allclose(h2.grad.data, [6.0] * 3)
+    np.testing.assert_allclose(a.grad.data, 6 * b_values)
+    loss.backward(inputs=a)  # one tensor will do; its .grad accumulates in place, as backward's does
+    assert a.grad is first
+    np.testing.assert_allclose(a.grad.data, 12 * b_values)
+
+
+def test_backward_inputs_marks_no_tensor_and_reaches_only_what_leads_to_them():
+    a = tg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = tg.Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    middle = a * a  # not retained: inputs= fills it anyway, and leaves it unmarked
+    other = b * 3.0
+    other.retain_grad()  # on no path to middle: left alone
+    (middle.sum() + other.sum()).backward(inputs=[middle])
+    np.testing.assert_allclose(middle.grad.data, [1.0, 1.0])
+    assert not middle.retains_grad and other.grad is None and a.grad is None and b.grad is None
+    x = tg.Tensor(np.array([0.5, 2.0]), requires_grad=True)
+    y = tg.Tensor(np.array([1.0, 1.0]), requires_grad=True)
+    (x**3 * y).sum().backward(inputs=[x], create_graph=True)  # ∂/∂x = 3x²y, still differentiable
+    x.grad.sum().backward(inputs=[y])  # ∂/∂y Σ 3x²y = 3x²
+    np.testing.assert_allclose(y.grad.data, 3 * np.array([0.5, 2.0]) ** 2)
+
+
+def test_backward_inputs_errors_name_what_is_wrong():
+    x = tg.Tensor(np.ones(2), requires_grad=True)
+    loss = (x * x).sum()
+    with pytest.raises(RuntimeError, match="cannot be empty"):
+        loss.backward(inputs=[])
+    with pytest.raises(RuntimeError, match="input 1 in `inputs` does not require grad"):
+        loss.backward(inputs=[x, tg.ones(2)])
+    with pytest.raises(TypeError, match="a Tensor or a list or tuple of Tensors"):
+        loss.backward(inputs="x")
+    loss.backward(inputs=(x,))  # the errors left the graph usable
+    np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
+    y = tg.Tensor(np.ones(2), requires_grad=True)
+    tg.autograd.backward([(y * 2.0).sum(), (x * y).sum()], inputs=[y])
+    np.testing.assert_allclose(y.grad.data, [3.0, 3.0])

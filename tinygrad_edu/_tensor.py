@@ -233,8 +233,12 @@ class Tensor:
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
     # ------------------------------------------------------------------------------------------- autograd
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) · gradient into ``.grad`` of every leaf that requires grad."""
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Tensor | Sequence[Tensor] | None = None) -> None:
+        """Accumulate d(self)/d(leaf) · gradient into ``.grad`` of every leaf that requires grad — or, given
+        ``inputs``, into ``.grad`` of those tensors only (leaves or not), as PyTorch."""
+        if inputs is not None:
+            inputs = _backward_inputs(inputs)
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no grad_fn")
         if gradient is None:
@@ -250,7 +254,7 @@ class Tensor:
             if gradient.dtype != self.dtype:
                 gradient = gradient.astype(self.dtype)
         engine.backward(self, gradient, retain_graph=create_graph if retain_graph is None else retain_graph,
-                        create_graph=create_graph)
+                        create_graph=create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """The same data (and the same version counter), cut from the graph."""
@@ -2894,6 +2898,19 @@ class Tensor:
 
 
 _SINC_TAYLOR_BELOW = 0.01  # |πa| below which sinc is its Taylor polynomial (the first term left out, u⁴/9!, < 1e-21)
+
+
+def _backward_inputs(inputs: Any) -> list[Tensor]:
+    """``backward(inputs=...)`` checked: one tensor or a non-empty sequence of them, each requiring grad."""
+    found = [inputs] if isinstance(inputs, Tensor) else list(inputs) if isinstance(inputs, (list, tuple)) else None
+    if found is None or not all(isinstance(w, Tensor) for w in found):
+        raise TypeError(f"backward(inputs=...) takes a Tensor or a list or tuple of Tensors, got {inputs!r}")
+    if not found:
+        raise RuntimeError("backward(): the `inputs` argument cannot be empty")
+    for index, w in enumerate(found):
+        if not w.requires_grad:
+            raise RuntimeError(f"backward(): input {index} in `inputs` does not require grad, so it can get no .grad")
+    return found
 
 
 def _in_place_twin(name: str, view: bool = False) -> Callable[..., Tensor]:

@@ -92,14 +92,11 @@ def backward(tensors: Tensors, grad_tensors: Any = None, retain_graph: bool | No
              create_graph: bool = False, inputs: Any = None) -> None:
     """Add Σₖ grad_tensorsₖ · ∂tensorsₖ/∂leaf to ``.grad`` of every leaf, as ``torch.autograd.backward``: one
     backward pass through all the tensors (``tensors[0].backward(g)`` when there is one)."""
-    if inputs is not None:
-        raise NotImplementedError("backward: inputs= is not supported; use tg.autograd.grad(outputs, inputs) to get "
-                                  "the gradients of chosen tensors")
     outputs = _as_tuple(tensors, "backward: tensors")
     _check_differentiable(outputs, "backward")
     seeds = _seeds(outputs, grad_tensors, "backward")
     if len(outputs) == 1:
-        outputs[0].backward(seeds[0], retain_graph=retain_graph, create_graph=create_graph)
+        outputs[0].backward(seeds[0], retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
         return
     root = functools.reduce(operator.add, ((out * seed).sum() for out, seed in zip(outputs, seeds)))
-    root.backward(retain_graph=retain_graph, create_graph=create_graph)
+    root.backward(retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)

@@ -405,26 +405,47 @@ Observer = Callable[[Any, Any, tuple], None]
 
 
 def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_graph: bool = False,
-             observer: Observer | None = None) -> None:
+             observer: Observer | None = None, inputs: list[Tensor] | None = None) -> None:
     """Reverse mode from ``root`` seeded with ``gradient``: the chain rule, one node at a time.
 
     Every node's gradient is the sum over its consumers, complete when its turn comes in the topological order.
     A plain backward carries ndarrays between the ops; ``create_graph`` carries Tensors and records the walk, so
-    it can be differentiated again. ``observer(node, grad, input_grads)``, if given, sees every step.
+    it can be differentiated again. ``observer(node, grad, input_grads)``, if given, sees every step. ``inputs``
+    (PyTorch's ``backward(inputs=...)``): only these tensors get ``.grad``, and the walk visits only the nodes
+    that lead to one of them.
     """
     state = grad_mode.state
     enabled = state.grad_enabled
     state.grad_enabled = create_graph  # a plain save and restore: a context object costs 5% of a small step
+    marked = [w for w in inputs or () if w.grad_fn is not None and not w.retains_grad]
+    for w in marked:  # a non-leaf input gets its .grad as a retained one does
+        w.retains_grad = True
+    only = None if inputs is None else _leading_to(root, inputs)
     try:
-        with np.errstate(all="ignore"):
-            _walk(root, gradient, retain_graph, create_graph, observer, state.anomaly)
+        if only is None or _node(root) in only:
+            with np.errstate(all="ignore"):
+                _walk(root, gradient, retain_graph, create_graph, observer, state.anomaly, only)
     finally:
         state.grad_enabled = enabled
+        for w in marked:
+            w.retains_grad = False
+
+
+def _leading_to(root: Tensor, inputs: list[Tensor]) -> set:
+    """The nodes of ``root``'s graph from which one of ``inputs`` can be reached (the inputs' own nodes too)."""
+    targets = {_node(w) for w in inputs}
+    leading: set = set()
+    for node in reversed(topological_order(root)):  # each node after every node it was computed from
+        if node in targets or (isinstance(node, Function) and any(
+                needs and edge in leading for edge, needs in zip(node.edges, node.needs_input_grad))):
+            leading.add(node)
+    return leading
 
 
 def _walk(root: Tensor, gradient: Tensor, retain_graph: bool, create_graph: bool, observer: Observer | None,
-          anomaly: bool) -> None:
-    """The walk itself: pop each node's complete gradient, apply its local derivative, pass the results on."""
+          anomaly: bool, only: set | None = None) -> None:
+    """The walk itself: pop each node's complete gradient, apply its local derivative, pass the results on (to the
+    nodes in ``only``, if given)."""
     start = _node(root)
     grads: dict[Any, Any] = {start: gradient if create_graph else gradient.data}
     shared = {start}  # nodes whose pending gradient may be held elsewhere too (here: by the caller)
@@ -455,7 +476,7 @@ def _walk(root: Tensor, gradient: Tensor, retain_graph: bool, create_graph: bool
         count = len(input_grads)  # below: whether one array went to two inputs (two: the usual case, inline)
         twice = count > 1 and (input_grads[0] is input_grads[1] if count == 2 else _one_array_twice(input_grads))
         for edge, input_grad in zip(node.edges, input_grads):  # each input's sum over its consumers
-            if input_grad is None:
+            if input_grad is None or (only is not None and edge not in only):
                 continue
             if edge not in grads:
                 grads[edge] = input_grad

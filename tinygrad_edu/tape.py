@@ -454,13 +454,15 @@ class Tracer:
                 tracer.guarded(tracer.forward, cls, args, kwargs, out)
             return out
 
-        def traced_backward(root, gradient, retain_graph=False, create_graph=False, observer=None):
+        def traced_backward(root, gradient, retain_graph=False, create_graph=False, observer=None, inputs=None):
             if not mine():
-                return backward(root, gradient, retain_graph, create_graph, observer)
+                return backward(root, gradient, retain_graph, create_graph, observer, inputs)
+            if inputs is not None:
+                tracer.unsound("backward(inputs=...) fills the .grad of chosen tensors only")
             tracer.guarded(tracer.backward, root, gradient, create_graph or retain_graph, observer)
             tracer.in_engine = True  # the walk adds into an existing .grad in place: the tape does that too
             try:
-                backward(root, gradient, retain_graph, create_graph, observer)
+                backward(root, gradient, retain_graph, create_graph, observer, inputs)
             finally:
                 tracer.in_engine = False
             if mine():
