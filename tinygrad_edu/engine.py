@@ -417,10 +417,10 @@ def backward(root: Tensor, gradient: Tensor, retain_graph: bool = False, create_
     state = grad_mode.state
     enabled = state.grad_enabled
     state.grad_enabled = create_graph  # a plain save and restore: a context object costs 5% of a small step
+    only = None if inputs is None else _leading_to(root, inputs)
     marked = [w for w in inputs or () if w.grad_fn is not None and not w.retains_grad]
     for w in marked:  # a non-leaf input gets its .grad as a retained one does
         w.retains_grad = True
-    only = None if inputs is None else _leading_to(root, inputs)
     try:
         if only is None or _node(root) in only:
             with np.errstate(all="ignore"):
