@@ -688,3 +688,24 @@ def test_an_empty_tuple_of_dims_passed_positionally_or_to_the_function_reduces_e
     expected = {"sum": 21.0, "mean": 3.5, "amax": 6.0, "amin": 1.0, "var": 3.5, "std": 3.5 ** 0.5, "prod": 720.0,
                 "logsumexp": np.log(np.exp(values).sum()), "nansum": 21.0, "nanmean": 3.5, "count_nonzero": 6}
     assert np.isclose(whole.item(), expected[name])
+
+
+def test_autograd_grad_with_batched_grad_outputs_gives_one_row_per_cotangent():
+    """Rows of the identity as cotangents: the Jacobian. y = x³ ⊙ w → ∂y/∂x = diag(3x²w), ∂y/∂w = diag(x³)."""
+    x_values, w_values = np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, 3.0])
+    x, w = tg.tensor(x_values, requires_grad=True), tg.tensor(w_values, requires_grad=True)
+    y = x**3 * w
+    jx, jw = tg.autograd.grad(y, (x, w), tg.eye(3, dtype=tg.float64), is_grads_batched=True, create_graph=True)
+    np.testing.assert_allclose(jx.data, np.diag(3 * x_values**2 * w_values))
+    np.testing.assert_allclose(jw.data, np.diag(x_values**3))
+    (h,) = tg.autograd.grad(jx.sum(), x)  # still differentiable: Σ 3x²w differentiates to 6xw
+    np.testing.assert_allclose(h.data, 6 * x_values * w_values)
+    z = (x * 2.0).sum()  # a scalar output: cotangents of shape (B,)
+    (rows,) = tg.autograd.grad(z, x, tg.tensor([1.0, -1.0], dtype=tg.float64), is_grads_batched=True)
+    np.testing.assert_allclose(rows.data, [[2.0] * 3, [-2.0] * 3])
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        tg.autograd.grad(z, x)  # the last row freed the graph (retain_graph defaults to create_graph)
+    with pytest.raises(RuntimeError, match="needs grad_outputs"):
+        tg.autograd.grad((x * 2.0).sum(), x, is_grads_batched=True)
+    with pytest.raises(RuntimeError, match="shape"):
+        tg.autograd.grad(x * 2.0, x, tg.ones(2, 4, dtype=tg.float64), is_grads_batched=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ._tensor import Tensor
+from ._tensor import Tensor, stack
 from .engine import Function
 from .grad_mode import detect_anomaly, enable_grad, inference_mode, no_grad, set_grad_enabled
 from .gradcheck import gradcheck, gradgradcheck
@@ -53,6 +53,18 @@ def _seeds(outputs: tuple[Tensor, ...], grad_outputs: Any, what: str) -> list[Te
     return seeds
 
 
+def _batched_seeds(outputs: tuple[Tensor, ...], grad_outputs: Any) -> list[list[Tensor]]:
+    """``is_grads_batched``: the rows of grad_outputs (one per output, each of shape (B, *output.shape))."""
+    given = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs or ())
+    if len(given) != len(outputs) or not all(isinstance(g, Tensor) and g.ndim >= 1 for g in given):
+        raise RuntimeError("grad(is_grads_batched=True) needs grad_outputs: one Tensor per output, with a leading "
+                           "batch axis")
+    sizes = {g.shape[0] for g in given}
+    if len(sizes) != 1 or 0 in sizes:
+        raise RuntimeError(f"grad(is_grads_batched=True): the grad_outputs' batch sizes differ or are 0: {sorted(sizes)}")
+    return [[g[k] for g in given] for k in range(sizes.pop())]
+
+
 def _check_differentiable(outputs: tuple[Tensor, ...], what: str) -> None:
     for index, output in enumerate(outputs):
         if not output.requires_grad:
@@ -67,18 +79,23 @@ def grad(outputs: Tensors, inputs: Tensors, grad_outputs: Any = None, retain_gra
     is freed unless ``retain_graph`` (default: ``create_graph``); with ``create_graph`` the results are
     differentiable again (second derivatives). An input the outputs do not depend on is an error, or None with
     ``allow_unused=True``, or zeros with ``materialize_grads=True``. ``only_inputs`` is PyTorch's deprecated flag,
-    ignored there too."""
-    if is_grads_batched:
-        raise NotImplementedError("grad: is_grads_batched is not supported; loop over the rows of grad_outputs, or "
-                                  "use tg.jacobian")
+    ignored there too. ``is_grads_batched``: each grad_outputs has a leading batch axis, and each result one too,
+    row k computed from row k (one backward per row here, where PyTorch vectorizes)."""
     outputs, inputs = _as_tuple(outputs, "grad: outputs"), _as_tuple(inputs, "grad: inputs")
     for index, tensor in enumerate(inputs):
         if not tensor.requires_grad:
             raise RuntimeError(f"grad: input {index} (one of the differentiated Tensors) does not require grad")
     _check_differentiable(outputs, "grad")
-    seeds = _seeds(outputs, grad_outputs, "grad")
     retain = create_graph if retain_graph is None else retain_graph
-    grads = reached_grads(outputs, seeds, inputs, create_graph, retain, fill_retained=True)
+    if is_grads_batched:
+        rows = _batched_seeds(outputs, grad_outputs)
+        per_row = [reached_grads(outputs, _seeds(outputs, row, "grad"), inputs, create_graph,
+                                 retain or k < len(rows) - 1) for k, row in enumerate(rows)]
+        grads = [None if any(r[i] is None for r in per_row) else stack([r[i] for r in per_row])
+                 for i in range(len(inputs))]
+    else:
+        seeds = _seeds(outputs, grad_outputs, "grad")
+        grads = reached_grads(outputs, seeds, inputs, create_graph, retain, fill_retained=True)
     if materialize_grads:
         return tuple(Tensor.wrap(np.zeros_like(w.data)) if g is None else g for w, g in zip(inputs, grads))
     unused = [index for index, g in enumerate(grads) if g is None]
