@@ -61,7 +61,8 @@ def _batched_seeds(outputs: tuple[Tensor, ...], grad_outputs: Any) -> list[list[
                            "batch axis")
     sizes = {g.shape[0] for g in given}
     if len(sizes) != 1 or 0 in sizes:
-        raise RuntimeError(f"grad(is_grads_batched=True): the grad_outputs' batch sizes differ or are 0: {sorted(sizes)}")
+        raise RuntimeError(f"grad(is_grads_batched=True): the grad_outputs' batch sizes differ or are 0: "
+                           f"{sorted(sizes)}")
     return [[g[k] for g in given] for k in range(sizes.pop())]
 
 
