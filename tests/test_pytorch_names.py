@@ -709,3 +709,14 @@ def test_autograd_grad_with_batched_grad_outputs_gives_one_row_per_cotangent():
         tg.autograd.grad((x * 2.0).sum(), x, is_grads_batched=True)
     with pytest.raises(RuntimeError, match="shape"):
         tg.autograd.grad(x * 2.0, x, tg.ones(2, 4, dtype=tg.float64), is_grads_batched=True)
+
+
+def test_linear_with_a_vector_weight_is_a_dot_product_over_the_last_axis():
+    from tinygrad_edu.nn import functional as F  # noqa: N812
+
+    x_values = RNG.standard_normal((5, 3))
+    w = tg.tensor(RNG.standard_normal(3), requires_grad=True)
+    y = F.linear(tg.tensor(x_values), w)
+    np.testing.assert_allclose(y.data, x_values @ w.data)
+    y.sum().backward()  # ∂/∂w Σ_rows x·w = Σ_rows x
+    np.testing.assert_allclose(w.grad.data, x_values.sum(axis=0))

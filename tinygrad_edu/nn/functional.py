@@ -569,7 +569,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if a.shape[-1] != w.shape[-1]:
         raise ValueError(f"linear: input has {a.shape[-1]} features (shape {a.shape}), weight expects "
                          f"{w.shape[-1]} (shape {w.shape})")
-    if a.ndim < 2 or a.dtype != w.dtype:  # a vector, or an integer x promoted to W's dtype
+    if a.ndim < 2 or w.ndim < 2 or a.dtype != w.dtype:  # a vector x or W, or an integer x promoted to W's dtype
         y = input @ weight.T
     elif a.ndim == 2:
         y = ops.MatMulT.apply(input, weight)
