@@ -444,14 +444,16 @@ class Sigmoid(Primitive):
 
     saves_output = True  # its derivative is written with its output
 
-    SMALL = 256  # up to this many elements, fewer numpy calls win; beyond, the cheaper exp per element
+    SMALL = 256  # up to this many elements, one numpy call less wins; beyond, the cheaper exp per element
 
     @staticmethod
     def forward(ctx, a):
-        if a.data.size <= Sigmoid.SMALL:
+        if a.data.size <= Sigmoid.SMALL or a.data.dtype.kind != "f" or a.data.dtype.itemsize < 4:
             return np.exp(-np.logaddexp(0, -a.data))  # stable for large |a|
-        e = np.exp(-np.abs(a.data))  # σ(a) = 1/(1 + e) for a ≥ 0, e/(1 + e) below: never exp of a large number
-        return np.where(a.data >= 0, 1.0, e) / (1 + e)
+        with np.errstate(over="ignore"):  # far below 0, e⁻ᵃ = inf and 1/(1 + inf) = 0: σ(a) is below the dtype's
+            denominator = np.exp(-a.data)  # normal range there (< 10⁻³⁸ in float32), 0 in PyTorch too
+        denominator += 1
+        return np.reciprocal(denominator, out=denominator)
 
     @staticmethod
     def backward(ctx, grad):
