@@ -194,6 +194,20 @@ INTERPOLATE = [
     ({"scale_factor": 1.5, "mode": "bilinear", "recompute_scale_factor": True}, (1, 2, 5, 4)),
     ({"size": 8, "mode": "linear", "align_corners": False}, (2, 3, 5)), ({"size": 1, "mode": "linear",
                                                                           "align_corners": True}, (2, 3, 5)),
+    ({"scale_factor": (1.5, 0.7, 2), "mode": "nearest"}, (1, 2, 3, 5, 6)),
+    ({"scale_factor": 1.2, "mode": "linear"}, (1, 2, 4)),
+    ({"scale_factor": 1.7, "mode": "nearest-exact"}, (2, 3, 7)), ({"size": (9, 4), "mode": "nearest-exact"},
+                                                                   (1, 2, 5, 6)),
+    ({"scale_factor": (1.5, 0.7, 2.3), "mode": "nearest-exact"}, (1, 2, 3, 5, 6)),
+    ({"scale_factor": 1.6, "mode": "trilinear"}, (2, 2, 3, 4, 5)),
+    ({"size": (5, 2, 7), "mode": "trilinear", "align_corners": True}, (1, 2, 3, 4, 5)),
+    ({"scale_factor": (1.2, 0.5, 2.3), "mode": "trilinear", "recompute_scale_factor": True}, (1, 2, 3, 4, 5)),
+    ({"size": 3, "mode": "area"}, (2, 2, 7)), ({"scale_factor": 0.6, "mode": "area"}, (2, 2, 7, 5)),
+    ({"size": (2, 3, 9), "mode": "area"}, (1, 2, 4, 7, 5)),
+    ({"scale_factor": 1.7, "mode": "bicubic"}, (2, 2, 5, 6)),
+    ({"size": (3, 11), "mode": "bicubic", "align_corners": True}, (1, 2, 5, 6)),
+    ({"scale_factor": 0.4, "mode": "bicubic", "align_corners": False}, (1, 2, 7, 9)),
+    ({"size": (3, 1), "mode": "bicubic"}, (1, 2, 1, 5)),
 ]
 
 
@@ -203,13 +217,136 @@ def test_interpolate_matches_pytorch(torch, options, shape):
                        call=functional(torch, "interpolate", **options))
 
 
-def test_upsample_and_interpolate_errors(torch):
-    compare_with_torch(torch, nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
-                       torch.nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
-                       [rng.standard_normal((1, 2, 3, 3))])
-    with pytest.raises(NotImplementedError, match="mode 'bicubic' is not supported"):
-        F.interpolate(tg.randn(1, 1, 2, 2), scale_factor=2, mode="bicubic")
-    with pytest.raises(ValueError, match="align_corners option can only be set with the interpolating modes"):
-        F.interpolate(tg.randn(1, 1, 2, 2), scale_factor=2, align_corners=True)
-    with pytest.raises(ValueError, match="only one of size or scale_factor"):
-        F.interpolate(tg.randn(1, 1, 2, 2))
+def test_upsample_matches_pytorch_in_every_mode(torch):
+    for options, shape in [({"mode": "bilinear", "align_corners": True}, (1, 2, 3, 3)),
+                           ({"mode": "bicubic"}, (1, 2, 3, 4)), ({"mode": "nearest-exact"}, (1, 2, 3, 4)),
+                           ({"mode": "trilinear"}, (1, 2, 3, 4, 2)), ({"mode": "area"}, (1, 2, 3, 4, 2))]:
+        compare_with_torch(torch, nn.Upsample(scale_factor=1.5, **options),
+                           torch.nn.Upsample(scale_factor=1.5, **options), [rng.standard_normal(shape)])
+
+
+def test_interpolate_gradient_follows_the_forward_where_pytorch_backward_takes_a_shortcut(torch):
+    """A scale factor of 1.2 keeps a length of 4 and one of 2.05 doubles a length of 10, but the forward still reads
+    the input at s = 1/scale_factor; PyTorch's backward copies (or halves) the indices as if the factor were 1 (or 2),
+    so the gradient here is checked against finite differences, the forward against PyTorch."""
+    for options, shape in [({"mode": "nearest", "scale_factor": 1.2}, (1, 2, 4)),
+                           ({"mode": "nearest", "scale_factor": 2.05}, (1, 2, 10)),
+                           ({"mode": "bicubic", "scale_factor": 1.2}, (1, 2, 4, 4))]:
+        x = rng.standard_normal(shape)
+        ours = F.interpolate(tg.Tensor(x), **options)
+        np.testing.assert_allclose(ours.data, torch.nn.functional.interpolate(torch.tensor(x), **options).numpy(),
+                                   rtol=1e-12, atol=1e-12)
+        check_gradients(lambda a, options=options: F.interpolate(a, **options), x)
+
+
+def test_nearest_and_nearest_exact_source_indices_by_hand():
+    """nearest reads ⌊i·s⌋, nearest-exact the pixel centre ⌊(i + ½)·s⌋, with s = n_in/n_out (or 1/scale_factor)."""
+    up, down = np.arange(3.0), np.arange(5.0)
+    cases = [("nearest", up, 5, [0, 0, 1, 1, 2]),        # i·0.6 = 0, 0.6, 1.2, 1.8, 2.4
+             ("nearest-exact", up, 5, [0, 0, 1, 2, 2]),  # (i + ½)·0.6 = 0.3, 0.9, 1.5, 2.1, 2.7
+             ("nearest", down, 3, [0, 1, 3]),            # i·5/3 = 0, 1.67, 3.33
+             ("nearest-exact", down, 3, [0, 2, 4])]      # (i + ½)·5/3 = 0.83, 2.5, 4.17
+    for mode, values, size, expected in cases:
+        np.testing.assert_array_equal(F.interpolate(tg.Tensor(values[None, None]), size, mode=mode).data[0, 0],
+                                      expected)
+        grid = values[:, None] * 10 + values[None, :]
+        np.testing.assert_array_equal(F.interpolate(tg.Tensor(grid[None, None]), size, mode=mode).data[0, 0],
+                                      np.array(expected)[:, None] * 10 + np.array(expected)[None, :])
+        cube = values[:, None, None] * 100 + values[None, :, None] * 10 + values[None, None, :]
+        picked = np.array(expected)
+        np.testing.assert_array_equal(F.interpolate(tg.Tensor(cube[None, None]), size, mode=mode).data[0, 0],
+                                      picked[:, None, None] * 100 + picked[None, :, None] * 10 + picked[None, None, :])
+    # a scale factor of 1.2 keeps 4 pixels but still reads ⌊i/1.2⌋ = 0, 0, 1, 2 (nearest) and ⌊(i + ½)/1.2⌋ = 0, 1, 2, 2
+    for mode, expected in (("nearest", [0, 0, 1, 2]), ("nearest-exact", [0, 1, 2, 2])):
+        out = F.interpolate(tg.Tensor(np.arange(4.0)[None, None]), scale_factor=1.2, mode=mode)
+        np.testing.assert_array_equal(out.data[0, 0], expected)
+
+
+def test_trilinear_reproduces_a_trilinear_function_exactly():
+    """With align_corners=True output (i, j, k) sits at input coordinates (i, j, k)·(n_in − 1)/(n_out − 1), and
+    trilinear interpolation of a function linear in each coordinate is exact."""
+    def f(d, h, w):
+        return 1 + 2 * d - h + 0.5 * w + d * h * w
+
+    sizes, out = (3, 4, 5), (5, 7, 3)
+    x = f(*np.meshgrid(*(np.arange(n, dtype=np.float64) for n in sizes), indexing="ij"))
+    y = F.interpolate(tg.Tensor(x[None, None]), out, mode="trilinear", align_corners=True)
+    coordinates = np.meshgrid(*(np.arange(m) * (n - 1) / (m - 1) for n, m in zip(sizes, out)), indexing="ij")
+    np.testing.assert_allclose(y.data[0, 0], f(*coordinates), rtol=1e-12, atol=1e-12)
+
+
+def test_area_of_an_integer_factor_is_the_block_mean():
+    x = rng.standard_normal((2, 3, 4, 6, 8))
+    blocks = x.reshape(2, 3, 2, 2, 3, 2, 4, 2).mean(axis=(3, 5, 7))
+    np.testing.assert_allclose(F.interpolate(tg.Tensor(x), scale_factor=0.5, mode="area").data, blocks, rtol=1e-12)
+    np.testing.assert_allclose(F.interpolate(tg.Tensor(x[:, :, 0]), (3, 2), mode="area").data,
+                               x[:, :, 0].reshape(2, 3, 3, 2, 2, 4).mean(axis=(3, 5)), rtol=1e-12)
+    np.testing.assert_allclose(F.interpolate(tg.Tensor(x[:, :, 0, 0]), 2, mode="area").data,
+                               x[:, :, 0, 0].reshape(2, 3, 2, 4).mean(axis=3), rtol=1e-12)
+
+
+def test_bicubic_by_keys_kernel_with_a_of_minus_three_quarters():
+    """Keys' kernel K(s) = (a+2)|s|³ − (a+3)|s|² + 1 for |s| ≤ 1 and a|s|³ − 5a|s|² + 8a|s| − 4a for 1 < |s| < 2,
+    a = −3/4: halfway between pixels K(½) = 19/32 and K(3/2) = −3/32, so an impulse spreads as below. Its four
+    weights at fraction t sum to 1 and have first moment Σ_k w_k·(k − t) = (2a + 1)·t(1 − t)(2t − 1) (by hand), so a
+    ramp comes back as the ramp at the source coordinate plus its slope times that term, where no tap is clamped."""
+    impulse = np.zeros((7, 7))
+    impulse[3, 3] = 1.0
+    y = F.interpolate(tg.Tensor(impulse[None, None]), (13, 13), mode="bicubic", align_corners=True).data[0, 0]
+    response = np.zeros(13)  # output 2i sits on input i, output 2i + 1 halfway between i and i + 1
+    response[[6, 5, 7, 3, 9]] = [1.0, 19 / 32, 19 / 32, -3 / 32, -3 / 32]
+    np.testing.assert_allclose(y, np.outer(response, response), atol=1e-12)
+
+    def moment(source):
+        t = source - np.floor(source)
+        return (2 * -0.75 + 1) * t * (1 - t) * (2 * t - 1)
+
+    x = 3 + 2 * np.arange(6.0)[:, None] - 0.5 * np.arange(8.0)[None, :]
+    aligned = np.arange(11) * 5 / 10, np.arange(9) * 7 / 8  # dst · (n_in − 1)/(n_out − 1)
+    areas = (np.arange(11) + 0.5) * 6 / 11 - 0.5, (np.arange(9) + 0.5) * 8 / 9 - 0.5  # (dst + ½) · n_in/n_out − ½
+    for align_corners, (rows, cols) in ((True, aligned), (False, areas)):
+        y = F.interpolate(tg.Tensor(x[None, None]), (11, 9), mode="bicubic", align_corners=align_corners).data[0, 0]
+        expected = 3 + 2 * (rows + moment(rows))[:, None] - 0.5 * (cols + moment(cols))[None, :]
+        inside = np.ix_((rows >= 1) & (rows < 4), (cols >= 1) & (cols < 6))
+        assert y[inside].size >= 12
+        np.testing.assert_allclose(y[inside], expected[inside], atol=1e-12)
+
+
+@pytest.mark.parametrize(("options", "shape"), [
+    ({"mode": "nearest-exact", "scale_factor": 1.7}, (1, 2, 5)),
+    ({"mode": "nearest-exact", "scale_factor": (0.7, 1.5)}, (1, 1, 4, 3)),
+    ({"mode": "nearest", "scale_factor": 1.3}, (1, 1, 2, 3, 3)),
+    ({"mode": "trilinear", "scale_factor": 1.7}, (1, 1, 2, 3, 3)),
+    ({"mode": "trilinear", "size": (3, 2, 4), "align_corners": True}, (1, 1, 2, 3, 3)),
+    ({"mode": "area", "scale_factor": 0.7}, (1, 2, 5, 4)), ({"mode": "area", "size": (2, 3, 2)}, (1, 1, 3, 4, 5)),
+    ({"mode": "bicubic", "scale_factor": 1.7}, (1, 2, 4, 3)),
+    ({"mode": "bicubic", "scale_factor": 0.6, "align_corners": True}, (1, 1, 5, 6)),
+], ids=str)
+def test_interpolate_gradients_match_finite_differences(options, shape):
+    check_gradients(lambda a: F.interpolate(a, **options), rng.standard_normal(shape))
+
+
+def test_upsample_and_interpolate_errors():
+    bad_calls = [
+        (NotImplementedError, "mode 'lanczos' is not supported", (1, 1, 2, 2), {"mode": "lanczos"}),
+        (ValueError, "mode 'bilinear' needs a 4-D input", (1, 1, 2), {"mode": "bilinear"}),
+        (ValueError, "mode 'trilinear' needs a 5-D input", (1, 1, 2, 2), {"mode": "trilinear"}),
+        (ValueError, "mode 'bicubic' needs a 4-D input", (1, 1, 2, 2, 2), {"mode": "bicubic"}),
+        (ValueError, "mode 'area' needs a 3-D or 4-D or 5-D input", (1, 2), {"mode": "area"}),
+        (ValueError, "align_corners option can only be set with the interpolating modes", (1, 1, 2, 2),
+         {"align_corners": True}),
+        (ValueError, "align_corners option can only be set", (1, 1, 2),
+         {"mode": "nearest-exact", "align_corners": False}),
+        (ValueError, "align_corners option can only be set", (1, 1, 2), {"mode": "area", "align_corners": True}),
+        (ValueError, "Anti-alias option is restricted to bilinear and bicubic", (1, 1, 2, 2), {"antialias": True}),
+        (NotImplementedError, "antialias=True is not supported", (1, 1, 2, 2), {"mode": "bicubic", "antialias": True}),
+        (NotImplementedError, "antialias=True is not supported", (1, 1, 2, 2), {"mode": "bilinear", "antialias": True}),
+        (ValueError, "recompute_scale_factor is not meaningful with an explicit size", (1, 1, 2, 2),
+         {"size": 3, "scale_factor": None, "recompute_scale_factor": True}),
+        (ValueError, "output sizes \\(0, 0\\); they must be positive", (1, 1, 2, 2), {"scale_factor": 0.4}),
+        (ValueError, "only one of size or scale_factor", (1, 1, 2, 2), {"size": 3}),
+        (ValueError, "only one of size or scale_factor", (1, 1, 2, 2), {"scale_factor": None}),
+    ]
+    for error, message, shape, options in bad_calls:
+        with pytest.raises(error, match=message):
+            F.interpolate(tg.randn(*shape), **{"scale_factor": 2, **options})

@@ -292,7 +292,8 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
 
 
 class Upsample(Module):
-    """``F.interpolate`` as a layer: to ``size`` or by ``scale_factor``, mode nearest, linear or bilinear."""
+    """``F.interpolate`` as a layer: to ``size`` or by ``scale_factor``, in any of its modes (nearest, nearest-exact,
+    area, linear, bilinear, trilinear, bicubic)."""
 
     def __init__(self, size: F.Size | None = None, scale_factor: Any = None, mode: str = "nearest",
                  align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> None:

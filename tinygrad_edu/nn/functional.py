@@ -1082,7 +1082,7 @@ def adaptive_avg_pool(x: Tensor, spatial: int, output_size: Any, what: str) -> T
         averaging = np.zeros((out, size), dtype=x.dtype)
         for i, (start, end) in enumerate(_adaptive_windows(size, out)):
             averaging[i, start:end] = 1.0 / (end - start)
-        y = (y.movedim(axis, -1) @ Tensor.wrap(averaging.T)).movedim(-1, axis)
+        y = _matmul_along(y, averaging, axis)
     return y[0] if unbatched else y
 
 
@@ -1185,27 +1185,35 @@ def adaptive_max_pool3d_with_indices(input: Tensor, output_size: Any, return_ind
 
 
 # ----------------------------------------------------------------------------------------------- interpolate
-INTERPOLATION_MODES = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
+INTERPOLATION_MODES = {"nearest": (1, 2, 3), "nearest-exact": (1, 2, 3), "area": (1, 2, 3), "linear": (1,),
+                       "bilinear": (2,), "trilinear": (3,), "bicubic": (2,)}
+INTERPOLATING_MODES = ("linear", "bilinear", "bicubic", "trilinear")
 
 
 def interpolate(input: Tensor, size: Size | None = None, scale_factor: float | Sequence[float] | None = None,
                 mode: str = "nearest", align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
-    """Resize the spatial axes of (N, C, L) or (N, C, H, W) input: ``nearest``, ``linear`` or ``bilinear`` with
-    PyTorch's source coordinates (``align_corners``), axis by axis (bilinear is separable)."""
+    """Resize the spatial axes of (N, C, L), (N, C, H, W) or (N, C, D, H, W) input with PyTorch's source coordinates
+    (``align_corners``); every mode is separable, so it resizes axis by axis (area: adaptive average pooling)."""
     if mode not in INTERPOLATION_MODES:
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (supported: "
                                   f"{', '.join(INTERPOLATION_MODES)})")
     spatial = input.ndim - 2
     if spatial not in INTERPOLATION_MODES[mode]:
-        raise ValueError(f"interpolate: mode {mode!r} needs a {INTERPOLATION_MODES[mode][0] + 2}-D input, got "
-                         f"shape {input.shape}")
-    if align_corners is not None and mode == "nearest":
-        raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear")
+        ranks = " or ".join(f"{n + 2}-D" for n in INTERPOLATION_MODES[mode])
+        raise ValueError(f"interpolate: mode {mode!r} needs a {ranks} input, got shape {input.shape}")
+    if align_corners is not None and mode not in INTERPOLATING_MODES:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         f"{' | '.join(INTERPOLATING_MODES)}")
+    if antialias and mode not in ("bilinear", "bicubic"):
+        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor as "
+                         "input")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: only one of size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     in_sizes = input.shape[2:]
     if size is not None:
         out_sizes, scales = as_tuple(size, spatial, "size", 1), (None,) * spatial
@@ -1214,44 +1222,88 @@ def interpolate(input: Tensor, size: Size | None = None, scale_factor: float | S
         if len(factors) != spatial or any(not f > 0 for f in factors):
             raise ValueError(f"interpolate: scale_factor must be positive, one per spatial axis, got {scale_factor!r}")
         out_sizes = tuple(math.floor(n * f) for n, f in zip(in_sizes, factors))
+        if min(out_sizes) < 1:
+            raise ValueError(f"interpolate: scale_factor {scale_factor!r} turns input of shape {input.shape} into "
+                             f"output sizes {out_sizes}; they must be positive")
         scales = (None,) * spatial if recompute_scale_factor else factors
+    if mode == "area":
+        return adaptive_avg_pool(input, spatial, out_sizes, "interpolate")
     y = input
-    for offset, (n_in, n_out, scale) in enumerate(zip(in_sizes, out_sizes, scales)):
-        axis = 2 + offset
-        if mode == "nearest":
-            y = y[(slice(None),) * axis + (_nearest_sources(n_in, n_out, scale),)]
-            continue
-        weights = _linear_weights(n_in, n_out, scale, bool(align_corners), input.dtype)
-        y = weights @ y if axis == input.ndim - 2 else y @ weights.T
+    for axis, (n_in, n_out, scale) in enumerate(zip(in_sizes, out_sizes, scales), start=2):
+        if mode in ("nearest", "nearest-exact"):
+            y = y[(slice(None),) * axis + (_nearest_sources(n_in, n_out, scale, mode == "nearest-exact"),)]
+        else:
+            weights = (_cubic_weights if mode == "bicubic" else _linear_weights)(
+                n_in, n_out, scale, bool(align_corners), input.dtype)
+            y = _matmul_along(y, weights, axis)
     return y
 
 
-def _nearest_sources(n_in: int, n_out: int, scale: float | None) -> np.ndarray:
-    """PyTorch's nearest source index ⌊dst · s⌋ (clamped), with s = 1/scale_factor or n_in/n_out in float32."""
-    if n_out == n_in:
-        return np.arange(n_out)
+def _matmul_along(x: Tensor, matrix: np.ndarray, axis: int) -> Tensor:
+    """y = x ·_axis Mᵀ: every vector of ``x`` along ``axis`` mapped by the constant (out, n) matrix M."""
+    return (x.movedim(axis, -1) @ Tensor.wrap(np.ascontiguousarray(matrix.T))).movedim(-1, axis)
+
+
+def _nearest_sources(n_in: int, n_out: int, scale: float | None, exact: bool) -> np.ndarray:
+    """PyTorch's nearest source index, clamped, with s = 1/scale_factor or n_in/n_out in float32: ⌊dst · s⌋, or
+    for nearest-exact the pixel centre's ⌊(dst + ½) · s⌋ (formed in float64, rounded to float32, then floored)."""
     step = np.float32(1.0 / scale) if scale is not None else np.float32(n_in) / np.float32(n_out)
-    return np.minimum(np.floor(np.arange(n_out, dtype=np.float32) * step).astype(np.int64), n_in - 1)
+    if exact:
+        position = ((np.arange(n_out) + 0.5) * np.float64(step)).astype(np.float32)
+    else:
+        position = np.arange(n_out, dtype=np.float32) * step
+    return np.minimum(np.floor(position).astype(np.int64), n_in - 1)
 
 
-def _linear_weights(n_in: int, n_out: int, scale: float | None, align_corners: bool, dtype: np.dtype) -> Tensor:
-    """The (n_out, n_in) matrix of linear interpolation: row i mixes the two inputs around PyTorch's source
-    coordinate of output i (computed in the input's precision, as PyTorch's kernel)."""
-    real = np.float64 if dtype == np.float64 else np.float32
+def _source_coordinates(n_in: int, n_out: int, scale: float | None, align_corners: bool, real: type) -> np.ndarray:
+    """PyTorch's real-valued source coordinate of each output pixel in precision ``real``: with align_corners the
+    corner pixels' centres coincide (dst · (n_in−1)/(n_out−1)), otherwise the pixel areas do ((dst + ½) · s − ½)."""
     dst = np.arange(n_out).astype(real)
     if align_corners:
-        step = real(n_in - 1) / real(n_out - 1) if n_out > 1 else real(0)
-        source = step * dst
-    else:
-        step = real(1.0 / scale) if scale is not None else real(n_in) / real(n_out)
-        source = np.maximum(step * (dst + real(0.5)) - real(0.5), real(0))
+        return (real(n_in - 1) / real(n_out - 1) if n_out > 1 else real(0)) * dst
+    step = real(1.0 / scale) if scale is not None else real(n_in) / real(n_out)
+    return step * (dst + real(0.5)) - real(0.5)
+
+
+def _tap_matrix(n_in: int, taps: np.ndarray, tap_weights: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The (n_out, n_in) matrix whose row i adds tap_weights[i, k] at column taps[i, k] (repeated taps add up)."""
+    matrix = np.zeros((len(taps), n_in), dtype=dtype)
+    np.add.at(matrix, (np.arange(len(taps))[:, None], taps), tap_weights)
+    return matrix
+
+
+def _linear_weights(n_in: int, n_out: int, scale: float | None, align_corners: bool, dtype: np.dtype
+                    ) -> np.ndarray:
+    """The matrix of linear interpolation: row i mixes the two inputs around PyTorch's source coordinate of output i
+    (computed in the input's precision, clamped at 0, as PyTorch's kernel; an axis of unchanged size is copied)."""
+    if n_out == n_in:
+        return np.eye(n_in, dtype=dtype)
+    real = np.float64 if dtype == np.float64 else np.float32
+    source = np.maximum(_source_coordinates(n_in, n_out, scale, align_corners, real), real(0))
     lower = np.minimum(np.floor(source).astype(np.int64), n_in - 1)
     upper = lower + (lower < n_in - 1)
     fraction = np.clip(source - lower, 0, 1)
-    weights = np.zeros((n_out, n_in), dtype=dtype)
-    np.add.at(weights, (np.arange(n_out), lower), 1 - fraction)
-    np.add.at(weights, (np.arange(n_out), upper), fraction)
-    return Tensor.wrap(weights)
+    return _tap_matrix(n_in, np.stack([lower, upper], axis=1), np.stack([1 - fraction, fraction], axis=1), dtype)
+
+
+def _cubic_weights(n_in: int, n_out: int, scale: float | None, align_corners: bool, dtype: np.dtype) -> np.ndarray:
+    """The matrix of bicubic interpolation along one axis: Keys' cubic convolution with a = −0.75 (PyTorch's) over the
+    four inputs around the unclamped source coordinate, whose indices are clamped into the axis (edge replicated)."""
+    real = np.float64 if dtype == np.float64 else np.float32
+    a = real(-0.75)
+    source = _source_coordinates(n_in, n_out, scale, align_corners, real)
+    lower = np.minimum(np.floor(source).astype(np.int64), n_in - 1)
+    t = np.clip(source - lower, 0, 1)
+
+    def near(x: np.ndarray) -> np.ndarray:  # the kernel for |x| ≤ 1: (a+2)|x|³ − (a+3)|x|² + 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x: np.ndarray) -> np.ndarray:  # the kernel for 1 < |x| < 2: a|x|³ − 5a|x|² + 8a|x| − 4a
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    tap_weights = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=1)
+    taps = np.clip(lower[:, None] + np.arange(-1, 3), 0, n_in - 1)
+    return _tap_matrix(n_in, taps, tap_weights, dtype)
 
 
 # ----------------------------------------------------------------------------------------------- normalisation
