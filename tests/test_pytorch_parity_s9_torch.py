@@ -1,0 +1,85 @@
+"""The PyTorch lines of issues 14 and 15 run in PyTorch 2.13 itself and here: the same values (or an error in
+both), and the same gradients in float64. Skips without torch; under CI=true a missing torch fails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from optional_tools import require_module
+
+import tinygrad_edu as tg
+
+torch = require_module("torch", "pip install torch==2.13.0 (the CPU build)")
+RNG = np.random.default_rng(15)
+
+
+def run(lib, call: Callable, arrays: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray | None]]:
+    """call(lib, *leaves) in one framework: its value and the gradients of Σ w·value for the float leaves."""
+    leaves = [lib.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    value = call(lib, *leaves)
+    weights = np.random.default_rng(0).standard_normal(tuple(value.shape))
+    if value.requires_grad:
+        (value * lib.tensor(weights)).sum().backward()
+    out = value.detach().numpy() if lib is torch else value.numpy()
+    grads = [None if t.grad is None else np.asarray(t.grad.numpy()) for t in leaves]
+    return np.asarray(out), grads
+
+
+def same_in_both(call: Callable, *arrays: np.ndarray) -> None:
+    """The line means here what it means in PyTorch: its value, its dtype's kind and each leaf's gradient."""
+    arrays = [np.asarray(a) for a in arrays]
+    try:
+        theirs, their_grads = run(torch, call, arrays)
+    except (RuntimeError, IndexError, ValueError, TypeError):
+        with pytest.raises((IndexError, ValueError, TypeError)):
+            run(tg, call, arrays)
+        return
+    ours, our_grads = run(tg, call, arrays)
+    assert ours.shape == theirs.shape and ours.dtype.kind == theirs.dtype.kind
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    for i, (mine, other) in enumerate(zip(our_grads, their_grads)):
+        assert (mine is None) == (other is None), f"leaf {i}: a gradient in one framework only"
+        if mine is not None:
+            np.testing.assert_allclose(mine, other, rtol=1e-10, atol=1e-12, err_msg=f"leaf {i}")
+
+
+X = np.arange(6.0).reshape(2, 3) + RNG.standard_normal((2, 3))
+NEGATIVE_INDEX_LINES = {
+    "take": lambda m, x: m.take(x, m.tensor([-1, 0, 5, -6])),
+    "take 0-d": lambda m, x: m.take(x, m.tensor(-2)),
+    "take too negative": lambda m, x: m.take(x, m.tensor([-7])),
+    "take too large": lambda m, x: m.take(x, m.tensor([6])),
+    "put": lambda m, x: x.put(m.tensor([-2, 0]), m.tensor([9.0, 8.0], dtype=m.float64)),
+    "put accumulate": lambda m, x: x.put(m.tensor([-1, 5]), m.tensor([9.0, 1.0], dtype=m.float64), accumulate=True),
+    "put too negative": lambda m, x: x.put(m.tensor([-7]), m.tensor([9.0], dtype=m.float64)),
+    "index_fill": lambda m, x: x.index_fill(1, m.tensor([-1]), 0),
+    "index_fill wrapped twice": lambda m, x: x.index_fill(1, m.tensor([-3, 0, 2]), -1.0),
+    "index_fill 0-d index": lambda m, x: x.index_fill(0, m.tensor(-1), 7.0),
+    "index_fill too negative": lambda m, x: x.index_fill(1, m.tensor([-4]), 0),
+    "index_fill too large": lambda m, x: x.index_fill(1, m.tensor([3]), 0),
+    "take_along_dim": lambda m, x: m.take_along_dim(x, m.tensor([[-1], [0]]), 1),
+    "take_along_dim modulo": lambda m, x: m.take_along_dim(x, m.tensor([[-4, 3, 100], [-100, 5, -1]]), 1),
+    "take_along_dim dim 0": lambda m, x: x.take_along_dim(m.tensor([[-1, 1, -2]]), 0),
+    "take_along_dim dim -1 broadcast": lambda m, x: m.take_along_dim(x, m.tensor([[-1, 2]]), -1),
+    "take_along_dim flat negative": lambda m, x: m.take_along_dim(x, m.tensor([-1])),
+    "take_along_dim flat too large": lambda m, x: m.take_along_dim(x, m.tensor([6])),
+    "index_select negative": lambda m, x: x.index_select(1, m.tensor([-1])),
+    "gather negative": lambda m, x: x.gather(1, m.tensor([[-1], [0]])),
+    "scatter negative": lambda m, x: x.scatter(1, m.tensor([[-1], [0]]), 9.0),
+    "scatter_add negative": lambda m, x: x.scatter_add(1, m.tensor([[-1], [0]]), x[:, :1]),
+    "scatter_reduce negative": lambda m, x: x.scatter_reduce(1, m.tensor([[-1], [0]]), x[:, :1], "amax"),
+    "index_add negative": lambda m, x: x.index_add(1, m.tensor([-1, 0]), x[:, :2]),
+    "index_copy negative": lambda m, x: x.index_copy(1, m.tensor([-1, 0]), x[:, :2]),
+    "index_put negative": lambda m, x: x.index_put((m.tensor([0, -1]), m.tensor([-1, -3])), x[0, :2]),
+    "index_put accumulate wrapped twice": lambda m, x: x.index_put((m.tensor([0, 0]), m.tensor([-1, 2])), x[1, :2],
+                                                                  accumulate=True),
+    "index_put too negative": lambda m, x: x.index_put((m.tensor([0]), m.tensor([-4])), x[0, 0]),
+    "getitem negative": lambda m, x: x[:, m.tensor([-1, 2, 0])],
+}
+
+
+@pytest.mark.parametrize("name", NEGATIVE_INDEX_LINES)
+def test_negative_and_out_of_range_indices_as_pytorch(name):
+    same_in_both(NEGATIVE_INDEX_LINES[name], X)
