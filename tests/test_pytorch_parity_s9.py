@@ -81,3 +81,52 @@ def test_gradients_with_wrapped_indices_add_up_where_two_indices_meet():
     check_gradients(lambda t: t.index_fill(1, tg.tensor([-1, 2]), 0.5), grid)
     check_gradients(lambda t, s: t.put(tg.tensor([-1, 5, 0]), s, accumulate=True), grid, RNG.standard_normal(3))
     check_gradients(lambda t, v: t.index_fill(1, tg.tensor([-3]), v), grid, np.array(0.25))
+
+
+# ------------------------------------------------------------------------------ 0-d inputs
+def test_the_gather_and_scatter_family_reads_a_0d_input_as_one_element():
+    three, five = tg.tensor(3.0), tg.tensor(5.0)
+    assert three.scatter(0, tg.tensor(0), five).item() == 5.0 and three.scatter(0, tg.tensor(0), five).shape == ()
+    assert three.scatter(-1, tg.tensor(0), 7.0).item() == 7.0
+    assert three.scatter(0, tg.tensor([0, 0]), tg.tensor([5.0, 6.0])).item() == 6.0  # the last write wins
+    assert tg.tensor([1.0, 2.0, 3.0]).scatter(0, tg.tensor(2), tg.tensor([4.0, 5.0])).tolist() == [1, 2, 4]
+    assert three.scatter_add(0, tg.tensor([0, 0]), tg.tensor([5.0, 1.0])).item() == 9.0
+    assert tg.tensor([1.0, 2.0, 3.0]).scatter_add(0, tg.tensor(2), five).tolist() == [1, 2, 8]
+    for reduce, include_self, expected in [("sum", True, 8), ("prod", True, 15), ("mean", True, 4), ("amax", True, 5),
+                                           ("amin", True, 3), ("amin", False, 5), ("sum", False, 5)]:
+        assert three.scatter_reduce(0, tg.tensor(0), five, reduce, include_self=include_self).item() == expected
+    assert three.gather(0, tg.tensor(0)).shape == () and three.gather(0, tg.tensor([0, 0])).tolist() == [3, 3]
+    assert tg.tensor([1.0, 2.0, 3.0]).gather(0, tg.tensor(2)).item() == 3.0
+    assert three.index_select(0, tg.tensor(0)).shape == ()
+    assert tg.tensor([1.0, 2.0]).index_select(0, tg.tensor(1)).tolist() == [2.0]
+    assert tg.take_along_dim(three, tg.tensor(0)).shape == (1,)  # without a dim both are flattened
+    assert three.index_fill(0, tg.tensor(-1), 1.0).item() == 1.0
+    assert three.index_add(0, tg.tensor(0), five).item() == 8.0 and three.index_copy(0, tg.tensor(0), five).item() == 5
+    assert tg.zeros(2, 3).index_add(0, tg.tensor(1), tg.ones(1, 3)).tolist() == [[0, 0, 0], [1, 1, 1]]
+
+
+def test_0d_inputs_that_pytorch_refuses_are_refused():
+    three = tg.tensor(3.0)
+    for call, error in [(lambda: three.scatter(0, tg.tensor(1), tg.tensor(5.0)), "index 1 is out of bounds"),
+                        (lambda: three.gather(0, tg.tensor(-1)), "index -1 is out of bounds"),
+                        (lambda: tg.ones(2, 3).gather(0, tg.tensor(0)), "index has 0 dimension"),
+                        (lambda: three.take_along_dim(tg.tensor(0), 0), "a 0-d tensor has no dim 0"),
+                        (lambda: three.scatter(1, tg.tensor(0), tg.tensor(5.0)), "axis 1 is out of range")]:
+        with pytest.raises((IndexError, ValueError), match=error):
+            call()
+
+
+def test_gradients_through_0d_gathers_and_scatters():
+    a, b, row = np.array(3.0), np.array(5.0), RNG.standard_normal(3)
+    check_gradients(lambda s, v: s.scatter(0, tg.tensor(0), v), a, b)
+    check_gradients(lambda s, v: s.scatter(0, tg.tensor([0, 0]), v), a, RNG.standard_normal(2))
+    check_gradients(lambda r, v: r.scatter(0, tg.tensor(2), v), row, b)
+    check_gradients(lambda s, v: s.scatter_add(0, tg.tensor(0), v), a, b)
+    for reduce in ("sum", "prod", "mean", "amax", "amin"):
+        check_gradients(lambda s, v, r=reduce: s.scatter_reduce(0, tg.tensor([0, 0]), v, r), a, np.array([2.0, 4.5]))
+    check_gradients(lambda r, v: r.scatter_reduce(0, tg.tensor(1), v, "prod"), row, b)
+    check_gradients(lambda s: s.gather(0, tg.tensor([0, 0])), a)
+    check_gradients(lambda r: r.gather(0, tg.tensor(2)), row)
+    check_gradients(lambda s, v: s.index_add(0, tg.tensor(0), v), a, b)
+    check_gradients(lambda r, v: r.index_copy(0, tg.tensor(1), v), row, b)
+    check_gradients(lambda s, v: s.scatter(0, tg.tensor(0), v), a, RNG.standard_normal(3))  # PyTorch's fails here

@@ -1411,10 +1411,10 @@ class Tensor:
             raise NotImplementedError("gather: sparse_grad=True is not supported; the gradient is dense (drop it)")
         index = _index_array(index, "gather")
         dim = normalize_axis(dim, self.ndim, "gather")
+        if _reads_0d_as_1d(self, index):
+            return _as_1d(self).gather(dim, _as_1d(index)).reshape(index.shape)
         if index.ndim != self.ndim:
             raise ValueError(f"gather: index has {index.ndim} dimension(s), the tensor {self.ndim}")
-        if not self.ndim:
-            return self.reshape(1).gather(0, index.reshape(1)).reshape(())
         if any(m > n for i, (m, n) in enumerate(zip(index.shape, self.shape)) if i != dim):
             raise ValueError(f"gather: index of shape {index.shape} is larger than the tensor's {self.shape} outside "
                              f"dim {dim}")
@@ -1430,6 +1430,9 @@ class Tensor:
             flat = self.reshape(-1)
             _check_bounds(indices, flat.shape[0], "take_along_dim", 0)
             return flat[indices.reshape(-1)]
+        if not self.ndim:
+            raise IndexError(f"take_along_dim: a 0-d tensor has no dim {dim} (as PyTorch; without a dim it is read "
+                             "flattened)")
         dim = normalize_axis(dim, self.ndim, "take_along_dim")
         if indices.ndim != self.ndim:
             raise ValueError(f"take_along_dim: indices have {indices.ndim} dimension(s), the tensor {self.ndim}")
@@ -1469,6 +1472,8 @@ class Tensor:
         if (src is None) == (value is None):
             raise TypeError("scatter: pass either src (a tensor) or value (a number)")
         index = _index_array(index, "scatter")
+        if _reads_0d_as_1d(self, index, src):
+            return _as_1d(self).scatter(dim, _as_1d(index), _as_1d(src), value=value).reshape(self.shape)
         source = self._scatter_source(dim, index, src, value, "scatter")
         places = self._scatter_places(dim, index, "scatter")
         landed = np.zeros(self.shape, dtype=bool)
@@ -1485,6 +1490,8 @@ class Tensor:
         """z = a with ``src`` added at index along dim (repeated indices add up);  ∂C/∂a = ∂C/∂z,
         ∂C/∂src = ∂C/∂z at the place each element was added"""
         index = _index_array(index, "scatter_add")
+        if _reads_0d_as_1d(self, index, src):
+            return _as_1d(self).scatter_add(dim, _as_1d(index), _as_1d(src)).reshape(self.shape)
         source = self._scatter_source(dim, index, src, None, "scatter_add")
         return self + ops.ScatterAdd.apply(source, self._scatter_places(dim, index, "scatter_add"), self.shape)
 
@@ -2009,6 +2016,8 @@ class Tensor:
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
         """z = a with source written at positions ``index`` (1-D) of ``dim``;  ∂C/∂source = ∂C/∂z there"""
         source = _as_tensor(source)
+        if not source.ndim and self.ndim <= 1:  # PyTorch reads a 0-d source (and tensor) as one element
+            return _as_1d(self).index_copy(dim, index, source.reshape(1)).reshape(self.shape)
         axis, index = self._checked_index(dim, index, source, "index_copy")
         return self._written(((slice(None),) * axis) + (index,), source)
 
@@ -2020,6 +2029,8 @@ class Tensor:
     def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
         """z = a with ``value`` at positions ``index`` of ``dim`` (negative ones from the end);  ∂C/∂a = ∂C/∂z
         elsewhere"""
+        if not self.ndim:  # PyTorch reads a 0-d tensor as one element along its one dim
+            return self.reshape(1).index_fill(dim, index, value).reshape(())
         axis = normalize_axis(dim, self.ndim, "index_fill")
         index = _wrapped_index(_index_array(index, "index_fill").reshape(-1), self.shape[axis], "index_fill", axis)
         mask = np.zeros(self.shape[axis], dtype=bool)
@@ -2029,11 +2040,12 @@ class Tensor:
     def _checked_index(self, dim: int, index: Any, source: Tensor, op: str) -> tuple[int, np.ndarray]:
         """``dim`` as an axis, and ``index`` as a 1-D array with one in-range entry per slice of ``source`` along it."""
         axis = normalize_axis(dim, self.ndim, op)
-        index = _index_array(index, op)
-        if index.ndim != 1 or source.ndim != self.ndim or source.shape[axis] != len(index):
+        given = _index_array(index, op)
+        index = _as_1d(given)  # PyTorch reads a 0-d index as one entry
+        if index.ndim != 1 or source.ndim != self.ndim or _as_1d(source).shape[axis] != len(index):
             raise ValueError(f"{op}: index must be 1-D with one entry per slice of source along dim {dim}; got index "
-                             f"of shape {index.shape}, source of shape {source.shape}, tensor of shape {self.shape}")
-        _check_bounds(index, self.shape[axis], op, axis)
+                             f"of shape {given.shape}, source of shape {source.shape}, tensor of shape {self.shape}")
+        _check_bounds(index, _as_1d(self).shape[axis], op, axis)
         return axis, index
 
     def _index_places(self, dim: int, index: Any, source: Tensor, op: str) -> np.ndarray:
@@ -2092,10 +2104,11 @@ class Tensor:
         include_self=False, also counts the excluded self)"""
         if reduce not in SCATTER_REDUCTIONS:
             raise ValueError(f"scatter_reduce: reduce must be one of {', '.join(SCATTER_REDUCTIONS)}, got {reduce!r}")
-        if not self.ndim:
-            raise ValueError("scatter_reduce: needs a tensor of at least one dimension (reshape a 0-d one to (1,))")
         index = _index_array(index, "scatter_reduce")
         source = _as_tensor(src)
+        if _reads_0d_as_1d(self, index, source):
+            return _as_1d(self).scatter_reduce(dim, _as_1d(index), _as_1d(source), reduce,
+                                               include_self=include_self).reshape(self.shape)
         if source.ndim != self.ndim:
             raise ValueError(f"scatter_reduce: src has {source.ndim} dimension(s), the tensor {self.ndim}")
         source = self._scatter_source(dim, index, source, None, "scatter_reduce")
@@ -3551,6 +3564,18 @@ def _check_bounds(index: np.ndarray, size: int, op: str, dim: int) -> None:
     if index.size and (index.min() < 0 or index.max() >= size):
         raise IndexError(f"{op}: index {index.min() if index.min() < 0 else index.max()} is out of bounds for dim "
                          f"{dim} of size {size}")
+
+
+def _reads_0d_as_1d(*inputs: Any) -> bool:
+    """Whether PyTorch's gather and scatter read these inputs with the 0-d ones as of shape (1,): some tensor or
+    array among them is 0-d and none has more than one dim."""
+    dims = [x.ndim for x in inputs if isinstance(x, (Tensor, np.ndarray))]
+    return 0 in dims and max(dims) <= 1
+
+
+def _as_1d(value: Any) -> Any:
+    """A 0-d tensor or array as shape (1,); anything else as it is."""
+    return value.reshape(1) if isinstance(value, (Tensor, np.ndarray)) and not value.ndim else value
 
 
 def _wrapped_index(index: np.ndarray, size: int, op: str, dim: int) -> np.ndarray:
