@@ -130,3 +130,37 @@ def test_gradients_through_0d_gathers_and_scatters():
     check_gradients(lambda s, v: s.index_add(0, tg.tensor(0), v), a, b)
     check_gradients(lambda r, v: r.index_copy(0, tg.tensor(1), v), row, b)
     check_gradients(lambda s, v: s.scatter(0, tg.tensor(0), v), a, RNG.standard_normal(3))  # PyTorch's fails here
+
+
+# ------------------------------------------------------------------------------ repeat_interleave with a tensor
+def test_repeat_interleave_with_a_tensor_of_counts_is_numpys_repeat():
+    x = RNG.standard_normal((2, 3))
+    for counts, dim in [([1, 0, 2], 1), ([2, 1], 0), ([3], 1), (2, 0), ([1, 0, 2, 1, 1, 3], None), ([2], None)]:
+        expected = np.repeat(x if dim is not None else x.ravel(), np.broadcast_to(counts, x.shape[dim] if dim is not
+                             None else x.size), axis=dim if dim is not None else 0)
+        np.testing.assert_array_equal(tg.tensor(x).repeat_interleave(tg.tensor(counts), dim=dim).data, expected)
+        check_gradients(lambda t, c=counts, d=dim: t.repeat_interleave(tg.tensor(c), d), x)  # Σ over the copies
+    assert tg.repeat_interleave(tg.tensor(x), tg.tensor([1, 0, 2]), dim=-1, output_size=3).shape == (2, 3)
+    assert tg.tensor(5.0).repeat_interleave(tg.tensor([3])).tolist() == [5, 5, 5]
+
+
+def test_repeat_interleave_with_only_counts_gives_the_repeated_indices():
+    assert tg.repeat_interleave(tg.tensor([1, 0, 2])).tolist() == [0, 2, 2]
+    assert tg.repeat_interleave(repeats=tg.tensor([2, 1]), output_size=3).tolist() == [0, 0, 1]
+    assert tg.repeat_interleave(tg.tensor([1, 2], dtype=tg.int32)).dtype == tg.int32  # the counts' dtype
+    assert tg.repeat_interleave(tg.tensor([], dtype=tg.int64)).shape == (0,)
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda: tg.ones(2, 3).repeat_interleave(tg.tensor([1, 2]), dim=1), ValueError, "2 counts, the tensor 3"),
+    (lambda: tg.ones(2, 3).repeat_interleave(tg.tensor([1, -1, 2]), dim=1), ValueError, "can not be negative"),
+    (lambda: tg.ones(2, 3).repeat_interleave(tg.tensor([1.0, 1.0, 2.0]), dim=1), TypeError, "integers"),
+    (lambda: tg.ones(2, 3).repeat_interleave(tg.tensor([[1, 1, 2]]), dim=1), ValueError, "1-D or 0-d"),
+    (lambda: tg.ones(2, 3).repeat_interleave(tg.tensor([1, 0, 2]), dim=1, output_size=4), ValueError, "output_size"),
+    (lambda: tg.tensor(5.0).repeat_interleave(tg.tensor(3), dim=0), IndexError, "a 0-d tensor has no dim 0"),
+    (lambda: tg.repeat_interleave(tg.tensor(3)), ValueError, "1-D tensor"),
+    (lambda: tg.repeat_interleave(tg.tensor([1, 0]), output_size=2), ValueError, "output_size 2"),
+])
+def test_repeat_interleave_refuses_what_pytorch_refuses(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -135,3 +135,30 @@ VALUES_ONLY = {  # the gradients are checked by finite differences in test_pytor
 def test_0d_inputs_as_pytorch(name):
     same_in_both(ZERO_D_LINES[name], np.array(3.0), RNG.standard_normal(3), np.array(5.0),
                  gradients=name not in VALUES_ONLY)
+
+
+REPEAT_INTERLEAVE_LINES = {
+    "per column": lambda m, x: x.repeat_interleave(m.tensor([1, 0, 2]), dim=1),
+    "per row": lambda m, x: x.repeat_interleave(m.tensor([2, 1]), dim=0),
+    "one count": lambda m, x: x.repeat_interleave(m.tensor([3]), dim=-1),
+    "a 0-d count": lambda m, x: x.repeat_interleave(m.tensor(2), dim=1),
+    "flattened": lambda m, x: x.repeat_interleave(m.tensor([1, 0, 2, 1, 1, 3])),
+    "int32 counts": lambda m, x: x.repeat_interleave(m.tensor([1, 0, 2], dtype=m.int32), dim=1),
+    "output_size": lambda m, x: m.repeat_interleave(x, m.tensor([1, 0, 2]), dim=1, output_size=3),
+    "wrong output_size": lambda m, x: x.repeat_interleave(m.tensor([1, 0, 2]), dim=1, output_size=4),
+    "wrong number of counts": lambda m, x: x.repeat_interleave(m.tensor([1, 2]), dim=1),
+    "a negative count": lambda m, x: x.repeat_interleave(m.tensor([1, -1, 2]), dim=1),
+    "float counts": lambda m, x: x.repeat_interleave(m.tensor([1.0, 1.0, 2.0]), dim=1),
+    "only counts": lambda m, x: m.repeat_interleave(m.tensor([1, 0, 2])),
+    "only counts by keyword": lambda m, x: m.repeat_interleave(repeats=m.tensor([2, 0, 1]), output_size=3),
+    "only int32 counts": lambda m, x: m.repeat_interleave(m.tensor([1, 2], dtype=m.int32)),
+    "only 0-d counts": lambda m, x: m.repeat_interleave(m.tensor(3)),
+    "only no counts": lambda m, x: m.repeat_interleave(m.tensor([], dtype=m.int64)),
+    "a 0-d tensor": lambda m, x: x[0, 0].repeat_interleave(m.tensor([3])),
+    "a 0-d tensor with a dim": lambda m, x: x[0, 0].repeat_interleave(m.tensor(3), dim=0),
+}
+
+
+@pytest.mark.parametrize("name", REPEAT_INTERLEAVE_LINES)
+def test_repeat_interleave_with_a_tensor_as_pytorch(name):
+    same_in_both(REPEAT_INTERLEAVE_LINES[name], X)

@@ -1619,9 +1619,12 @@ class Tensor:
         dims = _size_args(sizes, dims, "tile", "dims")
         return self.repeat(*((1,) * (self.ndim - len(dims)) + tuple(dims)))
 
-    def repeat_interleave(self, repeats: int, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
-        """z = each element repeated ``repeats`` times along ``dim`` (flattened without one; numpy's repeat);
-        ∂C/∂a = Σ over the copies"""
+    def repeat_interleave(self, repeats: int | Tensor, dim: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
+        """z = each element repeated ``repeats`` times along ``dim`` (flattened without one; numpy's repeat), or
+        ``repeats[i]`` times for a tensor of counts;  ∂C/∂a = Σ over the copies"""
+        if isinstance(repeats, Tensor):
+            return self._repeated_per_element(repeats, dim, output_size)
         if not isinstance(repeats, (int, np.integer)) or repeats < 0:
             raise TypeError(f"repeat_interleave: repeats must be a non-negative int, got {repeats!r}")
         x = self.reshape(-1) if dim is None else self
@@ -1633,6 +1636,21 @@ class Tensor:
         shape = list(expanded.shape)
         shape[axis + 1] = repeats
         return _in_new_memory(expanded.broadcast_to(shape).reshape(*x.shape[:axis], -1, *x.shape[axis + 1:]), self)
+
+    def _repeated_per_element(self, repeats: Tensor, dim: int | None, output_size: int | None) -> Tensor:
+        """Element i along ``dim`` repeated ``repeats[i]`` times (one count for all if it holds one)."""
+        if dim is not None and not self.ndim:
+            raise IndexError(f"repeat_interleave: a 0-d tensor has no dim {dim} (as PyTorch; leave out dim)")
+        x = self.reshape(-1) if dim is None else self
+        axis = 0 if dim is None else normalize_axis(dim, self.ndim, "repeat_interleave")
+        counts = repeat_counts(repeats, "repeat_interleave", vector=False).reshape(-1)
+        if counts.size not in (1, x.shape[axis]):
+            raise ValueError(f"repeat_interleave: repeats has {counts.size} counts, the tensor {x.shape[axis]} "
+                             f"elements along dim {axis} (pass one, or one per element)")
+        positions = np.repeat(np.arange(x.shape[axis]), np.broadcast_to(counts, x.shape[axis]))
+        if output_size is not None and output_size != positions.size:
+            raise ValueError(f"repeat_interleave: output_size {output_size} is not the result's size {positions.size}")
+        return x.index_select(axis, positions)
 
     def flip(self, dims: Any = None, *more: int, axis: Axis = None) -> Tensor:
         """z = a reversed along ``dims`` (all axes without any, as numpy), in new memory (as PyTorch; ``x[::-1]`` is the
@@ -3564,6 +3582,18 @@ def _check_bounds(index: np.ndarray, size: int, op: str, dim: int) -> None:
     if index.size and (index.min() < 0 or index.max() >= size):
         raise IndexError(f"{op}: index {index.min() if index.min() < 0 else index.max()} is out of bounds for dim "
                          f"{dim} of size {size}")
+
+
+def repeat_counts(repeats: Any, op: str, vector: bool) -> np.ndarray:
+    """A tensor of repeat counts as an array: integers, none negative, 1-D (or 0-d unless ``vector``), as PyTorch."""
+    counts = _index_free(repeats)
+    if counts.dtype.kind not in "iu":
+        raise TypeError(f"{op}: repeats must hold integers, got dtype {counts.dtype}")
+    if counts.ndim > 1 or (vector and counts.ndim != 1):
+        raise ValueError(f"{op}: repeats must be a 1-D{'' if vector else ' or 0-d'} tensor, got shape {counts.shape}")
+    if counts.size and counts.min() < 0:
+        raise ValueError(f"{op}: repeats can not be negative, got {counts.min()}")
+    return counts
 
 
 def _reads_0d_as_1d(*inputs: Any) -> bool:
