@@ -164,3 +164,37 @@ def test_repeat_interleave_with_only_counts_gives_the_repeated_indices():
 def test_repeat_interleave_refuses_what_pytorch_refuses(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ------------------------------------------------------------------------------ einsum's sublist format
+EINSUM_SUBLISTS = [  # (the arguments from the operands, the operands' shapes); numpy's einsum reads the same format
+    (lambda a, b: (a, [0, 1], b, [1, 2], [0, 2]), [(2, 3), (3, 4)]),
+    (lambda a, b: (a, [0, 1], b, [1, 2]), [(2, 3), (3, 4)]),
+    (lambda a, b: (a, [1, 0], b, [0, 2]), [(2, 3), (3, 4)]),  # implicit output: the letters used once, sorted
+    (lambda c, b: (c, [..., 0, 1], b, [1, 2], [..., 0, 2]), [(5, 2, 3), (3, 4)]),
+    (lambda c, b: (c, [Ellipsis, 0, 1], b, [1, 2]), [(5, 2, 3), (3, 4)]),
+    (lambda a: (a, (51, 0), (51, 0)), [(2, 3)]),
+    (lambda a: (a, [26, 25]), [(2, 3)]),  # A–Z sort before a–z
+    (lambda s: (s, [7, 7]), [(3, 3)]),  # a trace
+    (lambda a: (a, [0, 1], []), [(2, 3)]),
+    (lambda a, b, c: (a, [0], b, [1], c, [2], [2, 0, 1]), [(2,), (3,), (4,)]),
+]
+
+
+@pytest.mark.parametrize(("arguments", "shapes"), EINSUM_SUBLISTS)
+def test_einsum_sublists_are_numpys(arguments, shapes):
+    arrays = [RNG.standard_normal(shape) for shape in shapes]
+    ours = tg.einsum(*arguments(*[tg.tensor(a) for a in arrays]))
+    np.testing.assert_allclose(ours.data, np.einsum(*arguments(*arrays)), rtol=1e-12)
+    check_gradients(lambda *ts: tg.einsum(*arguments(*ts)), *arrays)
+
+
+def test_einsum_sublists_refuse_what_pytorch_refuses():
+    a = tg.ones(2, 3)
+    for bad in ([52, 0], [-1, 0], [0, 1.0]):
+        with pytest.raises(ValueError, match=r"sublist subscripts must be ints in \[0, 52\)"):
+            tg.einsum(a, bad, [0])
+    with pytest.raises(TypeError, match="each operand is followed by a list of its subscripts"):
+        tg.einsum(a, a)
+    with pytest.raises(ValueError, match="do not fit an operand of shape"):
+        tg.einsum(a, [0], [0])

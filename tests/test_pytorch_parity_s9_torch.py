@@ -162,3 +162,31 @@ REPEAT_INTERLEAVE_LINES = {
 @pytest.mark.parametrize("name", REPEAT_INTERLEAVE_LINES)
 def test_repeat_interleave_with_a_tensor_as_pytorch(name):
     same_in_both(REPEAT_INTERLEAVE_LINES[name], X)
+
+
+EINSUM_LINES = {
+    "with the output": lambda m, a, b, c: m.einsum(a, [0, 1], b, [1, 2], [0, 2]),
+    "implicit output": lambda m, a, b, c: m.einsum(a, [0, 1], b, [1, 2]),
+    "implicit output, letters sorted": lambda m, a, b, c: m.einsum(a, [1, 0], b, [0, 2]),
+    "ellipsis": lambda m, a, b, c: m.einsum(c, [..., 0, 1], b, [1, 2], [..., 0, 2]),
+    "ellipsis, implicit output": lambda m, a, b, c: m.einsum(c, [Ellipsis, 0, 1], b, [1, 2]),
+    "ellipsis moved": lambda m, a, b, c: m.einsum(c, [..., 0, 1], [1, ...]),
+    "tuples": lambda m, a, b, c: m.einsum(a, (0, 1), b, (1, 2), (0, 2)),
+    "both cases of letters": lambda m, a, b, c: m.einsum(a, [25, 26]),
+    "the largest subscript": lambda m, a, b, c: m.einsum(a, [51, 0], [51, 0]),
+    "a trace": lambda m, a, b, c: m.einsum(b[:, :3], [0, 0]),
+    "a diagonal": lambda m, a, b, c: m.einsum(b[:, :3], [0, 0], [0]),
+    "a sum": lambda m, a, b, c: m.einsum(a, [0, 1], []),
+    "three operands": lambda m, a, b, c: m.einsum(a[0], [0], b[:, 0], [1], a[:, 0], [2], [2, 0, 1]),
+    "subscript out of range": lambda m, a, b, c: m.einsum(a, [52, 0], [52, 0]),
+    "negative subscript": lambda m, a, b, c: m.einsum(a, [-1, 0], [0]),
+    "too few subscripts": lambda m, a, b, c: m.einsum(a, [0], [0]),
+    "output repeats": lambda m, a, b, c: m.einsum(a, [0, 1], [0, 0]),
+    "output unknown": lambda m, a, b, c: m.einsum(a, [0, 1], [2]),
+}
+
+
+@pytest.mark.parametrize("name", EINSUM_LINES)
+def test_einsum_sublists_as_pytorch(name):
+    same_in_both(EINSUM_LINES[name], RNG.standard_normal((2, 3)), RNG.standard_normal((3, 4)),
+                 RNG.standard_normal((5, 2, 3)))

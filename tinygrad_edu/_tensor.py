@@ -3835,10 +3835,12 @@ def solve(A: Tensor, B: Any, *, left: bool = True) -> Tensor:
     return X.squeeze(-1) if vector else X
 
 
-def einsum(equation: str, *operands: Any) -> Tensor:
+def einsum(equation: str | Tensor, *operands: Any) -> Tensor:
     """z = the sum over the letters not in the output of the products of the operands' elements (numpy's and
-    PyTorch's einsum: a repeated letter takes a diagonal, '...' broadcasts);  ∂C/∂aₖ = einsum of ∂C/∂z with the
-    other operands"""
+    PyTorch's einsum: a repeated letter takes a diagonal, '...' broadcasts; PyTorch's sublists too);  ∂C/∂aₖ =
+    einsum of ∂C/∂z with the other operands"""
+    if not isinstance(equation, str):
+        equation, operands = _sublist_equation((equation, *operands))
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:
@@ -3865,6 +3867,22 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         distinct.append(subscripts)
         prepared.append(t if t.shape == full else t.broadcast_to(full))  # size-1 axes broadcast, as PyTorch
     return ops.Einsum.apply((tuple(distinct), output), *prepared)
+
+
+def _sublist_equation(args: tuple) -> tuple[str, tuple]:
+    """PyTorch's sublist format ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as its equation ('AB,BC->AC') and the
+    operands: subscripts 0–25 are A–Z, 26–51 a–z, Ellipsis '...'; an odd number of arguments ends with the output."""
+    def letters(sublist: Any) -> str:
+        if not isinstance(sublist, (list, tuple)):
+            raise TypeError(f"einsum: in the sublist format each operand is followed by a list of its subscripts, got "
+                            f"{type(sublist).__name__}")
+        if any(s is not Ellipsis and not (isinstance(s, (int, np.integer)) and 0 <= s < 52) for s in sublist):
+            raise ValueError(f"einsum: sublist subscripts must be ints in [0, 52) or Ellipsis, got {list(sublist)}")
+        return "".join("..." if s is Ellipsis else string.ascii_letters[(s + 26) % 52] for s in sublist)
+    equation = ",".join(letters(sublist) for sublist in args[1::2])
+    if len(args) % 2:
+        return f"{equation}->{letters(args[-1])}", args[:-1:2]
+    return equation, args[::2]
 
 
 def _einsum_subscripts(equation: str, tensors: list[Tensor]) -> tuple[list[str], str]:
