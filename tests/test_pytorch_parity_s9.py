@@ -198,3 +198,49 @@ def test_einsum_sublists_refuse_what_pytorch_refuses():
         tg.einsum(a, a)
     with pytest.raises(ValueError, match="do not fit an operand of shape"):
         tg.einsum(a, [0], [0])
+
+
+# ------------------------------------------------------------------------------ containers' operators
+def test_module_list_plus_is_a_new_list_of_the_same_modules():
+    relu, linear, tanh = tg.nn.ReLU(), tg.nn.Linear(2, 2), tg.nn.Tanh()
+    first, second = tg.nn.ModuleList([relu, linear]), tg.nn.ModuleList([tanh])
+    joined = first + second
+    assert isinstance(joined, tg.nn.ModuleList) and list(joined) == [relu, linear, tanh] and len(first) == 2
+    assert list(dict(joined.named_children())) == ["0", "1", "2"] and joined[1].weight is linear.weight
+    assert list(first + [tanh]) == [relu, linear, tanh]  # noqa: RUF005 — any iterable of modules, as PyTorch
+    alias = first
+    first += (m for m in [tanh])
+    assert alias is first and list(alias) == [relu, linear, tanh]
+    with pytest.raises(TypeError, match="not iterable"):
+        first + 3
+    with pytest.raises(TypeError, match="holds Modules, got int"):
+        first + [3]  # noqa: RUF005 — ModuleList's +, the operator under test
+    with pytest.raises(TypeError):
+        first * 2  # PyTorch's ModuleList has no *
+
+
+def test_sequential_plus_and_times_as_pytorch():
+    relu, linear, tanh = tg.nn.ReLU(), tg.nn.Linear(2, 2), tg.nn.Tanh()
+    net = tg.nn.Sequential(relu, linear)
+    named = tg.nn.Sequential({"x": relu}) + tg.nn.Sequential({"y": tanh})
+    assert isinstance(named, tg.nn.Sequential) and list(dict(named.named_children())) == ["0", "1"]  # numbered
+    assert list(net + tg.nn.Sequential(tanh)) == [relu, linear, tanh] and len(net) == 2
+    assert list(net * 3) == [relu, linear] * 3 and list(2 * net) == [relu, linear] * 2 and len(net * True) == 2
+    x = tg.tensor([[0.5, -1.0]])
+    np.testing.assert_allclose((net * 2)(x).data, net(net(x)).data)  # the same modules, applied again
+    alias = net
+    net *= 2
+    assert alias is net and list(net) == [relu, linear] * 2
+    net += tg.nn.Sequential(tanh)
+    assert alias is net and list(dict(net.named_children()))[-1] == "4"
+    for bad in (tg.nn.ModuleList([tanh]), [tanh]):
+        with pytest.raises(ValueError, match="add operator supports only objects of Sequential class"):
+            net + bad
+        with pytest.raises(ValueError, match="add operator supports only objects of Sequential class"):
+            net += bad
+    for bad, error in [(0, ValueError), (-1, ValueError), (2.0, TypeError), (np.int64(2), TypeError)]:
+        with pytest.raises(error, match=r"multiplication factor|unsupported operand"):
+            net * bad
+        with pytest.raises(error, match=r"multiplication factor|unsupported operand"):
+            net *= bad
+    assert len(net) == 5  # the refused operations changed nothing

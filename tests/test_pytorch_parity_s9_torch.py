@@ -3,6 +3,7 @@ both), and the same gradients in float64. Skips without torch; under CI=true a m
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -190,3 +191,47 @@ EINSUM_LINES = {
 def test_einsum_sublists_as_pytorch(name):
     same_in_both(EINSUM_LINES[name], RNG.standard_normal((2, 3)), RNG.standard_normal((3, 4)),
                  RNG.standard_normal((5, 2, 3)))
+
+
+CONTAINER_LINES = [  # statements in both frameworks; the last expression is compared (modules by type, in order)
+    "a = nn.ModuleList([nn.ReLU(), nn.Linear(2, 2)]); a + nn.ModuleList([nn.Tanh()])",
+    "a = nn.ModuleList([nn.ReLU()]); a + [nn.Tanh(), nn.Sigmoid()]",
+    "a = nn.ModuleList([nn.ReLU()]); b = a; a += nn.ModuleList([nn.Tanh()]); b",
+    "a = nn.ModuleList([nn.ReLU()]); a + 3",
+    "a = nn.ModuleList([nn.ReLU()]); a + [3]",
+    "a = nn.ModuleList([nn.ReLU()]); a * 2",
+    "s = nn.Sequential(nn.ReLU(), nn.Linear(2, 2)); s + nn.Sequential(nn.Tanh())",
+    "s = nn.Sequential(OrderedDict([('x', nn.ReLU())])); s + nn.Sequential(OrderedDict([('y', nn.Tanh())]))",
+    "s = nn.Sequential(nn.ReLU()); s + nn.ModuleList([nn.Tanh()])",
+    "s = nn.Sequential(nn.ReLU()); s + [nn.Tanh()]",
+    "s = nn.Sequential(OrderedDict([('x', nn.ReLU())])); t = s; s += nn.Sequential(nn.Tanh()); t",
+    "s = nn.Sequential(nn.ReLU()); s += [nn.Tanh()]",
+    "s = nn.Sequential(nn.ReLU(), nn.Linear(2, 2)); s * 3",
+    "s = nn.Sequential(nn.ReLU(), nn.Linear(2, 2)); 2 * s",
+    "s = nn.Sequential(nn.ReLU(), nn.Linear(2, 2)); s * True",
+    "s = nn.Sequential(nn.ReLU()); s * 0",
+    "s = nn.Sequential(nn.ReLU()); s * -1",
+    "s = nn.Sequential(nn.ReLU()); s * 2.0",
+    "s = nn.Sequential(nn.ReLU()); s * np.int64(2)",
+    "s = nn.Sequential(nn.ReLU()); 'a' * s",
+    "s = nn.Sequential(nn.ReLU(), nn.Linear(2, 2)); t = s; s *= 3; t",
+    "s = nn.Sequential(nn.ReLU()); s *= 0",
+]
+
+
+def outcome(lib, line: str) -> object:
+    """What the line gives in one framework: a container's type, child names and child types, or the error type."""
+    *statements, last = line.split("; ")
+    env = {"nn": lib.nn, "OrderedDict": OrderedDict, "np": np}
+    try:
+        for statement in statements:
+            exec(statement, env)
+        value = eval(last, env)
+    except Exception as error:
+        return type(error).__name__ if isinstance(error, (ValueError, TypeError)) else "another error"
+    return type(value).__name__, list(value._modules), [type(m).__name__ for m in value]
+
+
+@pytest.mark.parametrize("line", CONTAINER_LINES)
+def test_container_operators_as_pytorch(line):
+    assert outcome(tg, line) == outcome(torch, line)
