@@ -1464,10 +1464,10 @@ class Tensor:
             raise NotImplementedError("gather: sparse_grad=True is not supported; the gradient is dense (drop it)")
         index = _index_array(index, "gather")
         dim = normalize_axis(dim, self.ndim, "gather")
+        if _reads_0d_as_1d(self, index):
+            return _as_1d(self).gather(dim, _as_1d(index)).reshape(index.shape)
         if index.ndim != self.ndim:
             raise ValueError(f"gather: index has {index.ndim} dimension(s), the tensor {self.ndim}")
-        if not self.ndim:
-            return self.reshape(1).gather(0, index.reshape(1)).reshape(())
         if any(m > n for i, (m, n) in enumerate(zip(index.shape, self.shape)) if i != dim):
             raise ValueError(f"gather: index of shape {index.shape} is larger than the tensor's {self.shape} outside "
                              f"dim {dim}")
@@ -1475,18 +1475,24 @@ class Tensor:
         return take_along_axis(self, Tensor.wrap(index), dim)
 
     def take_along_dim(self, indices: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-        """z = a at ``indices`` along an axis, both broadcast against each other (the flattened tensor without an
-        axis);  ∂C/∂a = ∂C/∂z added at the picked places"""
+        """z = a at ``indices`` along an axis (modulo its size, as PyTorch), both broadcast against each other (the
+        flattened tensor without an axis, indices in range);  ∂C/∂a = ∂C/∂z added at the picked places"""
         dim = _one_spelling(axis, dim, "take_along_dim", "axis", "dim")
         indices = _index_array(indices, "take_along_dim")
         if dim is None:
             flat = self.reshape(-1)
             _check_bounds(indices, flat.shape[0], "take_along_dim", 0)
             return flat[indices.reshape(-1)]
+        if not self.ndim:
+            raise IndexError(f"take_along_dim: a 0-d tensor has no dim {dim} (as PyTorch; without a dim it is read "
+                             "flattened)")
         dim = normalize_axis(dim, self.ndim, "take_along_dim")
         if indices.ndim != self.ndim:
             raise ValueError(f"take_along_dim: indices have {indices.ndim} dimension(s), the tensor {self.ndim}")
-        _check_bounds(indices, self.shape[dim], "take_along_dim", dim)
+        if not self.shape[dim] and indices.size:
+            raise IndexError(f"take_along_dim: dim {dim} is empty, there is nothing to take (indices of shape "
+                             f"{indices.shape})")
+        indices = indices % max(self.shape[dim], 1)  # PyTorch wraps every index modulo the size, not only negatives
         outer = np.broadcast_shapes(tuple(n for i, n in enumerate(self.shape) if i != dim),
                                     tuple(n for i, n in enumerate(indices.shape) if i != dim))
         outer = list(outer)
@@ -1519,6 +1525,8 @@ class Tensor:
         if (src is None) == (value is None):
             raise TypeError("scatter: pass either src (a tensor) or value (a number)")
         index = _index_array(index, "scatter")
+        if _reads_0d_as_1d(self, index, src):
+            return _as_1d(self).scatter(dim, _as_1d(index), _as_1d(src), value=value).reshape(self.shape)
         source = self._scatter_source(dim, index, src, value, "scatter")
         places = self._scatter_places(dim, index, "scatter")
         landed = np.zeros(self.shape, dtype=bool)
@@ -1535,6 +1543,8 @@ class Tensor:
         """z = a with ``src`` added at index along dim (repeated indices add up);  ∂C/∂a = ∂C/∂z,
         ∂C/∂src = ∂C/∂z at the place each element was added"""
         index = _index_array(index, "scatter_add")
+        if _reads_0d_as_1d(self, index, src):
+            return _as_1d(self).scatter_add(dim, _as_1d(index), _as_1d(src)).reshape(self.shape)
         source = self._scatter_source(dim, index, src, None, "scatter_add")
         return self + ops.ScatterAdd.apply(source, self._scatter_places(dim, index, "scatter_add"), self.shape)
 
@@ -1662,9 +1672,12 @@ class Tensor:
         dims = _size_args(sizes, dims, "tile", "dims")
         return self.repeat(*((1,) * (self.ndim - len(dims)) + tuple(dims)))
 
-    def repeat_interleave(self, repeats: int, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
-        """z = each element repeated ``repeats`` times along ``dim`` (flattened without one; numpy's repeat);
-        ∂C/∂a = Σ over the copies"""
+    def repeat_interleave(self, repeats: int | Tensor, dim: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
+        """z = each element repeated ``repeats`` times along ``dim`` (flattened without one; numpy's repeat), or
+        ``repeats[i]`` times for a tensor of counts;  ∂C/∂a = Σ over the copies"""
+        if isinstance(repeats, Tensor):
+            return self._repeated_per_element(repeats, dim, output_size)
         if not isinstance(repeats, (int, np.integer)) or repeats < 0:
             raise TypeError(f"repeat_interleave: repeats must be a non-negative int, got {repeats!r}")
         x = self.reshape(-1) if dim is None else self
@@ -1676,6 +1689,21 @@ class Tensor:
         shape = list(expanded.shape)
         shape[axis + 1] = repeats
         return _in_new_memory(expanded.broadcast_to(shape).reshape(*x.shape[:axis], -1, *x.shape[axis + 1:]), self)
+
+    def _repeated_per_element(self, repeats: Tensor, dim: int | None, output_size: int | None) -> Tensor:
+        """Element i along ``dim`` repeated ``repeats[i]`` times (one count for all if it holds one)."""
+        if dim is not None and not self.ndim:
+            raise IndexError(f"repeat_interleave: a 0-d tensor has no dim {dim} (as PyTorch; leave out dim)")
+        x = self.reshape(-1) if dim is None else self
+        axis = 0 if dim is None else normalize_axis(dim, self.ndim, "repeat_interleave")
+        counts = repeat_counts(repeats, "repeat_interleave", vector=False).reshape(-1)
+        if counts.size not in (1, x.shape[axis]):
+            raise ValueError(f"repeat_interleave: repeats has {counts.size} counts, the tensor {x.shape[axis]} "
+                             f"elements along dim {axis} (pass one, or one per element)")
+        positions = np.repeat(np.arange(x.shape[axis]), np.broadcast_to(counts, x.shape[axis]))
+        if output_size is not None and output_size != positions.size:
+            raise ValueError(f"repeat_interleave: output_size {output_size} is not the result's size {positions.size}")
+        return x.index_select(axis, positions)
 
     def flip(self, dims: Any = None, *more: int, axis: Axis = None) -> Tensor:
         """z = a reversed along ``dims`` (all axes without any, as numpy), in new memory (as PyTorch; ``x[::-1]`` is the
@@ -2022,9 +2050,9 @@ class Tensor:
         return self[(slice(None),) * axis + (int(index),)]
 
     def take(self, index: Any) -> Tensor:
-        """z = the flattened a at ``index`` (any shape);  ∂C/∂a = ∂C/∂z added at those places"""
-        index = _index_array(index, "take")
-        _check_bounds(index, self.data.size, "take", 0)
+        """z = the flattened a at ``index`` (any shape; negative ones from the end);  ∂C/∂a = ∂C/∂z added at those
+        places"""
+        index = _wrapped_index(_index_array(index, "take"), self.data.size, "take", 0)
         return self.reshape(-1)[Tensor.wrap(index)] if index.ndim else self.reshape(-1)[int(index)]
 
     def argwhere(self) -> Tensor:
@@ -2059,6 +2087,8 @@ class Tensor:
     def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
         """z = a with source written at positions ``index`` (1-D) of ``dim``;  ∂C/∂source = ∂C/∂z there"""
         source = _as_tensor(source)
+        if not source.ndim and self.ndim <= 1:  # PyTorch reads a 0-d source (and tensor) as one element
+            return _as_1d(self).index_copy(dim, index, source.reshape(1)).reshape(self.shape)
         axis, index = self._checked_index(dim, index, source, "index_copy")
         return self._written(((slice(None),) * axis) + (index,), source)
 
@@ -2068,10 +2098,12 @@ class Tensor:
         return ops.SetItem.apply(self, _as_dtype(values, self.dtype), index)
 
     def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
-        """z = a with ``value`` at positions ``index`` of ``dim``;  ∂C/∂a = ∂C/∂z elsewhere"""
+        """z = a with ``value`` at positions ``index`` of ``dim`` (negative ones from the end);  ∂C/∂a = ∂C/∂z
+        elsewhere"""
+        if not self.ndim:  # PyTorch reads a 0-d tensor as one element along its one dim
+            return self.reshape(1).index_fill(dim, index, value).reshape(())
         axis = normalize_axis(dim, self.ndim, "index_fill")
-        index = _index_array(index, "index_fill").reshape(-1)
-        _check_bounds(index, self.shape[axis], "index_fill", axis)
+        index = _wrapped_index(_index_array(index, "index_fill").reshape(-1), self.shape[axis], "index_fill", axis)
         mask = np.zeros(self.shape[axis], dtype=bool)
         mask[index] = True
         return self.masked_fill(mask.reshape([-1 if i == axis else 1 for i in range(self.ndim)]), value)
@@ -2079,11 +2111,12 @@ class Tensor:
     def _checked_index(self, dim: int, index: Any, source: Tensor, op: str) -> tuple[int, np.ndarray]:
         """``dim`` as an axis, and ``index`` as a 1-D array with one in-range entry per slice of ``source`` along it."""
         axis = normalize_axis(dim, self.ndim, op)
-        index = _index_array(index, op)
-        if index.ndim != 1 or source.ndim != self.ndim or source.shape[axis] != len(index):
+        given = _index_array(index, op)
+        index = _as_1d(given)  # PyTorch reads a 0-d index as one entry
+        if index.ndim != 1 or source.ndim != self.ndim or _as_1d(source).shape[axis] != len(index):
             raise ValueError(f"{op}: index must be 1-D with one entry per slice of source along dim {dim}; got index "
-                             f"of shape {index.shape}, source of shape {source.shape}, tensor of shape {self.shape}")
-        _check_bounds(index, self.shape[axis], op, axis)
+                             f"of shape {given.shape}, source of shape {source.shape}, tensor of shape {self.shape}")
+        _check_bounds(index, _as_1d(self).shape[axis], op, axis)
         return axis, index
 
     def _index_places(self, dim: int, index: Any, source: Tensor, op: str) -> np.ndarray:
@@ -2142,10 +2175,11 @@ class Tensor:
         include_self=False, also counts the excluded self)"""
         if reduce not in SCATTER_REDUCTIONS:
             raise ValueError(f"scatter_reduce: reduce must be one of {', '.join(SCATTER_REDUCTIONS)}, got {reduce!r}")
-        if not self.ndim:
-            raise ValueError("scatter_reduce: needs a tensor of at least one dimension (reshape a 0-d one to (1,))")
         index = _index_array(index, "scatter_reduce")
         source = _as_tensor(src)
+        if _reads_0d_as_1d(self, index, source):
+            return _as_1d(self).scatter_reduce(dim, _as_1d(index), _as_1d(source), reduce,
+                                               include_self=include_self).reshape(self.shape)
         if source.ndim != self.ndim:
             raise ValueError(f"scatter_reduce: src has {source.ndim} dimension(s), the tensor {self.ndim}")
         source = self._scatter_source(dim, index, source, None, "scatter_reduce")
@@ -2715,12 +2749,8 @@ class Tensor:
                             "PyTorch)")
         if source.data.size != index.size:
             raise ValueError(f"put: source has {source.data.size} elements and index {index.size}: they must match")
-        n = self.data.size
-        if index.size and (index.min() < -n or index.max() >= n):
-            raise IndexError(f"put: index {index.min() if index.min() < -n else index.max()} is out of range for a "
-                             f"tensor of {n} elements")
+        places = _wrapped_index(index, self.data.size, "put", 0)
         flat, values = self.reshape(-1), source.reshape(-1)
-        places = np.where(index < 0, index + n, index)
         put = flat.scatter_add(0, places, values) if accumulate else flat._written(places, values)
         return put.reshape(self.shape)
 
@@ -3624,6 +3654,38 @@ def _check_bounds(index: np.ndarray, size: int, op: str, dim: int) -> None:
                          f"{dim} of size {size}")
 
 
+def repeat_counts(repeats: Any, op: str, vector: bool) -> np.ndarray:
+    """A tensor of repeat counts as an array: integers, none negative, 1-D (or 0-d unless ``vector``), as PyTorch."""
+    counts = _index_free(repeats)
+    if counts.dtype.kind not in "iu":
+        raise TypeError(f"{op}: repeats must hold integers, got dtype {counts.dtype}")
+    if counts.ndim > 1 or (vector and counts.ndim != 1):
+        raise ValueError(f"{op}: repeats must be a 1-D{'' if vector else ' or 0-d'} tensor, got shape {counts.shape}")
+    if counts.size and counts.min() < 0:
+        raise ValueError(f"{op}: repeats can not be negative, got {counts.min()}")
+    return counts
+
+
+def _reads_0d_as_1d(*inputs: Any) -> bool:
+    """Whether PyTorch's gather and scatter read these inputs with the 0-d ones as of shape (1,): some tensor or
+    array among them is 0-d and none has more than one dim."""
+    dims = [x.ndim for x in inputs if isinstance(x, (Tensor, np.ndarray))]
+    return 0 in dims and max(dims) <= 1
+
+
+def _as_1d(value: Any) -> Any:
+    """A 0-d tensor or array as shape (1,); anything else as it is."""
+    return value.reshape(1) if isinstance(value, (Tensor, np.ndarray)) and not value.ndim else value
+
+
+def _wrapped_index(index: np.ndarray, size: int, op: str, dim: int) -> np.ndarray:
+    """Indices in [-size, size), the negative ones counted from the end (PyTorch's take, put, index_fill)."""
+    if index.size and (index.min() < -size or index.max() >= size):
+        raise IndexError(f"{op}: index {index.min() if index.min() < -size else index.max()} is out of range for dim "
+                         f"{dim} of size {size} (expected in [{-size}, {size - 1}])")
+    return np.where(index < 0, index + size, index)
+
+
 def _bool_mask(mask: Any, op: str) -> np.ndarray:
     array = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
     if array.dtype != np.bool_:
@@ -3843,10 +3905,12 @@ def solve(A: Tensor, B: Any, *, left: bool = True) -> Tensor:
     return X.squeeze(-1) if vector else X
 
 
-def einsum(equation: str, *operands: Any) -> Tensor:
+def einsum(equation: str | Tensor, *operands: Any) -> Tensor:
     """z = the sum over the letters not in the output of the products of the operands' elements (numpy's and
-    PyTorch's einsum: a repeated letter takes a diagonal, '...' broadcasts);  ∂C/∂aₖ = einsum of ∂C/∂z with the
-    other operands"""
+    PyTorch's einsum: a repeated letter takes a diagonal, '...' broadcasts; PyTorch's sublists too);  ∂C/∂aₖ =
+    einsum of ∂C/∂z with the other operands"""
+    if not isinstance(equation, str):
+        equation, operands = _sublist_equation((equation, *operands))
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:
@@ -3873,6 +3937,22 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         distinct.append(subscripts)
         prepared.append(t if t.shape == full else t.broadcast_to(full))  # size-1 axes broadcast, as PyTorch
     return ops.Einsum.apply((tuple(distinct), output), *prepared)
+
+
+def _sublist_equation(args: tuple) -> tuple[str, tuple]:
+    """PyTorch's sublist format ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as its equation ('AB,BC->AC') and the
+    operands: subscripts 0–25 are A–Z, 26–51 a–z, Ellipsis '...'; an odd number of arguments ends with the output."""
+    def letters(sublist: Any) -> str:
+        if not isinstance(sublist, (list, tuple)):
+            raise TypeError(f"einsum: in the sublist format each operand is followed by a list of its subscripts, got "
+                            f"{type(sublist).__name__}")
+        if any(s is not Ellipsis and not (isinstance(s, (int, np.integer)) and 0 <= s < 52) for s in sublist):
+            raise ValueError(f"einsum: sublist subscripts must be ints in [0, 52) or Ellipsis, got {list(sublist)}")
+        return "".join("..." if s is Ellipsis else string.ascii_letters[(s + 26) % 52] for s in sublist)
+    equation = ",".join(letters(sublist) for sublist in args[1::2])
+    if len(args) % 2:
+        return f"{equation}->{letters(args[-1])}", args[:-1:2]
+    return equation, args[::2]
 
 
 def _einsum_subscripts(equation: str, tensors: list[Tensor]) -> tuple[list[str], str]:

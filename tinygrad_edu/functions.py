@@ -42,6 +42,7 @@ from ._tensor import (
     randint,
     randn_like,
     randperm,
+    repeat_counts,
     searchsorted,
     std_mean,
     tensordot,
@@ -377,7 +378,6 @@ roll = _function(Tensor.roll)
 chunk = _function(Tensor.chunk)
 unbind = _function(Tensor.unbind)
 tile = _function(Tensor.tile)
-repeat_interleave = _function(Tensor.repeat_interleave)
 tril = _function(Tensor.tril)
 triu = _function(Tensor.triu)
 diag = _function(Tensor.diag)
@@ -387,6 +387,23 @@ unflatten = _function(Tensor.unflatten)
 movedim = _function(Tensor.movedim)
 moveaxis = _function(Tensor.moveaxis)
 narrow = _function(Tensor.narrow)
+
+
+def repeat_interleave(input: Any = None, repeats: Any = None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Tensor.repeat_interleave; with only a tensor of counts, the indices 0, 1, … each repeated its count times
+    (PyTorch's ``torch.repeat_interleave(repeats)``, in the counts' dtype)."""
+    if input is not None and repeats is not None:
+        return _function(Tensor.repeat_interleave)(input, repeats, dim, output_size=output_size)
+    if input is None and repeats is None:
+        raise TypeError("repeat_interleave: pass repeats (and the tensor to repeat, if any)")
+    counts = repeat_counts(input if repeats is None else repeats, "repeat_interleave", vector=True)
+    indices = np.repeat(np.arange(counts.size, dtype=counts.dtype), counts)
+    if output_size is not None and output_size != indices.size:
+        raise ValueError(f"repeat_interleave: output_size {output_size} is not the result's size {indices.size}")
+    return Tensor.wrap(indices)
+
+
 
 # linear algebra
 matmul = _function(Tensor.matmul)

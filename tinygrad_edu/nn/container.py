@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -89,6 +90,13 @@ class ModuleList(_IndexedModules):
     def _sliced(self, items: list[tuple[str, Module]]) -> ModuleList:
         return ModuleList(module for _, module in items)
 
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        """A new ModuleList of these modules, then ``other``'s (the same modules, not copies)."""
+        return ModuleList(itertools.chain(self, other))
+
+    def __iadd__(self, other: Iterable[Module]) -> ModuleList:
+        return self.extend(list(other))
+
 
 class Sequential(_IndexedModules):
     """Modules applied one after another: the seed's f_NN(x) = f^L(… f^1(f^0(x)))."""
@@ -104,10 +112,41 @@ class Sequential(_IndexedModules):
     def _sliced(self, items: list[tuple[str, Module]]) -> Sequential:
         return Sequential(OrderedDict(items))  # the names stay, as in PyTorch
 
+    def __add__(self, other: Sequential) -> Sequential:
+        """A new Sequential of these modules, then ``other``'s, numbered from 0 (the same modules, not copies)."""
+        return Sequential().extend(itertools.chain(self, _sequential(other)))
+
+    def __iadd__(self, other: Sequential) -> Sequential:
+        return self.extend(list(_sequential(other)))
+
+    def __mul__(self, times: int) -> Sequential:
+        """A new Sequential of these modules ``times`` over (the same modules each time, so they share parameters)."""
+        return Sequential().extend(list(self) * self._factor(times))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, times: int) -> Sequential:
+        return self.extend(list(self) * (self._factor(times) - 1))
+
+    def _factor(self, times: Any) -> int:
+        """``times`` checked as PyTorch checks it: an int (TypeError), and positive (ValueError)."""
+        if not isinstance(times, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(times)}")
+        if times <= 0:
+            raise ValueError(f"Non-positive multiplication factor {times} for {type(self)}")
+        return times
+
     def forward(self, x: Any) -> Any:
         for module in self._modules.values():
             x = module(x)
         return x
+
+
+def _sequential(other: Any) -> Sequential:
+    """``other`` if it is a Sequential: PyTorch's ``+`` joins a Sequential with another only (ValueError otherwise)."""
+    if not isinstance(other, Sequential):
+        raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
+    return other
 
 
 def _pairs(values: Mapping[str, Any] | Iterable[tuple[str, Any]], kind: str) -> list[tuple[str, Any]]:
