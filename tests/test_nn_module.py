@@ -197,3 +197,16 @@ def test_double_and_float_cast_parameters_in_place():
     layer.double()
     assert layer.weight is weight and weight.dtype == np.float64
     assert layer.float().weight.dtype == np.float32
+
+
+def test_a_child_registered_under_two_names_is_one_child_as_in_pytorch():
+    from tinygrad_edu import nn
+
+    shared = nn.Linear(2, 2)
+    twice = nn.Sequential(shared, nn.Tanh(), shared)
+    assert [name for name, _ in twice.named_children()] == ["0", "1"]
+    assert [type(m).__name__ for m in twice.children()] == ["Linear", "Tanh"]
+    assert len(list(twice)) == 3  # the forward still runs the layer twice
+    visits = []
+    twice.apply(visits.append)
+    assert [type(m).__name__ for m in visits] == ["Linear", "Tanh", "Sequential"]

@@ -456,8 +456,12 @@ class Module:
             yield module
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct submodules and their names; a module registered under two names comes once, by its first
+        (PyTorch's rule)."""
+        seen: set[int] = set()
         for name, module in self._modules.items():
-            if module is not None:
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
                 yield name, module
 
     def get_submodule(self, target: str) -> Module:
@@ -500,8 +504,7 @@ class Module:
                 fn(module)
                 continue
             stack.append((module, True))
-            unique = list({id(child): child for child in module.children()}.values())
-            stack.extend((child, False) for child in reversed(unique))
+            stack.extend((child, False) for child in reversed(list(module.children())))
         return self
 
     def _named_members(self, registry: str, prefix: str, recurse: bool,
