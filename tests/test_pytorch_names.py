@@ -720,3 +720,17 @@ def test_linear_with_a_vector_weight_is_a_dot_product_over_the_last_axis():
     np.testing.assert_allclose(y.data, x_values @ w.data)
     y.sum().backward()  # ∂/∂w Σ_rows x·w = Σ_rows x
     np.testing.assert_allclose(w.grad.data, x_values.sum(axis=0))
+
+
+def test_autograd_grad_walks_only_towards_its_inputs_as_pytorch():
+    """A retained tensor on the way to the input gets its gradient; one off every path keeps None (PyTorch's
+    pruned walk). C = Σ (2a)² + Σ 3b: ∂C/∂a = 8a, ∂C/∂(2a) = 4a."""
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    b = tg.tensor([1.0, 1.0], requires_grad=True)
+    on_path, off_path = a * 2.0, b * 3.0
+    on_path.retain_grad()
+    off_path.retain_grad()
+    (g,) = tg.autograd.grad((on_path * on_path).sum() + off_path.sum(), a)
+    np.testing.assert_allclose(g.data, [8.0, 16.0])
+    np.testing.assert_allclose(on_path.grad.data, [4.0, 8.0])
+    assert off_path.grad is None and a.grad is None and b.grad is None

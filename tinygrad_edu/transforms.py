@@ -36,9 +36,9 @@ def reached_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: 
                   create_graph: bool, retain_graph: bool, fill_retained: bool = False) -> list[Tensor | None]:
     """Σₖ cotangentₖ · ∂outputₖ/∂w for each ``w`` in ``wrt``, None where backward never reaches w.
 
-    Runs ``backward`` once; ``.grad`` of every tensor in the graph is restored after, except, with
-    ``fill_retained``, that a non-leaf the caller marked ``retain_grad`` adds its gradient (``torch.autograd.grad``
-    does). ``wrt`` must be tensors that require grad (leaves, or non-leaves that this call may mark ``retain_grad``).
+    Runs ``backward`` once, towards ``wrt`` only (``inputs=``); ``.grad`` of every tensor in the graph is restored
+    after, except, with ``fill_retained``, that a non-leaf the caller marked ``retain_grad`` on the way adds its
+    gradient (``torch.autograd.grad`` does). ``wrt`` must be tensors that require grad (leaves, or non-leaves that this call may mark ``retain_grad``).
     """
     terms = [(out * seed).sum() for out, seed in zip(outputs, cotangents) if out.requires_grad]
     if not terms:
@@ -57,7 +57,7 @@ def reached_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: 
     for tensor, _ in hooked:  # they see .grad filled by a backward; this one's .grad is put back
         tensor.post_accumulate_grad_hooks = None
     try:
-        root.backward(retain_graph=retain_graph, create_graph=create_graph)
+        root.backward(retain_graph=retain_graph, create_graph=create_graph, inputs=list(wrt))
         return [w.grad for w in wrt]
     finally:
         for tensor, hooks in hooked:
