@@ -38,7 +38,8 @@ def reached_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: 
 
     Runs ``backward`` once, towards ``wrt`` only (``inputs=``); ``.grad`` of every tensor in the graph is restored
     after, except, with ``fill_retained``, that a non-leaf the caller marked ``retain_grad`` on the way adds its
-    gradient (``torch.autograd.grad`` does). ``wrt`` must be tensors that require grad (leaves, or non-leaves that this call may mark ``retain_grad``).
+    gradient (``torch.autograd.grad`` does). ``wrt`` must be tensors that require grad (leaves, or non-leaves that
+    this call may mark ``retain_grad``).
     """
     terms = [(out * seed).sum() for out, seed in zip(outputs, cotangents) if out.requires_grad]
     if not terms:
