@@ -338,3 +338,59 @@ def test_a_gradient_returned_for_an_argument_that_is_no_tensor_is_an_error_as_in
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"returned a gradient for input 1, which is not a Tensor \(float\)"):
         _ScaleWithGradientInTheWrongPlace.apply(x, 3.0).sum().backward()
+
+
+def test_once_differentiable_backward_gives_first_derivatives_and_refuses_a_second():
+    """y = (2x)³ through a custom cube whose backward is marked @once_differentiable; z = Σ y²:
+    ∂z/∂x = 2·2y·3(2x)² = 12·(2x)²·(2x)³, as the chain rule gives; a second derivative is refused, as PyTorch's."""
+    from tinygrad_edu.autograd.function import FunctionCtx, once_differentiable
+
+    class Cube(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.data**3
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 3 * x * x * grad
+
+    values = np.array([1.0, 2.0])
+    x = tg.Tensor(values, requires_grad=True)
+    z = (Cube.apply(x * 2.0) ** 2).sum()
+    (g,) = tg.autograd.grad(z, x, create_graph=True)
+    np.testing.assert_allclose(g.data, 12 * (2 * values) ** 2 * (2 * values) ** 3)
+    assert g.requires_grad
+    with pytest.raises(RuntimeError, match="differentiate twice a function that was marked with @once_differentiable"):
+        g.sum().backward()
+    x2 = tg.Tensor(values, requires_grad=True)
+    (Cube.apply(x2) ** 2).sum().backward()  # a plain backward: no difference
+    np.testing.assert_allclose(x2.grad.data, 2 * values**3 * 3 * values**2)
+    assert isinstance(Cube.apply(x2).grad_fn, FunctionCtx)
+
+
+def test_mark_non_differentiable_leaves_the_output_unrecorded():
+    class Rounded(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            rounded = np.round(x.data)
+            ctx.mark_non_differentiable(rounded)
+            ctx.set_materialize_grads(False)  # one output, its gradient always given: either setting means the same
+            return rounded
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    x = tg.Tensor(np.array([0.4, 1.6]), requires_grad=True)
+    r = Rounded.apply(x)
+    np.testing.assert_array_equal(r.data, [0.0, 2.0])
+    assert not r.requires_grad and r.grad_fn is None
+
+    class OnArrays(Rounded):
+        forward_on_arrays = True
+
+    with pytest.raises(RuntimeError, match="forward_on_arrays"):
+        OnArrays.apply(x)

@@ -73,6 +73,7 @@ class Function:
     _changes_before: int = 0  # the last in-place change anywhere before forward ran (see bump_version)
     _output_version: tuple = ()
     _released = False
+    _non_differentiable = False  # the forward called mark_non_differentiable
 
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
@@ -110,7 +111,8 @@ class Function:
                 finally:
                     state.grad_enabled = True
                 result = result if type(result) is np.ndarray else _forward_result(cls, result)
-                record = result.dtype.kind in "fc"  # an integer or bool output has no gradient (PyTorch's rule)
+                record = result.dtype.kind in "fc" and not ctx._non_differentiable  # PyTorch's rule: an integer
+                # or bool output has no gradient, nor one the forward marked non-differentiable
             else:
                 result = cls.forward(ctx, *args, **kwargs)
         except ValueError as error:
@@ -148,6 +150,18 @@ class Function:
             if isinstance(value, Tensor) and value.version_counter is not None and value.version_counter[0]:
                 self._saved_versions = tuple([version_of(v) if isinstance(v, Tensor) else 0 for v in values])
                 return
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """PyTorch's: the output has no gradient (an index, a mask, a count), so it is not recorded and does not
+        require grad. Only for a forward written in Tensor ops (the default; not ``forward_on_arrays``)."""
+        if type(self).forward_on_arrays:
+            raise RuntimeError(f"{type(self).__name__}.forward runs on arrays (forward_on_arrays = True), which "
+                               "decides recording before it runs: mark_non_differentiable needs it False")
+        self._non_differentiable = True
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """PyTorch's switch for outputs that got no gradient; a Function here has one output, whose gradient is
+        always given, so either setting means the same."""
 
     @property
     def saved_tensors(self) -> tuple:

@@ -10,14 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from ._tensor import Tensor, stack
-from .engine import Function
-from .grad_mode import detect_anomaly, enable_grad, inference_mode, no_grad, set_grad_enabled
-from .gradcheck import gradcheck, gradgradcheck
-from .transforms import reached_grads
+from .._tensor import Tensor, stack
+from ..grad_mode import detect_anomaly, enable_grad, inference_mode, no_grad, set_grad_enabled
+from ..gradcheck import gradcheck, gradgradcheck
+from ..transforms import reached_grads
+from . import function
+from .function import Function, once_differentiable
 
-__all__ = ["Function", "backward", "detect_anomaly", "enable_grad", "grad", "gradcheck", "gradgradcheck",
-           "inference_mode", "no_grad", "set_grad_enabled"]
+__all__ = ["Function", "backward", "detect_anomaly", "enable_grad", "function", "grad", "gradcheck", "gradgradcheck",
+           "inference_mode", "no_grad", "once_differentiable", "set_grad_enabled"]
 
 Tensors = Tensor | Sequence[Tensor]
 
