@@ -9,6 +9,7 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from optional_tools import require_module
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
@@ -119,6 +120,41 @@ def test_a_copied_module_mirrors_its_own_registries(copier):
     assert float(model[0].weight.sum().item()) == 12.0
     x = tg.Tensor(np.ones((1, 3), np.float32))
     assert copied(x).shape == model(x).shape == (1, 2)
+
+
+@pytest.mark.parametrize("copier", [copy.deepcopy, lambda m: pickle.loads(pickle.dumps(m))], ids=["deepcopy", "pickle"])
+def test_a_copied_parameter_starts_without_a_gradient_as_in_pytorch(copier):
+    """PyTorch's Parameter copies leave .grad behind: the copy's first backward is its gradient alone (here the
+    closed form ∂Σ(xWᵀ + b)/∂W = column sums of x, for every output row), not added to the original's."""
+    model = nn.Linear(2, 3)
+    x = tg.Tensor(np.array([[1.0, 2.0], [3.0, -1.0]], np.float32))
+    model(x).sum().backward()
+    copied = copier(model)
+    assert copied.weight.grad is None and copied.bias.grad is None and copied.weight.requires_grad
+    assert model.weight.grad is not None  # the original keeps its own
+    copied(x).sum().backward()
+    np.testing.assert_array_equal(copied.weight.grad.data, np.tile([4.0, 1.0], (3, 1)))
+    np.testing.assert_array_equal(copied.bias.grad.data, [2.0, 2.0, 2.0])
+
+
+def test_copied_parameters_and_tensors_keep_their_gradients_as_in_pytorch():
+    torch = require_module("torch", "pip install torch==2.13.0 (the CPU build)")
+
+    def kept(lib, make, copier) -> bool:
+        leaf = make(lib)
+        (leaf * 2).sum().backward()
+        return copier(leaf).grad is not None
+
+    def parameter(lib):
+        return lib.nn.Parameter(lib.ones(2))
+
+    def pickled(leaf):
+        return pickle.loads(pickle.dumps(leaf))
+
+    assert kept(tg, parameter, copy.deepcopy) == kept(torch, parameter, copy.deepcopy) is False
+    assert kept(tg, parameter, pickled) == kept(torch, parameter, pickled) is False
+    plain = [lambda lib: lib.ones(2, requires_grad=True), copy.deepcopy]  # a plain leaf's deep copy keeps it
+    assert kept(tg, *plain) == kept(torch, *plain) is True
 
 
 def test_a_name_the_class_also_has_is_found_on_the_class_first_as_in_pytorch():

@@ -143,3 +143,25 @@ def test_embedding_from_pretrained_copies_and_freezes():
     np.testing.assert_array_equal(trainable.weight.grad.data, [[0, 0], [0, 0], [1, 1]])
     with pytest.raises(NotImplementedError, match="max_norm"):
         nn.Embedding(3, 2, max_norm=1.0)
+
+
+def test_embedding_bag_from_pretrained_takes_pytorchs_argument_order():
+    """EmbeddingBag.from_pretrained's third argument is max_norm (not Embedding's padding_idx), then mode, ...:
+    checked against the bags reduced by hand."""
+    table = np.arange(12.0).reshape(4, 3)
+    with pytest.raises(NotImplementedError, match="max_norm"):
+        nn.EmbeddingBag.from_pretrained(table, True, 2)
+    bags = np.array([[0, 1], [2, 1]])
+    ours = nn.EmbeddingBag.from_pretrained(table, False, None, 2.0, False, "sum", False, False, 1)
+    np.testing.assert_array_equal(ours(bags).data, [table[0], table[2]])  # row 1 is padding: left out of each sum
+    assert ours.mode == "sum" and ours.padding_idx == 1 and ours.weight.requires_grad
+    maxed = nn.EmbeddingBag.from_pretrained(tg.Tensor(table), mode="max")
+    np.testing.assert_array_equal(maxed(bags).data, [table[1], table[2]])
+    assert not maxed.weight.requires_grad
+
+
+def test_embedding_bag_from_pretrained_as_pytorch(torch):
+    table, bags = np.arange(12.0).reshape(4, 3), np.array([[0, 1], [2, 1]])
+    ours = nn.EmbeddingBag.from_pretrained(table, False, None, 2.0, False, "sum", False, False, 1)
+    theirs = torch.nn.EmbeddingBag.from_pretrained(torch.tensor(table), False, None, 2.0, False, "sum", False, False, 1)
+    compare_with_torch(torch, ours, theirs, [bags])

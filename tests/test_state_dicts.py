@@ -5,6 +5,7 @@ import copy
 
 import numpy as np
 import pytest
+from optional_tools import require_module
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
@@ -119,6 +120,53 @@ def test_non_strict_returns_pytorchs_named_pair_and_still_refuses_bad_values():
     assert_unchanged(model, before)
     with pytest.raises(TypeError, match="expects a dict of name → array, got list"):
         model.load_state_dict([("linear.weight", np.ones((2, 2)))])
+
+
+def stepped(lib):
+    """A module with extra state (a step count), as PyTorch's docs describe get_extra_state/set_extra_state."""
+
+    class Stepped(lib.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear, self.steps = lib.nn.Linear(1, 1), 0
+
+        def get_extra_state(self):
+            return {"steps": self.steps}
+
+        def set_extra_state(self, state) -> None:
+            self.steps = state["steps"]
+
+    return Stepped
+
+
+def extra_state_round_trip(lib) -> tuple:
+    stepped_class = stepped(lib)
+    model = lib.nn.Sequential(stepped_class(), lib.nn.Linear(1, 1), stepped_class())
+    model[0].steps = 5
+    state = model.state_dict()
+    fresh = lib.nn.Sequential(stepped_class(), lib.nn.Linear(1, 1), stepped_class())
+    fresh.load_state_dict(state)
+    restored = fresh[0].steps, fresh[2].steps
+    without = {key: value for key, value in state.items() if key != "0._extra_state"}
+    missing = fresh.load_state_dict(without, strict=False).missing_keys
+    return list(state), state["0._extra_state"], restored, missing
+
+
+def test_a_modules_extra_state_is_saved_after_its_own_tensors_and_restored():
+    """PyTorch's documented layout: each module's parameters, its buffers, then ``_extra_state`` if it overrides
+    get_extra_state, then its children; load_state_dict hands the entry to set_extra_state."""
+    keys, saved, restored, missing = extra_state_round_trip(tg)
+    assert keys == ["0._extra_state", "0.linear.weight", "0.linear.bias", "1.weight", "1.bias", "2._extra_state",
+                    "2.linear.weight", "2.linear.bias"]
+    assert saved == {"steps": 5} and restored == (5, 0) and missing == ["0._extra_state"]
+    with pytest.raises(RuntimeError, match=r"missing key '0\._extra_state' \(expected its extra state\)"):
+        tg.nn.Sequential(stepped(tg)()).load_state_dict({"0.linear.weight": np.ones((1, 1)), "0.linear.bias": [0.0]})
+    assert "_extra_state" not in nn.Linear(1, 1).state_dict()  # only an override adds the entry
+
+
+def test_extra_state_as_pytorch():
+    torch = require_module("torch", "pip install torch==2.13.0 (the CPU build)")
+    assert extra_state_round_trip(tg) == extra_state_round_trip(torch)
 
 
 # ----------------------------------------------------------------------------------------------- optimizers

@@ -242,6 +242,14 @@ def _activation(choice: Any, default: type[Module]) -> Module:
 
 
 # ----------------------------------------------------------------------------------------------- embedding
+def _pretrained_table(cls: type, embeddings: Any) -> np.ndarray:
+    """A copy of a from_pretrained table, which must be 2-D."""
+    values = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+    if values.ndim != 2:
+        raise ValueError(f"{cls.__name__}.from_pretrained needs a 2-D tensor, got shape {values.shape}")
+    return values.copy()
+
+
 class Embedding(Module):
     """A lookup table: row i of ``weight`` (num_embeddings, embedding_dim) for index i, initialised N(0, 1); the row
     at ``padding_idx`` starts at zeros and gets no gradient."""
@@ -275,12 +283,13 @@ class Embedding(Module):
             self.weight.data[self.padding_idx] = 0
 
     @classmethod
-    def from_pretrained(cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None) -> Embedding:
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None,
+                        max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
         """An Embedding over a copy of ``embeddings`` (2-D); ``freeze`` keeps it from being trained."""
-        values = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
-        if values.ndim != 2:
-            raise ValueError(f"Embedding.from_pretrained needs a 2-D tensor, got shape {values.shape}")
-        return cls(*values.shape, padding_idx=padding_idx, _weight=values.copy(), _freeze=freeze)
+        values = _pretrained_table(cls, embeddings)
+        return cls(*values.shape, padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
+                   scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, _weight=values, _freeze=freeze)
 
     def forward(self, indices: Any) -> Tensor:
         return F.embedding(indices, self.weight, self.padding_idx)
@@ -304,6 +313,16 @@ class EmbeddingBag(Embedding):
         super().__init__(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
                          _weight, _freeze)
         self.mode, self.include_last_offset = mode, include_last_offset
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True, max_norm: float | None = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                        sparse: bool = False, include_last_offset: bool = False,
+                        padding_idx: int | None = None) -> EmbeddingBag:
+        """An EmbeddingBag over a copy of ``embeddings`` (2-D), in PyTorch's argument order (max_norm third)."""
+        values = _pretrained_table(cls, embeddings)
+        return cls(*values.shape, max_norm, norm_type, scale_grad_by_freq, mode, sparse, values, include_last_offset,
+                   padding_idx, _freeze=freeze)
 
     def forward(self, input: Any, offsets: Any = None, per_sample_weights: Tensor | None = None) -> Tensor:
         return F.embedding_bag(input, self.weight, offsets, mode=self.mode, per_sample_weights=per_sample_weights,

@@ -51,6 +51,11 @@ class Parameter(Tensor):
 
     data = property(operator.attrgetter("_array"), _take_data, doc="The array the parameter computes on.")
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A Tensor's state without its ``.grad``: a deep copy or an unpickled parameter starts with none, as
+        PyTorch's (so a copied model's first backward is not added to the original's last gradient)."""
+        return {**super().__getstate__(), "_grad": None}
+
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
@@ -610,8 +615,19 @@ class Module:
         ``keep_vars`` the tensors themselves (PyTorch's options); written into ``destination`` if given."""
         out = OrderedDict() if destination is None else destination
         for key, tensor in self._state_tensors().items():
-            out[prefix + key] = tensor if keep_vars else tensor.data.copy()
+            if isinstance(tensor, Module):
+                out[prefix + key] = tensor.get_extra_state()
+            else:
+                out[prefix + key] = tensor if keep_vars else tensor.data.copy()
         return out
+
+    def get_extra_state(self) -> Any:
+        """What a subclass that overrides this saves in its state dict under ``_extra_state`` (any object)."""
+        raise RuntimeError(f"{type(self).__name__} has no extra state: override get_extra_state and set_extra_state")
+
+    def set_extra_state(self, state: Any) -> None:
+        """Restore what ``get_extra_state`` returned; ``load_state_dict`` calls it with the ``_extra_state`` entry."""
+        raise RuntimeError(f"{type(self).__name__} has no extra state: override get_extra_state and set_extra_state")
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values in by name, all or nothing: every key, shape and dtype is checked before any is assigned."""
@@ -623,11 +639,12 @@ class Module:
         problems = []
         if strict:
             problems += [f"missing key {key!r} (expected " + ("any shape" if isinstance(own[key], UNINITIALIZED) else
+                                                               "its extra state" if isinstance(own[key], Module) else
                                                                f"shape {own[key].shape}") + ")" for key in missing]
             problems += [f"unexpected key {key!r} ({_describe_value(state_dict[key])})" for key in unexpected]
         arrays = {}
         for key, target in own.items():
-            if key in state_dict:
+            if key in state_dict and not isinstance(target, Module):
                 try:
                     like = (np.zeros(np.shape(state_dict[key]), target.dtype)  # a lazy module's: any shape fits
                             if isinstance(target, UNINITIALIZED) else target.data)
@@ -637,6 +654,9 @@ class Module:
         if problems:
             raise RuntimeError(f"load_state_dict for {type(self).__name__} failed, nothing was changed: "
                                + "; ".join(problems))
+        for key, target in own.items():
+            if isinstance(target, Module) and key in state_dict:
+                target.set_extra_state(state_dict[key])
         for key, value in arrays.items():
             if isinstance(own[key], UNINITIALIZED):
                 own[key].materialize(value.shape)
@@ -644,9 +664,9 @@ class Module:
             engine.bump_version(own[key])  # an in-place change, as PyTorch's copy_: a graph that saved it refuses
         return IncompatibleKeys(missing, unexpected)
 
-    def _state_tensors(self) -> dict[str, Tensor]:
+    def _state_tensors(self) -> dict[str, Tensor | Module]:
         """Dotted name → every parameter and persistent buffer, under each name a shared module has (as PyTorch):
-        what ``state_dict`` saves."""
+        what ``state_dict`` saves; a module that overrides ``get_extra_state`` stands for it under ``_extra_state``."""
         tensors = {}
         for prefix, module in self.named_modules(remove_duplicate=False):
             for registry in (module._parameters, module._buffers):
@@ -654,6 +674,8 @@ class Module:
                     if value is not None and not (registry is module._buffers
                                                   and name in module._non_persistent_buffers):
                         tensors[f"{prefix}.{name}" if prefix else name] = value
+            if type(module).get_extra_state is not Module.get_extra_state:
+                tensors[f"{prefix}._extra_state" if prefix else "_extra_state"] = module
         return tensors
 
     # ------------------------------------------------------------------------------------------- repr
