@@ -267,7 +267,8 @@ def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool = True, unitrian
 def matrix_norm(input: Any, ord: float | str = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """‖A‖ over the matrices in ``dim``: 'fro' = √Σ aᵢⱼ², ±1 / ±inf the largest or smallest column / row sum of |A|,
-    2 / −2 the largest / smallest singular value, 'nuc' their sum;  the gradient of that composition"""
+    2 / −2 the largest / smallest singular value, 'nuc' their sum;  the gradient of that composition (tied
+    singular values share it evenly, as PyTorch's amax)"""
     if ord not in (2, -2, "nuc"):
         return tensor_matrix_norm(input, ord, dim, keepdim, dtype=dtype)
     A = _matrices(input, "matrix_norm")
@@ -278,7 +279,7 @@ def matrix_norm(input: Any, ord: float | str = "fro", dim: tuple[int, int] = (-2
         A = A.to(dtype)
     planes = A.movedim(tuple(dim), (-2, -1))
     S = svdvals(planes)
-    total = S.sum(-1) if ord == "nuc" else S[..., 0] if ord == 2 else S[..., -1]
+    total = S.sum(-1) if ord == "nuc" else S.amax(-1) if ord == 2 else S.amin(-1)
     if keepdim:
         rows, cols = sorted(d % A.ndim for d in dim)
         total = total.unsqueeze(rows).unsqueeze(cols)
