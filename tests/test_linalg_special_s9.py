@@ -35,3 +35,23 @@ def test_spectral_norm_gradients_at_ties_as_pytorch(ord, matrix, expected):
     y = torch.tensor(matrix, requires_grad=True)
     torch.linalg.matrix_norm(y, ord).backward()
     np.testing.assert_allclose(y.grad.numpy(), expected, atol=1e-12)
+
+
+# xlogy's definition (PyTorch's docs, scipy's xlogy): 0 where a = 0, unless b is NaN, so also at b = ∞.
+def test_xlogy_is_zero_at_zero_times_the_log_of_infinity():
+    a, b = tg.tensor([0.0, -0.0, 2.0, 0.0], requires_grad=True), tg.tensor([np.inf, np.inf, np.inf, np.nan])
+    z = tg.special.xlogy(a, b)
+    np.testing.assert_array_equal(z.data, [0.0, 0.0, np.inf, np.nan])
+    z.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [np.inf, np.inf, np.inf, np.nan])  # ∂z/∂a = ln b, unchanged
+    np.testing.assert_array_equal(tg.xlogy(0.0, tg.tensor([np.inf])).data, [0.0])
+    np.testing.assert_array_equal(tg.tensor(0.0).xlogy(np.inf).data, 0.0)
+
+
+def test_xlogy_at_infinity_as_pytorch():
+    torch = torch_module()
+    a, b = torch.tensor([0.0, -0.0, 2.0, 0.0], requires_grad=True), torch.tensor([np.inf, np.inf, np.inf, np.nan])
+    z = torch.special.xlogy(a, b)
+    np.testing.assert_array_equal(z.detach().numpy(), [0.0, 0.0, np.inf, np.nan])
+    z.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [np.inf, np.inf, np.inf, np.nan])

@@ -1971,7 +1971,11 @@ class Tensor:
         ∂z/∂b = a/b"""
         a, b = self._floating_pair(other)  # a numpy float64 scalar counts as a Python float, as in PyTorch
         undefined = (a.data == 0) & ~(b.data > 0) & ~np.isnan(b.data)  # 0·ln b with no real ln b: z is 0 there
-        return a * where(undefined, 1.0, b).log() + 0.0  # + 0.0: 0·ln b is −0.0 for b < 1, PyTorch's z is +0.0
+        z = a * where(undefined, 1.0, b).log() + 0.0  # + 0.0: 0·ln b is −0.0 for b < 1, PyTorch's z is +0.0
+        zero_times_infinity = (a.data == 0) & (b.data == np.inf)
+        if zero_times_infinity.any():  # z is 0 there too; its value only, so ∂z/∂a stays ln ∞ = ∞, as PyTorch
+            z.data[zero_times_infinity] = 0.0
+        return z
 
     def deg2rad(self) -> Tensor:
         return self._floating() * (math.pi / 180)
