@@ -3,6 +3,8 @@ answer by a closed form, and checks PyTorch gives it too (skipped without torch,
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from optional_tools import require_module
@@ -55,3 +57,18 @@ def test_xlogy_at_infinity_as_pytorch():
     np.testing.assert_array_equal(z.detach().numpy(), [0.0, 0.0, np.inf, np.nan])
     z.sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), [np.inf, np.inf, np.inf, np.nan])
+
+
+# ∂ ln Φ(a)/∂a = φ(a)/Φ(a): 0 in the limit a → +∞ (φ → 0, Φ → 1), a + O(1/a) → +∞ as a → −∞.
+def test_log_ndtr_gradient_at_plus_infinity_is_the_limit_zero():
+    a = tg.tensor([np.inf, 40.0, 1.0], dtype=tg.float64, requires_grad=True)
+    tg.special.log_ndtr(a).sum().backward()
+    phi, Phi = math.exp(-0.5) / math.sqrt(2 * math.pi), (1 + math.erf(1 / math.sqrt(2))) / 2
+    np.testing.assert_allclose(a.grad.data, [0.0, 0.0, phi / Phi], rtol=1e-12)
+
+
+def test_log_ndtr_gradient_at_infinity_as_pytorch():
+    torch = torch_module()
+    a = torch.tensor([np.inf, 40.0], dtype=torch.float64, requires_grad=True)
+    torch.special.log_ndtr(a).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.0])

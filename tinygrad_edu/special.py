@@ -108,7 +108,8 @@ def log_ndtr(input: Any) -> Tensor:
     x = _floating(input)[0]
     negative = x.data < 0
     u = x * math.sqrt(0.5)
-    lower = (erfcx(where(negative, -u, 0.0)) * 0.5).log() - x * x * 0.5
+    left = where(negative, x, 0.0)  # not x·x: at a = +∞ its zero upstream gradient times ∞ would be NaN
+    lower = (erfcx(where(negative, -u, 0.0)) * 0.5).log() - left * left * 0.5
     upper = (where(negative, 0.0, u).erfc() * -0.5).log1p()
     return where(negative, lower, upper)
 
