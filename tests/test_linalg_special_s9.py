@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from gradients import numerical_gradients
 from optional_tools import require_module
 
 import tinygrad_edu as tg
@@ -72,3 +73,25 @@ def test_log_ndtr_gradient_at_infinity_as_pytorch():
     a = torch.tensor([np.inf, 40.0], dtype=torch.float64, requires_grad=True)
     torch.special.log_ndtr(a).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.0])
+
+
+# z = a·ln(1 + b) is a·ln 2 along b = 1, so ∂z/∂a = ln 2 also at a = 0 (the gradient was zeroed wherever a = 0).
+def test_xlog1py_gradient_in_a_at_a_zero_is_the_log():
+    a_values, b_values = np.array([0.0, 0.0, 2.0, 0.0]), np.array([1.0, -0.5, 0.5, -3.0])
+    a, b = tg.tensor(a_values, requires_grad=True), tg.tensor(b_values, requires_grad=True)
+    z = tg.special.xlog1py(a, b)
+    z.sum().backward()
+    numerical = numerical_gradients(lambda x, y: tg.special.xlog1py(tg.tensor(x), tg.tensor(y)).sum().item(),
+                                    [a_values[:3], b_values[:3]])
+    np.testing.assert_allclose(a.grad.data[:3], numerical[0], rtol=1e-7)
+    np.testing.assert_allclose(b.grad.data[:3], numerical[1], rtol=1e-7, atol=1e-9)
+    np.testing.assert_array_equal([a.grad.data[3], b.grad.data[3], z.data[3]], [0.0, 0.0, 0.0])  # no real log: z ≡ 0
+    np.testing.assert_array_equal(tg.special.xlog1py(tg.tensor([0.0, 2.0]), np.inf).data, [0.0, np.inf])
+
+
+def test_xlog1py_gradients_as_pytorch():
+    torch = torch_module()
+    a = torch.tensor([0.0, 0.0, 2.0, 0.0], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([1.0, -0.5, 0.5, -3.0], dtype=torch.float64)
+    torch.special.xlog1py(a, b).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), [np.log(2), np.log(0.5), np.log(1.5), 0.0], rtol=1e-12)
