@@ -95,3 +95,22 @@ def test_xlog1py_gradients_as_pytorch():
     b = torch.tensor([1.0, -0.5, 0.5, -3.0], dtype=torch.float64)
     torch.special.xlog1py(a, b).sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), [np.log(2), np.log(0.5), np.log(1.5), 0.0], rtol=1e-12)
+
+
+# float16 sums are accumulated in float32, as PyTorch: 3000 ones sum to 3000 (a float16 running sum stalls at 2048),
+# and the variance of 0, 1, …, 299 is 300·301/12 = 7525 (its squares overflow float16 at 256).
+def test_float16_cumsum_and_var_accumulate_in_float32():
+    ones = tg.ones(3000, dtype=tg.float16, requires_grad=True)
+    running = ones.cumsum(0)
+    running.sum().backward()
+    assert running.dtype == tg.float16 and running[-1].item() == 3000 and ones.grad[0].item() == 3000
+    values = tg.arange(300, dtype=tg.float16)
+    assert values.var().dtype == tg.float16
+    np.testing.assert_allclose([values.var().item(), values.std().item()], [7525, 7525 ** 0.5], rtol=1e-3)
+    np.testing.assert_allclose(values.reshape(10, 30).var(1, keepdim=True).data, np.full((10, 1), 77.5), rtol=1e-3)
+
+
+def test_float16_cumsum_and_var_as_pytorch():
+    torch = torch_module()
+    assert torch.ones(3000, dtype=torch.float16).cumsum(0)[-1].item() == 3000
+    np.testing.assert_allclose(torch.arange(300, dtype=torch.float16).var().item(), 7525, rtol=1e-3)

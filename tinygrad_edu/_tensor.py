@@ -767,6 +767,8 @@ class Tensor:
         if self.data.dtype.kind != "f":
             _refuse_integers("var/std", self.data.dtype)
         axes, keep = reduction_args("var", self.ndim, axis, keepdims, dim, keepdim)
+        if self.data.dtype == np.float16:  # as PyTorch, accumulated in float32 (300² overflows float16)
+            return self.float().var(axis=axes, keepdims=keep, correction=correction).half()
         centered = self - self.mean(axis=axes, keepdims=True)
         count = math.prod([self.shape[a] for a in axes])
         # NOTE: N − correction ≤ 0 gives inf (or nan for no spread), as PyTorch
