@@ -177,7 +177,8 @@ def pinv(input: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = Fa
 
 def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = None) -> LstsqResult:
     """The least-squares solution X of A·X ≈ B (A⁺·B), with PyTorch's CPU default driver 'gelsy' outputs: empty
-    residuals and singular values, the rank (here from the SVD);  the gradient of pinv and matmul"""
+    residuals and singular values, the rank (here from the SVD: a rank-deficient A gets 'gelsd's solution, not
+    'gelsy's);  the gradient of pinv and matmul"""
     A = _matrices(A, "lstsq")
     B = B if isinstance(B, Tensor) else Tensor(B)
     if driver not in (None, "gelsy"):
