@@ -114,3 +114,18 @@ def test_float16_cumsum_and_var_as_pytorch():
     torch = torch_module()
     assert torch.ones(3000, dtype=torch.float16).cumsum(0)[-1].item() == 3000
     np.testing.assert_allclose(torch.arange(300, dtype=torch.float16).var().item(), 7525, rtol=1e-3)
+
+
+# dim=() is every axis in PyTorch's reductions, vector_norm's too (it returned the tensor's |aᵢ| unreduced).
+@pytest.mark.parametrize("ord, expected", [(2, np.sqrt(55.0)), (1, 15.0), (np.inf, 5.0), (0, 5.0)])
+def test_vector_norm_over_no_dims_is_over_every_dim(ord, expected):
+    x = tg.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(tg.linalg.vector_norm(x, ord, dim=()).data, expected, rtol=1e-6)
+    assert tg.linalg.vector_norm(x, ord, dim=[], keepdim=True).shape == (1, 1)
+
+
+def test_vector_norm_over_no_dims_as_pytorch():
+    torch = torch_module()
+    x = torch.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(torch.linalg.vector_norm(x, dim=()).numpy(), np.sqrt(55.0), rtol=1e-6)
+    assert torch.linalg.vector_norm(x, dim=(), keepdim=True).shape == (1, 1)

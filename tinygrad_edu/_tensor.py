@@ -3783,7 +3783,7 @@ def vector_norm(x: Tensor, ord: float = 2, dim: Axis = None, keepdim: bool = Fal
         raise TypeError(f"vector_norm: ord must be a number (inf included), got {ord!r}")
     if x.dtype == np.float16:  # as PyTorch, half-precision norms are accumulated in float32 (300² overflows float16)
         return vector_norm(x.astype(np.float32), ord, dim, keepdim).astype(np.float16)
-    axes = normalize_axes(dim, x.ndim, "vector_norm")
+    axes = reduction_args("vector_norm", x.ndim, None, None, dim, keepdim)[0]  # dim=() is every axis, as PyTorch
     if ord == math.inf:
         return x.abs().amax(axis=axes, keepdims=keepdim)
     if ord == -math.inf:
