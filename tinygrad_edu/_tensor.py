@@ -767,6 +767,8 @@ class Tensor:
         if self.data.dtype.kind != "f":
             _refuse_integers("var/std", self.data.dtype)
         axes, keep = reduction_args("var", self.ndim, axis, keepdims, dim, keepdim)
+        if self.data.dtype == np.float16:  # as PyTorch, accumulated in float32 (300² overflows float16)
+            return self.float().var(axis=axes, keepdims=keep, correction=correction).half()
         centered = self - self.mean(axis=axes, keepdims=True)
         count = math.prod([self.shape[a] for a in axes])
         # NOTE: N − correction ≤ 0 gives inf (or nan for no spread), as PyTorch
@@ -1971,7 +1973,11 @@ class Tensor:
         ∂z/∂b = a/b"""
         a, b = self._floating_pair(other)  # a numpy float64 scalar counts as a Python float, as in PyTorch
         undefined = (a.data == 0) & ~(b.data > 0) & ~np.isnan(b.data)  # 0·ln b with no real ln b: z is 0 there
-        return a * where(undefined, 1.0, b).log() + 0.0  # + 0.0: 0·ln b is −0.0 for b < 1, PyTorch's z is +0.0
+        z = a * where(undefined, 1.0, b).log() + 0.0  # + 0.0: 0·ln b is −0.0 for b < 1, PyTorch's z is +0.0
+        zero_times_infinity = (a.data == 0) & (b.data == np.inf)
+        if zero_times_infinity.any():  # z is 0 there too; its value only, so ∂z/∂a stays ln ∞ = ∞, as PyTorch
+            z.data[zero_times_infinity] = 0.0
+        return z
 
     def deg2rad(self) -> Tensor:
         return self._floating() * (math.pi / 180)
@@ -3777,7 +3783,7 @@ def vector_norm(x: Tensor, ord: float = 2, dim: Axis = None, keepdim: bool = Fal
         raise TypeError(f"vector_norm: ord must be a number (inf included), got {ord!r}")
     if x.dtype == np.float16:  # as PyTorch, half-precision norms are accumulated in float32 (300² overflows float16)
         return vector_norm(x.astype(np.float32), ord, dim, keepdim).astype(np.float16)
-    axes = normalize_axes(dim, x.ndim, "vector_norm")
+    axes = reduction_args("vector_norm", x.ndim, None, None, dim, keepdim)[0]  # dim=() is every axis, as PyTorch
     if ord == math.inf:
         return x.abs().amax(axis=axes, keepdims=keepdim)
     if ord == -math.inf:

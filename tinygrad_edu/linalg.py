@@ -177,7 +177,8 @@ def pinv(input: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool = Fa
 
 def lstsq(A: Any, B: Any, rcond: float | None = None, *, driver: str | None = None) -> LstsqResult:
     """The least-squares solution X of A·X ≈ B (A⁺·B), with PyTorch's CPU default driver 'gelsy' outputs: empty
-    residuals and singular values, the rank (here from the SVD);  the gradient of pinv and matmul"""
+    residuals and singular values, the rank (here from the SVD: a rank-deficient A gets 'gelsd's solution, not
+    'gelsy's);  the gradient of pinv and matmul"""
     A = _matrices(A, "lstsq")
     B = B if isinstance(B, Tensor) else Tensor(B)
     if driver not in (None, "gelsy"):
@@ -267,7 +268,8 @@ def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool = True, unitrian
 def matrix_norm(input: Any, ord: float | str = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """‖A‖ over the matrices in ``dim``: 'fro' = √Σ aᵢⱼ², ±1 / ±inf the largest or smallest column / row sum of |A|,
-    2 / −2 the largest / smallest singular value, 'nuc' their sum;  the gradient of that composition"""
+    2 / −2 the largest / smallest singular value, 'nuc' their sum;  the gradient of that composition (tied
+    singular values share it evenly, as PyTorch's amax)"""
     if ord not in (2, -2, "nuc"):
         return tensor_matrix_norm(input, ord, dim, keepdim, dtype=dtype)
     A = _matrices(input, "matrix_norm")
@@ -278,7 +280,7 @@ def matrix_norm(input: Any, ord: float | str = "fro", dim: tuple[int, int] = (-2
         A = A.to(dtype)
     planes = A.movedim(tuple(dim), (-2, -1))
     S = svdvals(planes)
-    total = S.sum(-1) if ord == "nuc" else S[..., 0] if ord == 2 else S[..., -1]
+    total = S.sum(-1) if ord == "nuc" else S.amax(-1) if ord == 2 else S.amin(-1)
     if keepdim:
         rows, cols = sorted(d % A.ndim for d in dim)
         total = total.unsqueeze(rows).unsqueeze(cols)

@@ -123,7 +123,15 @@ def flip(x: Any, axis: int) -> Any:
 
 
 def cumsum(x: Any, axis: int) -> Any:
-    return np.cumsum(x, axis=axis) if isinstance(x, _ARRAYS) else Cumsum.apply(x, axis)
+    return cumsum_array(x, axis) if isinstance(x, _ARRAYS) else Cumsum.apply(x, axis)
+
+
+def cumsum_array(x: np.ndarray, axis: int) -> np.ndarray:
+    """np.cumsum with integers and bools in int64, and float16 accumulated in float32 (as PyTorch: a float16 running
+    sum of ones stalls at 2048)."""
+    if x.dtype == np.float16:
+        return np.cumsum(x, axis=axis, dtype=np.float32).astype(np.float16)
+    return np.cumsum(x, axis=axis, dtype=np.int64 if x.dtype.kind in "biu" else None)
 
 
 def logcumsumexp(x: Any, axis: int) -> Any:
@@ -1075,7 +1083,7 @@ class Cumsum(Primitive):
     @staticmethod
     def forward(ctx, a, axis):
         ctx.axis = axis
-        return np.cumsum(a.data, axis=axis, dtype=np.int64 if a.dtype.kind in "biu" else None)
+        return cumsum_array(a.data, axis)
 
     @staticmethod
     def backward(ctx, grad):

@@ -75,10 +75,15 @@ ndtri.__doc__ = ops.Ndtri.__doc__
 
 
 def xlog1py(input: Any, other: Any) -> Tensor:
-    """z = a·ln(1 + b), and 0 where a = 0 (unless b is NaN), as PyTorch;  ∂z/∂a = ln(1 + b), ∂z/∂b = a/(1 + b)"""
+    """z = a·ln(1 + b), and 0 where a = 0 (unless b is NaN), as PyTorch;  ∂z/∂a = ln(1 + b) (0 at a = 0 where
+    b ≤ −1), ∂z/∂b = a/(1 + b)"""
     a, b = _floating(input, other)
-    zero = (a.data == 0) & ~np.isnan(b.data)
-    return where(zero, 0.0, a * where(zero, 0.0, b).log1p())
+    undefined = (a.data == 0) & ~(b.data > -1) & ~np.isnan(b.data)  # 0·ln(1 + b) with no real log: z is 0 there
+    z = a * where(undefined, 0.0, b).log1p() + 0.0  # + 0.0: PyTorch's z is +0.0 where a·ln(1 + b) is −0.0
+    zero_times_infinity = (a.data == 0) & (b.data == np.inf)
+    if zero_times_infinity.any():  # z is 0 there too; its value only, so ∂z/∂a stays ln ∞ = ∞, as PyTorch
+        z.data[zero_times_infinity] = 0.0
+    return z
 
 
 # ----------------------------------------------------------------------------------------------- with a gradient
@@ -108,7 +113,8 @@ def log_ndtr(input: Any) -> Tensor:
     x = _floating(input)[0]
     negative = x.data < 0
     u = x * math.sqrt(0.5)
-    lower = (erfcx(where(negative, -u, 0.0)) * 0.5).log() - x * x * 0.5
+    left = where(negative, x, 0.0)  # not x·x: at a = +∞ its zero upstream gradient times ∞ would be NaN
+    lower = (erfcx(where(negative, -u, 0.0)) * 0.5).log() - left * left * 0.5
     upper = (where(negative, 0.0, u).erfc() * -0.5).log1p()
     return where(negative, lower, upper)
 
