@@ -139,3 +139,19 @@ def test_a_python_number_operand_is_one_shared_read_only_constant_and_signed_zer
     for k in range(1, 600):  # a loop over many distinct numbers keeps a bounded cache
         x * (1 + k / 1000)
     assert len(_tensor._constants) <= 256
+
+
+def test_a_pickled_tensor_drops_its_grad_and_a_deep_copy_keeps_it_as_in_pytorch():
+    import copy
+    import pickle
+
+    t = tg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (t * 3.0).sum().backward()
+    assert pickle.loads(pickle.dumps(t)).grad is None  # torch.load of a saved leaf: no .grad
+    copied = copy.deepcopy(t)
+    np.testing.assert_array_equal(copied.grad.data, [3.0, 3.0])
+    assert copied.grad is not t.grad and not np.shares_memory(copied.grad.data, t.grad.data)
+    assert copied.requires_grad and not np.shares_memory(copied.data, t.data)
+    parameter = tg.nn.Parameter(tg.Tensor(np.ones(2)))
+    (parameter * 2.0).sum().backward()
+    assert copy.deepcopy(parameter).grad is None and pickle.loads(pickle.dumps(parameter)).grad is None

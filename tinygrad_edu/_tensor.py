@@ -7,6 +7,7 @@ package's ``tensor(...)`` factory can have PyTorch's name.)
 
 from __future__ import annotations
 
+import copy
 import functools
 import itertools
 import math
@@ -142,14 +143,28 @@ class Tensor:
         """How many times this tensor's memory was modified in place (PyTorch's name)."""
         return engine.version_of(self)
 
+    copies_keep_grad = True
+    """Whether ``copy.deepcopy`` copies ``.grad`` too (PyTorch's tensors: yes; its Parameters: no). Pickling never
+    keeps it, as PyTorch's."""
+
     def __getstate__(self) -> dict[str, Any]:
-        """What pickle and ``copy.deepcopy`` take: a leaf's state without its version counter (the copy is new
-        memory, at version 0). A tensor computed in a graph is refused, as PyTorch's deepcopy refuses it."""
+        """What pickle takes: a leaf's state without its version counter (the copy is new memory, at version 0) or
+        its ``.grad``, as PyTorch's pickle. A tensor computed in a graph is refused, as PyTorch's deepcopy refuses
+        it."""
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
                                "protocol (and pickling, here): copy or save t.detach() instead. If this is a "
                                "module's attribute, it may come from nn.utils.weight_norm or spectral_norm.")
-        return {name: value for name, value in self.__dict__.items() if name != "version_counter"}
+        return {name: value for name, value in self.__dict__.items() if name not in ("version_counter", "_grad")}
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """``copy.deepcopy``: pickle's state copied, and ``.grad`` with it where ``copies_keep_grad`` says so."""
+        copied = object.__new__(type(self))
+        memo[id(self)] = copied
+        copied.__dict__.update(copy.deepcopy(self.__getstate__(), memo))
+        if self.copies_keep_grad and self._grad is not None:
+            copied._grad = copy.deepcopy(self._grad, memo)
+        return copied
 
     def __copy__(self) -> Tensor:
         """``copy.copy``: one more tensor over the same memory, so it shares the version counter."""

@@ -51,10 +51,8 @@ class Parameter(Tensor):
 
     data = property(operator.attrgetter("_array"), _take_data, doc="The array the parameter computes on.")
 
-    def __getstate__(self) -> dict[str, Any]:
-        """A Tensor's state without its ``.grad``: a deep copy or an unpickled parameter starts with none, as
-        PyTorch's (so a copied model's first backward is not added to the original's last gradient)."""
-        return {**super().__getstate__(), "_grad": None}
+    copies_keep_grad = False  # a deep-copied parameter starts without .grad, as PyTorch's (so a copied model's
+    # first backward is not added to the original's last gradient)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
