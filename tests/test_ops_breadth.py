@@ -611,6 +611,14 @@ def test_renorm_matches_the_loop_and_finite_differences(p, dim, maxnorm):
     check_gradients(lambda x: x.renorm(p, dim, maxnorm), a)
 
 
+def test_renorm_of_a_vector_scales_each_element_as_its_own_slice():
+    """PyTorch refuses 1-D input; here each element is a slice of norm |aᵢ| (the loop's answer), not the whole
+    vector's norm (an empty set of other axes is not "every axis" there)."""
+    a = np.array([1.3, -0.9, 0.7, -2.0])
+    np.testing.assert_allclose(tg.tensor(a).renorm(2, 0, 1.0).data, renorm_loop(a, 2, 0, 1.0), rtol=1e-13)
+    check_gradients(lambda x: x.renorm(2, 0, 1.0), a)
+
+
 def test_renorm_refuses_bad_arguments():
     for call, error in [(lambda: tg.tensor([1, 2]).renorm(2, 0, 1), TypeError),
                         (lambda: tg.ones(2).renorm(0, 0, 1), ValueError),

@@ -2460,7 +2460,7 @@ class Tensor:
             raise ValueError(f"renorm: maxnorm must be non-negative, got {maxnorm}")
         axis = normalize_axis(dim, self.ndim, "renorm")
         others = tuple(i for i in range(self.ndim) if i != axis)
-        norms = vector_norm(self, p, others, True)
+        norms = vector_norm(self, p, others, True) if others else self.abs()  # 1-D: each element its own slice
         factor = where(norms.data > maxnorm, maxnorm / (norms + 1e-7), Tensor.wrap(np.ones((), self.dtype)))
         return self * factor._as(self.dtype)
 
