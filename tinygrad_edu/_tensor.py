@@ -1987,12 +1987,7 @@ class Tensor:
         """z = a·ln b, and 0 where a = 0 (unless b is NaN), as PyTorch;  ∂z/∂a = ln b (0 at a = 0 where b ≤ 0),
         ∂z/∂b = a/b"""
         a, b = self._floating_pair(other)  # a numpy float64 scalar counts as a Python float, as in PyTorch
-        undefined = (a.data == 0) & ~(b.data > 0) & ~np.isnan(b.data)  # 0·ln b with no real ln b: z is 0 there
-        z = a * where(undefined, 1.0, b).log() + 0.0  # + 0.0: 0·ln b is −0.0 for b < 1, PyTorch's z is +0.0
-        zero_times_infinity = (a.data == 0) & (b.data == np.inf)
-        if zero_times_infinity.any():  # z is 0 there too; its value only, so ∂z/∂a stays ln ∞ = ∞, as PyTorch
-            z.data[zero_times_infinity] = 0.0
-        return z
+        return times_log(a, b, Tensor.log, 0.0)
 
     def deg2rad(self) -> Tensor:
         return self._floating() * (math.pi / 180)
@@ -2949,6 +2944,17 @@ class Tensor:
 
 
 _SINC_TAYLOR_BELOW = 0.01  # |πa| below which sinc is its Taylor polynomial (the first term left out, u⁴/9!, < 1e-21)
+
+
+def times_log(a: Tensor, b: Tensor, log: Callable[[Tensor], Tensor], lowest: float) -> Tensor:
+    """z = a·log(b) by PyTorch's xlogy rules: 0 where a = 0 and b is not NaN, also where log(b) has no real value (b ≤
+    ``lowest``, there ∂z/∂a = 0) or is ∞ (a value only: ∂z/∂a stays ∞); +0.0, never −0.0, at a = 0."""
+    undefined = (a.data == 0) & ~(b.data > lowest) & ~np.isnan(b.data)
+    z = a * log(where(undefined, lowest + 1, b)) + 0.0  # log(lowest + 1) = 0; + 0.0 turns 0·(−x) into +0.0
+    zero_times_infinity = (a.data == 0) & (b.data == np.inf)
+    if zero_times_infinity.any():
+        z.data[zero_times_infinity] = 0.0
+    return z
 
 
 def _backward_inputs(inputs: Any) -> list[Tensor]:

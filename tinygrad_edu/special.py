@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from ._tensor import Tensor, get_default_dtype, result_type, tensor, where
+from ._tensor import Tensor, get_default_dtype, result_type, tensor, times_log, where
 from .functions import (
     digamma,
     erf,
@@ -78,12 +78,7 @@ def xlog1py(input: Any, other: Any) -> Tensor:
     """z = a·ln(1 + b), and 0 where a = 0 (unless b is NaN), as PyTorch;  ∂z/∂a = ln(1 + b) (0 at a = 0 where
     b ≤ −1), ∂z/∂b = a/(1 + b)"""
     a, b = _floating(input, other)
-    undefined = (a.data == 0) & ~(b.data > -1) & ~np.isnan(b.data)  # 0·ln(1 + b) with no real log: z is 0 there
-    z = a * where(undefined, 0.0, b).log1p() + 0.0  # + 0.0: PyTorch's z is +0.0 where a·ln(1 + b) is −0.0
-    zero_times_infinity = (a.data == 0) & (b.data == np.inf)
-    if zero_times_infinity.any():  # z is 0 there too; its value only, so ∂z/∂a stays ln ∞ = ∞, as PyTorch
-        z.data[zero_times_infinity] = 0.0
-    return z
+    return times_log(a, b, Tensor.log1p, -1.0)
 
 
 # ----------------------------------------------------------------------------------------------- with a gradient
