@@ -36,7 +36,7 @@ def reached_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: 
                   create_graph: bool, retain_graph: bool, fill_retained: bool = False) -> list[Tensor | None]:
     """Σₖ cotangentₖ · ∂outputₖ/∂w for each ``w`` in ``wrt``, None where backward never reaches w.
 
-    Runs ``backward`` once, towards ``wrt`` only (``inputs=``); ``.grad`` of every tensor in the graph is restored
+    Runs ``backward`` once, towards ``wrt`` only (``inputs=``); ``.grad`` of every tensor it fills is restored
     after, except, with ``fill_retained``, that a non-leaf the caller marked ``retain_grad`` on the way adds its
     gradient (``torch.autograd.grad`` does). ``wrt`` must be tensors that require grad (leaves, or non-leaves that
     this call may mark ``retain_grad``).
@@ -47,11 +47,11 @@ def reached_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: 
     root = terms[0]
     for term in terms[1:]:
         root = root + term
-    kept = [(t, t.grad) for t in live_tensors(root) if t.grad_fn is None or t.retains_grad]
-    marked = [w for w in wrt if w.grad_fn is not None and not w.retains_grad]
-    for w in marked:
-        w.retain_grad()
-        kept.append((w, w.grad))
+    unique = {id(w): w for w in wrt}
+    ours = {key for key, w in unique.items() if w.grad_fn is not None and not w.retains_grad}  # the walk retains
+    # these for itself (inputs=); only wrt and the retained tensors on the way get a .grad, to be put back after
+    kept = [(w, w.grad) for w in unique.values()] + [
+        (t, t.grad) for t in live_tensors(root) if t.retains_grad and id(t) not in unique]
     hooked = [(t, t.post_accumulate_grad_hooks) for t, _ in kept if t.post_accumulate_grad_hooks]
     for tensor, _ in kept:
         tensor.grad = None
@@ -63,12 +63,9 @@ def reached_grads(outputs: Sequence[Tensor], cotangents: Sequence[Tensor], wrt: 
     finally:
         for tensor, hooks in hooked:
             tensor.post_accumulate_grad_hooks = hooks
-        ours = {id(w) for w in marked}
         for tensor, previous in kept:
             new = tensor.grad if fill_retained and tensor.grad_fn is not None and id(tensor) not in ours else None
             tensor.grad = previous if new is None else new if previous is None else previous + new
-        for w in marked:
-            w.retains_grad = False
 
 
 # ----------------------------------------------------------------------------------------------- argument handling
