@@ -280,9 +280,7 @@ class Tensor:
     def detach_(self) -> Tensor:
         """``detach()`` in place: this tensor becomes a leaf that does not require grad. A view of another tensor
         refuses, as in PyTorch."""
-        counter = self.version_counter
-        if self.data.base is not None and counter is not None and any(
-                ref() is not None and ref() is not self for ref in counter[1:]):
+        if self.data.base is not None and engine.shares_memory_with_another(self):
             raise RuntimeError("detach_(): can't detach views in-place (as PyTorch); use detach(), which returns a "
                                "new tensor")
         engine.cut_from_graph(self)

@@ -309,6 +309,12 @@ def note_view(view: Tensor, base: Tensor) -> None:
         view.viewed_without_grad = True
 
 
+def shares_memory_with_another(tensor: Tensor) -> bool:
+    """Whether another live tensor (a view, an alias, the tensor it views) is noted on ``tensor``'s version counter."""
+    counter = tensor.version_counter
+    return counter is not None and any(ref() is not None and ref() is not tensor for ref in counter[1:])
+
+
 def take_over(tensor: Tensor, result: Tensor, same_memory: bool = False) -> None:
     """``tensor`` becomes ``result``, an op recorded in the graph: an in-place operation (``x += y``, ``x[i] = v``)
     in grad mode, as PyTorch records it. The tensor takes the op's place — its values, its node, a version one
@@ -317,7 +323,7 @@ def take_over(tensor: Tensor, result: Tensor, same_memory: bool = False) -> None
     ``same_memory``: ``result`` is a view of the tensor's own memory (``x.unsqueeze_(0)``), which stays counted
     by its version counter; its views and aliases still see that memory."""
     counter = version_counter_of(tensor)
-    if not same_memory and any(ref() is not None and ref() is not tensor for ref in counter[1:]):
+    if not same_memory and shares_memory_with_another(tensor):
         raise RuntimeError(
             "an in-place operation in a recorded graph on a tensor that shares its memory with another still in use "
             "(a view of it — a reshape, a slice, detach() — or the tensor it is a view of): that one would not "
